@@ -1,0 +1,125 @@
+using System.Globalization;
+using Azure;
+using Registry.Errors;
+using Registry.Oci;
+using Registry.Services;
+
+namespace Registry.Http.Handlers;
+
+/// <summary>Blob reads and deletes.</summary>
+public sealed class BlobHandlers(BlobService blobs)
+{
+    /// <summary>end-2: HEAD /v2/&lt;name&gt;/blobs/&lt;digest&gt;, answered from metadata.</summary>
+    public async Task<OciResult> HeadBlobAsync(OciRequest request, CancellationToken cancellationToken)
+    {
+        var digest = request.Digest!.Value;
+        var size = await blobs.GetSizeAsync(request.Name, digest, cancellationToken);
+        return OciResult.Empty(200)
+            .WithoutBody(MediaTypes.OctetStream, size)
+            .WithHeader(OciHeaders.ContentDigest, digest.ToString())
+            .WithHeader("Accept-Ranges", "bytes");
+    }
+
+    /// <summary>end-2: GET /v2/&lt;name&gt;/blobs/&lt;digest&gt;: 307 to a read-only SAS URL, or the bytes in proxy mode (Range honoured).</summary>
+    public async Task<OciResult> GetBlobAsync(OciRequest request, CancellationToken cancellationToken)
+    {
+        var digest = request.Digest!.Value;
+        var rangeHeader = request.Http.Headers.Range.ToString();
+        var size = await blobs.GetSizeAsync(request.Name, digest, cancellationToken);
+        var range = ParseRange(rangeHeader, size);
+        var download = await blobs.GetAsync(request.Name, digest, range?.Http, cancellationToken);
+        if (download.RedirectUri is { } uri)
+        {
+            return OciResult.Empty(307)
+                .WithHeader("Location", uri.AbsoluteUri)
+                .WithHeader(OciHeaders.ContentDigest, digest.ToString());
+        }
+
+        if (range is { } r)
+        {
+            return OciResult.Empty(206)
+                .WithStream(download.Content!, MediaTypes.OctetStream, r.Length)
+                .WithHeader("Content-Range", $"bytes {r.Start}-{r.End}/{size}")
+                .WithHeader(OciHeaders.ContentDigest, digest.ToString());
+        }
+
+        return OciResult.Empty(200)
+            .WithStream(download.Content!, MediaTypes.OctetStream, size)
+            .WithHeader(OciHeaders.ContentDigest, digest.ToString())
+            .WithHeader("Accept-Ranges", "bytes");
+    }
+
+    /// <summary>end-10: DELETE /v2/&lt;name&gt;/blobs/&lt;digest&gt;.</summary>
+    public async Task<OciResult> DeleteBlobAsync(OciRequest request, CancellationToken cancellationToken)
+    {
+        await blobs.DeleteAsync(request.Name, request.Digest!.Value, cancellationToken);
+        return OciResult.Empty(202);
+    }
+
+    /// <summary>One satisfiable byte range of RFC 9110 (<c>bytes=a-b</c>, <c>bytes=a-</c>, <c>bytes=-n</c>).</summary>
+    internal readonly record struct ByteRange(long Start, long End)
+    {
+        public long Length => End - Start + 1;
+
+        public HttpRange Http => new(Start, Length);
+    }
+
+    /// <summary>Null for no Range header (or several ranges, answered whole); 416 for one that cannot be satisfied.</summary>
+    internal static ByteRange? ParseRange(string header, long size)
+    {
+        if (string.IsNullOrWhiteSpace(header))
+        {
+            return null;
+        }
+
+        var text = header.Trim();
+        if (!text.StartsWith("bytes=", StringComparison.OrdinalIgnoreCase) || text.Contains(',', StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var spec = text[6..].Trim();
+        var dash = spec.IndexOf('-', StringComparison.Ordinal);
+        if (dash < 0)
+        {
+            throw Unsatisfiable(size);
+        }
+
+        var first = spec[..dash];
+        var last = spec[(dash + 1)..];
+        long start, end;
+        if (first.Length == 0)
+        {
+            if (!long.TryParse(last, NumberStyles.None, CultureInfo.InvariantCulture, out var suffix) || suffix == 0 || size == 0)
+            {
+                throw Unsatisfiable(size);
+            }
+
+            start = Math.Max(size - suffix, 0);
+            end = size - 1;
+        }
+        else
+        {
+            if (!long.TryParse(first, NumberStyles.None, CultureInfo.InvariantCulture, out start) || start >= size)
+            {
+                throw Unsatisfiable(size);
+            }
+
+            if (last.Length == 0)
+            {
+                end = size - 1;
+            }
+            else if (!long.TryParse(last, NumberStyles.None, CultureInfo.InvariantCulture, out end) || end < start)
+            {
+                throw Unsatisfiable(size);
+            }
+
+            end = Math.Min(end, size - 1);
+        }
+
+        return new ByteRange(start, end);
+    }
+
+    private static RegistryException Unsatisfiable(long size) =>
+        RegistryException.Of(OciErrorCode.SizeInvalid, "requested range not satisfiable", "size", size.ToString(CultureInfo.InvariantCulture), 416);
+}

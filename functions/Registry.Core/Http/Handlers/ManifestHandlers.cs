@@ -1,0 +1,112 @@
+using System.Globalization;
+using Registry.Errors;
+using Registry.Oci;
+using Registry.Services;
+
+namespace Registry.Http.Handlers;
+
+/// <summary>Manifest pull, push and delete.</summary>
+public sealed class ManifestHandlers(ManifestService manifests)
+{
+    /// <summary>
+    /// end-3: GET/HEAD /v2/&lt;name&gt;/manifests/&lt;reference&gt; — the exact bytes pushed, when the Accept header
+    /// allows their media type.
+    /// </summary>
+    public async Task<OciResult> GetManifestAsync(OciRequest request, CancellationToken cancellationToken)
+    {
+        var manifest = await manifests.GetAsync(request.Name, request.Reference!.Value, cancellationToken);
+        if (!IsAcceptable(request.Http.Headers.Accept, manifest.MediaType))
+        {
+            throw RegistryException.Of(OciErrorCode.ManifestUnknown,
+                $"the manifest is of type {manifest.MediaType}, which the Accept header does not allow", "mediaType", manifest.MediaType);
+        }
+
+        var digest = manifest.Digest.ToString();
+        return OciResult.Empty(200)
+            .WithBody(manifest.Content, manifest.MediaType)
+            .WithHeader(OciHeaders.ContentDigest, digest)
+            .WithHeader("ETag", $"\"{digest}\"");
+    }
+
+    /// <summary>end-7: PUT /v2/&lt;name&gt;/manifests/&lt;reference&gt; (also ?tag= for each extra tag of a push by digest).</summary>
+    public async Task<OciResult> PutManifestAsync(OciRequest request, CancellationToken cancellationToken)
+    {
+        var extraTags = new List<Tag>();
+        foreach (var value in request.Http.Query["tag"])
+        {
+            extraTags.Add(Tag.TryParse(value, out var tag)
+                ? tag
+                : throw RegistryException.Of(OciErrorCode.ManifestInvalid, "invalid tag", "tag", value ?? ""));
+        }
+
+        var body = await ReadManifestBodyAsync(request, cancellationToken);
+        var manifest = await manifests.PutAsync(request.Name, request.Reference!.Value, body, request.Http.ContentType, extraTags, cancellationToken);
+        var result = OciResult.Empty(201)
+            .WithHeader("Location", $"/v2/{request.Name}/manifests/{manifest.Digest}")
+            .WithHeader(OciHeaders.ContentDigest, manifest.Digest.ToString());
+        if (manifest.Subject is { } subject)
+        {
+            result.WithHeader(OciHeaders.Subject, subject.Digest);
+        }
+
+        return result;
+    }
+
+    /// <summary>end-9: DELETE /v2/&lt;name&gt;/manifests/&lt;reference&gt; — by digest the manifest, by tag that tag only.</summary>
+    public async Task<OciResult> DeleteManifestAsync(OciRequest request, CancellationToken cancellationToken)
+    {
+        await manifests.DeleteAsync(request.Name, request.Reference!.Value, cancellationToken);
+        return OciResult.Empty(202);
+    }
+
+    /// <summary>
+    /// True when <paramref name="accept"/> is absent, names <paramref name="mediaType"/> or a wildcard, or names no
+    /// manifest type at all (a client that does not negotiate). False when it lists manifest types, none of them this one.
+    /// </summary>
+    internal static bool IsAcceptable(IEnumerable<string?> accept, string mediaType)
+    {
+        var namesManifestType = false;
+        foreach (var header in accept)
+        {
+            foreach (var part in (header ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                var semicolon = part.IndexOf(';', StringComparison.Ordinal);
+                var type = (semicolon < 0 ? part : part[..semicolon]).Trim();
+                if (type == mediaType || type is "*/*" or "application/*")
+                {
+                    return true;
+                }
+
+                namesManifestType |= MediaTypes.Manifests.Contains(type) || MediaTypes.IsSchema1(type);
+            }
+        }
+
+        return !namesManifestType;
+    }
+
+    private static async Task<ReadOnlyMemory<byte>> ReadManifestBodyAsync(OciRequest request, CancellationToken cancellationToken)
+    {
+        if (request.Http.ContentLength > OciLimits.MaxManifestBytes)
+        {
+            throw TooLarge();
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await request.Http.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > OciLimits.MaxManifestBytes)
+            {
+                throw TooLarge();
+            }
+        }
+
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+    }
+
+    private static RegistryException TooLarge() =>
+        RegistryException.Of(OciErrorCode.SizeInvalid, $"manifest is larger than {OciLimits.MaxManifestBytes} bytes",
+            "limit", OciLimits.MaxManifestBytes.ToString(CultureInfo.InvariantCulture), 413);
+}

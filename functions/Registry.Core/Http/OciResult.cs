@@ -1,0 +1,104 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Registry.Http;
+
+/// <summary>
+/// An answer of the registry: status, headers and at most one body (bytes, JSON or a stream). It writes itself, so
+/// it runs the same under the Functions host and the standalone host.
+/// </summary>
+public sealed class OciResult : IActionResult
+{
+    private ReadOnlyMemory<byte>? _bytes;
+    private Stream? _stream;
+
+    private OciResult(int status) => Status = status;
+
+    public int Status { get; }
+
+    public Dictionary<string, string> Headers { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public string? ContentType { get; private set; }
+
+    /// <summary>Content-Length to announce without a body (HEAD answers).</summary>
+    public long? ContentLength { get; private set; }
+
+    public static OciResult Empty(int status) => new(status);
+
+    public static OciResult Json<T>(int status, T body, string contentType = "application/json")
+    {
+        var result = new OciResult(status);
+        return result.WithBody(JsonSerializer.SerializeToUtf8Bytes(body), contentType);
+    }
+
+    public OciResult WithBody(ReadOnlyMemory<byte> bytes, string contentType)
+    {
+        _bytes = bytes;
+        ContentType = contentType;
+        ContentLength = bytes.Length;
+        return this;
+    }
+
+    public OciResult WithStream(Stream stream, string contentType, long length)
+    {
+        _stream = stream;
+        ContentType = contentType;
+        ContentLength = length;
+        return this;
+    }
+
+    /// <summary>Announces a body's type and length without sending it.</summary>
+    public OciResult WithoutBody(string contentType, long length)
+    {
+        ContentType = contentType;
+        ContentLength = length;
+        return this;
+    }
+
+    public OciResult WithHeader(string name, string value)
+    {
+        Headers[name] = value;
+        return this;
+    }
+
+    public async Task ExecuteResultAsync(ActionContext context)
+    {
+        var response = context.HttpContext.Response;
+        response.StatusCode = Status;
+        response.Headers[OciHeaders.ApiVersion] = OciHeaders.ApiVersionValue;
+        foreach (var (name, value) in Headers)
+        {
+            response.Headers[name] = value;
+        }
+
+        if (ContentType is not null)
+        {
+            response.ContentType = ContentType;
+        }
+
+        response.ContentLength = ContentLength ?? 0;
+        var ct = context.HttpContext.RequestAborted;
+        if (HttpMethods.IsHead(context.HttpContext.Request.Method))
+        {
+            if (_stream is not null)
+            {
+                await _stream.DisposeAsync();
+            }
+
+            return;
+        }
+
+        if (_bytes is { } bytes)
+        {
+            await response.Body.WriteAsync(bytes, ct);
+        }
+        else if (_stream is not null)
+        {
+            await using (_stream)
+            {
+                await _stream.CopyToAsync(response.Body, 256 * 1024, ct);
+            }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Logging;
+using Registry.Errors;
+using Registry.Http.Handlers;
+using Registry.Oci;
+
+namespace Registry.Http;
+
+/// <summary>
+/// The entry of /v2/ for both hosts: matches the route table, validates name, reference, digest and upload id
+/// before any storage call, calls the one handler bound to (route, method) and turns failures into the error
+/// envelope. Unexpected failures are logged and answered 500 without their text.
+/// </summary>
+public sealed partial class RegistryDispatcher
+{
+    private readonly Dictionary<(RouteName, string), Func<OciRequest, CancellationToken, Task<OciResult>>> _handlers;
+    private readonly ILogger<RegistryDispatcher> _logger;
+
+    public RegistryDispatcher(
+        BlobHandlers blobs, UploadHandlers uploads, ManifestHandlers manifests, DiscoveryHandlers discovery,
+        ILogger<RegistryDispatcher> logger)
+    {
+        _logger = logger;
+        _handlers = new()
+        {
+            [(RouteName.Base, "GET")] = (_, _) => Task.FromResult(OciResult.Json(200, new Dictionary<string, string>())),
+            [(RouteName.Base, "HEAD")] = (_, _) => Task.FromResult(OciResult.Json(200, new Dictionary<string, string>())),
+            [(RouteName.Catalog, "GET")] = discovery.ListRepositoriesAsync,
+            [(RouteName.Tags, "GET")] = discovery.ListTagsAsync,
+            [(RouteName.Referrers, "GET")] = discovery.ListReferrersAsync,
+            [(RouteName.Manifest, "GET")] = manifests.GetManifestAsync,
+            [(RouteName.Manifest, "HEAD")] = manifests.GetManifestAsync,
+            [(RouteName.Manifest, "PUT")] = manifests.PutManifestAsync,
+            [(RouteName.Manifest, "DELETE")] = manifests.DeleteManifestAsync,
+            [(RouteName.Blob, "GET")] = blobs.GetBlobAsync,
+            [(RouteName.Blob, "HEAD")] = blobs.HeadBlobAsync,
+            [(RouteName.Blob, "DELETE")] = blobs.DeleteBlobAsync,
+            [(RouteName.BlobUploadStart, "POST")] = uploads.StartUploadAsync,
+            [(RouteName.BlobUpload, "PATCH")] = uploads.PatchUploadAsync,
+            [(RouteName.BlobUpload, "PUT")] = uploads.CompleteUploadAsync,
+            [(RouteName.BlobUpload, "GET")] = uploads.GetUploadStatusAsync,
+            [(RouteName.BlobUpload, "DELETE")] = uploads.CancelUploadAsync,
+        };
+    }
+
+    /// <summary>Serves one request under /v2/.</summary>
+    public async Task<IActionResult> DispatchAsync(HttpRequest request, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var (ociRequest, handler) = Bind(request);
+            return await handler(ociRequest, cancellationToken);
+        }
+        catch (RegistryException e)
+        {
+            return Error(e);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return OciResult.Empty(499);
+        }
+        catch (Exception e)
+        {
+            LogUnexpected(_logger, e, request.Method, request.Path.Value ?? "");
+            return OciResult.Json(500, new ErrorEnvelope([new ErrorEntry("UNKNOWN", "internal error; the registry log has the details", null)]));
+        }
+    }
+
+    /// <summary>The error envelope of <paramref name="e"/> with its status (and the Range or Content-Range of a 416).</summary>
+    public static OciResult Error(RegistryException e)
+    {
+        var result = OciResult.Json(e.Status, ErrorEnvelope.From(e));
+        if (e.Status == 416 && e.Detail?.TryGetValue("range", out var range) == true)
+        {
+            result.WithHeader("Range", range);
+        }
+
+        if (e.Status == 416 && e.Detail?.TryGetValue("size", out var size) == true)
+        {
+            result.WithHeader("Content-Range", $"bytes */{size}");
+        }
+
+        return result;
+    }
+
+    private (OciRequest, Func<OciRequest, CancellationToken, Task<OciResult>>) Bind(HttpRequest request)
+    {
+        var path = request.Path.Value ?? "";
+        var relative = path.StartsWith("/v2", StringComparison.Ordinal) ? path[3..].TrimStart('/') : path.TrimStart('/');
+        var match = RouteTable.Match(relative)
+            ?? throw RegistryException.Of(OciErrorCode.NameUnknown, "no such endpoint", "path", path.Length > 300 ? path[..300] : path, 404);
+        var method = request.Method.ToUpperInvariant();
+        if (!_handlers.TryGetValue((match.Route.Name, method), out var handler))
+        {
+            throw RegistryException.Of(OciErrorCode.Unsupported, $"{method} is not supported here", "allow", string.Join(", ", match.Route.Methods));
+        }
+
+        var name = default(RepositoryName);
+        if (match.Name is not null && !RepositoryName.TryParse(match.Name, out name))
+        {
+            var shown = match.Name.Length > 300 ? match.Name[..300] : match.Name;
+            throw RegistryException.Of(OciErrorCode.NameInvalid, "invalid repository name", "name", shown);
+        }
+
+        ManifestReference? reference = null;
+        if (match.Reference is not null)
+        {
+            reference = ManifestReference.TryParse(match.Reference, out var looksLikeDigest)
+                ?? throw (looksLikeDigest
+                    ? RegistryException.Of(OciErrorCode.DigestInvalid, "invalid digest", "digest", Shorten(match.Reference))
+                    : RegistryException.Of(OciErrorCode.ManifestInvalid, "invalid tag", "tag", Shorten(match.Reference)));
+        }
+
+        Digest? digest = null;
+        if (match.Digest is not null)
+        {
+            digest = Digest.TryParse(match.Digest, out var parsed)
+                ? parsed
+                : throw RegistryException.Of(OciErrorCode.DigestInvalid, "invalid digest", "digest", Shorten(match.Digest));
+        }
+
+        if (match.UploadId is not null && !UploadIdGrammar().IsMatch(match.UploadId))
+        {
+            throw RegistryException.Of(OciErrorCode.BlobUploadUnknown, "blob upload unknown to registry", "uuid", Shorten(match.UploadId));
+        }
+
+        return (new OciRequest(request, match.Route.Name, name, reference, digest, match.UploadId), handler);
+    }
+
+    private static string Shorten(string value) => value.Length > 200 ? value[..200] : value;
+
+    [GeneratedRegex("^[0-9a-f]{32}$")]
+    private static partial Regex UploadIdGrammar();
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure serving {Method} {Path}")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception, string method, string path);
+}

@@ -1,0 +1,43 @@
+namespace Registry.Oci;
+
+/// <summary>Media types the registry understands (image-spec media-types.md, Docker image manifest v2 schema 2).</summary>
+public static class MediaTypes
+{
+    /// <summary>OCI image manifest.</summary>
+    public const string ImageManifest = "application/vnd.oci.image.manifest.v1+json";
+
+    /// <summary>OCI image index.</summary>
+    public const string ImageIndex = "application/vnd.oci.image.index.v1+json";
+
+    /// <summary>Docker image manifest v2 schema 2.</summary>
+    public const string DockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
+
+    /// <summary>Docker manifest list (the schema 2 multi-platform list).</summary>
+    public const string DockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json";
+
+    /// <summary>Docker schema 1 manifest: refused.</summary>
+    public const string DockerSchema1 = "application/vnd.docker.distribution.manifest.v1+json";
+
+    /// <summary>Signed Docker schema 1 manifest: refused.</summary>
+    public const string DockerSchema1Signed = "application/vnd.docker.distribution.manifest.v1+prettyjws";
+
+    /// <summary>The empty JSON descriptor's type, used as config of artifacts.</summary>
+    public const string EmptyJson = "application/vnd.oci.empty.v1+json";
+
+    /// <summary>OCI image config.</summary>
+    public const string ImageConfig = "application/vnd.oci.image.config.v1+json";
+
+    public const string OctetStream = "application/octet-stream";
+
+    public const string Json = "application/json";
+
+    /// <summary>The manifest types a PUT may carry.</summary>
+    public static readonly IReadOnlySet<string> Manifests = new HashSet<string>(StringComparer.Ordinal)
+    {
+        ImageManifest, ImageIndex, DockerManifest, DockerManifestList,
+    };
+
+    public static bool IsIndex(string mediaType) => mediaType is ImageIndex or DockerManifestList;
+
+    public static bool IsSchema1(string mediaType) => mediaType is DockerSchema1 or DockerSchema1Signed;
+}

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Registry.Http;
+using Registry.Http.Handlers;
+using Registry.Options;
+using Registry.Services;
+using Registry.Storage;
+
+namespace Registry;
+
+/// <summary>The one registration of the registry, shared by the Functions host and the standalone host.</summary>
+public static class RegistryHostBuilderExtensions
+{
+    public static IHostApplicationBuilder AddRegistry(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<RegistryOptions>().Bind(builder.Configuration.GetSection(RegistryOptions.Section))
+            .Validate(o => o.BlockSize is >= 1024 * 1024 and <= 100 * 1024 * 1024, "Registry:BlockSize must be 1 MiB to 100 MiB")
+            .Validate(o => o.UploadParallelism is >= 1 and <= 64, "Registry:UploadParallelism must be 1 to 64")
+            .ValidateOnStart();
+        services.AddOptions<StorageOptions>().Bind(builder.Configuration.GetSection(StorageOptions.Section));
+        services.AddMemoryCache();
+        services.AddSingleton(TimeProvider.System);
+
+        services.AddSingleton<StorageClients>();
+        services.AddHostedService<StorageInitializer>();
+        services.AddSingleton<ContentStore>();
+        services.AddSingleton<MetadataStore>();
+        services.AddSingleton<UploadHashCache>();
+
+        services.AddSingleton<BlobService>();
+        services.AddSingleton<UploadService>();
+        services.AddSingleton<ManifestService>();
+        services.AddSingleton<DiscoveryService>();
+
+        services.AddSingleton<BlobHandlers>();
+        services.AddSingleton<UploadHandlers>();
+        services.AddSingleton<ManifestHandlers>();
+        services.AddSingleton<DiscoveryHandlers>();
+        services.AddSingleton<RegistryDispatcher>();
+        return builder;
+    }
+}

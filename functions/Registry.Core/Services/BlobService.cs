@@ -1,0 +1,63 @@
+using Azure;
+using Microsoft.Extensions.Options;
+using Registry.Errors;
+using Registry.Oci;
+using Registry.Options;
+using Registry.Storage;
+
+namespace Registry.Services;
+
+/// <summary>Blobs as a repository sees them: only through its own links (distribution-spec "Pulling blobs").</summary>
+public sealed class BlobService(MetadataStore metadata, ContentStore content, IOptions<RegistryOptions> options)
+{
+    private readonly BlobDelivery _delivery = options.Value.BlobDelivery;
+
+    /// <summary>The size of a blob the repository links to; BLOB_UNKNOWN otherwise.</summary>
+    public async Task<long> GetSizeAsync(RepositoryName name, Digest digest, CancellationToken cancellationToken = default) =>
+        await metadata.GetBlobLinkOrNullAsync(name, digest, cancellationToken) ?? throw Unknown(digest);
+
+    /// <summary>How to deliver a blob: a redirect URL, or (proxy mode) a stream of the asked range.</summary>
+    public async Task<BlobDownload> GetAsync(RepositoryName name, Digest digest, HttpRange? range, CancellationToken cancellationToken = default)
+    {
+        var size = await GetSizeAsync(name, digest, cancellationToken);
+        if (_delivery == BlobDelivery.Redirect)
+        {
+            return new BlobDownload(size, await content.CreateReadUriAsync(digest, cancellationToken), null);
+        }
+
+        var stream = await content.OpenReadAsync(digest, range ?? default, cancellationToken);
+        return new BlobDownload(size, null, stream);
+    }
+
+    /// <summary>Removes the repository's link; the content stays for other repositories until GC.</summary>
+    public async Task DeleteAsync(RepositoryName name, Digest digest, CancellationToken cancellationToken = default)
+    {
+        if (!await metadata.UnlinkBlobAsync(name, digest, cancellationToken))
+        {
+            throw Unknown(digest);
+        }
+    }
+
+    /// <summary>
+    /// Links a blob of <paramref name="from"/> into <paramref name="name"/> without moving bytes.
+    /// Returns null when the source does not link it (the caller falls back to a new upload).
+    /// </summary>
+    public async Task<long?> MountAsync(RepositoryName name, Digest digest, RepositoryName from, CancellationToken cancellationToken = default)
+    {
+        var size = await metadata.GetBlobLinkOrNullAsync(from, digest, cancellationToken);
+        if (size is null)
+        {
+            return null;
+        }
+
+        await metadata.LinkBlobAsync(name, digest, size.Value, cancellationToken);
+        await metadata.EnsureRepositoryAsync(name, cancellationToken);
+        return size;
+    }
+
+    private static RegistryException Unknown(Digest digest) =>
+        RegistryException.Of(OciErrorCode.BlobUnknown, "blob unknown to registry", "digest", digest.ToString());
+}
+
+/// <summary>A blob to deliver: by <see cref="RedirectUri"/> or by <see cref="Content"/>.</summary>
+public sealed record BlobDownload(long Size, Uri? RedirectUri, Stream? Content);

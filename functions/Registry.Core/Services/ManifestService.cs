@@ -1,0 +1,130 @@
+using Registry.Errors;
+using Registry.Oci;
+using Registry.Storage;
+using Registry.Storage.Entities;
+
+namespace Registry.Services;
+
+/// <summary>Manifests: pull by tag or digest, push with reference checks, delete (distribution-spec).</summary>
+public sealed class ManifestService(MetadataStore metadata, ContentStore content)
+{
+    /// <summary>A stored manifest and its exact bytes.</summary>
+    public sealed record StoredManifest(Digest Digest, string MediaType, ReadOnlyMemory<byte> Content);
+
+    /// <summary>Resolves a tag or digest to the manifest; MANIFEST_UNKNOWN when the repository has none.</summary>
+    public async Task<StoredManifest> GetAsync(RepositoryName name, ManifestReference reference, CancellationToken cancellationToken = default)
+    {
+        var digest = reference.Digest ?? await metadata.GetTagOrNullAsync(name, reference.Tag!.Value, cancellationToken)
+            ?? throw Unknown(reference);
+        var entity = await metadata.GetManifestOrNullAsync(name, digest, cancellationToken) ?? throw Unknown(reference);
+        var bytes = entity.Content ?? await content.ReadAllAsync(digest, cancellationToken);
+        return new StoredManifest(digest, entity.MediaType, bytes);
+    }
+
+    /// <summary>
+    /// Stores a manifest after checking it and that every blob and child manifest it names is in the repository.
+    /// Content goes first, then the manifest row, the referrer row and last the tags.
+    /// </summary>
+    public async Task<ParsedManifest> PutAsync(
+        RepositoryName name, ManifestReference reference, ReadOnlyMemory<byte> body, string? contentType,
+        IReadOnlyList<Tag> extraTags, CancellationToken cancellationToken = default)
+    {
+        var manifest = ManifestParser.Parse(body, contentType);
+        if (reference.Digest is { } expected && expected != manifest.Digest)
+        {
+            var actual = expected.Algorithm == Digest.Sha256 ? manifest.Digest : expected.Compute(body.Span);
+            if (actual != expected)
+            {
+                throw RegistryException.Of(OciErrorCode.DigestInvalid, "manifest digest does not match the reference", "digest", expected.ToString());
+            }
+        }
+
+        await CheckReferencesAsync(name, manifest, cancellationToken);
+
+        var digest = reference.Digest ?? manifest.Digest;
+        await content.PutAsync(digest, body, cancellationToken);
+        var stored = manifest with { Digest = digest };
+        await metadata.PutManifestAsync(name, stored, body, cancellationToken);
+        await metadata.LinkBlobAsync(name, digest, body.Length, cancellationToken);
+        if (manifest.Subject is { } subject)
+        {
+            await metadata.AddReferrerAsync(name, ParseDigest(subject.Digest), stored, cancellationToken);
+        }
+
+        await metadata.EnsureRepositoryAsync(name, cancellationToken);
+        var tags = reference.Tag is { } tag ? extraTags.Prepend(tag).Distinct() : extraTags;
+        foreach (var t in tags)
+        {
+            await metadata.SetTagAsync(name, t, digest, cancellationToken);
+        }
+
+        return stored;
+    }
+
+    /// <summary>
+    /// By tag: removes that tag only. By digest: removes the tags pointing at it, its referrer row, the manifest
+    /// and its blob link; the content stays for GC.
+    /// </summary>
+    public async Task DeleteAsync(RepositoryName name, ManifestReference reference, CancellationToken cancellationToken = default)
+    {
+        if (reference.Tag is { } tag)
+        {
+            if (!await metadata.DeleteTagAsync(name, tag, cancellationToken))
+            {
+                throw Unknown(reference);
+            }
+
+            return;
+        }
+
+        var digest = reference.Digest!.Value;
+        var entity = await metadata.GetManifestOrNullAsync(name, digest, cancellationToken) ?? throw Unknown(reference);
+        await metadata.DeleteTagsOfAsync(name, digest, cancellationToken);
+        if (entity.Subject is { } subject && Digest.TryParse(subject, out var subjectDigest))
+        {
+            await metadata.RemoveReferrerAsync(name, subjectDigest, digest, cancellationToken);
+        }
+
+        await metadata.DeleteManifestAsync(name, digest, cancellationToken);
+        await metadata.UnlinkBlobAsync(name, digest, cancellationToken);
+    }
+
+    private async Task CheckReferencesAsync(RepositoryName name, ParsedManifest manifest, CancellationToken cancellationToken)
+    {
+        var checks = new List<Task<string?>>();
+        foreach (var blob in manifest.Blobs.Where(b => b.Urls is not { Count: > 0 }))
+        {
+            checks.Add(MissingBlobAsync(name, blob, cancellationToken));
+        }
+
+        foreach (var child in manifest.Manifests)
+        {
+            checks.Add(MissingManifestAsync(name, child, cancellationToken));
+        }
+
+        var missing = (await Task.WhenAll(checks)).FirstOrDefault(m => m is not null);
+        if (missing is not null)
+        {
+            throw RegistryException.Of(OciErrorCode.ManifestBlobUnknown,
+                "manifest references a manifest or blob unknown to this repository", "digest", missing);
+        }
+    }
+
+    private async Task<string?> MissingBlobAsync(RepositoryName name, Descriptor blob, CancellationToken cancellationToken)
+    {
+        var size = await metadata.GetBlobLinkOrNullAsync(name, ParseDigest(blob.Digest), cancellationToken);
+        return size is null ? blob.Digest : null;
+    }
+
+    private async Task<string?> MissingManifestAsync(RepositoryName name, Descriptor child, CancellationToken cancellationToken)
+    {
+        var entity = await metadata.GetManifestOrNullAsync(name, ParseDigest(child.Digest), cancellationToken);
+        return entity is null ? child.Digest : null;
+    }
+
+    private static Digest ParseDigest(string value) =>
+        Digest.TryParse(value, out var digest) ? digest : throw new InvalidOperationException("descriptor digests are checked by the parser");
+
+    private static RegistryException Unknown(ManifestReference reference) =>
+        RegistryException.Of(OciErrorCode.ManifestUnknown, "manifest unknown to registry", reference.IsDigest ? "digest" : "tag", reference.ToString());
+}

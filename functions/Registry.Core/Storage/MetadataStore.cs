@@ -1,0 +1,335 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+using Registry.Oci;
+using Registry.Options;
+using Registry.Storage.Entities;
+
+namespace Registry.Storage;
+
+/// <summary>
+/// Table Storage access for repositories, tags, manifests, blob links, referrers and upload sessions.
+/// Positive lookups of tags, manifests and blob links are cached for MetadataCacheLifetime; every write on this
+/// instance evicts what it changes, so this instance sees its own writes at once and others within that lifetime.
+/// </summary>
+public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IOptions<RegistryOptions> options, TimeProvider time)
+{
+    private readonly TableClient _repositories = clients.Table(StorageLayout.RepositoriesTable);
+    private readonly TableClient _tags = clients.Table(StorageLayout.TagsTable);
+    private readonly TableClient _manifests = clients.Table(StorageLayout.ManifestsTable);
+    private readonly TableClient _links = clients.Table(StorageLayout.BlobLinksTable);
+    private readonly TableClient _referrers = clients.Table(StorageLayout.ReferrersTable);
+    private readonly TableClient _uploads = clients.Table(StorageLayout.UploadsTable);
+    private readonly TimeSpan _cacheLifetime = options.Value.MetadataCacheLifetime;
+
+    // ---- repositories -------------------------------------------------------------------------------
+
+    /// <summary>Records a repository (idempotent).</summary>
+    public async Task EnsureRepositoryAsync(RepositoryName name, CancellationToken cancellationToken = default)
+    {
+        var cacheKey = ("repo", name.Value);
+        if (cache.TryGetValue(cacheKey, out _))
+        {
+            return;
+        }
+
+        try
+        {
+            await _repositories.AddEntityAsync(new RepositoryEntity
+            {
+                PartitionKey = StorageLayout.RepositoriesPartition,
+                RowKey = StorageLayout.Key(name),
+                CreatedAt = time.GetUtcNow(),
+            }, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.IsConflict())
+        {
+            // Already known.
+        }
+
+        cache.Set(cacheKey, true, _cacheLifetime);
+    }
+
+    public async Task<bool> RepositoryExistsAsync(RepositoryName name, CancellationToken cancellationToken = default)
+    {
+        var result = await _repositories.GetEntityIfExistsAsync<RepositoryEntity>(
+            StorageLayout.RepositoriesPartition, StorageLayout.Key(name), ["RowKey"], cancellationToken);
+        return result.HasValue;
+    }
+
+    /// <summary>Repository names after <paramref name="last"/> in key order, at most <paramref name="count"/>.</summary>
+    public async Task<IReadOnlyList<string>> ListRepositoriesAsync(string? last, int count, CancellationToken cancellationToken = default)
+    {
+        var filter = last is null
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.RepositoriesPartition}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.RepositoriesPartition} and RowKey gt {last.Replace('/', ':')}");
+        return await TakeRowKeysAsync(_repositories.QueryAsync<RepositoryEntity>(filter, count, ["RowKey"], cancellationToken), count, k => k.Replace(':', '/'), cancellationToken);
+    }
+
+    // ---- tags ---------------------------------------------------------------------------------------
+
+    public async Task<Digest?> GetTagOrNullAsync(RepositoryName name, Tag tag, CancellationToken cancellationToken = default)
+    {
+        var cacheKey = ("tag", name.Value, tag.Value);
+        if (cache.TryGetValue(cacheKey, out Digest cached))
+        {
+            return cached;
+        }
+
+        var result = await _tags.GetEntityIfExistsAsync<TagEntity>(StorageLayout.Key(name), tag.Value, ["Digest"], cancellationToken);
+        if (!result.HasValue || !Digest.TryParse(result.Value!.Digest, out var digest))
+        {
+            return null;
+        }
+
+        cache.Set(cacheKey, digest, _cacheLifetime);
+        return digest;
+    }
+
+    /// <summary>Points a tag at a manifest; the last writer wins.</summary>
+    public async Task SetTagAsync(RepositoryName name, Tag tag, Digest digest, CancellationToken cancellationToken = default)
+    {
+        await _tags.UpsertEntityAsync(new TagEntity
+        {
+            PartitionKey = StorageLayout.Key(name),
+            RowKey = tag.Value,
+            Digest = digest.ToString(),
+            UpdatedAt = time.GetUtcNow(),
+        }, TableUpdateMode.Replace, cancellationToken);
+        cache.Remove(("tag", name.Value, tag.Value));
+    }
+
+    /// <summary>Deletes a tag; false when it did not exist.</summary>
+    public async Task<bool> DeleteTagAsync(RepositoryName name, Tag tag, CancellationToken cancellationToken = default)
+    {
+        cache.Remove(("tag", name.Value, tag.Value));
+        try
+        {
+            await _tags.DeleteEntityAsync(StorageLayout.Key(name), tag.Value, ETag.All, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.IsNotFound())
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Tags after <paramref name="last"/> in lexical order, at most <paramref name="count"/>.</summary>
+    public async Task<IReadOnlyList<string>> ListTagsAsync(RepositoryName name, string? last, int count, CancellationToken cancellationToken = default)
+    {
+        var key = StorageLayout.Key(name);
+        var filter = last is null
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {key}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {key} and RowKey gt {last}");
+        return await TakeRowKeysAsync(_tags.QueryAsync<TagEntity>(filter, count, ["RowKey"], cancellationToken), count, k => k, cancellationToken);
+    }
+
+    /// <summary>Deletes every tag of <paramref name="name"/> that points at <paramref name="digest"/>.</summary>
+    public async Task DeleteTagsOfAsync(RepositoryName name, Digest digest, CancellationToken cancellationToken = default)
+    {
+        var key = StorageLayout.Key(name);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {key} and Digest eq {digest.ToString()}");
+        await foreach (var tag in _tags.QueryAsync<TagEntity>(filter, 1000, ["RowKey"], cancellationToken))
+        {
+            cache.Remove(("tag", name.Value, tag.RowKey));
+            try
+            {
+                await _tags.DeleteEntityAsync(key, tag.RowKey, ETag.All, cancellationToken);
+            }
+            catch (RequestFailedException e) when (e.IsNotFound())
+            {
+            }
+        }
+    }
+
+    // ---- manifests ----------------------------------------------------------------------------------
+
+    public async Task<ManifestEntity?> GetManifestOrNullAsync(RepositoryName name, Digest digest, CancellationToken cancellationToken = default)
+    {
+        var cacheKey = ("manifest", name.Value, digest);
+        if (cache.TryGetValue(cacheKey, out ManifestEntity? cached))
+        {
+            return cached;
+        }
+
+        var result = await _manifests.GetEntityIfExistsAsync<ManifestEntity>(StorageLayout.Key(name), digest.ToString(), cancellationToken: cancellationToken);
+        if (!result.HasValue)
+        {
+            return null;
+        }
+
+        cache.Set(cacheKey, result.Value, _cacheLifetime);
+        return result.Value;
+    }
+
+    public async Task PutManifestAsync(RepositoryName name, ParsedManifest manifest, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    {
+        var entity = new ManifestEntity
+        {
+            PartitionKey = StorageLayout.Key(name),
+            RowKey = manifest.Digest.ToString(),
+            MediaType = manifest.MediaType,
+            Size = manifest.Size,
+            Content = content.Length <= ManifestEntity.InlineLimit ? content.ToArray() : null,
+            Subject = manifest.Subject?.Digest,
+            ArtifactType = manifest.ArtifactType,
+            PushedAt = time.GetUtcNow(),
+        };
+        await _manifests.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
+        cache.Remove(("manifest", name.Value, manifest.Digest));
+    }
+
+    /// <summary>Deletes a manifest row; false when it did not exist.</summary>
+    public async Task<bool> DeleteManifestAsync(RepositoryName name, Digest digest, CancellationToken cancellationToken = default)
+    {
+        cache.Remove(("manifest", name.Value, digest));
+        try
+        {
+            await _manifests.DeleteEntityAsync(StorageLayout.Key(name), digest.ToString(), ETag.All, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.IsNotFound())
+        {
+            return false;
+        }
+    }
+
+    // ---- blob links ---------------------------------------------------------------------------------
+
+    /// <summary>The size of a blob the repository links to, or null when it has no link.</summary>
+    public async Task<long?> GetBlobLinkOrNullAsync(RepositoryName name, Digest digest, CancellationToken cancellationToken = default)
+    {
+        var cacheKey = ("link", name.Value, digest);
+        if (cache.TryGetValue(cacheKey, out long cached))
+        {
+            return cached;
+        }
+
+        var result = await _links.GetEntityIfExistsAsync<BlobLinkEntity>(StorageLayout.Key(name), digest.ToString(), ["Size"], cancellationToken);
+        if (!result.HasValue)
+        {
+            return null;
+        }
+
+        cache.Set(cacheKey, result.Value!.Size, _cacheLifetime);
+        return result.Value.Size;
+    }
+
+    public async Task LinkBlobAsync(RepositoryName name, Digest digest, long size, CancellationToken cancellationToken = default)
+    {
+        await _links.UpsertEntityAsync(new BlobLinkEntity
+        {
+            PartitionKey = StorageLayout.Key(name),
+            RowKey = digest.ToString(),
+            Size = size,
+            LinkedAt = time.GetUtcNow(),
+        }, TableUpdateMode.Replace, cancellationToken);
+    }
+
+    /// <summary>Removes a repository's link to a blob; false when there was none.</summary>
+    public async Task<bool> UnlinkBlobAsync(RepositoryName name, Digest digest, CancellationToken cancellationToken = default)
+    {
+        cache.Remove(("link", name.Value, digest));
+        try
+        {
+            await _links.DeleteEntityAsync(StorageLayout.Key(name), digest.ToString(), ETag.All, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.IsNotFound())
+        {
+            return false;
+        }
+    }
+
+    // ---- referrers ----------------------------------------------------------------------------------
+
+    public async Task AddReferrerAsync(RepositoryName name, Digest subject, ParsedManifest referrer, CancellationToken cancellationToken = default)
+    {
+        await _referrers.UpsertEntityAsync(new ReferrerEntity
+        {
+            PartitionKey = StorageLayout.ReferrersPartition(name, subject),
+            RowKey = referrer.Digest.ToString(),
+            MediaType = referrer.MediaType,
+            Size = referrer.Size,
+            ArtifactType = referrer.ArtifactType,
+            Annotations = referrer.Annotations is null ? null : JsonSerializer.Serialize(referrer.Annotations),
+        }, TableUpdateMode.Replace, cancellationToken);
+    }
+
+    public async Task RemoveReferrerAsync(RepositoryName name, Digest subject, Digest referrer, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await _referrers.DeleteEntityAsync(StorageLayout.ReferrersPartition(name, subject), referrer.ToString(), ETag.All, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.IsNotFound())
+        {
+        }
+    }
+
+    public async Task<IReadOnlyList<ReferrerEntity>> ListReferrersAsync(RepositoryName name, Digest subject, CancellationToken cancellationToken = default)
+    {
+        var list = new List<ReferrerEntity>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.ReferrersPartition(name, subject)}");
+        await foreach (var entity in _referrers.QueryAsync<ReferrerEntity>(filter, 1000, cancellationToken: cancellationToken))
+        {
+            list.Add(entity);
+        }
+
+        return list;
+    }
+
+    // ---- upload sessions ----------------------------------------------------------------------------
+
+    public async Task AddUploadAsync(string uploadId, RepositoryName name, CancellationToken cancellationToken = default)
+    {
+        await _uploads.AddEntityAsync(new UploadEntity
+        {
+            PartitionKey = StorageLayout.UploadsPartition,
+            RowKey = uploadId,
+            Repository = name.Value,
+            StartedAt = time.GetUtcNow(),
+        }, cancellationToken);
+    }
+
+    public async Task<UploadEntity?> GetUploadOrNullAsync(string uploadId, CancellationToken cancellationToken = default)
+    {
+        var result = await _uploads.GetEntityIfExistsAsync<UploadEntity>(StorageLayout.UploadsPartition, uploadId, cancellationToken: cancellationToken);
+        return result.HasValue ? result.Value : null;
+    }
+
+    public async Task DeleteUploadAsync(string uploadId, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await _uploads.DeleteEntityAsync(StorageLayout.UploadsPartition, uploadId, ETag.All, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.IsNotFound())
+        {
+        }
+    }
+
+    private static async Task<IReadOnlyList<string>> TakeRowKeysAsync<T>(
+        AsyncPageable<T> query, int count, Func<string, string> map, CancellationToken cancellationToken)
+        where T : RegistryEntity
+    {
+        var keys = new List<string>(Math.Min(count, OciLimits.MaxPageSize));
+        if (count <= 0)
+        {
+            return keys;
+        }
+
+        await foreach (var entity in query.WithCancellation(cancellationToken))
+        {
+            keys.Add(map(entity.RowKey));
+            if (keys.Count >= count)
+            {
+                break;
+            }
+        }
+
+        return keys;
+    }
+}

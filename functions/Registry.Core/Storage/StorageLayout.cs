@@ -1,0 +1,51 @@
+using Registry.Oci;
+
+namespace Registry.Storage;
+
+/// <summary>
+/// The storage layout, in one place.
+/// <code>
+/// Blob container &lt;Container&gt;
+///   blobs/&lt;alg&gt;/&lt;2 hex&gt;/&lt;hex&gt;   content, shared by every repository, create-only, never rewritten
+///                                     (layers, configs and the exact bytes of every manifest)
+///   uploads/&lt;upload id&gt;             an upload in progress: a block blob, one commit per PATCH
+///
+/// Tables (each name carries TablePrefix)            PartitionKey              RowKey
+///   Repositories  one row per repository            "r"                       key(name)
+///   Tags          tag -> manifest digest            key(name)                 tag
+///   Manifests     a repository's manifests          key(name)                 digest
+///   BlobLinks     what a repository may read        key(name)                 digest
+///   Referrers     manifests whose subject is X      key(name) "@" X           referrer digest
+///   Uploads       upload sessions                   "u"                       upload id
+///
+/// key(name) is the repository name with '/' written as ':' (':' is not in the name grammar,
+/// '/' is not allowed in table keys).
+/// </code>
+/// Write order: content first, then the blob link or manifest row, then referrer rows, then the tag.
+/// A crash leaves only unreferenced content or rows that GC removes, never a visible half-state.
+/// </summary>
+public static class StorageLayout
+{
+    public const string RepositoriesTable = "Repositories";
+    public const string TagsTable = "Tags";
+    public const string ManifestsTable = "Manifests";
+    public const string BlobLinksTable = "BlobLinks";
+    public const string ReferrersTable = "Referrers";
+    public const string UploadsTable = "Uploads";
+
+    public static readonly IReadOnlyList<string> Tables =
+        [RepositoriesTable, TagsTable, ManifestsTable, BlobLinksTable, ReferrersTable, UploadsTable];
+
+    public const string RepositoriesPartition = "r";
+    public const string UploadsPartition = "u";
+
+    public static string ContentPath(Digest digest) => $"blobs/{digest.Algorithm}/{digest.Hex[..2]}/{digest.Hex}";
+
+    public static string UploadPath(string uploadId) => $"uploads/{uploadId}";
+
+    public static string Key(RepositoryName name) => name.Value.Replace('/', ':');
+
+    public static RepositoryName NameOf(string key) => RepositoryName.Parse(key.Replace(':', '/'));
+
+    public static string ReferrersPartition(RepositoryName name, Digest subject) => $"{Key(name)}@{subject}";
+}

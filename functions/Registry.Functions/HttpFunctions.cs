@@ -1,0 +1,20 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Registry.Http;
+
+namespace Registry.Functions;
+
+/// <summary>
+/// The HTTP surface. One catch-all trigger per API surface; the route table inside the dispatcher does the rest
+/// (repository names contain '/', which Functions route templates cannot express).
+/// </summary>
+public sealed class HttpFunctions(RegistryDispatcher dispatcher)
+{
+    /// <summary>The OCI Distribution API: every method under /v2/.</summary>
+    [Function(nameof(ServeDistributionApi))]
+    public Task<IActionResult> ServeDistributionApi(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "head", "post", "put", "patch", "delete", Route = "v2/{*path}")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        dispatcher.DispatchAsync(request, cancellationToken);
+}

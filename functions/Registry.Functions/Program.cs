@@ -1,0 +1,22 @@
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Registry;
+using Registry.Functions;
+
+// The Functions host always starts its worker with --functions-uri (and the native host sets an AppContext key);
+// anything else is a user starting the executable: run the standalone host.
+var underFunctionsHost = args.Any(a => a.StartsWith("--functions-uri", StringComparison.Ordinal))
+    || AppContext.GetData("AZURE_FUNCTIONS_NATIVE_HOST") is not null;
+if (!underFunctionsHost)
+{
+    StandaloneHost.Run(args);
+    return;
+}
+
+var builder = FunctionsApplication.CreateBuilder(args);
+builder.ConfigureFunctionsWebApplication();
+builder.Services.AddApplicationInsightsTelemetryWorkerService().ConfigureFunctionsApplicationInsights();
+builder.AddRegistry();
+builder.Build().Run();

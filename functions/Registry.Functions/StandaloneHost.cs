@@ -1,0 +1,58 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Registry.Functions;
+
+/// <summary>
+/// The standalone host: the same function classes on Kestrel, for local use, tests and benchmarks.
+/// It maps each HTTP trigger's route to the function method and holds no registry logic of its own.
+/// </summary>
+public static class StandaloneHost
+{
+    public const string DefaultUrl = "http://127.0.0.1:5000";
+
+    /// <summary>
+    /// Azurite's well-known development account (public, not a secret), used when no storage is configured.
+    /// Blob URLs say "localhost" so that clients see a host name other than the registry's 127.0.0.1 and do not
+    /// forward credentials on a redirect to storage.
+    /// </summary>
+    public const string AzuriteConnectionString =
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
+        "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+        "BlobEndpoint=http://localhost:10000/devstoreaccount1;QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;" +
+        "TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;";
+
+    public static void Run(string[] args)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        if (string.IsNullOrEmpty(builder.Configuration["Registry:Storage:ConnectionString"])
+            && string.IsNullOrEmpty(builder.Configuration["Registry:Storage:BlobServiceUri"]))
+        {
+            builder.Configuration["Registry:Storage:ConnectionString"] = AzuriteConnectionString;
+        }
+
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        // Layers stream through; the Functions front end has its own limit (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT).
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
+        builder.AddRegistry();
+        builder.Services.AddTransient<HttpFunctions>();
+
+        var app = builder.Build();
+        app.Map("/v2/{**path}", ServeAsync);
+        app.Run();
+    }
+
+    private static async Task ServeAsync(HttpContext context)
+    {
+        var function = context.RequestServices.GetRequiredService<HttpFunctions>();
+        var result = await function.ServeDistributionApi(context.Request, context.RequestAborted);
+        await result.ExecuteResultAsync(new ActionContext { HttpContext = context });
+    }
+}
