@@ -45,7 +45,9 @@ public static class StandaloneHost
         builder.Services.AddTransient<HttpFunctions>();
 
         var app = builder.Build();
-        app.Map("/v2/{**path}", ServeAsync);
+        // The route of the HTTP trigger, v2/{*path}; matched by prefix so that even malformed paths
+        // (empty segments) reach the dispatcher and get an OCI error.
+        app.MapWhen(c => c.Request.Path.StartsWithSegments("/v2", StringComparison.Ordinal), v2 => v2.Run(ServeAsync));
         app.Run();
     }
 

@@ -88,7 +88,7 @@ public sealed partial class RegistryDispatcher
     private (OciRequest, Func<OciRequest, CancellationToken, Task<OciResult>>) Bind(HttpRequest request)
     {
         var path = request.Path.Value ?? "";
-        var relative = path.StartsWith("/v2", StringComparison.Ordinal) ? path[3..].TrimStart('/') : path.TrimStart('/');
+        var relative = path.StartsWith("/v2/", StringComparison.Ordinal) ? path[4..] : "";
         var match = RouteTable.Match(relative)
             ?? throw RegistryException.Of(OciErrorCode.NameUnknown, "no such endpoint", "path", path.Length > 300 ? path[..300] : path, 404);
         var method = request.Method.ToUpperInvariant();

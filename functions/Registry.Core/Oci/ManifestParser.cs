@@ -48,7 +48,7 @@ public static class ManifestParser
         }
 
         var headerIsManifest = headerType is not null && MediaTypes.Manifests.Contains(headerType);
-        if (headerIsManifest && bodyMediaType is not null && bodyMediaType != headerType)
+        if (headerType is not null && bodyMediaType is not null && bodyMediaType != headerType)
         {
             throw Invalid($"Content-Type '{headerType}' does not match the manifest's mediaType", bodyMediaType);
         }

@@ -105,15 +105,9 @@ public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IO
     public async Task<bool> DeleteTagAsync(RepositoryName name, Tag tag, CancellationToken cancellationToken = default)
     {
         cache.Remove(("tag", name.Value, tag.Value));
-        try
-        {
-            await _tags.DeleteEntityAsync(StorageLayout.Key(name), tag.Value, ETag.All, cancellationToken);
-            return true;
-        }
-        catch (RequestFailedException e) when (e.IsNotFound())
-        {
-            return false;
-        }
+        // A missing entity is answered 404 without an exception.
+        var response = await _tags.DeleteEntityAsync(StorageLayout.Key(name), tag.Value, ETag.All, cancellationToken);
+        return response.Status != 404;
     }
 
     /// <summary>Tags after <paramref name="last"/> in lexical order, at most <paramref name="count"/>.</summary>
@@ -134,13 +128,7 @@ public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IO
         await foreach (var tag in _tags.QueryAsync<TagEntity>(filter, 1000, ["RowKey"], cancellationToken))
         {
             cache.Remove(("tag", name.Value, tag.RowKey));
-            try
-            {
-                await _tags.DeleteEntityAsync(key, tag.RowKey, ETag.All, cancellationToken);
-            }
-            catch (RequestFailedException e) when (e.IsNotFound())
-            {
-            }
+            await _tags.DeleteEntityAsync(key, tag.RowKey, ETag.All, cancellationToken);
         }
     }
 
@@ -185,15 +173,9 @@ public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IO
     public async Task<bool> DeleteManifestAsync(RepositoryName name, Digest digest, CancellationToken cancellationToken = default)
     {
         cache.Remove(("manifest", name.Value, digest));
-        try
-        {
-            await _manifests.DeleteEntityAsync(StorageLayout.Key(name), digest.ToString(), ETag.All, cancellationToken);
-            return true;
-        }
-        catch (RequestFailedException e) when (e.IsNotFound())
-        {
-            return false;
-        }
+        // A missing entity is answered 404 without an exception.
+        var response = await _manifests.DeleteEntityAsync(StorageLayout.Key(name), digest.ToString(), ETag.All, cancellationToken);
+        return response.Status != 404;
     }
 
     // ---- blob links ---------------------------------------------------------------------------------
@@ -232,15 +214,9 @@ public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IO
     public async Task<bool> UnlinkBlobAsync(RepositoryName name, Digest digest, CancellationToken cancellationToken = default)
     {
         cache.Remove(("link", name.Value, digest));
-        try
-        {
-            await _links.DeleteEntityAsync(StorageLayout.Key(name), digest.ToString(), ETag.All, cancellationToken);
-            return true;
-        }
-        catch (RequestFailedException e) when (e.IsNotFound())
-        {
-            return false;
-        }
+        // A missing entity is answered 404 without an exception.
+        var response = await _links.DeleteEntityAsync(StorageLayout.Key(name), digest.ToString(), ETag.All, cancellationToken);
+        return response.Status != 404;
     }
 
     // ---- referrers ----------------------------------------------------------------------------------
@@ -260,13 +236,7 @@ public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IO
 
     public async Task RemoveReferrerAsync(RepositoryName name, Digest subject, Digest referrer, CancellationToken cancellationToken = default)
     {
-        try
-        {
-            await _referrers.DeleteEntityAsync(StorageLayout.ReferrersPartition(name, subject), referrer.ToString(), ETag.All, cancellationToken);
-        }
-        catch (RequestFailedException e) when (e.IsNotFound())
-        {
-        }
+        await _referrers.DeleteEntityAsync(StorageLayout.ReferrersPartition(name, subject), referrer.ToString(), ETag.All, cancellationToken);
     }
 
     public async Task<IReadOnlyList<ReferrerEntity>> ListReferrersAsync(RepositoryName name, Digest subject, CancellationToken cancellationToken = default)
@@ -302,13 +272,7 @@ public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IO
 
     public async Task DeleteUploadAsync(string uploadId, CancellationToken cancellationToken = default)
     {
-        try
-        {
-            await _uploads.DeleteEntityAsync(StorageLayout.UploadsPartition, uploadId, ETag.All, cancellationToken);
-        }
-        catch (RequestFailedException e) when (e.IsNotFound())
-        {
-        }
+        await _uploads.DeleteEntityAsync(StorageLayout.UploadsPartition, uploadId, ETag.All, cancellationToken);
     }
 
     private static async Task<IReadOnlyList<string>> TakeRowKeysAsync<T>(

@@ -86,11 +86,7 @@ public sealed class ManifestHandlers(ManifestService manifests)
 
     private static async Task<ReadOnlyMemory<byte>> ReadManifestBodyAsync(OciRequest request, CancellationToken cancellationToken)
     {
-        if (request.Http.ContentLength > OciLimits.MaxManifestBytes)
-        {
-            throw TooLarge();
-        }
-
+        // Read up to the limit and stop there: a larger body is refused without being read whole.
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];
         int read;
