@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Registry.Functions;
 
@@ -41,6 +42,7 @@ public static class StandaloneHost
 
         // Layers stream through; the Functions front end has its own limit (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT).
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.AddRegistry();
         builder.Services.AddTransient<HttpFunctions>();
 

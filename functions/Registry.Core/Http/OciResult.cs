@@ -10,6 +10,13 @@ namespace Registry.Http;
 /// </summary>
 public sealed class OciResult : IActionResult
 {
+    /// <summary>JSON as the spec shows it: media types keep their '+' (bodies are JSON, never HTML).</summary>
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never,
+    };
+
     private ReadOnlyMemory<byte>? _bytes;
     private Stream? _stream;
 
@@ -29,7 +36,7 @@ public sealed class OciResult : IActionResult
     public static OciResult Json<T>(int status, T body, string contentType = "application/json")
     {
         var result = new OciResult(status);
-        return result.WithBody(JsonSerializer.SerializeToUtf8Bytes(body), contentType);
+        return result.WithBody(JsonSerializer.SerializeToUtf8Bytes(body, JsonOptions), contentType);
     }
 
     public OciResult WithBody(ReadOnlyMemory<byte> bytes, string contentType)

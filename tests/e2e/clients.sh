@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# End-to-end tests with real clients against a running registry (plain HTTP):
+# skopeo (push, inspect, list-tags, pull back, copy between repositories, multi-arch, artifacts with
+# referrers, Docker schema 2, delete), podman and buildah (vfs storage, as root).
+# Usage: clients.sh HOST:PORT        Env: SKIP_PODMAN=1, SKIP_BUILDAH=1, BIG_MIB (default 40)
+# Prints PASS/FAIL lines and a last line "N passed, N failed"; exits 1 when anything failed.
+set -uo pipefail
+HOST="${1:?usage: clients.sh HOST:PORT}"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+SCRATCH="$(mktemp -d)"
+trap 'rm -rf "$SCRATCH"' EXIT
+NS="e2e$(date +%s)$RANDOM"
+LOG="$SCRATCH/clients.log"
+PASS=0; FAIL=0
+ok() { echo "PASS $1"; PASS=$((PASS+1)); }
+ko() { echo "FAIL $1: $2"; FAIL=$((FAIL+1)); }
+run() { echo "+ $*" >> "$LOG"; OUT=$(timeout 300 "$@" 2>&1); local rc=$?; echo "$OUT" >> "$LOG"; return $rc; }
+step() { local name=$1; shift; if run "$@"; then ok "$name"; else ko "$name" "$(tail -n1 <<<"$OUT" | cut -c1-300)"; fi; }
+expect() { if [ "$2" = "$3" ]; then ok "$1"; else ko "$1" "expected '$2', got '$3'"; fi; }
+layout_digest() { jq -r --arg t "${2:-latest}" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"]==$t) | .digest' "$1/index.json"; }
+SK=(--tls-verify=false)
+export CONTAINERS_REGISTRIES_CONF="$SCRATCH/registries.conf"
+printf 'unqualified-search-registries = []\n[[registry]]\nlocation = "%s"\ninsecure = true\n' "$HOST" > "$CONTAINERS_REGISTRIES_CONF"
+# skopeo keeps a cache of where blobs went; a private one keeps runs independent
+export BLOB_INFO_CACHE="$SCRATCH/blob-info-cache"
+SKC=(--src-tls-verify=false --dest-tls-verify=false)
+
+"$HERE/make-images.sh" "$SCRATCH/img" "${BIG_MIB:-40}" >> "$LOG" 2>&1 || { echo "FAIL make-images"; echo "0 passed, 1 failed"; exit 1; }
+IMG="$SCRATCH/img"
+
+expect "GET /v2/ answers 200" 200 "$(curl -s -o /dev/null -w '%{http_code}' "http://$HOST/v2/")"
+
+# ---- push, inspect, list-tags, pull back ------------------------------------------------
+for n in tiny big; do
+  want=$(layout_digest "$IMG/$n")
+  step "skopeo push $n" skopeo copy "${SKC[@]}" --digestfile "$SCRATCH/$n.pushed" "oci:$IMG/$n:latest" "docker://$HOST/$NS/$n:latest"
+  expect "skopeo push $n keeps the digest" "$want" "$(cat "$SCRATCH/$n.pushed" 2>/dev/null)"
+  if run skopeo inspect "${SK[@]}" "docker://$HOST/$NS/$n:latest"; then
+    expect "skopeo inspect $n" "$want" "$(jq -r .Digest <<<"$OUT")"
+  else ko "skopeo inspect $n" "$(tail -n1 <<<"$OUT")"; fi
+  step "skopeo pull $n" skopeo copy "${SKC[@]}" "docker://$HOST/$NS/$n:latest" "oci:$SCRATCH/pull-$n:latest"
+  expect "skopeo pull $n has the pushed digest" "$want" "$(layout_digest "$SCRATCH/pull-$n")"
+  layer=$(jq -r '.layers[0].digest' "$IMG/$n/blobs/sha256/${want#sha256:}")
+  expect "pulled $n layer is byte-identical" ok "$(cmp -s "$IMG/$n/blobs/sha256/${layer#sha256:}" "$SCRATCH/pull-$n/blobs/sha256/${layer#sha256:}" && echo ok)"
+done
+if run skopeo list-tags "${SK[@]}" "docker://$HOST/$NS/tiny"; then
+  expect "skopeo list-tags" latest "$(jq -r '.Tags|join(",")' <<<"$OUT")"
+else ko "skopeo list-tags" "$(tail -n1 <<<"$OUT")"; fi
+
+# ---- copy between repositories (cross-repository mount) -----------------------------------
+step "skopeo copy between repositories" skopeo --debug copy "${SKC[@]}" "docker://$HOST/$NS/tiny:latest" "docker://$HOST/$NS/copied:v1"
+grep -q "mount OK" <<<"$OUT" && ok "copy mounted the layer (no upload)" || ko "copy mounted the layer (no upload)" "$(grep -i 'mount' <<<"$OUT" | head -1)"
+if run skopeo inspect "${SK[@]}" "docker://$HOST/$NS/copied:v1"; then
+  expect "copied image has the same digest" "$(layout_digest "$IMG/tiny")" "$(jq -r .Digest <<<"$OUT")"
+else ko "inspect copied image" "$(tail -n1 <<<"$OUT")"; fi
+
+# ---- multi-arch ---------------------------------------------------------------------------
+want=$(layout_digest "$IMG/multiarch")
+step "skopeo copy --all multi-arch" skopeo copy --all "${SKC[@]}" --digestfile "$SCRATCH/multi.pushed" "oci:$IMG/multiarch:latest" "docker://$HOST/$NS/multi:latest"
+expect "multi-arch index digest kept" "$want" "$(cat "$SCRATCH/multi.pushed" 2>/dev/null)"
+if run skopeo inspect "${SK[@]}" --raw "docker://$HOST/$NS/multi:latest"; then
+  expect "multi-arch index lists both platforms" "amd64,arm64" "$(jq -r '[.manifests[].platform.architecture]|sort|join(",")' <<<"$OUT")"
+else ko "inspect multi-arch" "$(tail -n1 <<<"$OUT")"; fi
+step "skopeo pull --all multi-arch" skopeo copy --all "${SKC[@]}" "docker://$HOST/$NS/multi:latest" "oci:$SCRATCH/pull-multi:latest"
+expect "pulled index has the pushed digest" "$want" "$(layout_digest "$SCRATCH/pull-multi")"
+if run skopeo inspect "${SK[@]}" --override-arch arm64 "docker://$HOST/$NS/multi:latest"; then
+  expect "platform resolution picks arm64" arm64 "$(jq -r .Architecture <<<"$OUT")"
+else ko "inspect arm64" "$(tail -n1 <<<"$OUT")"; fi
+
+# ---- artifacts and referrers ----------------------------------------------------------------
+subject=$(layout_digest "$IMG/artifact" latest); sbom=$(layout_digest "$IMG/artifact" sbom)
+step "skopeo push image for referrers" skopeo copy "${SKC[@]}" "oci:$IMG/artifact:latest" "docker://$HOST/$NS/signed:latest"
+step "skopeo push SBOM artifact with subject" skopeo copy "${SKC[@]}" --digestfile "$SCRATCH/sbom.pushed" "oci:$IMG/artifact:sbom" "docker://$HOST/$NS/signed:sbom"
+expect "artifact digest kept" "$sbom" "$(cat "$SCRATCH/sbom.pushed" 2>/dev/null)"
+refs=$(curl -s "http://$HOST/v2/$NS/signed/referrers/$subject")
+expect "referrers lists the SBOM" "$sbom application/spdx+json" "$(jq -r '.manifests[] | "\(.digest) \(.artifactType)"' <<<"$refs")"
+filtered=$(curl -s -D "$SCRATCH/h" "http://$HOST/v2/$NS/signed/referrers/$subject?artifactType=application/vnd.example.none")
+expect "referrers filter by artifactType" "0 yes" "$(jq '.manifests|length' <<<"$filtered") $(grep -qi '^OCI-Filters-Applied: artifactType' "$SCRATCH/h" && echo yes)"
+step "skopeo pull SBOM artifact" skopeo copy "${SKC[@]}" "docker://$HOST/$NS/signed:sbom" "oci:$SCRATCH/pull-sbom:sbom"
+expect "pulled artifact digest" "$sbom" "$(layout_digest "$SCRATCH/pull-sbom" sbom)"
+
+# ---- Docker schema 2 ------------------------------------------------------------------------
+step "skopeo push as Docker v2s2" skopeo copy "${SKC[@]}" --format v2s2 "oci:$IMG/tiny:latest" "docker://$HOST/$NS/v2s2:latest"
+if run skopeo inspect "${SK[@]}" --raw "docker://$HOST/$NS/v2s2:latest"; then
+  expect "v2s2 manifest served as pushed" application/vnd.docker.distribution.manifest.v2+json "$(jq -r .mediaType <<<"$OUT")"
+else ko "inspect v2s2" "$(tail -n1 <<<"$OUT")"; fi
+
+# ---- delete -----------------------------------------------------------------------------------
+d=$(layout_digest "$IMG/tiny")
+step "skopeo delete by digest" skopeo delete "${SK[@]}" "docker://$HOST/$NS/tiny@$d"
+if run skopeo inspect "${SK[@]}" "docker://$HOST/$NS/tiny:latest"; then ko "deleted image is gone" "still readable"; else ok "deleted image is gone"; fi
+if run skopeo inspect "${SK[@]}" "docker://$HOST/$NS/copied:v1"; then ok "other repository keeps its copy"; else ko "other repository keeps its copy" "$(tail -n1 <<<"$OUT")"; fi
+
+# ---- podman -----------------------------------------------------------------------------------
+if [ "${SKIP_PODMAN:-0}" != 1 ] && command -v podman >/dev/null; then
+  P=(podman --root "$SCRATCH/podman/root" --runroot "$SCRATCH/podman/run" --storage-driver vfs)
+  step "podman pull" "${P[@]}" pull --tls-verify=false "$HOST/$NS/copied:v1"
+  step "podman tag" "${P[@]}" tag "$HOST/$NS/copied:v1" "$HOST/$NS/podman:latest"
+  step "podman push" "${P[@]}" push --tls-verify=false --digestfile "$SCRATCH/podman.pushed" "$HOST/$NS/podman:latest"
+  run "${P[@]}" rmi -f "$HOST/$NS/podman:latest" "$HOST/$NS/copied:v1"
+  step "podman pull what podman pushed" "${P[@]}" pull --tls-verify=false "$HOST/$NS/podman:latest"
+  run "${P[@]}" image inspect --format '{{.Digest}}' "$HOST/$NS/podman:latest"
+  expect "podman round trip digest" "$(cat "$SCRATCH/podman.pushed" 2>/dev/null)" "$OUT"
+  step "podman pull --arch arm64" "${P[@]}" pull --tls-verify=false --arch arm64 "$HOST/$NS/multi:latest"
+  run "${P[@]}" image inspect --format '{{.Architecture}}' "$HOST/$NS/multi:latest"
+  expect "podman pulled arm64" arm64 "$OUT"
+fi
+
+# ---- buildah ----------------------------------------------------------------------------------
+if [ "${SKIP_BUILDAH:-0}" != 1 ] && command -v buildah >/dev/null; then
+  B=(buildah --root "$SCRATCH/buildah/root" --runroot "$SCRATCH/buildah/run" --storage-driver vfs)
+  export BUILDAH_ISOLATION=chroot
+  echo "built by buildah $NS" > "$SCRATCH/b.txt"
+  if run "${B[@]}" from scratch; then
+    c=$OUT
+    run "${B[@]}" copy "$c" "$SCRATCH/b.txt" /b.txt
+    run "${B[@]}" config --label org.example.e2e=buildah "$c"
+    step "buildah commit" "${B[@]}" commit --format oci "$c" localhost/e2e-buildah:latest
+    step "buildah push" "${B[@]}" push --tls-verify=false localhost/e2e-buildah:latest "docker://$HOST/$NS/buildah:latest"
+    if run skopeo inspect "${SK[@]}" "docker://$HOST/$NS/buildah:latest"; then
+      expect "buildah image readable" buildah "$(jq -r '.Labels["org.example.e2e"]' <<<"$OUT")"
+    else ko "inspect buildah image" "$(tail -n1 <<<"$OUT")"; fi
+    step "buildah pull" "${B[@]}" pull --tls-verify=false "$HOST/$NS/buildah:latest"
+  else ko "buildah from scratch" "$(tail -n1 <<<"$OUT")"; fi
+fi
+
+[ "$FAIL" -eq 0 ] || { echo "# client log:"; tail -n 60 "$LOG"; }
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]
