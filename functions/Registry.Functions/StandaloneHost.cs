@@ -13,7 +13,8 @@ namespace Registry.Functions;
 /// </summary>
 public static class StandaloneHost
 {
-    public const string DefaultUrl = "http://127.0.0.1:5000";
+    /// <summary>Loopback only, IPv4 and IPv6: clients may say localhost:5000 or 127.0.0.1:5000.</summary>
+    public const string DefaultUrl = "http://localhost:5000";
 
     /// <summary>
     /// Azurite's well-known development account (public, not a secret), used when no storage is configured.

@@ -1,0 +1,92 @@
+metadata name = 'Serverless trusted registry'
+metadata description = 'Deploys the registry into a resource group: storage (blobs, tables, queues), the Function App on Flex Consumption with its identity and roles, and monitoring.'
+
+targetScope = 'resourceGroup'
+
+@description('Required. Name of the environment; it seeds every resource name.')
+@minLength(1)
+@maxLength(32)
+param environmentName string
+
+@description('Optional. Azure region; defaults to the resource group\'s.')
+param location string = resourceGroup().location
+
+@description('Optional. Registry:BlobDelivery: Redirect (307 to a SAS URL) or Proxy (bytes through the app).')
+@allowed([
+  'Redirect'
+  'Proxy'
+])
+param blobDelivery string = 'Redirect'
+
+@description('Optional. Largest request body the Functions front end accepts, in bytes.')
+param requestBodySizeLimit int = 4294967296
+
+@description('Optional. Most instances the app scales out to.')
+param maximumInstanceCount int = 100
+
+var abbrs = loadJsonContent('abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+var registryContainer = 'registry'
+var deploymentContainer = 'app-package-${resourceToken}'
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: {
+    name: '${abbrs.storageAccount}${resourceToken}'
+    location: location
+    tags: tags
+    registryContainer: registryContainer
+    deploymentContainer: deploymentContainer
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    workspaceName: '${abbrs.logAnalyticsWorkspace}${resourceToken}'
+    appInsightsName: '${abbrs.appInsights}${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module app 'modules/function-app.bicep' = {
+  name: 'function-app'
+  params: {
+    name: '${abbrs.functionApp}${resourceToken}'
+    planName: '${abbrs.flexPlan}${resourceToken}'
+    location: location
+    tags: union(tags, { 'azd-service-name': 'registry' })
+    storageAccountName: storage.outputs.name
+    blobEndpoint: storage.outputs.blobEndpoint
+    queueEndpoint: storage.outputs.queueEndpoint
+    tableEndpoint: storage.outputs.tableEndpoint
+    registryContainer: registryContainer
+    deploymentContainer: deploymentContainer
+    appInsightsConnectionString: monitoring.outputs.connectionString
+    requestBodySizeLimit: requestBodySizeLimit
+    maximumInstanceCount: maximumInstanceCount
+    blobDelivery: blobDelivery
+  }
+}
+
+module rbac 'modules/rbac.bicep' = {
+  name: 'rbac'
+  params: {
+    storageAccountName: storage.outputs.name
+    appInsightsName: monitoring.outputs.name
+    principalId: app.outputs.principalId
+  }
+}
+
+@description('The registry address for clients (docker login, skopeo, podman).')
+output registryHost string = app.outputs.defaultHostName
+
+@description('The name of the Function App, for deployment of the package.')
+output functionAppName string = app.outputs.name
+
+@description('The name of the storage account.')
+output storageAccountName string = storage.outputs.name

@@ -1,0 +1,136 @@
+metadata name = 'Registry Function App'
+metadata description = 'The Function App on a Flex Consumption plan, with a system-assigned identity and identity-based storage connections.'
+
+@description('Required. Name of the Function App.')
+param name string
+
+@description('Required. Name of the Flex Consumption plan.')
+param planName string
+
+@description('Required. Azure region.')
+param location string
+
+@description('Required. Tags for every resource.')
+param tags object
+
+@description('Required. Name of the storage account.')
+param storageAccountName string
+
+@description('Required. Blob endpoint of the storage account.')
+param blobEndpoint string
+
+@description('Required. Queue endpoint of the storage account.')
+param queueEndpoint string
+
+@description('Required. Table endpoint of the storage account.')
+param tableEndpoint string
+
+@description('Required. Blob container of the registry content.')
+param registryContainer string
+
+@description('Required. Blob container holding the deployment package.')
+param deploymentContainer string
+
+@description('Required. Application Insights connection string.')
+param appInsightsConnectionString string
+
+@description('Optional. Largest request body the Functions front end accepts, in bytes (a single-request layer push must fit).')
+@minValue(104857600)
+param requestBodySizeLimit int = 4294967296
+
+@description('Optional. Most instances the plan scales out to.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+@description('Optional. Memory of one instance, in MB.')
+@allowed([
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Optional. Registry:BlobDelivery: Redirect (307 to a SAS URL) or Proxy (bytes through the app).')
+@allowed([
+  'Redirect'
+  'Proxy'
+])
+param blobDelivery string = 'Redirect'
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    tier: 'FlexConsumption'
+    name: 'FC1'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'SystemAssigned'
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${blobEndpoint}${deploymentContainer}'
+          authentication: {
+            type: 'SystemAssignedIdentity'
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: {
+        name: 'dotnet-isolated'
+        version: '10.0'
+      }
+    }
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+      appSettings: [
+        { name: 'AzureWebJobsStorage__accountName', value: storageAccountName }
+        { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+        { name: 'AzureWebJobsStorage__blobServiceUri', value: blobEndpoint }
+        { name: 'AzureWebJobsStorage__queueServiceUri', value: queueEndpoint }
+        { name: 'AzureWebJobsStorage__tableServiceUri', value: tableEndpoint }
+        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
+        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD' }
+        { name: 'FUNCTIONS_REQUEST_BODY_SIZE_LIMIT', value: string(requestBodySizeLimit) }
+        { name: 'Registry__Storage__BlobServiceUri', value: blobEndpoint }
+        { name: 'Registry__Storage__TableServiceUri', value: tableEndpoint }
+        { name: 'Registry__Storage__Container', value: registryContainer }
+        { name: 'Registry__BlobDelivery', value: blobDelivery }
+      ]
+    }
+  }
+}
+
+@description('The resource ID of the Function App.')
+output resourceId string = functionApp.id
+
+@description('The name of the Function App.')
+output name string = functionApp.name
+
+@description('The principal ID of the app identity.')
+output principalId string = functionApp.identity.principalId
+
+@description('The default host name, the registry address clients use.')
+output defaultHostName string = functionApp.properties.defaultHostName
