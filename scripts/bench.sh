@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Benchmarks the registry against the CNCF reference registry (Debian package docker-registry, filesystem
+# storage) and against raw Azure SDK throughput on the same Azurite, in one run on this machine, and writes
+# docs/benchmarks.md. Needs root for apt (docker-registry, wrk, hey, skopeo, jq) when they are missing.
+#   scripts/bench.sh            Env: RUNS=3 BIG_MIB=256 DURATION=10 CONNECTIONS=16 MEMORY_MIB=1024
+# Ports: registry 127.0.0.1:5100 (and 5101/5102 for the start-up and memory runs), reference 127.0.0.1:5200.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+RUNS="${RUNS:-3}"; BIG_MIB="${BIG_MIB:-256}"; DUR="${DURATION:-10}"; CONN="${CONNECTIONS:-16}"; MEMORY_MIB="${MEMORY_MIB:-1024}"
+BLOCK_SIZE=4194304; PARALLELISM=4   # the registry's defaults (Registry:BlockSize, Registry:UploadParallelism)
+SCRATCH="$(mktemp -d)"
+PIDS=()
+started_azurite=0
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  [ "$started_azurite" = 1 ] && scripts/azurite.sh stop
+  rm -rf "$SCRATCH"
+}
+trap cleanup EXIT
+export BLOB_INFO_CACHE="$SCRATCH/skopeo-blob-cache"   # no reuse of earlier pushes
+OCI_MANIFEST=application/vnd.oci.image.manifest.v1+json
+
+need=()
+for t in docker-registry wrk hey skopeo jq; do command -v "$t" >/dev/null || need+=("$t"); done
+[ ${#need[@]} -eq 0 ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null; }
+
+now() { date +%s.%N; }
+calc() { awk "BEGIN { printf \"%.2f\", $* }"; }
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+wait_for() { for _ in $(seq 1 500); do curl -s -o /dev/null "http://$1/v2/" && return 0; sleep 0.01; done; echo "no answer from $1" >&2; return 1; }
+start_host() {   # start_host PORT -> PID in HOST_PID
+  Registry__Storage__Container="bench$1" Registry__Storage__TablePrefix="bench$1" Logging__LogLevel__Default=Warning \
+    dotnet functions/Registry.Functions/bin/Release/net10.0/Registry.Functions.dll --urls "http://127.0.0.1:$1" > "$SCRATCH/host-$1.log" 2>&1 &
+  HOST_PID=$!; PIDS+=("$HOST_PID")
+}
+
+echo "== build (Release)"
+dotnet build functions/Registry.Functions/Registry.Functions.csproj -c Release -nologo -v quiet
+dotnet build tests/Registry.Bench/Registry.Bench.csproj -c Release -nologo -v quiet
+if ! curl -s -o /dev/null http://127.0.0.1:10000/; then scripts/azurite.sh start; started_azurite=1; fi
+
+echo "== reference registry on 127.0.0.1:5200"
+mkdir -p "$SCRATCH/ref-data"
+cat > "$SCRATCH/ref.yml" <<YML
+version: 0.1
+log: {level: warn, accesslog: {disabled: true}}
+storage: {filesystem: {rootdirectory: $SCRATCH/ref-data}, delete: {enabled: true}, cache: {blobdescriptor: inmemory}}
+http: {addr: 127.0.0.1:5200}
+YML
+docker-registry serve "$SCRATCH/ref.yml" > "$SCRATCH/ref.log" 2>&1 &
+PIDS+=($!)
+wait_for 127.0.0.1:5200
+
+echo "== start-up: standalone host to its first 200 on /v2/ (Azurite up), 5 runs"
+: > "$SCRATCH/start.s"
+for _ in 1 2 3 4 5; do
+  t0=$(now); start_host 5101; wait_for 127.0.0.1:5101; t1=$(now)
+  calc "$t1 - $t0" >> "$SCRATCH/start.s"; echo >> "$SCRATCH/start.s"
+  kill "$HOST_PID"; wait "$HOST_PID" 2>/dev/null || true
+done
+START_S=$(grep . "$SCRATCH/start.s" | median)
+
+start_host 5100; wait_for 127.0.0.1:5100
+
+echo "== images: $RUNS x $BIG_MIB MiB single-layer images, new random data each"
+for i in $(seq 1 "$RUNS"); do tests/e2e/make-images.sh "$SCRATCH/img$i" "$BIG_MIB" > /dev/null; done
+MAN1=$(jq -r '.manifests[0].digest' "$SCRATCH/img1/big/index.json")
+LAYER1=$(jq -r '.layers[0].digest' "$SCRATCH/img1/big/blobs/sha256/${MAN1#sha256:}")
+LAYER_FILE="$SCRATCH/img1/big/blobs/sha256/${LAYER1#sha256:}"
+BYTES=$(stat -c %s "$LAYER_FILE")
+
+push_runs() {   # push_runs HOST:PORT OUT
+  : > "$2"
+  for i in $(seq 1 "$RUNS"); do
+    t0=$(now); skopeo copy --dest-tls-verify=false "oci:$SCRATCH/img$i/big:latest" "docker://$1/bench/big:push-$i" > /dev/null; t1=$(now)
+    calc "$BYTES / 1000000 / ($t1 - $t0)" >> "$2"; echo >> "$2"
+  done
+}
+pull_runs() {   # pull_runs HOST:PORT OUT
+  : > "$2"
+  for _ in $(seq 1 "$RUNS"); do
+    rm -rf "$SCRATCH/pull"
+    t0=$(now); skopeo copy --src-tls-verify=false "docker://$1/bench/big:push-1" "oci:$SCRATCH/pull:latest" > /dev/null; t1=$(now)
+    calc "$BYTES / 1000000 / ($t1 - $t0)" >> "$2"; echo >> "$2"
+  done
+  rm -rf "$SCRATCH/pull"
+}
+echo "== push (skopeo copy, MB/s = 10^6 layer bytes per second of the whole command)"
+push_runs 127.0.0.1:5100 "$SCRATCH/push-ours"
+push_runs 127.0.0.1:5200 "$SCRATCH/push-ref"
+dotnet tests/Registry.Bench/bin/Release/net10.0/Registry.Bench.dll sdk-upload "$LAYER_FILE" "$BLOCK_SIZE" "$PARALLELISM" "$RUNS" | tee "$SCRATCH/sdk.txt"
+awk '{print $(NF-1)}' "$SCRATCH/sdk.txt" > "$SCRATCH/push-sdk"
+echo "== pull (skopeo copy to an OCI layout)"
+pull_runs 127.0.0.1:5100 "$SCRATCH/pull-ours"
+pull_runs 127.0.0.1:5200 "$SCRATCH/pull-ref"
+
+echo "== HTTP: GET manifest by tag and by digest (wrk), HEAD blob (hey), ${DUR}s x $CONN connections"
+rps_wrk() { wrk -t2 -c"$CONN" -d"${DUR}s" -H "Accept: $OCI_MANIFEST" "$1" | awk '/Requests\/sec/ {print $2} /Non-2xx/ {print "non-2xx " $NF > "/dev/stderr"}'; }
+rps_hey() { hey -z "${DUR}s" -c "$CONN" -m HEAD "$1" | awk '/Requests\/sec/ {print $2}'; }
+for side in ours:5100 ref:5200; do
+  name=${side%%:*}; port=${side#*:}
+  echo "$(rps_wrk "http://127.0.0.1:$port/v2/bench/big/manifests/push-1")" > "$SCRATCH/tag-$name"
+  echo "$(rps_wrk "http://127.0.0.1:$port/v2/bench/big/manifests/$MAN1")" > "$SCRATCH/digest-$name"
+  echo "$(rps_hey "http://127.0.0.1:$port/v2/bench/big/blobs/$LAYER1")" > "$SCRATCH/head-$name"
+done
+
+echo "== memory: peak RSS of a fresh host during a $MEMORY_MIB MiB push"
+tests/e2e/make-images.sh "$SCRATCH/mem" "$MEMORY_MIB" > /dev/null
+start_host 5102; wait_for 127.0.0.1:5102
+skopeo copy --dest-tls-verify=false "oci:$SCRATCH/mem/big:latest" "docker://127.0.0.1:5102/bench/mem:latest" > /dev/null
+PEAK_MB=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$HOST_PID/status")
+
+m() { grep . "$1" | median; }
+PUSH_OURS=$(m "$SCRATCH/push-ours"); PUSH_REF=$(m "$SCRATCH/push-ref"); PUSH_SDK=$(m "$SCRATCH/push-sdk")
+PULL_OURS=$(m "$SCRATCH/pull-ours"); PULL_REF=$(m "$SCRATCH/pull-ref")
+TAG_OURS=$(cat "$SCRATCH/tag-ours"); TAG_REF=$(cat "$SCRATCH/tag-ref")
+DIG_OURS=$(cat "$SCRATCH/digest-ours"); DIG_REF=$(cat "$SCRATCH/digest-ref")
+HEAD_OURS=$(cat "$SCRATCH/head-ours"); HEAD_REF=$(cat "$SCRATCH/head-ref")
+verdict() { awk "BEGIN { exit !($1) }" && echo met || echo MISSED; }
+
+OUT=docs/benchmarks.md
+mkdir -p docs
+{
+  echo "# Benchmarks"
+  echo
+  echo "Produced by \`scripts/bench.sh\` (RUNS=$RUNS BIG_MIB=$BIG_MIB DURATION=$DUR CONNECTIONS=$CONN MEMORY_MIB=$MEMORY_MIB) on $(date -u +%Y-%m-%d),"
+  echo "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo). One run, one machine: the registry (standalone host, Release, over"
+  echo "Azurite in memory), the CNCF reference registry $(docker-registry --version 2>/dev/null | awk '{print $NF}') (filesystem storage), and the raw Azure SDK against the same Azurite."
+  echo "Throughput is the median of $RUNS runs in MB/s (10^6 bytes of the $BYTES-byte layer per second of the whole skopeo command);"
+  echo "requests/s are from one ${DUR}-second run with $CONN connections."
+  echo
+  echo "| figure | registry | compared with | ratio | target | |"
+  echo "|---|---|---|---|---|---|"
+  echo "| pull, ${BIG_MIB} MiB image (skopeo) | $PULL_OURS MB/s | reference $PULL_REF MB/s | $(calc "$PULL_OURS / $PULL_REF") | >= 1 | $(verdict "$PULL_OURS >= $PULL_REF") |"
+  echo "| push, ${BIG_MIB} MiB image (skopeo) | $PUSH_OURS MB/s | Azure SDK alone $PUSH_SDK MB/s (block $BLOCK_SIZE, $PARALLELISM in flight) | $(calc "$PUSH_OURS / $PUSH_SDK") | >= 0.9 | $(verdict "$PUSH_OURS >= 0.9 * $PUSH_SDK") |"
+  echo "| push, same images, for scale | $PUSH_OURS MB/s | reference $PUSH_REF MB/s | $(calc "$PUSH_OURS / $PUSH_REF") | none | |"
+  echo "| GET manifest by tag (wrk) | $TAG_OURS req/s | reference $TAG_REF req/s | $(calc "$TAG_OURS / $TAG_REF") | >= 1 | $(verdict "$TAG_OURS >= $TAG_REF") |"
+  echo "| GET manifest by digest (wrk) | $DIG_OURS req/s | reference $DIG_REF req/s | $(calc "$DIG_OURS / $DIG_REF") | >= 2 | $(verdict "$DIG_OURS >= 2 * $DIG_REF") |"
+  echo "| HEAD blob (hey) | $HEAD_OURS req/s | reference $HEAD_REF req/s | $(calc "$HEAD_OURS / $HEAD_REF") | >= 1 | $(verdict "$HEAD_OURS >= $HEAD_REF") |"
+  echo "| peak RSS during a ${MEMORY_MIB} MiB push | $PEAK_MB MB | limit 200 MB | $(calc "$PEAK_MB / 200") | < 1 | $(verdict "$PEAK_MB < 200") |"
+  echo "| start to first 200 on /v2/ (median of 5) | $START_S s | limit 2 s | $(calc "$START_S / 2") | < 1 | $(verdict "$START_S < 2") |"
+  echo
+  echo "Runs: push MB/s registry $(paste -sd' ' "$SCRATCH/push-ours"), reference $(paste -sd' ' "$SCRATCH/push-ref"), SDK $(paste -sd' ' "$SCRATCH/push-sdk");"
+  echo "pull MB/s registry $(paste -sd' ' "$SCRATCH/pull-ours"), reference $(paste -sd' ' "$SCRATCH/pull-ref"); start-up s $(grep . "$SCRATCH/start.s" | paste -sd' ')."
+} > "$OUT.new"
+if [ -f "$OUT" ] && grep -q '^## Notes' "$OUT"; then sed -n '/^## Notes/,$p' "$OUT" | { echo; cat; } >> "$OUT.new"; fi
+mv "$OUT.new" "$OUT"
+cat "$OUT"
