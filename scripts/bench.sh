@@ -71,30 +71,38 @@ LAYER1=$(jq -r '.layers[0].digest' "$SCRATCH/img1/big/blobs/sha256/${MAN1#sha256
 LAYER_FILE="$SCRATCH/img1/big/blobs/sha256/${LAYER1#sha256:}"
 BYTES=$(stat -c %s "$LAYER_FILE")
 
-push_runs() {   # push_runs HOST:PORT OUT
-  : > "$2"
-  for i in $(seq 1 "$RUNS"); do
-    t0=$(now); skopeo copy --dest-tls-verify=false "oci:$SCRATCH/img$i/big:latest" "docker://$1/bench/big:push-$i" > /dev/null; t1=$(now)
-    calc "$BYTES / 1000000 / ($t1 - $t0)" >> "$2"; echo >> "$2"
-  done
-}
-pull_runs() {   # pull_runs HOST:PORT OUT
-  : > "$2"
-  for _ in $(seq 1 "$RUNS"); do
+LAYERS=(); for i in $(seq 1 "$RUNS"); do
+  m=$(jq -r '.manifests[0].digest' "$SCRATCH/img$i/big/index.json")
+  LAYERS+=("$SCRATCH/img$i/big/blobs/sha256/$(jq -r '.layers[0].digest' "$SCRATCH/img$i/big/blobs/sha256/${m#sha256:}" | cut -d: -f2)")
+done
+mbps() { calc "${3:-$BYTES} / 1000000 / ($2 - $1)"; }
+# Runs are interleaved (registry, SDK, reference, ...) so that drift of the shared machine and of Azurite's
+# growing memory falls on every side alike.
+echo "== push: skopeo copy of image i to the registry and to the reference; the SDK alone uploads the same layer;"
+echo "   and a plain PATCH of the layer by curl shows the registry's own upload path without skopeo"
+: > "$SCRATCH/push-ours"; : > "$SCRATCH/push-ref"; : > "$SCRATCH/push-sdk"; : > "$SCRATCH/push-curl"
+for i in $(seq 1 "$RUNS"); do
+  size=$(stat -c %s "${LAYERS[$((i-1))]}")
+  t0=$(now); skopeo copy --dest-tls-verify=false "oci:$SCRATCH/img$i/big:latest" "docker://127.0.0.1:5100/bench/big:push-$i" > /dev/null; t1=$(now)
+  mbps "$t0" "$t1" "$size" >> "$SCRATCH/push-ours"; echo >> "$SCRATCH/push-ours"
+  dotnet tests/Registry.Bench/bin/Release/net10.0/Registry.Bench.dll sdk-upload "${LAYERS[$((i-1))]}" "$BLOCK_SIZE" "$PARALLELISM" 1 \
+    | awk '{print $(NF-1)}' >> "$SCRATCH/push-sdk"
+  location=$(curl -s -D - -o /dev/null -X POST "http://127.0.0.1:5100/v2/bench/curl$i/blobs/uploads/" | tr -d '\r' | awk 'tolower($1)=="location:" {print $2}')
+  t0=$(now); curl -s -o /dev/null -X PATCH -T "${LAYERS[$((i-1))]}" "http://127.0.0.1:5100$location"; t1=$(now)
+  mbps "$t0" "$t1" "$size" >> "$SCRATCH/push-curl"; echo >> "$SCRATCH/push-curl"
+  t0=$(now); skopeo copy --dest-tls-verify=false "oci:$SCRATCH/img$i/big:latest" "docker://127.0.0.1:5200/bench/big:push-$i" > /dev/null; t1=$(now)
+  mbps "$t0" "$t1" "$size" >> "$SCRATCH/push-ref"; echo >> "$SCRATCH/push-ref"
+done
+echo "== pull: skopeo copy to an OCI layout, registry and reference in turn"
+: > "$SCRATCH/pull-ours"; : > "$SCRATCH/pull-ref"
+for _ in $(seq 1 "$RUNS"); do
+  for side in ours:5100 ref:5200; do
     rm -rf "$SCRATCH/pull"
-    t0=$(now); skopeo copy --src-tls-verify=false "docker://$1/bench/big:push-1" "oci:$SCRATCH/pull:latest" > /dev/null; t1=$(now)
-    calc "$BYTES / 1000000 / ($t1 - $t0)" >> "$2"; echo >> "$2"
+    t0=$(now); skopeo copy --src-tls-verify=false "docker://127.0.0.1:${side#*:}/bench/big:push-1" "oci:$SCRATCH/pull:latest" > /dev/null; t1=$(now)
+    mbps "$t0" "$t1" >> "$SCRATCH/pull-${side%%:*}"; echo >> "$SCRATCH/pull-${side%%:*}"
   done
-  rm -rf "$SCRATCH/pull"
-}
-echo "== push (skopeo copy, MB/s = 10^6 layer bytes per second of the whole command)"
-push_runs 127.0.0.1:5100 "$SCRATCH/push-ours"
-push_runs 127.0.0.1:5200 "$SCRATCH/push-ref"
-dotnet tests/Registry.Bench/bin/Release/net10.0/Registry.Bench.dll sdk-upload "$LAYER_FILE" "$BLOCK_SIZE" "$PARALLELISM" "$RUNS" | tee "$SCRATCH/sdk.txt"
-awk '{print $(NF-1)}' "$SCRATCH/sdk.txt" > "$SCRATCH/push-sdk"
-echo "== pull (skopeo copy to an OCI layout)"
-pull_runs 127.0.0.1:5100 "$SCRATCH/pull-ours"
-pull_runs 127.0.0.1:5200 "$SCRATCH/pull-ref"
+done
+rm -rf "$SCRATCH/pull"
 
 echo "== HTTP: GET manifest by tag and by digest (wrk), HEAD blob (hey), ${DUR}s x $CONN connections"
 rps_wrk() { wrk -t2 -c"$CONN" -d"${DUR}s" -H "Accept: $OCI_MANIFEST" "$1" | awk '/Requests\/sec/ {print $2} /Non-2xx/ {print "non-2xx " $NF > "/dev/stderr"}'; }
@@ -113,7 +121,7 @@ skopeo copy --dest-tls-verify=false "oci:$SCRATCH/mem/big:latest" "docker://127.
 PEAK_MB=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$HOST_PID/status")
 
 m() { grep . "$1" | median; }
-PUSH_OURS=$(m "$SCRATCH/push-ours"); PUSH_REF=$(m "$SCRATCH/push-ref"); PUSH_SDK=$(m "$SCRATCH/push-sdk")
+PUSH_OURS=$(m "$SCRATCH/push-ours"); PUSH_REF=$(m "$SCRATCH/push-ref"); PUSH_SDK=$(m "$SCRATCH/push-sdk"); PUSH_CURL=$(m "$SCRATCH/push-curl")
 PULL_OURS=$(m "$SCRATCH/pull-ours"); PULL_REF=$(m "$SCRATCH/pull-ref")
 TAG_OURS=$(cat "$SCRATCH/tag-ours"); TAG_REF=$(cat "$SCRATCH/tag-ref")
 DIG_OURS=$(cat "$SCRATCH/digest-ours"); DIG_REF=$(cat "$SCRATCH/digest-ref")
@@ -135,6 +143,7 @@ mkdir -p docs
   echo "|---|---|---|---|---|---|"
   echo "| pull, ${BIG_MIB} MiB image (skopeo) | $PULL_OURS MB/s | reference $PULL_REF MB/s | $(calc "$PULL_OURS / $PULL_REF") | >= 1 | $(verdict "$PULL_OURS >= $PULL_REF") |"
   echo "| push, ${BIG_MIB} MiB image (skopeo) | $PUSH_OURS MB/s | Azure SDK alone $PUSH_SDK MB/s (block $BLOCK_SIZE, $PARALLELISM in flight) | $(calc "$PUSH_OURS / $PUSH_SDK") | >= 0.9 | $(verdict "$PUSH_OURS >= 0.9 * $PUSH_SDK") |"
+  echo "| push, the layer alone by one curl PATCH | $PUSH_CURL MB/s | Azure SDK alone $PUSH_SDK MB/s | $(calc "$PUSH_CURL / $PUSH_SDK") | (where skopeo's time goes) | |"
   echo "| push, same images, for scale | $PUSH_OURS MB/s | reference $PUSH_REF MB/s | $(calc "$PUSH_OURS / $PUSH_REF") | none | |"
   echo "| GET manifest by tag (wrk) | $TAG_OURS req/s | reference $TAG_REF req/s | $(calc "$TAG_OURS / $TAG_REF") | >= 1 | $(verdict "$TAG_OURS >= $TAG_REF") |"
   echo "| GET manifest by digest (wrk) | $DIG_OURS req/s | reference $DIG_REF req/s | $(calc "$DIG_OURS / $DIG_REF") | >= 2 | $(verdict "$DIG_OURS >= 2 * $DIG_REF") |"
@@ -142,8 +151,8 @@ mkdir -p docs
   echo "| peak RSS during a ${MEMORY_MIB} MiB push | $PEAK_MB MB | limit 200 MB | $(calc "$PEAK_MB / 200") | < 1 | $(verdict "$PEAK_MB < 200") |"
   echo "| start to first 200 on /v2/ (median of 5) | $START_S s | limit 2 s | $(calc "$START_S / 2") | < 1 | $(verdict "$START_S < 2") |"
   echo
-  echo "Runs: push MB/s registry $(paste -sd' ' "$SCRATCH/push-ours"), reference $(paste -sd' ' "$SCRATCH/push-ref"), SDK $(paste -sd' ' "$SCRATCH/push-sdk");"
-  echo "pull MB/s registry $(paste -sd' ' "$SCRATCH/pull-ours"), reference $(paste -sd' ' "$SCRATCH/pull-ref"); start-up s $(grep . "$SCRATCH/start.s" | paste -sd' ')."
+  echo "Runs: push MB/s registry $(grep . "$SCRATCH/push-ours" | paste -sd' '), reference $(grep . "$SCRATCH/push-ref" | paste -sd' '), SDK $(grep . "$SCRATCH/push-sdk" | paste -sd' '), curl PATCH $(grep . "$SCRATCH/push-curl" | paste -sd' ');"
+  echo "pull MB/s registry $(grep . "$SCRATCH/pull-ours" | paste -sd' '), reference $(grep . "$SCRATCH/pull-ref" | paste -sd' '); start-up s $(grep . "$SCRATCH/start.s" | paste -sd' ')."
 } > "$OUT.new"
 if [ -f "$OUT" ] && grep -q '^## Notes' "$OUT"; then sed -n '/^## Notes/,$p' "$OUT" | { echo; cat; } >> "$OUT.new"; fi
 mv "$OUT.new" "$OUT"

@@ -89,37 +89,44 @@ public sealed class ManifestService(MetadataStore metadata, ContentStore content
         await metadata.UnlinkBlobAsync(name, digest, cancellationToken);
     }
 
+    /// <summary>Most lookups one manifest check runs at once (a 4 MiB manifest can name tens of thousands of blobs).</summary>
+    private const int ReferenceCheckParallelism = 16;
+
     private async Task CheckReferencesAsync(RepositoryName name, ParsedManifest manifest, CancellationToken cancellationToken)
     {
-        var checks = new List<Task<string?>>();
-        foreach (var blob in manifest.Blobs.Where(b => b.Urls is not { Count: > 0 }))
+        var checks = manifest.Blobs
+            .Where(b => b.Urls is not { Count: > 0 })
+            .Select(b => (b.Digest, IsManifest: false))
+            .Concat(manifest.Manifests.Select(m => (m.Digest, IsManifest: true)))
+            .Distinct()
+            .ToList();
+        string? missing = null;
+        await Parallel.ForEachAsync(checks, new ParallelOptions
         {
-            checks.Add(MissingBlobAsync(name, blob, cancellationToken));
-        }
-
-        foreach (var child in manifest.Manifests)
+            MaxDegreeOfParallelism = ReferenceCheckParallelism,
+            CancellationToken = cancellationToken,
+        }, async (check, ct) =>
         {
-            checks.Add(MissingManifestAsync(name, child, cancellationToken));
-        }
+            if (Volatile.Read(ref missing) is not null)
+            {
+                return;
+            }
 
-        var missing = (await Task.WhenAll(checks)).FirstOrDefault(m => m is not null);
+            var digest = ParseDigest(check.Digest);
+            var found = check.IsManifest
+                ? await metadata.GetManifestOrNullAsync(name, digest, ct) is not null
+                : await metadata.GetBlobLinkOrNullAsync(name, digest, ct) is not null;
+            if (!found)
+            {
+                Interlocked.CompareExchange(ref missing, check.Digest, null);
+            }
+        });
+
         if (missing is not null)
         {
             throw RegistryException.Of(OciErrorCode.ManifestBlobUnknown,
                 "manifest references a manifest or blob unknown to this repository", "digest", missing);
         }
-    }
-
-    private async Task<string?> MissingBlobAsync(RepositoryName name, Descriptor blob, CancellationToken cancellationToken)
-    {
-        var size = await metadata.GetBlobLinkOrNullAsync(name, ParseDigest(blob.Digest), cancellationToken);
-        return size is null ? blob.Digest : null;
-    }
-
-    private async Task<string?> MissingManifestAsync(RepositoryName name, Descriptor child, CancellationToken cancellationToken)
-    {
-        var entity = await metadata.GetManifestOrNullAsync(name, ParseDigest(child.Digest), cancellationToken);
-        return entity is null ? child.Digest : null;
     }
 
     private static Digest ParseDigest(string value) =>

@@ -105,16 +105,18 @@ public sealed class ContentStore(StorageClients clients, IOptions<RegistryOption
 
                 hash?.AppendData(buffer, 0, length);
                 written += length;
-                // Block ids must have one length within a blob: 16 hex of nonce + 8 digits.
-                var blockId = Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes($"{nonce}{newBlocks.Count:D8}"));
-                newBlocks.Add(blockId);
-                inFlight.Add(StageAsync(blob, blockId, buffer, length, cancellationToken));
+                // The next block was read while the others were staging; wait for a free slot only now.
                 if (inFlight.Count >= _options.UploadParallelism)
                 {
                     var done = await Task.WhenAny(inFlight);
                     inFlight.Remove(done);
                     await done;
                 }
+
+                // Block ids must have one length within a blob: 16 hex of nonce + 8 digits.
+                var blockId = Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes($"{nonce}{newBlocks.Count:D8}"));
+                newBlocks.Add(blockId);
+                inFlight.Add(StageAsync(blob, blockId, buffer, length, cancellationToken));
 
                 if (length < _options.BlockSize)
                 {
@@ -158,7 +160,10 @@ public sealed class ContentStore(StorageClients clients, IOptions<RegistryOption
         {
             var response = await blob.GetBlockListAsync(BlockListTypes.Committed, cancellationToken: cancellationToken);
             var blocks = response.Value.CommittedBlocks.Select(b => b.Name).ToList();
-            return new UploadState(response.Value.BlobContentLength, blocks, response.GetRawResponse().Headers.ETag);
+            // A blob with staged but never committed blocks (a request that failed midway) does not exist yet.
+            return blocks.Count == 0
+                ? UploadState.Empty
+                : new UploadState(response.Value.BlobContentLength, blocks, response.GetRawResponse().Headers.ETag);
         }
         catch (RequestFailedException e) when (e.IsNotFound())
         {

@@ -143,6 +143,32 @@ public sealed class BlobUploadTests(HostFixture fixture)
     }
 
     [Fact]
+    public async Task PatchUpload_StreamedChunkShorterThanItsRange_Returns416AndRetrySucceeds()
+    {
+        // Arrange: no Content-Length (chunked transfer), so the shortfall is found only after staging
+        var repo = OciTestClient.NewRepository();
+        var content = OciTestClient.RandomBytes(5000);
+        using var start = await Http.PostAsync($"/v2/{repo}/blobs/uploads/", null);
+        var location = start.Headers.Location!.OriginalString;
+        using var shortRequest = new HttpRequestMessage(HttpMethod.Patch, location) { Content = new StreamContent(new MemoryStream(content[..3000])) };
+        shortRequest.Headers.TransferEncodingChunked = true;
+        shortRequest.Content.Headers.TryAddWithoutValidation("Content-Range", "0-4999");
+
+        // Act
+        using var shortPatch = await Http.SendAsync(shortRequest);
+        using var status = await Http.GetAsync(location);
+        using var retry = await PatchAsync(location, content, "0-4999");
+        using var put = await Http.PutAsync($"{location}?digest={OciTestClient.DigestOf(content)}", null);
+
+        // Assert: nothing of the short chunk was kept
+        Assert.Equal(HttpStatusCode.RequestedRangeNotSatisfiable, shortPatch.StatusCode);
+        Assert.Equal("0-0", status.Headers.GetValues("Range").Single());
+        Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        Assert.Equal(content, await _oci.GetBlobAsync(repo, OciTestClient.DigestOf(content)));
+    }
+
+    [Fact]
     public async Task CompleteUpload_DigestMismatch_Returns400AndNoBlobIsVisible()
     {
         // Arrange
