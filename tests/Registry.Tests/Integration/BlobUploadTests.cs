@@ -27,7 +27,7 @@ public sealed class BlobUploadTests(HostFixture fixture)
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         Assert.Equal($"/v2/{repo}/blobs/{digest}", response.Headers.Location!.OriginalString);
         Assert.Equal(digest, response.Headers.GetValues("Docker-Content-Digest").Single());
-        using var head = await Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/v2/{repo}/blobs/{digest}"));
+        using var head = await _oci.HeadAsync($"/v2/{repo}/blobs/{digest}");
         Assert.Equal(HttpStatusCode.OK, head.StatusCode);
         Assert.Equal(content.Length, head.Content.Headers.ContentLength);
         Assert.Equal(digest, head.Headers.GetValues("Docker-Content-Digest").Single());
@@ -95,7 +95,7 @@ public sealed class BlobUploadTests(HostFixture fixture)
         for (var offset = 0; offset < content.Length; offset += 700_000)
         {
             var end = Math.Min(offset + 700_000, content.Length) - 1;
-            using var patch = await PatchAsync(location, content[offset..(end + 1)], $"{offset}-{end}");
+            using var patch = await _oci.PatchAsync(location, content[offset..(end + 1)], $"{offset}-{end}");
             Assert.Equal(HttpStatusCode.Accepted, patch.StatusCode);
             Assert.Equal($"0-{end}", patch.Headers.GetValues("Range").Single());
             using var status = await Http.GetAsync(location);
@@ -118,14 +118,14 @@ public sealed class BlobUploadTests(HostFixture fixture)
         var content = OciTestClient.RandomBytes(2000);
         using var start = await Http.PostAsync($"/v2/{repo}/blobs/uploads/", null);
         var location = start.Headers.Location!.OriginalString;
-        using var first = await PatchAsync(location, content[..1000], "0-999");
+        using var first = await _oci.PatchAsync(location, content[..1000], "0-999");
 
         // Act
-        using var repeated = await PatchAsync(location, content[..1000], "0-999");
-        using var gap = await PatchAsync(location, content[1000..], "1500-2499");
-        using var lengthMismatch = await PatchAsync(location, content[1000..1500], "1000-1999");
-        using var malformed = await PatchAsync(location, content[1000..], "bytes=1000-");
-        using var last = await PatchAsync(location, content[1000..], "1000-1999");
+        using var repeated = await _oci.PatchAsync(location, content[..1000], "0-999");
+        using var gap = await _oci.PatchAsync(location, content[1000..], "1500-2499");
+        using var lengthMismatch = await _oci.PatchAsync(location, content[1000..1500], "1000-1999");
+        using var malformed = await _oci.PatchAsync(location, content[1000..], "bytes=1000-");
+        using var last = await _oci.PatchAsync(location, content[1000..], "1000-1999");
         using var put = await Http.PutAsync($"{location}?digest={OciTestClient.DigestOf(content)}", null);
 
         // Assert
@@ -157,7 +157,7 @@ public sealed class BlobUploadTests(HostFixture fixture)
         // Act
         using var shortPatch = await Http.SendAsync(shortRequest);
         using var status = await Http.GetAsync(location);
-        using var retry = await PatchAsync(location, content, "0-4999");
+        using var retry = await _oci.PatchAsync(location, content, "0-4999");
         using var put = await Http.PutAsync($"{location}?digest={OciTestClient.DigestOf(content)}", null);
 
         // Assert: nothing of the short chunk was kept
@@ -180,8 +180,8 @@ public sealed class BlobUploadTests(HostFixture fixture)
 
         // Act
         using var put = await Http.PutAsync($"{location}?digest={wrong}", new ByteArrayContent(content));
-        using var headWrong = await Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/v2/{repo}/blobs/{wrong}"));
-        using var headReal = await Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/v2/{repo}/blobs/{OciTestClient.DigestOf(content)}"));
+        using var headWrong = await _oci.HeadAsync($"/v2/{repo}/blobs/{wrong}");
+        using var headReal = await _oci.HeadAsync($"/v2/{repo}/blobs/{OciTestClient.DigestOf(content)}");
         using var status = await Http.GetAsync(location);
 
         // Assert
@@ -221,7 +221,7 @@ public sealed class BlobUploadTests(HostFixture fixture)
 
         // Act
         using var get = await Http.GetAsync(location);
-        using var patch = await PatchAsync(location, [1, 2, 3], "0-2");
+        using var patch = await _oci.PatchAsync(location, [1, 2, 3], "0-2");
         using var put = await Http.PutAsync($"{location}?digest={OciTestClient.DigestOf([1, 2, 3])}", new ByteArrayContent([1, 2, 3]));
         using var delete = await Http.DeleteAsync(location);
 
@@ -255,7 +255,7 @@ public sealed class BlobUploadTests(HostFixture fixture)
         var repo = OciTestClient.NewRepository();
         using var start = await Http.PostAsync($"/v2/{repo}/blobs/uploads/", null);
         var location = start.Headers.Location!.OriginalString;
-        using var patch = await PatchAsync(location, [1, 2, 3], "0-2");
+        using var patch = await _oci.PatchAsync(location, [1, 2, 3], "0-2");
 
         // Act
         using var cancel = await Http.DeleteAsync(location);
@@ -274,10 +274,10 @@ public sealed class BlobUploadTests(HostFixture fixture)
         var content = OciTestClient.RandomBytes(4000);
         var digest = OciTestClient.DigestOf(content);
         using var start = await Http.PostAsync($"/v2/{repo}/blobs/uploads/", null);
-        using var patch = await PatchAsync(start.Headers.Location!.OriginalString, content[..2000], "0-1999");
+        using var patch = await _oci.PatchAsync(start.Headers.Location!.OriginalString, content[..2000], "0-1999");
 
         // Act
-        using var head = await Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/v2/{repo}/blobs/{digest}"));
+        using var head = await _oci.HeadAsync($"/v2/{repo}/blobs/{digest}");
         using var get = await Http.GetAsync($"/v2/{repo}/blobs/{digest}");
 
         // Assert
@@ -316,7 +316,7 @@ public sealed class BlobUploadTests(HostFixture fixture)
         // Act
         using var mount = await Http.PostAsync($"/v2/{target}/blobs/uploads/?mount={digest}&from={OciTestClient.NewRepository()}", null);
         using var noFrom = await Http.PostAsync($"/v2/{target}/blobs/uploads/?mount={digest}", null);
-        using var head = await Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/v2/{target}/blobs/{digest}"));
+        using var head = await _oci.HeadAsync($"/v2/{target}/blobs/{digest}");
 
         // Assert
         Assert.Equal(HttpStatusCode.Accepted, mount.StatusCode);
@@ -353,7 +353,7 @@ public sealed class BlobUploadTests(HostFixture fixture)
         // Act
         using var delete = await Http.DeleteAsync($"/v2/{repo}/blobs/{digest}");
         using var again = await Http.DeleteAsync($"/v2/{repo}/blobs/{digest}");
-        using var head = await Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/v2/{repo}/blobs/{digest}"));
+        using var head = await _oci.HeadAsync($"/v2/{repo}/blobs/{digest}");
 
         // Assert
         Assert.Equal(HttpStatusCode.Accepted, delete.StatusCode);
@@ -407,13 +407,5 @@ public sealed class BlobUploadTests(HostFixture fixture)
         Assert.Equal($"0-{content.Length - 1}", patch.Headers.GetValues("Range").Single());
         Assert.Equal(HttpStatusCode.Created, put.StatusCode);
         Assert.Equal(content, await _oci.GetBlobAsync(repo, digest));
-    }
-
-    private async Task<HttpResponseMessage> PatchAsync(string location, byte[] chunk, string contentRange)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Patch, location) { Content = new ByteArrayContent(chunk) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        request.Content.Headers.TryAddWithoutValidation("Content-Range", contentRange);
-        return await Http.SendAsync(request);
     }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using Registry.Tests.Support;
 
 namespace Registry.Tests.Integration;
@@ -23,8 +22,8 @@ public sealed class InstanceTests
         // Act: POST on one, PATCH on two, PATCH on one, PUT on two
         using var start = await one.Client.PostAsync($"/v2/{repo}/blobs/uploads/", null);
         var location = start.Headers.Location!.OriginalString;
-        using var p1 = await PatchAsync(two.Client, location, content[..1_000_000], "0-999999");
-        using var p2 = await PatchAsync(one.Client, location, content[1_000_000..2_000_000], "1000000-1999999");
+        using var p1 = await new OciTestClient(two.Client).PatchAsync(location, content[..1_000_000], "0-999999");
+        using var p2 = await new OciTestClient(one.Client).PatchAsync(location, content[1_000_000..2_000_000], "1000000-1999999");
         using var put = await two.Client.PutAsync($"{location}?digest={digest}", new ByteArrayContent(content[2_000_000..]));
 
         // Assert
@@ -43,7 +42,7 @@ public sealed class InstanceTests
         var content = OciTestClient.RandomBytes(10_000);
         using var start = await one.Client.PostAsync($"/v2/{repo}/blobs/uploads/", null);
         var location = start.Headers.Location!.OriginalString;
-        using var patch = await PatchAsync(one.Client, location, content, "0-9999");
+        using var patch = await new OciTestClient(one.Client).PatchAsync(location, content, "0-9999");
 
         using var put = await two.Client.PutAsync($"{location}?digest={OciTestClient.DigestOf(content[1..])}", null);
 
@@ -109,14 +108,6 @@ public sealed class InstanceTests
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.TryAddWithoutValidation("Range", range);
-        return await client.SendAsync(request);
-    }
-
-    private static async Task<HttpResponseMessage> PatchAsync(HttpClient client, string location, byte[] chunk, string contentRange)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Patch, location) { Content = new ByteArrayContent(chunk) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        request.Content.Headers.TryAddWithoutValidation("Content-Range", contentRange);
         return await client.SendAsync(request);
     }
 }

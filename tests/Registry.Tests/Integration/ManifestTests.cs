@@ -27,7 +27,7 @@ public sealed class ManifestTests(HostFixture fixture)
         // Act
         using var byTag = await Http.GetAsync($"/v2/{repo}/manifests/v1");
         using var byDigest = await Http.GetAsync($"/v2/{repo}/manifests/{digest}");
-        using var head = await Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/v2/{repo}/manifests/v1"));
+        using var head = await _oci.HeadAsync($"/v2/{repo}/manifests/v1");
 
         // Assert
         Assert.Equal(HttpStatusCode.Created, put.StatusCode);

@@ -57,6 +57,17 @@ public sealed class OciTestClient(HttpClient http)
                $"\"layers\":[{{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"{layerDigest}\",\"size\":{layerSize}}}]{subject}}}";
     }
 
+    /// <summary>Sends one chunk of an upload with the spec's Content-Range form (<c>start-end</c>).</summary>
+    public async Task<HttpResponseMessage> PatchAsync(string location, byte[] chunk, string contentRange)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Patch, location) { Content = new ByteArrayContent(chunk) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        request.Content.Headers.TryAddWithoutValidation("Content-Range", contentRange);
+        return await Http.SendAsync(request);
+    }
+
+    public Task<HttpResponseMessage> HeadAsync(string path) => Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+
     /// <summary>Reads the first error code of an OCI error envelope.</summary>
     public static async Task<string> ErrorCodeAsync(HttpResponseMessage response)
     {
