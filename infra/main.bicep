@@ -60,7 +60,6 @@ module app 'modules/function-app.bicep' = {
     planName: '${abbrs.flexPlan}${resourceToken}'
     location: location
     tags: union(tags, { 'azd-service-name': 'registry' })
-    storageAccountName: storage.outputs.name
     blobEndpoint: storage.outputs.blobEndpoint
     queueEndpoint: storage.outputs.queueEndpoint
     tableEndpoint: storage.outputs.tableEndpoint

@@ -90,12 +90,14 @@ for i in $(seq 1 "$RUNS"); do
   location=$(curl -s -D - -o /dev/null -X POST "http://127.0.0.1:5100/v2/bench/curl$i/blobs/uploads/" | tr -d '\r' | awk 'tolower($1)=="location:" {print $2}')
   t0=$(now); curl -s -o /dev/null -X PATCH -T "${LAYERS[$((i-1))]}" "http://127.0.0.1:5100$location"; t1=$(now)
   mbps "$t0" "$t1" "$size" >> "$SCRATCH/push-curl"; echo >> "$SCRATCH/push-curl"
+  curl -s -o /dev/null -X DELETE "http://127.0.0.1:5100$location"   # frees Azurite's memory
   t0=$(now); skopeo copy --dest-tls-verify=false "oci:$SCRATCH/img$i/big:latest" "docker://127.0.0.1:5200/bench/big:push-$i" > /dev/null; t1=$(now)
   mbps "$t0" "$t1" "$size" >> "$SCRATCH/push-ref"; echo >> "$SCRATCH/push-ref"
 done
-echo "== pull: skopeo copy to an OCI layout, registry and reference in turn"
+PULL_RUNS=$((RUNS * 3))   # pulls are cheap and skopeo's own CPU makes them noisy: more runs
+echo "== pull: $PULL_RUNS skopeo copies to an OCI layout, registry and reference in turn"
 : > "$SCRATCH/pull-ours"; : > "$SCRATCH/pull-ref"
-for _ in $(seq 1 "$RUNS"); do
+for _ in $(seq 1 "$PULL_RUNS"); do
   for side in ours:5100 ref:5200; do
     rm -rf "$SCRATCH/pull"
     t0=$(now); skopeo copy --src-tls-verify=false "docker://127.0.0.1:${side#*:}/bench/big:push-1" "oci:$SCRATCH/pull:latest" > /dev/null; t1=$(now)
@@ -136,7 +138,7 @@ mkdir -p docs
   echo "Produced by \`scripts/bench.sh\` (RUNS=$RUNS BIG_MIB=$BIG_MIB DURATION=$DUR CONNECTIONS=$CONN MEMORY_MIB=$MEMORY_MIB) on $(date -u +%Y-%m-%d),"
   echo "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo). One run, one machine: the registry (standalone host, Release, over"
   echo "Azurite in memory), the CNCF reference registry $(docker-registry --version 2>/dev/null | awk '{print $NF}') (filesystem storage), and the raw Azure SDK against the same Azurite."
-  echo "Throughput is the median of $RUNS runs in MB/s (10^6 bytes of the $BYTES-byte layer per second of the whole skopeo command);"
+  echo "Throughput is the median of $RUNS push runs and $PULL_RUNS pull runs in MB/s (10^6 bytes of the $BYTES-byte layer per second of the whole skopeo command);"
   echo "requests/s are from one ${DUR}-second run with $CONN connections."
   echo
   echo "| figure | registry | compared with | ratio | target | |"

@@ -13,9 +13,6 @@ param location string
 @description('Required. Tags for every resource.')
 param tags object
 
-@description('Required. Name of the storage account.')
-param storageAccountName string
-
 @description('Required. Blob endpoint of the storage account.')
 param blobEndpoint string
 
@@ -106,7 +103,6 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       ftpsState: 'Disabled'
       http20Enabled: true
       appSettings: [
-        { name: 'AzureWebJobsStorage__accountName', value: storageAccountName }
         { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
         { name: 'AzureWebJobsStorage__blobServiceUri', value: blobEndpoint }
         { name: 'AzureWebJobsStorage__queueServiceUri', value: queueEndpoint }
