@@ -68,13 +68,18 @@ public sealed partial class RegistryDispatcher
         }
     }
 
-    /// <summary>The error envelope of <paramref name="e"/> with its status (and the Range or Content-Range of a 416).</summary>
+    /// <summary>The error envelope of <paramref name="e"/> with its status (with the Allow of a 405, the Range or Content-Range of a 416).</summary>
     public static OciResult Error(RegistryException e)
     {
         var result = OciResult.Json(e.Status, ErrorEnvelope.From(e));
         if (e.Status == 416 && e.Detail?.TryGetValue("range", out var range) == true)
         {
             result.WithHeader("Range", range);
+        }
+
+        if (e.Status == 405 && e.Detail?.TryGetValue("allow", out var allow) == true)
+        {
+            result.WithHeader("Allow", allow);
         }
 
         if (e.Status == 416 && e.Detail?.TryGetValue("size", out var size) == true)

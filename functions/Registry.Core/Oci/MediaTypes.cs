@@ -29,8 +29,6 @@ public static class MediaTypes
 
     public const string OctetStream = "application/octet-stream";
 
-    public const string Json = "application/json";
-
     /// <summary>The manifest types a PUT may carry.</summary>
     public static readonly IReadOnlySet<string> Manifests = new HashSet<string>(StringComparer.Ordinal)
     {

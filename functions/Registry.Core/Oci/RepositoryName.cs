@@ -29,9 +29,6 @@ public readonly partial record struct RepositoryName
         return true;
     }
 
-    public static RepositoryName Parse(string value) =>
-        TryParse(value, out var name) ? name : throw new FormatException($"invalid repository name '{value}'");
-
     [GeneratedRegex(@"^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$", RegexOptions.CultureInvariant)]
     private static partial Regex NameGrammar();
 }

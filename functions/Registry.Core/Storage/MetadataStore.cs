@@ -64,8 +64,8 @@ public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IO
     {
         var filter = last is null
             ? TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.RepositoriesPartition}")
-            : TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.RepositoriesPartition} and RowKey gt {last.Replace('/', ':')}");
-        return await TakeRowKeysAsync(_repositories.QueryAsync<RepositoryEntity>(filter, count, ["RowKey"], cancellationToken), count, k => k.Replace(':', '/'), cancellationToken);
+            : TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.RepositoriesPartition} and RowKey gt {StorageLayout.Key(last)}");
+        return await TakeRowKeysAsync(_repositories.QueryAsync<RepositoryEntity>(filter, count, ["RowKey"], cancellationToken), count, StorageLayout.NameOf, cancellationToken);
     }
 
     // ---- tags ---------------------------------------------------------------------------------------

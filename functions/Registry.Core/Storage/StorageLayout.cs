@@ -43,9 +43,13 @@ public static class StorageLayout
 
     public static string UploadPath(string uploadId) => $"uploads/{uploadId}";
 
-    public static string Key(RepositoryName name) => name.Value.Replace('/', ':');
+    public static string Key(RepositoryName name) => Key(name.Value);
 
-    public static RepositoryName NameOf(string key) => RepositoryName.Parse(key.Replace(':', '/'));
+    /// <summary>key(name) of a name that is only compared (a paging cursor), not validated.</summary>
+    public static string Key(string name) => name.Replace('/', ':');
+
+    /// <summary>The repository name of a key(name).</summary>
+    public static string NameOf(string key) => key.Replace(':', '/');
 
     public static string ReferrersPartition(RepositoryName name, Digest subject) => $"{Key(name)}@{subject}";
 }

@@ -106,6 +106,7 @@ public sealed class BaseAndNameTests(HostFixture fixture)
         using var response = await _http.SendAsync(request);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
         Assert.Equal("UNSUPPORTED", await OciTestClient.ErrorCodeAsync(response));
+        Assert.Equal(["GET", "HEAD", "DELETE"], response.Content.Headers.Allow);
     }
 
     [Fact]
