@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Registry.Auth;
 using Registry.Http;
 using Registry.Http.Handlers;
 using Registry.Options;
@@ -19,6 +20,10 @@ public static class RegistryHostBuilderExtensions
             .Validate(o => o.UploadParallelism is >= 1 and <= 64, "Registry:UploadParallelism must be 1 to 64")
             .ValidateOnStart();
         services.AddOptions<StorageOptions>().Bind(builder.Configuration.GetSection(StorageOptions.Section));
+        services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.Section))
+            .Validate(o => o.TokenLifetime > TimeSpan.Zero && o.RefreshTokenLifetime > TimeSpan.Zero, "token lifetimes must be positive")
+            .Validate(o => o.MaxFailedLogins >= 1, "Registry:Auth:MaxFailedLogins must be at least 1")
+            .ValidateOnStart();
         services.AddMemoryCache();
         services.AddSingleton(TimeProvider.System);
 
@@ -27,6 +32,15 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<ContentStore>();
         services.AddSingleton<MetadataStore>();
         services.AddSingleton<UploadHashCache>();
+        services.AddSingleton<AccountStore>();
+
+        services.AddSingleton<SigningKeyStore>();
+        services.AddSingleton<TokenService>();
+        services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<Authenticator>();
+        services.AddSingleton<PermissionService>();
+        services.AddSingleton<GrantService>();
+        services.AddHostedService<AdminBootstrap>();
 
         services.AddSingleton<BlobService>();
         services.AddSingleton<UploadService>();
@@ -37,7 +51,9 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<UploadHandlers>();
         services.AddSingleton<ManifestHandlers>();
         services.AddSingleton<DiscoveryHandlers>();
+        services.AddSingleton<RegistryAuthorizer>();
         services.AddSingleton<RegistryDispatcher>();
+        services.AddSingleton<TokenEndpoint>();
         return builder;
     }
 }

@@ -9,7 +9,7 @@ namespace Registry.Functions;
 /// The HTTP surface. One catch-all trigger per API surface; the route table inside the dispatcher does the rest
 /// (repository names contain '/', which Functions route templates cannot express).
 /// </summary>
-public sealed class HttpFunctions(RegistryDispatcher dispatcher)
+public sealed class HttpFunctions(RegistryDispatcher dispatcher, TokenEndpoint tokenEndpoint)
 {
     /// <summary>The OCI Distribution API: every method under /v2/.</summary>
     [Function(nameof(ServeDistributionApi))]
@@ -17,4 +17,11 @@ public sealed class HttpFunctions(RegistryDispatcher dispatcher)
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", "head", "post", "put", "patch", "delete", Route = "v2/{*path}")] HttpRequest request,
         CancellationToken cancellationToken) =>
         dispatcher.DispatchAsync(request, cancellationToken);
+
+    /// <summary>The token endpoint of Docker registry token authentication (GET) and its OAuth2 form (POST).</summary>
+    [Function(nameof(IssueToken))]
+    public Task<IActionResult> IssueToken(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", Route = "auth/token")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        tokenEndpoint.IssueTokenAsync(request, cancellationToken);
 }

@@ -51,13 +51,20 @@ public static class StandaloneHost
         // The route of the HTTP trigger, v2/{*path}; matched by prefix so that even malformed paths
         // (empty segments) reach the dispatcher and get an OCI error.
         app.MapWhen(c => c.Request.Path.StartsWithSegments("/v2", StringComparison.Ordinal), v2 => v2.Run(ServeAsync));
+        app.MapWhen(c => c.Request.Path.Equals("/auth/token", StringComparison.Ordinal), auth => auth.Run(IssueTokenAsync));
         app.Run();
     }
 
-    private static async Task ServeAsync(HttpContext context)
+    private static Task ServeAsync(HttpContext context) =>
+        RunAsync(context, f => f.ServeDistributionApi(context.Request, context.RequestAborted));
+
+    private static Task IssueTokenAsync(HttpContext context) =>
+        RunAsync(context, f => f.IssueToken(context.Request, context.RequestAborted));
+
+    /// <summary>Calls one function method and executes its result, as the Functions host does.</summary>
+    private static async Task RunAsync(HttpContext context, Func<HttpFunctions, Task<IActionResult>> function)
     {
-        var function = context.RequestServices.GetRequiredService<HttpFunctions>();
-        var result = await function.ServeDistributionApi(context.Request, context.RequestAborted);
+        var result = await function(context.RequestServices.GetRequiredService<HttpFunctions>());
         await result.ExecuteResultAsync(new ActionContext { HttpContext = context });
     }
 }

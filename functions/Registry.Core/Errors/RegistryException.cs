@@ -17,6 +17,15 @@ public sealed class RegistryException(
 
     public int Status { get; } = status ?? OciErrors.Describe(code).Status;
 
+    /// <summary>Headers the answer must carry (WWW-Authenticate of a 401, Allow of a 405, Range of a 416).</summary>
+    public Dictionary<string, string> Headers { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public RegistryException WithHeader(string name, string value)
+    {
+        Headers[name] = value;
+        return this;
+    }
+
     public static RegistryException Of(OciErrorCode code, string message, string detailKey, string detailValue, int? status = null) =>
         new(code, message, new Dictionary<string, string> { [detailKey] = detailValue }, status);
 }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Registry.Auth;
 using Registry.Oci;
 
 namespace Registry.Http;
@@ -12,6 +13,13 @@ public sealed record OciRequest(
     Digest? Digest,
     string? UploadId)
 {
+    /// <summary>The request's valid token, or null when authentication is off.</summary>
+    public ValidatedToken? Token { get; init; }
+
+    /// <summary>True when the request may do <paramref name="action"/> on <paramref name="name"/> (always, with authentication off).</summary>
+    public bool Allows(RepositoryName name, string action) =>
+        Token is null || Token.Allows(Scope.RepositoryType, name.Value, action);
+
     /// <summary>The query value of <paramref name="key"/>, or null when absent or empty.</summary>
     public string? Query(string key)
     {

@@ -10,19 +10,21 @@ namespace Registry.Http;
 
 /// <summary>
 /// The entry of /v2/ for both hosts: matches the route table, validates name, reference, digest and upload id
-/// before any storage call, calls the one handler bound to (route, method) and turns failures into the error
-/// envelope. Unexpected failures are logged and answered 500 without their text.
+/// before any storage call, checks the token, calls the one handler bound to (route, method) and turns failures
+/// into the error envelope. Unexpected failures are logged and answered 500 without their text.
 /// </summary>
 public sealed partial class RegistryDispatcher
 {
     private readonly Dictionary<(RouteName, string), Func<OciRequest, CancellationToken, Task<OciResult>>> _handlers;
     private readonly ILogger<RegistryDispatcher> _logger;
+    private readonly RegistryAuthorizer _authorizer;
 
     public RegistryDispatcher(
         BlobHandlers blobs, UploadHandlers uploads, ManifestHandlers manifests, DiscoveryHandlers discovery,
-        ILogger<RegistryDispatcher> logger)
+        RegistryAuthorizer authorizer, ILogger<RegistryDispatcher> logger)
     {
         _logger = logger;
+        _authorizer = authorizer;
         _handlers = new()
         {
             [(RouteName.Base, "GET")] = (_, _) => Task.FromResult(OciResult.Json(200, new Dictionary<string, string>())),
@@ -51,7 +53,8 @@ public sealed partial class RegistryDispatcher
         try
         {
             var (ociRequest, handler) = Bind(request);
-            return await handler(ociRequest, cancellationToken);
+            var token = await _authorizer.AuthorizeAsync(ociRequest, cancellationToken);
+            return await handler(ociRequest with { Token = token }, cancellationToken);
         }
         catch (RegistryException e)
         {
@@ -68,23 +71,13 @@ public sealed partial class RegistryDispatcher
         }
     }
 
-    /// <summary>The error envelope of <paramref name="e"/> with its status (with the Allow of a 405, the Range or Content-Range of a 416).</summary>
+    /// <summary>The error envelope of <paramref name="e"/> with its status and headers.</summary>
     public static OciResult Error(RegistryException e)
     {
         var result = OciResult.Json(e.Status, ErrorEnvelope.From(e));
-        if (e.Status == 416 && e.Detail?.TryGetValue("range", out var range) == true)
+        foreach (var (name, value) in e.Headers)
         {
-            result.WithHeader("Range", range);
-        }
-
-        if (e.Status == 405 && e.Detail?.TryGetValue("allow", out var allow) == true)
-        {
-            result.WithHeader("Allow", allow);
-        }
-
-        if (e.Status == 416 && e.Detail?.TryGetValue("size", out var size) == true)
-        {
-            result.WithHeader("Content-Range", $"bytes */{size}");
+            result.WithHeader(name, value);
         }
 
         return result;
@@ -99,7 +92,8 @@ public sealed partial class RegistryDispatcher
         var method = request.Method.ToUpperInvariant();
         if (!_handlers.TryGetValue((match.Route.Name, method), out var handler))
         {
-            throw RegistryException.Of(OciErrorCode.Unsupported, $"{method} is not supported here", "allow", string.Join(", ", match.Route.Methods));
+            var allow = string.Join(", ", match.Route.Methods);
+            throw RegistryException.Of(OciErrorCode.Unsupported, $"{method} is not supported here", "allow", allow).WithHeader("Allow", allow);
         }
 
         var name = default(RepositoryName);

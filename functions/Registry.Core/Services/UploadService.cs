@@ -148,7 +148,7 @@ public sealed class UploadService(MetadataStore metadata, ContentStore content, 
     }
 
     private static RegistryException OutOfOrder(long size, string message) =>
-        RegistryException.Of(OciErrorCode.BlobUploadInvalid, message, "range", RangeHeader(size), 416);
+        RegistryException.Of(OciErrorCode.BlobUploadInvalid, message, "range", RangeHeader(size), 416).WithHeader("Range", RangeHeader(size));
 
     /// <summary>The Range header of an upload holding <paramref name="size"/> bytes: <c>0-&lt;last byte&gt;</c>.</summary>
     public static string RangeHeader(long size) => $"0-{Math.Max(size - 1, 0)}";

@@ -26,7 +26,7 @@ public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IO
 
     // ---- repositories -------------------------------------------------------------------------------
 
-    /// <summary>Records a repository (idempotent).</summary>
+    /// <summary>Records a repository pushed to for the first time (idempotent; private, as DTR creates on push).</summary>
     public async Task EnsureRepositoryAsync(RepositoryName name, CancellationToken cancellationToken = default)
     {
         var cacheKey = ("repo", name.Value);
@@ -35,28 +35,91 @@ public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IO
             return;
         }
 
-        try
-        {
-            await _repositories.AddEntityAsync(new RepositoryEntity
-            {
-                PartitionKey = StorageLayout.RepositoriesPartition,
-                RowKey = StorageLayout.Key(name),
-                CreatedAt = time.GetUtcNow(),
-            }, cancellationToken);
-        }
-        catch (RequestFailedException e) when (e.IsConflict())
-        {
-            // Already known.
-        }
-
+        await AddRepositoryAsync(name, new RepositoryEntity(), cancellationToken);
         cache.Set(cacheKey, true, _cacheLifetime);
     }
 
-    public async Task<bool> RepositoryExistsAsync(RepositoryName name, CancellationToken cancellationToken = default)
+    /// <summary>Adds a repository with <paramref name="settings"/>; false when it exists already.</summary>
+    public async Task<bool> AddRepositoryAsync(RepositoryName name, RepositoryEntity settings, CancellationToken cancellationToken = default)
+    {
+        settings.PartitionKey = StorageLayout.RepositoriesPartition;
+        settings.RowKey = StorageLayout.Key(name);
+        settings.Id = Guid.NewGuid().ToString();
+        settings.CreatedAt = time.GetUtcNow();
+        try
+        {
+            await _repositories.AddEntityAsync(settings, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.IsConflict())
+        {
+            return false;
+        }
+    }
+
+    public async Task<RepositoryEntity?> GetRepositoryOrNullAsync(RepositoryName name, CancellationToken cancellationToken = default)
     {
         var result = await _repositories.GetEntityIfExistsAsync<RepositoryEntity>(
-            StorageLayout.RepositoriesPartition, StorageLayout.Key(name), ["RowKey"], cancellationToken);
-        return result.HasValue;
+            StorageLayout.RepositoriesPartition, StorageLayout.Key(name), cancellationToken: cancellationToken);
+        return result.HasValue ? result.Value : null;
+    }
+
+    public async Task<bool> RepositoryExistsAsync(RepositoryName name, CancellationToken cancellationToken = default) =>
+        await GetRepositoryOrNullAsync(name, cancellationToken) is not null;
+
+    /// <summary>Replaces a repository's settings on condition of its ETag; false when it changed meanwhile.</summary>
+    public async Task<bool> UpdateRepositoryAsync(RepositoryEntity repository, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await _repositories.UpdateEntityAsync(repository, repository.ETag, TableUpdateMode.Replace, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.IsPreconditionFailed() || e.IsNotFound())
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Deletes a repository: its tags first (so no tag points at a missing manifest), then manifests, blob links and
+    /// the repository row. Content blobs stay for GC.
+    /// </summary>
+    public async Task DeleteRepositoryAsync(RepositoryName name, CancellationToken cancellationToken = default)
+    {
+        var key = StorageLayout.Key(name);
+        foreach (var table in new[] { _tags, _manifests, _links })
+        {
+            await foreach (var row in table.QueryAsync<TagEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key}"), 1000, ["RowKey"], cancellationToken))
+            {
+                await table.DeleteEntityAsync(key, row.RowKey, ETag.All, cancellationToken);
+            }
+        }
+
+        await _repositories.DeleteEntityAsync(StorageLayout.RepositoriesPartition, key, ETag.All, cancellationToken);
+        cache.Remove(("repo", name.Value));
+    }
+
+    /// <summary>Repositories in key order after <paramref name="after"/> (a name), optionally only those under <paramref name="prefix"/>.</summary>
+    public async Task<IReadOnlyList<RepositoryEntity>> ListRepositoryEntitiesAsync(
+        string? prefix, string? after, int count, CancellationToken cancellationToken = default)
+    {
+        var low = after is null ? (prefix is null ? "" : StorageLayout.Key(prefix)) : StorageLayout.Key(after);
+        var filter = prefix is null
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.RepositoriesPartition} and RowKey gt {low}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.RepositoriesPartition} and RowKey gt {low} and RowKey lt {StorageLayout.Key(prefix) + "~"}");
+        var list = new List<RepositoryEntity>();
+        await foreach (var entity in _repositories.QueryAsync<RepositoryEntity>(filter, Math.Min(count, 1000), cancellationToken: cancellationToken))
+        {
+            if (list.Count >= count)
+            {
+                break;
+            }
+
+            list.Add(entity);
+        }
+
+        return list;
     }
 
     /// <summary>Repository names after <paramref name="last"/> in key order, at most <paramref name="count"/>.</summary>

@@ -17,6 +17,14 @@ namespace Registry.Storage;
 ///   BlobLinks     what a repository may read        key(name)                 digest
 ///   Referrers     manifests whose subject is X      key(name) "@" X           referrer digest
 ///   Uploads       upload sessions                   "u"                       upload id
+///   Accounts      users and organizations           "a"                       name
+///   OrgMembers    members of an organization        org                       user
+///   Teams         teams of an organization          org                       team
+///   TeamMembers   members of a team                 "org:team"                user
+///                 teams of a user                   "~" user                  "org:team"
+///   AccessTokens  personal access tokens            user                      SHA-256 of the token
+///   TeamAccess    a team's grant on a repository    "r:" key(name)            "org:team"
+///                 a team's grant on a namespace     "n:" namespace            "org:team"
 ///
 /// key(name) is the repository name with '/' written as ':' (':' is not in the name grammar,
 /// '/' is not allowed in table keys).
@@ -32,9 +40,28 @@ public static class StorageLayout
     public const string BlobLinksTable = "BlobLinks";
     public const string ReferrersTable = "Referrers";
     public const string UploadsTable = "Uploads";
+    public const string AccountsTable = "Accounts";
+    public const string OrgMembersTable = "OrgMembers";
+    public const string TeamsTable = "Teams";
+    public const string TeamMembersTable = "TeamMembers";
+    public const string AccessTokensTable = "AccessTokens";
+    public const string TeamAccessTable = "TeamAccess";
 
     public static readonly IReadOnlyList<string> Tables =
-        [RepositoriesTable, TagsTable, ManifestsTable, BlobLinksTable, ReferrersTable, UploadsTable];
+    [
+        RepositoriesTable, TagsTable, ManifestsTable, BlobLinksTable, ReferrersTable, UploadsTable,
+        AccountsTable, OrgMembersTable, TeamsTable, TeamMembersTable, AccessTokensTable, TeamAccessTable,
+    ];
+
+    public const string AccountsPartition = "a";
+
+    public static string TeamKey(string org, string team) => $"{org}:{team}";
+
+    public static string UserTeamsPartition(string user) => $"~{user}";
+
+    public static string RepositoryAccessPartition(RepositoryName name) => $"r:{Key(name)}";
+
+    public static string NamespaceAccessPartition(string ns) => $"n:{ns}";
 
     public const string RepositoriesPartition = "r";
     public const string UploadsPartition = "u";

@@ -64,6 +64,8 @@ public sealed class RegistryHost : IAsyncDisposable
         start.Environment["Registry__Storage__Container"] = prefix;
         start.Environment["Registry__Storage__TablePrefix"] = prefix;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        // Protocol tests run without authentication unless they ask for it (Registry__Auth__Enabled=true).
+        start.Environment["Registry__Auth__Enabled"] = "false";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;

@@ -121,5 +121,6 @@ public sealed class BlobHandlers(BlobService blobs)
     }
 
     private static RegistryException Unsatisfiable(long size) =>
-        RegistryException.Of(OciErrorCode.SizeInvalid, "requested range not satisfiable", "size", size.ToString(CultureInfo.InvariantCulture), 416);
+        RegistryException.Of(OciErrorCode.SizeInvalid, "requested range not satisfiable", "size", size.ToString(CultureInfo.InvariantCulture), 416)
+            .WithHeader("Content-Range", $"bytes */{size}");
 }

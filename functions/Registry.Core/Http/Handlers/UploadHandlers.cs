@@ -29,7 +29,8 @@ public sealed class UploadHandlers(UploadService uploads, BlobService blobs, IOp
                     throw RegistryException.Of(OciErrorCode.NameInvalid, "invalid repository name in 'from'", "from", fromText);
                 }
 
-                if (await blobs.MountAsync(request.Name, digest, from, cancellationToken) is not null)
+                // A source the token may not pull from is treated as one without the blob: a new upload.
+                if (request.Allows(from, Auth.Access.Pull) && await blobs.MountAsync(request.Name, digest, from, cancellationToken) is not null)
                 {
                     return Created(request.Name, digest);
                 }

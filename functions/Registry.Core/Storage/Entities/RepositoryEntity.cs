@@ -1,7 +1,23 @@
 namespace Registry.Storage.Entities;
 
-/// <summary>A repository. PartitionKey "r", RowKey key(name).</summary>
+/// <summary>A repository and its DTR settings. PartitionKey "r", RowKey key(name).</summary>
 public sealed class RepositoryEntity : RegistryEntity
 {
+    public string Id { get; set; } = "";
+
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>"public" or "private".</summary>
+    public string Visibility { get; set; } = "private";
+
+    public string ShortDescription { get; set; } = "";
+
+    public string LongDescription { get; set; } = "";
+
+    public bool ImmutableTags { get; set; }
+
+    public bool ScanOnPush { get; set; }
+
+    /// <summary>Most tags kept (0: no limit); acted on by tag pruning.</summary>
+    public int TagLimit { get; set; }
 }

@@ -1,0 +1,88 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Identity;
+using Registry.Storage;
+using Registry.Storage.Entities;
+
+namespace Registry.Auth;
+
+/// <summary>The outcome of a login.</summary>
+public enum LoginOutcome
+{
+    Success,
+    Failed,
+    Throttled,
+}
+
+/// <summary>
+/// Checks a user name with a password or a personal access token. Passwords are verified by ASP.NET Core
+/// Identity's PasswordHasher (PBKDF2, constant-time comparison); tokens by the SHA-256 of the token. Unknown
+/// users cost the same hash work as known ones. Failures are throttled per account and per client address.
+/// </summary>
+public sealed class Authenticator(AccountStore accounts, LoginThrottle throttle, TimeProvider time)
+{
+    /// <summary>Every personal access token starts with this, so a token is never tried as a password.</summary>
+    public const string TokenPrefix = "srat_";
+
+    private static readonly PasswordHasher<AccountEntity> Hasher = new();
+    private static readonly string DummyHash = Hasher.HashPassword(new AccountEntity(), Guid.NewGuid().ToString());
+
+    public static string HashPassword(string password) => Hasher.HashPassword(new AccountEntity(), password);
+
+    /// <summary>The SHA-256 (hex) under which a personal access token is stored.</summary>
+    public static string HashToken(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    public async Task<(LoginOutcome Outcome, Principal? Principal)> LoginAsync(
+        string user, string secret, string clientAddress, CancellationToken cancellationToken = default)
+    {
+        if (throttle.IsLocked(user, clientAddress))
+        {
+            return (LoginOutcome.Throttled, null);
+        }
+
+        var account = user.Length is > 0 and <= 255 ? await accounts.GetAccountOrNullAsync(user, cancellationToken) : null;
+        var valid = secret.StartsWith(TokenPrefix, StringComparison.Ordinal)
+            ? await CheckTokenAsync(account, secret, cancellationToken)
+            : CheckPassword(account, secret);
+        if (!valid || account is null || account.IsOrg || !account.IsActive)
+        {
+            throttle.RecordFailure(user, clientAddress);
+            return (LoginOutcome.Failed, null);
+        }
+
+        throttle.RecordSuccess(user);
+        return (LoginOutcome.Success, new Principal(account.RowKey, account.IsAdmin));
+    }
+
+    /// <summary>The principal of an active user account (for a refresh token, whose user may have been disabled since).</summary>
+    public async Task<Principal?> FindActiveAsync(string user, CancellationToken cancellationToken = default)
+    {
+        var account = await accounts.GetAccountOrNullAsync(user, cancellationToken);
+        return account is { IsOrg: false, IsActive: true } ? new Principal(account.RowKey, account.IsAdmin) : null;
+    }
+
+    private static bool CheckPassword(AccountEntity? account, string password)
+    {
+        var hash = account?.PasswordHash ?? DummyHash;
+        var result = Hasher.VerifyHashedPassword(account ?? new AccountEntity(), hash, password);
+        return account?.PasswordHash is not null && result != PasswordVerificationResult.Failed;
+    }
+
+    private async Task<bool> CheckTokenAsync(AccountEntity? account, string token, CancellationToken cancellationToken)
+    {
+        if (account is null)
+        {
+            return false;
+        }
+
+        var stored = await accounts.GetAccessTokenOrNullAsync(account.RowKey, HashToken(token), cancellationToken);
+        if (stored is null || !stored.IsActive || stored.ExpiresAt is { } expires && expires <= time.GetUtcNow())
+        {
+            return false;
+        }
+
+        stored.LastUsed = time.GetUtcNow();
+        await accounts.UpdateAccessTokenAsync(stored, cancellationToken);
+        return true;
+    }
+}

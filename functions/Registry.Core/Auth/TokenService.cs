@@ -1,0 +1,135 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Registry.Options;
+
+namespace Registry.Auth;
+
+/// <summary>
+/// Registry tokens after distribution's token spec (docs/spec/auth/jwt.md): ES256 JWTs with iss, sub, aud (the
+/// service), exp, nbf, iat, jti and an <c>access</c> claim of granted scopes. Refresh tokens are JWTs of their own
+/// audience (<c>&lt;service&gt;#refresh</c>) that carry no access. Validation accepts ES256 only, a known kid, and
+/// checks signature, expiry, not-before, audience and issuer.
+/// </summary>
+public sealed class TokenService(SigningKeyStore keys, IOptions<AuthOptions> options, TimeProvider time)
+{
+    private readonly AuthOptions _options = options.Value;
+    private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
+
+    /// <summary>An access token for <paramref name="subject"/> (null: anonymous) with <paramref name="granted"/>.</summary>
+    public async Task<IssuedToken> IssueAccessTokenAsync(string? subject, IReadOnlyList<Scope> granted, CancellationToken cancellationToken = default)
+    {
+        var access = granted.Select(s => new Dictionary<string, object>
+        {
+            ["type"] = s.Type,
+            ["name"] = s.Name,
+            ["actions"] = s.Actions.ToArray(),
+        }).ToArray();
+        return await IssueAsync(subject ?? "", _options.Service, _options.TokenLifetime, new Dictionary<string, object> { ["access"] = access }, cancellationToken);
+    }
+
+    /// <summary>A refresh token for <paramref name="subject"/>.</summary>
+    public Task<IssuedToken> IssueRefreshTokenAsync(string subject, CancellationToken cancellationToken = default) =>
+        IssueAsync(subject, RefreshAudience, _options.RefreshTokenLifetime, new Dictionary<string, object>(), cancellationToken);
+
+    /// <summary>The subject and grants of a valid access token, or null.</summary>
+    public async Task<ValidatedToken?> ValidateAccessTokenAsync(string token, CancellationToken cancellationToken = default)
+    {
+        var jwt = await ValidateAsync(token, _options.Service, cancellationToken);
+        return jwt is null ? null : new ValidatedToken(jwt.Subject, ReadAccess(jwt));
+    }
+
+    /// <summary>The subject of a valid refresh token, or null.</summary>
+    public async Task<string?> ValidateRefreshTokenAsync(string token, CancellationToken cancellationToken = default)
+    {
+        var jwt = await ValidateAsync(token, RefreshAudience, cancellationToken);
+        return string.IsNullOrEmpty(jwt?.Subject) ? null : jwt.Subject;
+    }
+
+    private string RefreshAudience => _options.Service + "#refresh";
+
+    private async Task<IssuedToken> IssueAsync(
+        string subject, string audience, TimeSpan lifetime, Dictionary<string, object> claims, CancellationToken cancellationToken)
+    {
+        var key = await keys.GetSigningKeyAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        claims["sub"] = subject;
+        claims["jti"] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        var token = _handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = _options.Issuer,
+            Audience = audience,
+            IssuedAt = now.UtcDateTime,
+            NotBefore = now.UtcDateTime,
+            Expires = (now + lifetime).UtcDateTime,
+            Claims = claims,
+            SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.EcdsaSha256),
+        });
+        return new IssuedToken(token, (int)lifetime.TotalSeconds, now);
+    }
+
+    private async Task<JsonWebToken?> ValidateAsync(string token, string audience, CancellationToken cancellationToken)
+    {
+        if (token.Length > 16 * 1024)
+        {
+            return null;
+        }
+
+        var known = await keys.GetKeysAsync(cancellationToken);
+        var result = await _handler.ValidateTokenAsync(token, new TokenValidationParameters
+        {
+            ValidIssuer = _options.Issuer,
+            ValidAudience = audience,
+            ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
+            IssuerSigningKeys = known,
+            TryAllIssuerSigningKeys = false,
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            ValidateIssuerSigningKey = true,
+            ClockSkew = TimeSpan.FromSeconds(30),
+            LifetimeValidator = (notBefore, expires, _, _) =>
+                notBefore is { } nbf && expires is { } exp
+                && nbf <= time.GetUtcNow().UtcDateTime.AddSeconds(30) && exp > time.GetUtcNow().UtcDateTime.AddSeconds(-30),
+        });
+        return result.IsValid ? result.SecurityToken as JsonWebToken : null;
+    }
+
+    private static IReadOnlyList<Scope> ReadAccess(JsonWebToken jwt)
+    {
+        var payload = Encoding.UTF8.GetString(Base64UrlEncoder.DecodeBytes(jwt.EncodedPayload));
+        using var document = JsonDocument.Parse(payload);
+        if (!document.RootElement.TryGetProperty("access", out var access) || access.ValueKind != JsonValueKind.Array)
+        {
+            return [];
+        }
+
+        var scopes = new List<Scope>();
+        foreach (var entry in access.EnumerateArray())
+        {
+            if (entry.ValueKind == JsonValueKind.Object
+                && entry.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String
+                && entry.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String
+                && entry.TryGetProperty("actions", out var actions) && actions.ValueKind == JsonValueKind.Array)
+            {
+                scopes.Add(new Scope(type.GetString()!, name.GetString()!,
+                    actions.EnumerateArray().Where(a => a.ValueKind == JsonValueKind.String).Select(a => a.GetString()!).ToList()));
+            }
+        }
+
+        return scopes;
+    }
+}
+
+/// <summary>A token as the token endpoint hands it out.</summary>
+public sealed record IssuedToken(string Token, int ExpiresIn, DateTimeOffset IssuedAt);
+
+/// <summary>What a valid access token says: its subject (empty for anonymous) and its grants.</summary>
+public sealed record ValidatedToken(string Subject, IReadOnlyList<Scope> Access)
+{
+    /// <summary>True when the token grants <paramref name="action"/> on <paramref name="type"/>:<paramref name="name"/>.</summary>
+    public bool Allows(string type, string name, string action) =>
+        Access.Any(s => s.Type == type && s.Name == name && (s.Actions.Contains(action) || s.Actions.Contains(Auth.Access.All)));
+}

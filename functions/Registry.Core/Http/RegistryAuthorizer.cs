@@ -1,0 +1,90 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using Registry.Auth;
+using Registry.Errors;
+using Registry.Options;
+
+namespace Registry.Http;
+
+/// <summary>
+/// Token authentication of /v2/ (distribution docs/spec/auth/token.md). A request without a valid bearer token,
+/// or with an anonymous token that lacks the scope, gets 401 UNAUTHORIZED with a WWW-Authenticate challenge that
+/// names the realm, the service and the scope to ask for; an account whose token lacks the scope gets 403 DENIED.
+/// </summary>
+public sealed class RegistryAuthorizer(TokenService tokens, IOptions<AuthOptions> options)
+{
+    private readonly AuthOptions _options = options.Value;
+
+    /// <summary>The token of an allowed request (null with authentication off); throws when it is not allowed.</summary>
+    public async Task<ValidatedToken?> AuthorizeAsync(OciRequest request, CancellationToken cancellationToken = default)
+    {
+        if (!_options.Enabled)
+        {
+            return null;
+        }
+
+        var (scope, action) = Required(request);
+        var token = await ReadBearerAsync(request.Http, cancellationToken)
+            ?? throw Challenge(request.Http, scope, error: null);
+        if (scope is null || token.Allows(scope.Type, scope.Name, action))
+        {
+            return token;
+        }
+
+        if (string.IsNullOrEmpty(token.Subject))
+        {
+            throw Challenge(request.Http, scope, "insufficient_scope");
+        }
+
+        throw RegistryException.Of(OciErrorCode.Denied, "requested access to the resource is denied", "scope", scope.ToString());
+    }
+
+    /// <summary>The scope a request needs (null: any valid token) and the action it is checked for.</summary>
+    internal static (Scope? Scope, string Action) Required(OciRequest request)
+    {
+        var method = request.Http.Method.ToUpperInvariant();
+        var name = request.Name.Value;
+        return request.Route switch
+        {
+            RouteName.Base => (null, ""),
+            RouteName.Catalog => (Scope.Catalog, Access.All),
+            RouteName.BlobUploadStart or RouteName.BlobUpload => (Repository(name, Access.Pull, Access.Push), Access.Push),
+            RouteName.Manifest when method == "PUT" => (Repository(name, Access.Pull, Access.Push), Access.Push),
+            RouteName.Manifest or RouteName.Blob when method == "DELETE" => (Repository(name, Access.Delete), Access.Delete),
+            _ => (Repository(name, Access.Pull), Access.Pull),
+        };
+    }
+
+    /// <summary>The realm of challenges: the setting, or the token endpoint of the host the client asked.</summary>
+    public string RealmOf(HttpRequest request) =>
+        string.IsNullOrEmpty(_options.Realm) ? $"{request.Scheme}://{request.Host}/auth/token" : _options.Realm;
+
+    private static Scope Repository(string name, params string[] actions) => new(Scope.RepositoryType, name, actions);
+
+    private async Task<ValidatedToken?> ReadBearerAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var header = request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            ? await tokens.ValidateAccessTokenAsync(header[7..].Trim(), cancellationToken)
+            : null;
+    }
+
+    private RegistryException Challenge(HttpRequest request, Scope? scope, string? error)
+    {
+        var challenge = $"Bearer realm=\"{RealmOf(request)}\",service=\"{_options.Service}\"";
+        if (scope is not null)
+        {
+            challenge += $",scope=\"{scope}\"";
+        }
+
+        if (error is not null)
+        {
+            challenge += $",error=\"{error}\"";
+        }
+
+        var e = scope is null
+            ? new RegistryException(OciErrorCode.Unauthorized, "authentication required")
+            : RegistryException.Of(OciErrorCode.Unauthorized, "authentication required", "scope", scope.ToString());
+        return e.WithHeader("WWW-Authenticate", challenge);
+    }
+}

@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Registry.Auth;
+using Registry.Errors;
+using Registry.Options;
+
+namespace Registry.Http;
+
+/// <summary>
+/// The token endpoint, <c>/auth/token</c>: GET with Basic credentials (or none, for an anonymous token) after
+/// distribution's token spec, and POST with the OAuth2 form (grant_type password or refresh_token) after its
+/// oauth spec. Grants are the intersection of the asked scopes and the permission model.
+/// </summary>
+public sealed class TokenEndpoint(
+    Authenticator authenticator, GrantService grants, TokenService tokens, IOptions<AuthOptions> options)
+{
+    private readonly AuthOptions _options = options.Value;
+
+    /// <summary>The body of a token answer (both forms: Docker's <c>token</c> and OAuth2's <c>access_token</c>).</summary>
+    public sealed record TokenAnswer(
+        [property: JsonPropertyName("token")] string Token,
+        [property: JsonPropertyName("access_token")] string AccessToken,
+        [property: JsonPropertyName("token_type")] string TokenType,
+        [property: JsonPropertyName("expires_in")] int ExpiresIn,
+        [property: JsonPropertyName("issued_at")] string IssuedAt,
+        [property: JsonPropertyName("scope")] string Scope,
+        [property: JsonPropertyName("refresh_token")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RefreshToken);
+
+    public async Task<IActionResult> IssueTokenAsync(HttpRequest request, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            if (!_options.Enabled)
+            {
+                throw new RegistryException(OciErrorCode.Unsupported, "authentication is switched off", status: 404);
+            }
+
+            return HttpMethods.IsPost(request.Method)
+                ? await IssueFromFormAsync(request, cancellationToken)
+                : await IssueFromQueryAsync(request, cancellationToken);
+        }
+        catch (RegistryException e)
+        {
+            return RegistryDispatcher.Error(e);
+        }
+    }
+
+    private async Task<OciResult> IssueFromQueryAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        CheckService(request.Query["service"]);
+        var principal = Principal.Anonymous;
+        var header = request.Headers.Authorization.ToString();
+        if (header.Length > 0)
+        {
+            var (user, secret) = ParseBasic(header);
+            principal = await LoginAsync(request, user, secret, cancellationToken);
+        }
+
+        var offline = string.Equals(request.Query["offline_token"], "true", StringComparison.OrdinalIgnoreCase);
+        return await AnswerAsync(principal, Scope.ParseAll(request.Query["scope"]), offline, cancellationToken);
+    }
+
+    private async Task<OciResult> IssueFromFormAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (!request.HasFormContentType)
+        {
+            throw new RegistryException(OciErrorCode.Unsupported, "expected an application/x-www-form-urlencoded body", status: 400);
+        }
+
+        var form = await request.ReadFormAsync(cancellationToken);
+        CheckService(form["service"]);
+        Principal principal;
+        switch (form["grant_type"].ToString())
+        {
+            case "password":
+                principal = await LoginAsync(request, form["username"].ToString(), form["password"].ToString(), cancellationToken);
+                break;
+            case "refresh_token":
+                var subject = await tokens.ValidateRefreshTokenAsync(form["refresh_token"].ToString(), cancellationToken)
+                    ?? throw Unauthorized("invalid refresh token");
+                principal = await authenticator.FindActiveAsync(subject, cancellationToken) ?? throw Unauthorized("invalid refresh token");
+                break;
+            default:
+                throw new RegistryException(OciErrorCode.Unsupported, "grant_type must be password or refresh_token", status: 400);
+        }
+
+        var offline = form["access_type"].ToString() == "offline" || form["grant_type"].ToString() == "refresh_token";
+        return await AnswerAsync(principal, Scope.ParseAll(form["scope"]), offline, cancellationToken);
+    }
+
+    private async Task<OciResult> AnswerAsync(Principal principal, IReadOnlyList<Scope> requested, bool offline, CancellationToken cancellationToken)
+    {
+        var granted = await grants.GrantAsync(principal, requested, cancellationToken);
+        var token = await tokens.IssueAccessTokenAsync(principal.Name, granted, cancellationToken);
+        var refresh = offline && !principal.IsAnonymous ? (await tokens.IssueRefreshTokenAsync(principal.Name!, cancellationToken)).Token : null;
+        return OciResult.Json(200, new TokenAnswer(
+            token.Token, token.Token, "Bearer", token.ExpiresIn, token.IssuedAt.ToString("O", CultureInfo.InvariantCulture),
+            string.Join(' ', granted), refresh))
+            .WithHeader("Cache-Control", "no-store");
+    }
+
+    private async Task<Principal> LoginAsync(HttpRequest request, string user, string secret, CancellationToken cancellationToken)
+    {
+        var (outcome, principal) = await authenticator.LoginAsync(user, secret, ClientAddress(request), cancellationToken);
+        return outcome switch
+        {
+            LoginOutcome.Success => principal!,
+            LoginOutcome.Throttled => throw new RegistryException(OciErrorCode.TooManyRequests, "too many failed logins; try again later")
+                .WithHeader("Retry-After", ((int)_options.FailureWindow.TotalSeconds).ToString(CultureInfo.InvariantCulture)),
+            _ => throw Unauthorized("invalid user name or password"),
+        };
+    }
+
+    private void CheckService(string? service)
+    {
+        if (!string.IsNullOrEmpty(service) && service != _options.Service)
+        {
+            throw new RegistryException(OciErrorCode.Unsupported, "unknown service", status: 400);
+        }
+    }
+
+    private static (string User, string Secret) ParseBasic(string header)
+    {
+        if (!AuthenticationHeaderValue.TryParse(header, out var value) || !string.Equals(value.Scheme, "Basic", StringComparison.OrdinalIgnoreCase) || value.Parameter is null)
+        {
+            throw Unauthorized("expected Basic credentials");
+        }
+
+        string decoded;
+        try
+        {
+            decoded = Encoding.UTF8.GetString(Convert.FromBase64String(value.Parameter));
+        }
+        catch (FormatException)
+        {
+            throw Unauthorized("malformed Basic credentials");
+        }
+
+        var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+        return colon <= 0 ? throw Unauthorized("malformed Basic credentials") : (decoded[..colon], decoded[(colon + 1)..]);
+    }
+
+    /// <summary>
+    /// The client's address: the last X-Forwarded-For entry (the one the Functions front end adds), else the peer.
+    /// </summary>
+    public static string ClientAddress(HttpRequest request)
+    {
+        var forwarded = request.Headers["X-Forwarded-For"].ToString();
+        if (forwarded.Length > 0)
+        {
+            return forwarded.Split(',')[^1].Trim();
+        }
+
+        return request.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+    }
+
+    private static RegistryException Unauthorized(string message) =>
+        new RegistryException(OciErrorCode.Unauthorized, message).WithHeader("WWW-Authenticate", "Basic realm=\"registry\"");
+}

@@ -1,0 +1,66 @@
+namespace Registry.Storage.Entities;
+
+/// <summary>A user or an organization (one namespace for both, as in DTR). PartitionKey "a", RowKey the name.</summary>
+public sealed class AccountEntity : RegistryEntity
+{
+    public string Id { get; set; } = "";
+
+    public bool IsOrg { get; set; }
+
+    public bool IsAdmin { get; set; }
+
+    public bool IsActive { get; set; } = true;
+
+    public string FullName { get; set; } = "";
+
+    /// <summary>ASP.NET Core Identity's PasswordHasher format (PBKDF2); null for organizations.</summary>
+    public string? PasswordHash { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>A member of an organization. PartitionKey the organization, RowKey the user; IsAdmin = owner.</summary>
+public sealed class OrgMemberEntity : RegistryEntity
+{
+    public bool IsAdmin { get; set; }
+}
+
+/// <summary>A team. PartitionKey the organization, RowKey the team name.</summary>
+public sealed class TeamEntity : RegistryEntity
+{
+    public string Id { get; set; } = "";
+
+    public string Description { get; set; } = "";
+}
+
+/// <summary>
+/// A team membership, written twice: PartitionKey "org:team", RowKey user (members of a team), and
+/// PartitionKey "~user", RowKey "org:team" (teams of a user).
+/// </summary>
+public sealed class TeamMemberEntity : RegistryEntity
+{
+    public bool IsAdmin { get; set; }
+}
+
+/// <summary>A personal access token. PartitionKey the user, RowKey the SHA-256 of the token (the token is never stored).</summary>
+public sealed class AccessTokenEntity : RegistryEntity
+{
+    public string Label { get; set; } = "";
+
+    public bool IsActive { get; set; } = true;
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset? ExpiresAt { get; set; }
+
+    public DateTimeOffset? LastUsed { get; set; }
+}
+
+/// <summary>
+/// A team's access to a repository (PartitionKey "r:" key(name)) or to a namespace (PartitionKey "n:" namespace).
+/// RowKey "org:team".
+/// </summary>
+public sealed class TeamAccessEntity : RegistryEntity
+{
+    public string Level { get; set; } = "";
+}
