@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Registry.Api;
 using Registry.Auth;
 using Registry.Http;
 using Registry.Http.Handlers;
@@ -54,6 +55,11 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<RegistryAuthorizer>();
         services.AddSingleton<RegistryDispatcher>();
         services.AddSingleton<TokenEndpoint>();
+
+        services.AddSingleton<AccountService>();
+        services.AddSingleton<RepositoryApiService>();
+        services.AddSingleton<ApiHandlers>();
+        services.AddSingleton<ApiDispatcher>();
         return builder;
     }
 }

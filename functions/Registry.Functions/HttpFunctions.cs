@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Registry.Api;
 using Registry.Http;
 
 namespace Registry.Functions;
@@ -9,7 +10,7 @@ namespace Registry.Functions;
 /// The HTTP surface. One catch-all trigger per API surface; the route table inside the dispatcher does the rest
 /// (repository names contain '/', which Functions route templates cannot express).
 /// </summary>
-public sealed class HttpFunctions(RegistryDispatcher dispatcher, TokenEndpoint tokenEndpoint)
+public sealed class HttpFunctions(RegistryDispatcher dispatcher, TokenEndpoint tokenEndpoint, ApiDispatcher api)
 {
     /// <summary>The OCI Distribution API: every method under /v2/.</summary>
     [Function(nameof(ServeDistributionApi))]
@@ -24,4 +25,18 @@ public sealed class HttpFunctions(RegistryDispatcher dispatcher, TokenEndpoint t
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", Route = "auth/token")] HttpRequest request,
         CancellationToken cancellationToken) =>
         tokenEndpoint.IssueTokenAsync(request, cancellationToken);
+
+    /// <summary>DTR's repository API.</summary>
+    [Function(nameof(ServeRepositoryApi))]
+    public Task<IActionResult> ServeRepositoryApi(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", Route = "api/v0/{*path}")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        api.DispatchAsync(request, cancellationToken);
+
+    /// <summary>The accounts API (users, organizations, teams) in the shape of UCP's eNZi, which DTR serves.</summary>
+    [Function(nameof(ServeAccountsApi))]
+    public Task<IActionResult> ServeAccountsApi(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", Route = "enzi/v0/{*path}")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        api.DispatchAsync(request, cancellationToken);
 }

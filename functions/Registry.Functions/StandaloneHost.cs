@@ -52,11 +52,19 @@ public static class StandaloneHost
         // (empty segments) reach the dispatcher and get an OCI error.
         app.MapWhen(c => c.Request.Path.StartsWithSegments("/v2", StringComparison.Ordinal), v2 => v2.Run(ServeAsync));
         app.MapWhen(c => c.Request.Path.Equals("/auth/token", StringComparison.Ordinal), auth => auth.Run(IssueTokenAsync));
+        app.MapWhen(c => c.Request.Path.StartsWithSegments("/api/v0", StringComparison.Ordinal), api => api.Run(ServeRepositoryApiAsync));
+        app.MapWhen(c => c.Request.Path.StartsWithSegments("/enzi/v0", StringComparison.Ordinal), api => api.Run(ServeAccountsApiAsync));
         app.Run();
     }
 
     private static Task ServeAsync(HttpContext context) =>
         RunAsync(context, f => f.ServeDistributionApi(context.Request, context.RequestAborted));
+
+    private static Task ServeRepositoryApiAsync(HttpContext context) =>
+        RunAsync(context, f => f.ServeRepositoryApi(context.Request, context.RequestAborted));
+
+    private static Task ServeAccountsApiAsync(HttpContext context) =>
+        RunAsync(context, f => f.ServeAccountsApi(context.Request, context.RequestAborted));
 
     private static Task IssueTokenAsync(HttpContext context) =>
         RunAsync(context, f => f.IssueToken(context.Request, context.RequestAborted));

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -57,7 +55,7 @@ public sealed class TokenEndpoint(
         var header = request.Headers.Authorization.ToString();
         if (header.Length > 0)
         {
-            var (user, secret) = ParseBasic(header);
+            var (user, secret) = BasicCredentials.Parse(header) ?? throw Unauthorized("expected Basic credentials");
             principal = await LoginAsync(request, user, secret, cancellationToken);
         }
 
@@ -106,7 +104,7 @@ public sealed class TokenEndpoint(
 
     private async Task<Principal> LoginAsync(HttpRequest request, string user, string secret, CancellationToken cancellationToken)
     {
-        var (outcome, principal) = await authenticator.LoginAsync(user, secret, ClientAddress(request), cancellationToken);
+        var (outcome, principal) = await authenticator.LoginAsync(user, secret, BasicCredentials.ClientAddress(request), cancellationToken);
         return outcome switch
         {
             LoginOutcome.Success => principal!,
@@ -122,41 +120,6 @@ public sealed class TokenEndpoint(
         {
             throw new RegistryException(OciErrorCode.Unsupported, "unknown service", status: 400);
         }
-    }
-
-    private static (string User, string Secret) ParseBasic(string header)
-    {
-        if (!AuthenticationHeaderValue.TryParse(header, out var value) || !string.Equals(value.Scheme, "Basic", StringComparison.OrdinalIgnoreCase) || value.Parameter is null)
-        {
-            throw Unauthorized("expected Basic credentials");
-        }
-
-        string decoded;
-        try
-        {
-            decoded = Encoding.UTF8.GetString(Convert.FromBase64String(value.Parameter));
-        }
-        catch (FormatException)
-        {
-            throw Unauthorized("malformed Basic credentials");
-        }
-
-        var colon = decoded.IndexOf(':', StringComparison.Ordinal);
-        return colon <= 0 ? throw Unauthorized("malformed Basic credentials") : (decoded[..colon], decoded[(colon + 1)..]);
-    }
-
-    /// <summary>
-    /// The client's address: the last X-Forwarded-For entry (the one the Functions front end adds), else the peer.
-    /// </summary>
-    public static string ClientAddress(HttpRequest request)
-    {
-        var forwarded = request.Headers["X-Forwarded-For"].ToString();
-        if (forwarded.Length > 0)
-        {
-            return forwarded.Split(',')[^1].Trim();
-        }
-
-        return request.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
     }
 
     private static RegistryException Unauthorized(string message) =>

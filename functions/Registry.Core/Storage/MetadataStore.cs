@@ -100,14 +100,28 @@ public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IO
         cache.Remove(("repo", name.Value));
     }
 
-    /// <summary>Repositories in key order after <paramref name="after"/> (a name), optionally only those under <paramref name="prefix"/>.</summary>
+    /// <summary>
+    /// Repositories in key order from <paramref name="from"/> (a name; itself included when <paramref name="includeFrom"/>),
+    /// optionally only those whose name starts with <paramref name="prefix"/>.
+    /// </summary>
     public async Task<IReadOnlyList<RepositoryEntity>> ListRepositoryEntitiesAsync(
-        string? prefix, string? after, int count, CancellationToken cancellationToken = default)
+        string? prefix, string? from, bool includeFrom, int count, CancellationToken cancellationToken = default)
     {
-        var low = after is null ? (prefix is null ? "" : StorageLayout.Key(prefix)) : StorageLayout.Key(after);
-        var filter = prefix is null
-            ? TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.RepositoriesPartition} and RowKey gt {low}")
-            : TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.RepositoriesPartition} and RowKey gt {low} and RowKey lt {StorageLayout.Key(prefix) + "~"}");
+        var partition = StorageLayout.RepositoriesPartition;
+        if (prefix is not null && (from is null || string.CompareOrdinal(from, prefix) < 0))
+        {
+            (from, includeFrom) = (prefix, true);
+        }
+
+        var low = StorageLayout.Key(from ?? "");
+        var filter = includeFrom
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {low}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey gt {low}");
+        if (prefix is not null)
+        {
+            filter += " and " + TableClient.CreateQueryFilter($"RowKey lt {StorageLayout.Key(prefix) + "~"}");
+        }
+
         var list = new List<RepositoryEntity>();
         await foreach (var entity in _repositories.QueryAsync<RepositoryEntity>(filter, Math.Min(count, 1000), cancellationToken: cancellationToken))
         {

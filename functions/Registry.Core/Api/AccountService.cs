@@ -1,0 +1,330 @@
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using Registry.Auth;
+using Registry.Storage;
+using Registry.Storage.Entities;
+
+namespace Registry.Api;
+
+/// <summary>
+/// Accounts (users and organizations), organization members, teams, team members and personal access tokens,
+/// with who may do what: system administrators manage accounts; organization owners manage their members and
+/// teams; every user manages their own password, name and tokens.
+/// </summary>
+public sealed partial class AccountService(AccountStore accounts, PermissionService permissions, TimeProvider time)
+{
+    private const int MinPasswordLength = 8;
+
+    public async Task<AccountView> CreateAccountAsync(Principal principal, AccountCreate body, CancellationToken cancellationToken = default)
+    {
+        RequireAdmin(principal);
+        var name = CheckAccountName(body.Name);
+        if (!body.IsOrg && (body.Password is null || body.Password.Length < MinPasswordLength))
+        {
+            throw new DtrException(DtrError.InvalidFormField, $"password: at least {MinPasswordLength} characters");
+        }
+
+        var account = new AccountEntity
+        {
+            RowKey = name,
+            Id = Guid.NewGuid().ToString(),
+            IsOrg = body.IsOrg,
+            IsAdmin = !body.IsOrg && body.IsAdmin,
+            IsActive = body.IsActive ?? true,
+            FullName = body.FullName ?? "",
+            PasswordHash = body.IsOrg ? null : Authenticator.HashPassword(body.Password!),
+            CreatedAt = time.GetUtcNow(),
+        };
+        if (!await accounts.AddAccountAsync(account, cancellationToken))
+        {
+            throw new DtrException(DtrError.AccountExists, $"account {name} exists already");
+        }
+
+        return View(account);
+    }
+
+    public async Task<AccountList> ListAccountsAsync(Principal principal, string? start, int limit, CancellationToken cancellationToken = default)
+    {
+        RequireUser(principal);
+        var page = await accounts.ListAccountsAsync(start, limit + 1, cancellationToken);
+        return new AccountList(page.Take(limit).Select(View).ToList(), page.Count > limit ? page[limit - 1].RowKey : "");
+    }
+
+    public async Task<AccountView> GetAccountAsync(Principal principal, string name, CancellationToken cancellationToken = default)
+    {
+        RequireUser(principal);
+        return View(await GetAsync(name, cancellationToken));
+    }
+
+    /// <summary>System administrators change anything; users change their own name and password.</summary>
+    public async Task<AccountView> UpdateAccountAsync(Principal principal, string name, AccountPatch body, CancellationToken cancellationToken = default)
+    {
+        RequireUser(principal);
+        if (!principal.IsAdmin && (principal.Name != name || body.IsAdmin is not null || body.IsActive is not null))
+        {
+            throw new DtrException(DtrError.NotAuthorized, "only a system administrator may change this");
+        }
+
+        var account = await GetAsync(name, cancellationToken);
+        if (body.Password is not null)
+        {
+            if (account.IsOrg || body.Password.Length < MinPasswordLength)
+            {
+                throw new DtrException(DtrError.InvalidFormField, $"password: at least {MinPasswordLength} characters, users only");
+            }
+
+            account.PasswordHash = Authenticator.HashPassword(body.Password);
+        }
+
+        account.FullName = body.FullName ?? account.FullName;
+        account.IsAdmin = !account.IsOrg && (body.IsAdmin ?? account.IsAdmin);
+        account.IsActive = body.IsActive ?? account.IsActive;
+        if (!await accounts.UpdateAccountAsync(account, cancellationToken))
+        {
+            throw new DtrException(DtrError.Conflict, "the account changed meanwhile; try again");
+        }
+
+        return View(account);
+    }
+
+    public async Task DeleteAccountAsync(Principal principal, string name, CancellationToken cancellationToken = default)
+    {
+        RequireAdmin(principal);
+        if (!await accounts.DeleteAccountAsync(name, cancellationToken))
+        {
+            throw new DtrException(DtrError.NoSuchAccount, $"no account {name}");
+        }
+    }
+
+    // ---- organization members -------------------------------------------------------------------------
+
+    public async Task<MemberList> ListOrgMembersAsync(Principal principal, string org, string? start, int limit, CancellationToken cancellationToken = default)
+    {
+        await RequireOrgMemberAsync(principal, org, cancellationToken);
+        var page = await accounts.ListOrgMembersAsync(org, start, limit + 1, cancellationToken);
+        var members = new List<MemberView>();
+        foreach (var member in page.Take(limit))
+        {
+            members.Add(new MemberView(View(await GetAsync(member.RowKey, cancellationToken)), member.IsAdmin));
+        }
+
+        return new MemberList(members, page.Count > limit ? page[limit - 1].RowKey : "");
+    }
+
+    public async Task<MemberView> SetOrgMemberAsync(Principal principal, string org, string user, MemberPut body, CancellationToken cancellationToken = default)
+    {
+        await RequireOrgOwnerAsync(principal, org, cancellationToken);
+        var account = await GetUserAsync(user, cancellationToken);
+        await accounts.SetOrgMemberAsync(org, user, body.IsAdmin, cancellationToken);
+        return new MemberView(View(account), body.IsAdmin);
+    }
+
+    public async Task RemoveOrgMemberAsync(Principal principal, string org, string user, CancellationToken cancellationToken = default)
+    {
+        await RequireOrgOwnerAsync(principal, org, cancellationToken);
+        if (!await accounts.RemoveOrgMemberAsync(org, user, cancellationToken))
+        {
+            throw new DtrException(DtrError.NoSuchMember, $"{user} is not a member of {org}");
+        }
+    }
+
+    // ---- teams ----------------------------------------------------------------------------------------
+
+    public async Task<TeamView> CreateTeamAsync(Principal principal, string org, TeamCreate body, CancellationToken cancellationToken = default)
+    {
+        await RequireOrgOwnerAsync(principal, org, cancellationToken);
+        var name = CheckAccountName(body.Name);
+        var team = new TeamEntity { PartitionKey = org, RowKey = name, Id = Guid.NewGuid().ToString(), Description = body.Description ?? "" };
+        if (!await accounts.AddTeamAsync(team, cancellationToken))
+        {
+            throw new DtrException(DtrError.TeamExists, $"team {name} exists already in {org}");
+        }
+
+        return View(team);
+    }
+
+    public async Task<TeamList> ListTeamsAsync(Principal principal, string org, string? start, int limit, CancellationToken cancellationToken = default)
+    {
+        await RequireOrgMemberAsync(principal, org, cancellationToken);
+        var page = await accounts.ListTeamsAsync(org, start, limit + 1, cancellationToken);
+        return new TeamList(page.Take(limit).Select(View).ToList(), page.Count > limit ? page[limit - 1].RowKey : "");
+    }
+
+    public async Task<TeamView> GetTeamAsync(Principal principal, string org, string team, CancellationToken cancellationToken = default)
+    {
+        await RequireOrgMemberAsync(principal, org, cancellationToken);
+        return View(await GetTeamEntityAsync(org, team, cancellationToken));
+    }
+
+    public async Task DeleteTeamAsync(Principal principal, string org, string team, CancellationToken cancellationToken = default)
+    {
+        await RequireOrgOwnerAsync(principal, org, cancellationToken);
+        if (!await accounts.DeleteTeamAsync(org, team, cancellationToken))
+        {
+            throw new DtrException(DtrError.NoSuchTeam, $"no team {team} in {org}");
+        }
+    }
+
+    public async Task<MemberList> ListTeamMembersAsync(Principal principal, string org, string team, string? start, int limit, CancellationToken cancellationToken = default)
+    {
+        await RequireOrgMemberAsync(principal, org, cancellationToken);
+        await GetTeamEntityAsync(org, team, cancellationToken);
+        var page = await accounts.ListTeamMembersAsync(org, team, start, limit + 1, cancellationToken);
+        var members = new List<MemberView>();
+        foreach (var member in page.Take(limit))
+        {
+            members.Add(new MemberView(View(await GetAsync(member.RowKey, cancellationToken)), member.IsAdmin));
+        }
+
+        return new MemberList(members, page.Count > limit ? page[limit - 1].RowKey : "");
+    }
+
+    /// <summary>Adds a user to a team (and to the organization, as a plain member, when not in it yet).</summary>
+    public async Task<MemberView> SetTeamMemberAsync(Principal principal, string org, string team, string user, MemberPut body, CancellationToken cancellationToken = default)
+    {
+        await RequireOrgOwnerAsync(principal, org, cancellationToken);
+        await GetTeamEntityAsync(org, team, cancellationToken);
+        var account = await GetUserAsync(user, cancellationToken);
+        if (await accounts.GetOrgMemberOrNullAsync(org, user, cancellationToken) is null)
+        {
+            await accounts.SetOrgMemberAsync(org, user, isAdmin: false, cancellationToken);
+        }
+
+        await accounts.SetTeamMemberAsync(org, team, user, body.IsAdmin, cancellationToken);
+        return new MemberView(View(account), body.IsAdmin);
+    }
+
+    public async Task RemoveTeamMemberAsync(Principal principal, string org, string team, string user, CancellationToken cancellationToken = default)
+    {
+        await RequireOrgOwnerAsync(principal, org, cancellationToken);
+        if (!await accounts.RemoveTeamMemberAsync(org, team, user, cancellationToken))
+        {
+            throw new DtrException(DtrError.NoSuchMember, $"{user} is not a member of {org}/{team}");
+        }
+    }
+
+    // ---- personal access tokens -------------------------------------------------------------------------
+
+    /// <summary>Creates a token for the caller; the token itself is in this answer only.</summary>
+    public async Task<ApiTokenView> CreateTokenAsync(Principal principal, ApiTokenCreate body, CancellationToken cancellationToken = default)
+    {
+        RequireUser(principal);
+        if (body.ExpiresAt is { } expires && expires <= time.GetUtcNow())
+        {
+            throw new DtrException(DtrError.InvalidFormField, "expiresAt must be in the future");
+        }
+
+        var token = Authenticator.TokenPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        var entity = new AccessTokenEntity
+        {
+            PartitionKey = principal.Name!,
+            RowKey = Authenticator.HashToken(token),
+            Label = (body.TokenLabel ?? "").Trim() is { Length: > 0 and <= 100 } label ? label : "token",
+            IsActive = true,
+            CreatedAt = time.GetUtcNow(),
+            ExpiresAt = body.ExpiresAt,
+        };
+        await accounts.AddAccessTokenAsync(entity, cancellationToken);
+        return View(entity) with { Token = token };
+    }
+
+    public async Task<ApiTokenList> ListTokensAsync(Principal principal, CancellationToken cancellationToken = default)
+    {
+        RequireUser(principal);
+        return new ApiTokenList((await accounts.ListAccessTokensAsync(principal.Name!, cancellationToken)).Select(View).ToList());
+    }
+
+    public async Task<ApiTokenView> UpdateTokenAsync(Principal principal, string hashedToken, ApiTokenPatch body, CancellationToken cancellationToken = default)
+    {
+        RequireUser(principal);
+        var token = await accounts.GetAccessTokenOrNullAsync(principal.Name!, hashedToken, cancellationToken)
+            ?? throw new DtrException(DtrError.NoSuchToken, "no such token");
+        token.Label = body.TokenLabel ?? token.Label;
+        token.IsActive = body.IsActive ?? token.IsActive;
+        await accounts.UpdateAccessTokenAsync(token, cancellationToken);
+        return View(token);
+    }
+
+    public async Task RevokeTokenAsync(Principal principal, string hashedToken, CancellationToken cancellationToken = default)
+    {
+        RequireUser(principal);
+        if (!await accounts.DeleteAccessTokenAsync(principal.Name!, hashedToken, cancellationToken))
+        {
+            throw new DtrException(DtrError.NoSuchToken, "no such token");
+        }
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------------
+
+    /// <summary>Account and team names: one OCI path component (so they can be namespaces), 2 to 100 characters.</summary>
+    public static string CheckAccountName(string? name) =>
+        name is { Length: >= 2 and <= 100 } && AccountName().IsMatch(name)
+            ? name
+            : throw new DtrException(DtrError.InvalidFormField, "name: 2 to 100 lowercase letters, digits and separators (. _ -), starting and ending with a letter or digit");
+
+    public static AccountView View(AccountEntity a) => new(a.RowKey, a.Id, a.FullName, a.IsOrg, a.IsAdmin, a.IsActive);
+
+    private static TeamView View(TeamEntity t) => new(t.Id, t.PartitionKey, t.RowKey, t.Description);
+
+    private static ApiTokenView View(AccessTokenEntity t) => new(null, t.RowKey, t.Label, t.IsActive, t.LastUsed, t.CreatedAt, t.ExpiresAt);
+
+    private async Task<AccountEntity> GetAsync(string name, CancellationToken cancellationToken) =>
+        await accounts.GetAccountOrNullAsync(name, cancellationToken) ?? throw new DtrException(DtrError.NoSuchAccount, $"no account {name}");
+
+    private async Task<AccountEntity> GetUserAsync(string name, CancellationToken cancellationToken)
+    {
+        var account = await GetAsync(name, cancellationToken);
+        return account.IsOrg ? throw new DtrException(DtrError.NoSuchAccount, $"{name} is an organization, not a user") : account;
+    }
+
+    private async Task<TeamEntity> GetTeamEntityAsync(string org, string team, CancellationToken cancellationToken) =>
+        await accounts.GetTeamOrNullAsync(org, team, cancellationToken) ?? throw new DtrException(DtrError.NoSuchTeam, $"no team {team} in {org}");
+
+    private async Task RequireOrgAsync(string org, CancellationToken cancellationToken)
+    {
+        if ((await accounts.GetAccountOrNullAsync(org, cancellationToken))?.IsOrg != true)
+        {
+            throw new DtrException(DtrError.NoSuchAccount, $"no organization {org}");
+        }
+    }
+
+    private async Task RequireOrgOwnerAsync(Principal principal, string org, CancellationToken cancellationToken)
+    {
+        RequireUser(principal);
+        await RequireOrgAsync(org, cancellationToken);
+        if (!await permissions.IsOrgOwnerAsync(principal, org, cancellationToken))
+        {
+            throw new DtrException(DtrError.NotAuthorized, $"only owners of {org} may do this");
+        }
+    }
+
+    private async Task RequireOrgMemberAsync(Principal principal, string org, CancellationToken cancellationToken)
+    {
+        RequireUser(principal);
+        await RequireOrgAsync(org, cancellationToken);
+        if (!principal.IsAdmin && await accounts.GetOrgMemberOrNullAsync(org, principal.Name!, cancellationToken) is null)
+        {
+            throw new DtrException(DtrError.NotAuthorized, $"only members of {org} may see this");
+        }
+    }
+
+    public static void RequireUser(Principal principal)
+    {
+        if (principal.IsAnonymous)
+        {
+            throw new DtrException(DtrError.NotAuthenticated, "authentication required");
+        }
+    }
+
+    private static void RequireAdmin(Principal principal)
+    {
+        RequireUser(principal);
+        if (!principal.IsAdmin)
+        {
+            throw new DtrException(DtrError.NotAuthorized, "only a system administrator may do this");
+        }
+    }
+
+    [GeneratedRegex("^[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*$")]
+    private static partial Regex AccountName();
+}

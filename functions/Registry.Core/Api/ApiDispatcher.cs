@@ -1,0 +1,176 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Registry.Auth;
+using Registry.Http;
+using Registry.Options;
+
+namespace Registry.Api;
+
+/// <summary>A request of /api/v0 or /enzi/v0 after routing and authentication.</summary>
+public sealed record ApiRequest(HttpRequest Http, Principal Principal, GroupCollection Route)
+{
+    public string this[string group] => Route[group].Value;
+
+    public string? Query(string key) => Http.Query[key].Count > 0 && !string.IsNullOrEmpty(Http.Query[key][0]) ? Http.Query[key][0] : null;
+
+    /// <summary>The page size of <paramref name="key"/> (default <paramref name="fallback"/>, 1 to 1000).</summary>
+    public int PageSize(string key, int fallback)
+    {
+        if (Query(key) is not { } text)
+        {
+            return fallback;
+        }
+
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var size) && size is >= 1 and <= 1000
+            ? size
+            : throw new DtrException(DtrError.InvalidParameter, $"{key} must be 1 to 1000");
+    }
+
+    /// <summary>Reads the JSON body as <typeparamref name="T"/>; INVALID_JSON when it is not.</summary>
+    public async Task<T> BodyAsync<T>(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await JsonSerializer.DeserializeAsync<T>(Http.Body, cancellationToken: cancellationToken)
+                ?? throw new DtrException(DtrError.InvalidJson, "a JSON object is required");
+        }
+        catch (JsonException)
+        {
+            throw new DtrException(DtrError.InvalidJson, "the body is not valid JSON of this request");
+        }
+    }
+}
+
+/// <summary>
+/// The entry of /api/v0 (repositories, tags, team access, tokens) and /enzi/v0 (accounts, organizations, teams)
+/// for both hosts: one route table, Basic authentication (password or personal access token; none = anonymous),
+/// and DTR's error shape. Unexpected failures are logged and answered 500 without their text.
+/// </summary>
+public sealed partial class ApiDispatcher
+{
+    private readonly List<(string Method, Regex Pattern, Func<ApiRequest, CancellationToken, Task<OciResult>> Handle)> _routes;
+    private readonly Authenticator _authenticator;
+    private readonly bool _authEnabled;
+    private readonly ILogger<ApiDispatcher> _logger;
+
+    public ApiDispatcher(ApiHandlers h, Authenticator authenticator, IOptions<AuthOptions> options, ILogger<ApiDispatcher> logger)
+    {
+        _authenticator = authenticator;
+        _authEnabled = options.Value.Enabled;
+        _logger = logger;
+        const string Ns = "(?<ns>[^/]+)";
+        const string Repo = "(?<repo>[^/]+)";
+        const string Team = "(?<team>[^/]+)";
+        const string User = "(?<user>[^/]+)";
+        _routes =
+        [
+            ("GET", Route("/api/v0/repositories"), h.ListRepositoriesAsync),
+            ("GET", Route($"/api/v0/repositories/{Ns}"), h.ListRepositoriesAsync),
+            ("POST", Route($"/api/v0/repositories/{Ns}"), h.CreateRepositoryAsync),
+            ("GET", Route($"/api/v0/repositories/{Ns}/{Repo}"), h.GetRepositoryAsync),
+            ("PATCH", Route($"/api/v0/repositories/{Ns}/{Repo}"), h.UpdateRepositoryAsync),
+            ("DELETE", Route($"/api/v0/repositories/{Ns}/{Repo}"), h.DeleteRepositoryAsync),
+            ("GET", Route($"/api/v0/repositories/{Ns}/{Repo}/tags"), h.ListTagsAsync),
+            ("DELETE", Route($"/api/v0/repositories/{Ns}/{Repo}/tags/(?<tag>[^/]+)"), h.DeleteTagAsync),
+            ("GET", Route($"/api/v0/repositories/{Ns}/{Repo}/teamAccess"), h.ListTeamAccessAsync),
+            ("PUT", Route($"/api/v0/repositories/{Ns}/{Repo}/teamAccess/{Team}"), h.SetTeamAccessAsync),
+            ("DELETE", Route($"/api/v0/repositories/{Ns}/{Repo}/teamAccess/{Team}"), h.RemoveTeamAccessAsync),
+            ("GET", Route($"/api/v0/repositoryNamespaces/{Ns}/teamAccess"), h.ListNamespaceTeamAccessAsync),
+            ("PUT", Route($"/api/v0/repositoryNamespaces/{Ns}/teamAccess/{Team}"), h.SetNamespaceTeamAccessAsync),
+            ("DELETE", Route($"/api/v0/repositoryNamespaces/{Ns}/teamAccess/{Team}"), h.RemoveNamespaceTeamAccessAsync),
+            ("POST", Route("/api/v0/api_tokens"), h.CreateTokenAsync),
+            ("GET", Route("/api/v0/api_tokens"), h.ListTokensAsync),
+            ("PATCH", Route("/api/v0/api_tokens/(?<token>[^/]+)"), h.UpdateTokenAsync),
+            ("DELETE", Route("/api/v0/api_tokens/(?<token>[^/]+)"), h.RevokeTokenAsync),
+            ("GET", Route("/enzi/v0/accounts"), h.ListAccountsAsync),
+            ("POST", Route("/enzi/v0/accounts"), h.CreateAccountAsync),
+            ("GET", Route($"/enzi/v0/accounts/{User}"), h.GetAccountAsync),
+            ("PATCH", Route($"/enzi/v0/accounts/{User}"), h.UpdateAccountAsync),
+            ("DELETE", Route($"/enzi/v0/accounts/{User}"), h.DeleteAccountAsync),
+            ("GET", Route($"/enzi/v0/accounts/{Ns}/members"), h.ListOrgMembersAsync),
+            ("PUT", Route($"/enzi/v0/accounts/{Ns}/members/{User}"), h.SetOrgMemberAsync),
+            ("DELETE", Route($"/enzi/v0/accounts/{Ns}/members/{User}"), h.RemoveOrgMemberAsync),
+            ("GET", Route($"/enzi/v0/accounts/{Ns}/teams"), h.ListTeamsAsync),
+            ("POST", Route($"/enzi/v0/accounts/{Ns}/teams"), h.CreateTeamAsync),
+            ("GET", Route($"/enzi/v0/accounts/{Ns}/teams/{Team}"), h.GetTeamAsync),
+            ("DELETE", Route($"/enzi/v0/accounts/{Ns}/teams/{Team}"), h.DeleteTeamAsync),
+            ("GET", Route($"/enzi/v0/accounts/{Ns}/teams/{Team}/members"), h.ListTeamMembersAsync),
+            ("PUT", Route($"/enzi/v0/accounts/{Ns}/teams/{Team}/members/{User}"), h.SetTeamMemberAsync),
+            ("DELETE", Route($"/enzi/v0/accounts/{Ns}/teams/{Team}/members/{User}"), h.RemoveTeamMemberAsync),
+        ];
+    }
+
+    public async Task<IActionResult> DispatchAsync(HttpRequest request, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var path = (request.Path.Value ?? "").TrimEnd('/');
+            var matches = _routes.Select(r => (r.Method, r.Handle, Match: r.Pattern.Match(path))).Where(r => r.Match.Success).ToList();
+            if (matches.Count == 0)
+            {
+                throw new DtrException(DtrError.NotFound, "no such endpoint");
+            }
+
+            var route = matches.FirstOrDefault(r => r.Method == request.Method.ToUpperInvariant());
+            if (route.Handle is null)
+            {
+                throw new DtrException(DtrError.MethodNotAllowed, $"{request.Method} is not allowed here");
+            }
+
+            var principal = await AuthenticateAsync(request, cancellationToken);
+            return await route.Handle(new ApiRequest(request, principal, route.Match.Groups), cancellationToken);
+        }
+        catch (DtrException e)
+        {
+            return Error(e);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return OciResult.Empty(499);
+        }
+        catch (Exception e)
+        {
+            LogUnexpected(_logger, e, request.Method, request.Path.Value ?? "");
+            return OciResult.Json(500, new DtrErrorBody([new DtrErrorEntry("INTERNAL_ERROR", "internal error; the registry log has the details")]));
+        }
+    }
+
+    public static OciResult Error(DtrException e)
+    {
+        var result = OciResult.Json(e.Status, new DtrErrorBody([new DtrErrorEntry(DtrErrors.Table[e.Error].Code, e.Message)]));
+        return e.Error == DtrError.NotAuthenticated ? result.WithHeader("WWW-Authenticate", "Basic realm=\"registry\"") : result;
+    }
+
+    private async Task<Principal> AuthenticateAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (!_authEnabled)
+        {
+            return Principal.System;
+        }
+
+        var header = request.Headers.Authorization.ToString();
+        if (header.Length == 0)
+        {
+            return Principal.Anonymous;
+        }
+
+        var (user, secret) = BasicCredentials.Parse(header) ?? throw new DtrException(DtrError.NotAuthenticated, "expected Basic credentials");
+        var (outcome, principal) = await _authenticator.LoginAsync(user, secret, BasicCredentials.ClientAddress(request), cancellationToken);
+        return outcome switch
+        {
+            LoginOutcome.Success => principal!,
+            LoginOutcome.Throttled => throw new DtrException(DtrError.TooManyRequests, "too many failed logins; try again later"),
+            _ => throw new DtrException(DtrError.NotAuthenticated, "invalid user name, password or token"),
+        };
+    }
+
+    private static Regex Route(string pattern) => new($"^{pattern}$", RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure serving {Method} {Path}")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception, string method, string path);
+}

@@ -1,0 +1,148 @@
+using Registry.Http;
+
+namespace Registry.Api;
+
+/// <summary>The handlers of /api/v0 and /enzi/v0: each binds the request, calls one service method and maps the result.</summary>
+public sealed class ApiHandlers(RepositoryApiService repositories, AccountService accounts)
+{
+    private const int DefaultPageSize = 10;
+
+    // ---- /api/v0/repositories ------------------------------------------------------------------------------
+
+    public async Task<OciResult> ListRepositoriesAsync(ApiRequest r, CancellationToken ct)
+    {
+        var ns = r.Route["ns"].Success ? r["ns"] : null;
+        var (list, next) = await repositories.ListAsync(r.Principal, ns, r.Query("pageStart"), r.PageSize("pageSize", DefaultPageSize), ct);
+        return WithNext(OciResult.Json(200, list), next);
+    }
+
+    public async Task<OciResult> CreateRepositoryAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(201, await repositories.CreateAsync(r.Principal, r["ns"], await r.BodyAsync<RepositoryCreate>(ct), ct));
+
+    public async Task<OciResult> GetRepositoryAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(200, await repositories.GetAsync(r.Principal, r["ns"], r["repo"], ct));
+
+    public async Task<OciResult> UpdateRepositoryAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(200, await repositories.UpdateAsync(r.Principal, r["ns"], r["repo"], await r.BodyAsync<RepositoryCreate>(ct), ct));
+
+    public async Task<OciResult> DeleteRepositoryAsync(ApiRequest r, CancellationToken ct)
+    {
+        await repositories.DeleteAsync(r.Principal, r["ns"], r["repo"], ct);
+        return OciResult.Empty(204);
+    }
+
+    public async Task<OciResult> ListTagsAsync(ApiRequest r, CancellationToken ct)
+    {
+        var (tags, next) = await repositories.ListTagsAsync(r.Principal, r["ns"], r["repo"], r.Query("pageStart"), r.PageSize("pageSize", DefaultPageSize), ct);
+        return WithNext(OciResult.Json(200, tags), next);
+    }
+
+    public async Task<OciResult> DeleteTagAsync(ApiRequest r, CancellationToken ct)
+    {
+        await repositories.DeleteTagAsync(r.Principal, r["ns"], r["repo"], r["tag"], ct);
+        return OciResult.Empty(204);
+    }
+
+    public async Task<OciResult> ListTeamAccessAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(200, await repositories.ListTeamAccessAsync(r.Principal, r["ns"], r["repo"], ct));
+
+    public async Task<OciResult> SetTeamAccessAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(200, await repositories.SetTeamAccessAsync(r.Principal, r["ns"], r["repo"], r["team"], await r.BodyAsync<TeamAccessPut>(ct), ct));
+
+    public async Task<OciResult> RemoveTeamAccessAsync(ApiRequest r, CancellationToken ct)
+    {
+        await repositories.RemoveTeamAccessAsync(r.Principal, r["ns"], r["repo"], r["team"], ct);
+        return OciResult.Empty(204);
+    }
+
+    public async Task<OciResult> ListNamespaceTeamAccessAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(200, await repositories.ListNamespaceTeamAccessAsync(r.Principal, r["ns"], ct));
+
+    public async Task<OciResult> SetNamespaceTeamAccessAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(200, await repositories.SetNamespaceTeamAccessAsync(r.Principal, r["ns"], r["team"], await r.BodyAsync<TeamAccessPut>(ct), ct));
+
+    public async Task<OciResult> RemoveNamespaceTeamAccessAsync(ApiRequest r, CancellationToken ct)
+    {
+        await repositories.RemoveNamespaceTeamAccessAsync(r.Principal, r["ns"], r["team"], ct);
+        return OciResult.Empty(204);
+    }
+
+    // ---- /api/v0/api_tokens ----------------------------------------------------------------------------------
+
+    public async Task<OciResult> CreateTokenAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(201, await accounts.CreateTokenAsync(r.Principal, await r.BodyAsync<ApiTokenCreate>(ct), ct)).WithHeader("Cache-Control", "no-store");
+
+    public async Task<OciResult> ListTokensAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(200, await accounts.ListTokensAsync(r.Principal, ct));
+
+    public async Task<OciResult> UpdateTokenAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(200, await accounts.UpdateTokenAsync(r.Principal, r["token"], await r.BodyAsync<ApiTokenPatch>(ct), ct));
+
+    public async Task<OciResult> RevokeTokenAsync(ApiRequest r, CancellationToken ct)
+    {
+        await accounts.RevokeTokenAsync(r.Principal, r["token"], ct);
+        return OciResult.Empty(204);
+    }
+
+    // ---- /enzi/v0/accounts -----------------------------------------------------------------------------------
+
+    public async Task<OciResult> ListAccountsAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(200, await accounts.ListAccountsAsync(r.Principal, r.Query("start"), r.PageSize("limit", DefaultPageSize), ct));
+
+    public async Task<OciResult> CreateAccountAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(201, await accounts.CreateAccountAsync(r.Principal, await r.BodyAsync<AccountCreate>(ct), ct));
+
+    public async Task<OciResult> GetAccountAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(200, await accounts.GetAccountAsync(r.Principal, r["user"], ct));
+
+    public async Task<OciResult> UpdateAccountAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(200, await accounts.UpdateAccountAsync(r.Principal, r["user"], await r.BodyAsync<AccountPatch>(ct), ct));
+
+    public async Task<OciResult> DeleteAccountAsync(ApiRequest r, CancellationToken ct)
+    {
+        await accounts.DeleteAccountAsync(r.Principal, r["user"], ct);
+        return OciResult.Empty(204);
+    }
+
+    public async Task<OciResult> ListOrgMembersAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(200, await accounts.ListOrgMembersAsync(r.Principal, r["ns"], r.Query("start"), r.PageSize("limit", DefaultPageSize), ct));
+
+    public async Task<OciResult> SetOrgMemberAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(200, await accounts.SetOrgMemberAsync(r.Principal, r["ns"], r["user"], await r.BodyAsync<MemberPut>(ct), ct));
+
+    public async Task<OciResult> RemoveOrgMemberAsync(ApiRequest r, CancellationToken ct)
+    {
+        await accounts.RemoveOrgMemberAsync(r.Principal, r["ns"], r["user"], ct);
+        return OciResult.Empty(204);
+    }
+
+    public async Task<OciResult> ListTeamsAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(200, await accounts.ListTeamsAsync(r.Principal, r["ns"], r.Query("start"), r.PageSize("limit", DefaultPageSize), ct));
+
+    public async Task<OciResult> CreateTeamAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(201, await accounts.CreateTeamAsync(r.Principal, r["ns"], await r.BodyAsync<TeamCreate>(ct), ct));
+
+    public async Task<OciResult> GetTeamAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(200, await accounts.GetTeamAsync(r.Principal, r["ns"], r["team"], ct));
+
+    public async Task<OciResult> DeleteTeamAsync(ApiRequest r, CancellationToken ct)
+    {
+        await accounts.DeleteTeamAsync(r.Principal, r["ns"], r["team"], ct);
+        return OciResult.Empty(204);
+    }
+
+    public async Task<OciResult> ListTeamMembersAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(200, await accounts.ListTeamMembersAsync(r.Principal, r["ns"], r["team"], r.Query("start"), r.PageSize("limit", DefaultPageSize), ct));
+
+    public async Task<OciResult> SetTeamMemberAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(200, await accounts.SetTeamMemberAsync(r.Principal, r["ns"], r["team"], r["user"], await r.BodyAsync<MemberPut>(ct), ct));
+
+    public async Task<OciResult> RemoveTeamMemberAsync(ApiRequest r, CancellationToken ct)
+    {
+        await accounts.RemoveTeamMemberAsync(r.Principal, r["ns"], r["team"], r["user"], ct);
+        return OciResult.Empty(204);
+    }
+
+    private static OciResult WithNext(OciResult result, string? next) =>
+        next is null ? result : result.WithHeader("X-Next-Page-Start", next);
+}

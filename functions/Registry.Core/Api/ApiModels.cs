@@ -1,0 +1,132 @@
+using System.Text.Json.Serialization;
+
+namespace Registry.Api;
+
+// The JSON shapes of /enzi/v0 and /api/v0, after DTR and UCP (eNZi). Request bodies are nullable where a PATCH may
+// leave a field out.
+
+/// <summary>A user or organization.</summary>
+public sealed record AccountView(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("fullName")] string FullName,
+    [property: JsonPropertyName("isOrg")] bool IsOrg,
+    [property: JsonPropertyName("isAdmin")] bool IsAdmin,
+    [property: JsonPropertyName("isActive")] bool IsActive);
+
+public sealed record AccountCreate(
+    [property: JsonPropertyName("name")] string? Name,
+    [property: JsonPropertyName("password")] string? Password,
+    [property: JsonPropertyName("fullName")] string? FullName,
+    [property: JsonPropertyName("isOrg")] bool IsOrg,
+    [property: JsonPropertyName("isAdmin")] bool IsAdmin,
+    [property: JsonPropertyName("isActive")] bool? IsActive);
+
+public sealed record AccountPatch(
+    [property: JsonPropertyName("fullName")] string? FullName,
+    [property: JsonPropertyName("password")] string? Password,
+    [property: JsonPropertyName("isAdmin")] bool? IsAdmin,
+    [property: JsonPropertyName("isActive")] bool? IsActive);
+
+public sealed record AccountList(
+    [property: JsonPropertyName("accounts")] IReadOnlyList<AccountView> Accounts,
+    [property: JsonPropertyName("nextPageStart")] string NextPageStart);
+
+public sealed record TeamView(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("orgName")] string OrgName,
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("description")] string Description);
+
+public sealed record TeamCreate(
+    [property: JsonPropertyName("name")] string? Name,
+    [property: JsonPropertyName("description")] string? Description);
+
+public sealed record TeamList(
+    [property: JsonPropertyName("teams")] IReadOnlyList<TeamView> Teams,
+    [property: JsonPropertyName("nextPageStart")] string NextPageStart);
+
+public sealed record MemberView(
+    [property: JsonPropertyName("member")] AccountView Member,
+    [property: JsonPropertyName("isAdmin")] bool IsAdmin);
+
+public sealed record MemberPut([property: JsonPropertyName("isAdmin")] bool IsAdmin);
+
+public sealed record MemberList(
+    [property: JsonPropertyName("members")] IReadOnlyList<MemberView> Members,
+    [property: JsonPropertyName("nextPageStart")] string NextPageStart);
+
+/// <summary>A repository, with DTR's fields.</summary>
+public sealed record RepositoryView(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("namespace")] string Namespace,
+    [property: JsonPropertyName("namespaceType")] string NamespaceType,
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("shortDescription")] string ShortDescription,
+    [property: JsonPropertyName("longDescription")] string LongDescription,
+    [property: JsonPropertyName("visibility")] string Visibility,
+    [property: JsonPropertyName("scanOnPush")] bool ScanOnPush,
+    [property: JsonPropertyName("immutableTags")] bool ImmutableTags,
+    [property: JsonPropertyName("enableManifestLists")] bool EnableManifestLists,
+    [property: JsonPropertyName("pulls")] long Pulls,
+    [property: JsonPropertyName("pushes")] long Pushes,
+    [property: JsonPropertyName("tagLimit")] int TagLimit);
+
+public sealed record RepositoryCreate(
+    [property: JsonPropertyName("name")] string? Name,
+    [property: JsonPropertyName("shortDescription")] string? ShortDescription,
+    [property: JsonPropertyName("longDescription")] string? LongDescription,
+    [property: JsonPropertyName("visibility")] string? Visibility,
+    [property: JsonPropertyName("scanOnPush")] bool? ScanOnPush,
+    [property: JsonPropertyName("immutableTags")] bool? ImmutableTags,
+    [property: JsonPropertyName("tagLimit")] int? TagLimit);
+
+public sealed record RepositoryList([property: JsonPropertyName("repositories")] IReadOnlyList<RepositoryView> Repositories);
+
+public sealed record TagView(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("digest")] string Digest,
+    [property: JsonPropertyName("author")] string Author,
+    [property: JsonPropertyName("createdAt")] DateTimeOffset CreatedAt,
+    [property: JsonPropertyName("updatedAt")] DateTimeOffset UpdatedAt,
+    [property: JsonPropertyName("inNotary")] bool InNotary,
+    [property: JsonPropertyName("hashMismatch")] bool HashMismatch);
+
+public sealed record TeamRef(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("orgName")] string OrgName,
+    [property: JsonPropertyName("name")] string Name);
+
+public sealed record TeamAccessView(
+    [property: JsonPropertyName("accessLevel")] string AccessLevel,
+    [property: JsonPropertyName("team")] TeamRef Team);
+
+public sealed record TeamAccessPut([property: JsonPropertyName("accessLevel")] string? AccessLevel);
+
+public sealed record RepositoryTeamAccessList(
+    [property: JsonPropertyName("repository")] RepositoryView Repository,
+    [property: JsonPropertyName("teamAccessList")] IReadOnlyList<TeamAccessView> TeamAccessList);
+
+public sealed record NamespaceTeamAccessList(
+    [property: JsonPropertyName("namespace")] string Namespace,
+    [property: JsonPropertyName("teamAccessList")] IReadOnlyList<TeamAccessView> TeamAccessList);
+
+public sealed record ApiTokenCreate(
+    [property: JsonPropertyName("tokenLabel")] string? TokenLabel,
+    [property: JsonPropertyName("expiresAt")] DateTimeOffset? ExpiresAt);
+
+public sealed record ApiTokenPatch(
+    [property: JsonPropertyName("tokenLabel")] string? TokenLabel,
+    [property: JsonPropertyName("isActive")] bool? IsActive);
+
+/// <summary>A personal access token; <see cref="Token"/> is set only in the answer that creates it.</summary>
+public sealed record ApiTokenView(
+    [property: JsonPropertyName("token")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Token,
+    [property: JsonPropertyName("hashedToken")] string HashedToken,
+    [property: JsonPropertyName("tokenLabel")] string TokenLabel,
+    [property: JsonPropertyName("isActive")] bool IsActive,
+    [property: JsonPropertyName("lastUsed")] DateTimeOffset? LastUsed,
+    [property: JsonPropertyName("createdAt")] DateTimeOffset CreatedAt,
+    [property: JsonPropertyName("expiresAt")] DateTimeOffset? ExpiresAt);
+
+public sealed record ApiTokenList([property: JsonPropertyName("apiTokens")] IReadOnlyList<ApiTokenView> ApiTokens);

@@ -1,0 +1,71 @@
+using System.Text.Json.Serialization;
+
+namespace Registry.Api;
+
+/// <summary>The error codes of /api/v0 and /enzi/v0, in DTR's shape (<c>{"errors":[{"code","message"}]}</c>).</summary>
+public enum DtrError
+{
+    NotAuthenticated,
+    NotAuthorized,
+    NoSuchRepository,
+    NoSuchAccount,
+    NoSuchTeam,
+    NoSuchTag,
+    NoSuchToken,
+    NoSuchMember,
+    RepositoryExists,
+    AccountExists,
+    TeamExists,
+    InvalidJson,
+    InvalidRepositoryName,
+    InvalidRepositoryVisibility,
+    InvalidAccessLevel,
+    InvalidFormField,
+    InvalidParameter,
+    TooManyRequests,
+    NotFound,
+    MethodNotAllowed,
+    Conflict,
+}
+
+/// <summary>The one table of DTR error codes: wire code and status.</summary>
+public static class DtrErrors
+{
+    public static readonly IReadOnlyDictionary<DtrError, (string Code, int Status)> Table = new Dictionary<DtrError, (string, int)>
+    {
+        [DtrError.NotAuthenticated] = ("NOT_AUTHENTICATED", 401),
+        [DtrError.NotAuthorized] = ("NOT_AUTHORIZED", 403),
+        [DtrError.NoSuchRepository] = ("NO_SUCH_REPOSITORY", 404),
+        [DtrError.NoSuchAccount] = ("NO_SUCH_ACCOUNT", 404),
+        [DtrError.NoSuchTeam] = ("NO_SUCH_TEAM", 404),
+        [DtrError.NoSuchTag] = ("NO_SUCH_TAG", 404),
+        [DtrError.NoSuchToken] = ("NO_SUCH_TOKEN", 404),
+        [DtrError.NoSuchMember] = ("NO_SUCH_MEMBER", 404),
+        [DtrError.RepositoryExists] = ("REPOSITORY_EXISTS", 400),
+        [DtrError.AccountExists] = ("ACCOUNT_EXISTS", 400),
+        [DtrError.TeamExists] = ("TEAM_EXISTS", 400),
+        [DtrError.InvalidJson] = ("INVALID_JSON", 400),
+        [DtrError.InvalidRepositoryName] = ("INVALID_REPOSITORY_NAME", 400),
+        [DtrError.InvalidRepositoryVisibility] = ("INVALID_REPOSITORY_VISIBILITY", 400),
+        [DtrError.InvalidAccessLevel] = ("INVALID_ACCESS_LEVEL", 400),
+        [DtrError.InvalidFormField] = ("INVALID_FORM_FIELD", 400),
+        [DtrError.InvalidParameter] = ("INVALID_PARAMETER", 400),
+        [DtrError.TooManyRequests] = ("TOO_MANY_REQUESTS", 429),
+        [DtrError.NotFound] = ("NOT_FOUND", 404),
+        [DtrError.MethodNotAllowed] = ("METHOD_NOT_ALLOWED", 405),
+        [DtrError.Conflict] = ("CONFLICT", 409),
+    };
+}
+
+/// <summary>A failure of /api/v0 or /enzi/v0, answered in DTR's error shape.</summary>
+public sealed class DtrException(DtrError error, string message) : Exception(message)
+{
+    public DtrError Error { get; } = error;
+
+    public int Status => DtrErrors.Table[Error].Status;
+}
+
+/// <summary>DTR's error body.</summary>
+public sealed record DtrErrorBody([property: JsonPropertyName("errors")] IReadOnlyList<DtrErrorEntry> Errors);
+
+public sealed record DtrErrorEntry([property: JsonPropertyName("code")] string Code, [property: JsonPropertyName("message")] string Message);

@@ -1,0 +1,333 @@
+using System.Text.RegularExpressions;
+using Azure.Data.Tables;
+using Registry.Auth;
+using Registry.Oci;
+using Registry.Storage;
+using Registry.Storage.Entities;
+
+namespace Registry.Api;
+
+/// <summary>
+/// DTR's repository API: repositories under a namespace with their settings, their tags, and team access per
+/// repository and per namespace. Every call is checked against the permission model; a repository the caller
+/// may not see is answered as if it did not exist.
+/// </summary>
+public sealed partial class RepositoryApiService(
+    MetadataStore metadata, AccountStore accounts, PermissionService permissions, StorageClients clients)
+{
+    private readonly TableClient _tags = clients.Table(StorageLayout.TagsTable);
+
+    public async Task<RepositoryView> CreateAsync(Principal principal, string ns, RepositoryCreate body, CancellationToken cancellationToken = default)
+    {
+        var namespaceType = await GetNamespaceTypeAsync(ns, cancellationToken);
+        if (await permissions.GetNamespaceLevelAsync(principal, ns, cancellationToken) < AccessLevel.Admin)
+        {
+            throw Deny(principal, $"creating repositories in {ns} needs admin access to the namespace");
+        }
+
+        var name = ParseName(ns, body.Name);
+        var settings = new RepositoryEntity();
+        Apply(settings, body);
+        if (!await metadata.AddRepositoryAsync(name, settings, cancellationToken))
+        {
+            throw new DtrException(DtrError.RepositoryExists, $"repository {name} exists already");
+        }
+
+        return View(name, settings, namespaceType);
+    }
+
+    public async Task<(RepositoryList List, string? Next)> ListAsync(
+        Principal principal, string? ns, string? pageStart, int pageSize, CancellationToken cancellationToken = default)
+    {
+        if (ns is not null)
+        {
+            await GetNamespaceTypeAsync(ns, cancellationToken);
+        }
+
+        var visible = new List<RepositoryView>();
+        var from = pageStart;
+        var includeFrom = true;
+        string? next = null;
+        while (next is null)
+        {
+            var batch = await metadata.ListRepositoryEntitiesAsync(ns is null ? null : ns + "/", from, includeFrom, 100, cancellationToken);
+            foreach (var entity in batch)
+            {
+                var name = StorageLayout.NameOf(entity.RowKey);
+                if (!RepositoryName.TryParse(name, out var repository) || PermissionService.NamespaceOf(repository).Length == 0)
+                {
+                    continue;
+                }
+
+                if (visible.Count == pageSize)
+                {
+                    next = name;
+                    break;
+                }
+
+                if (await permissions.GetLevelAsync(principal, repository, cancellationToken) >= AccessLevel.ReadOnly)
+                {
+                    visible.Add(View(repository, entity, await GetNamespaceTypeOrUserAsync(PermissionService.NamespaceOf(repository), cancellationToken)));
+                }
+            }
+
+            if (batch.Count < 100)
+            {
+                break;
+            }
+
+            from = StorageLayout.NameOf(batch[^1].RowKey);
+            includeFrom = false;
+        }
+
+        return (new RepositoryList(visible), next);
+    }
+
+    public async Task<RepositoryView> GetAsync(Principal principal, string ns, string repo, CancellationToken cancellationToken = default)
+    {
+        var (name, entity) = await RequireAsync(principal, ns, repo, AccessLevel.ReadOnly, cancellationToken);
+        return View(name, entity, await GetNamespaceTypeOrUserAsync(ns, cancellationToken));
+    }
+
+    public async Task<RepositoryView> UpdateAsync(Principal principal, string ns, string repo, RepositoryCreate body, CancellationToken cancellationToken = default)
+    {
+        var (name, entity) = await RequireAsync(principal, ns, repo, AccessLevel.Admin, cancellationToken);
+        if (body.Name is not null && body.Name != repo)
+        {
+            throw new DtrException(DtrError.InvalidRepositoryName, "repositories cannot be renamed");
+        }
+
+        Apply(entity, body);
+        if (!await metadata.UpdateRepositoryAsync(entity, cancellationToken))
+        {
+            throw new DtrException(DtrError.Conflict, "the repository changed meanwhile; try again");
+        }
+
+        return View(name, entity, await GetNamespaceTypeOrUserAsync(ns, cancellationToken));
+    }
+
+    /// <summary>Deletes a repository (repository admin); like DTR, answers success when it does not exist.</summary>
+    public async Task DeleteAsync(Principal principal, string ns, string repo, CancellationToken cancellationToken = default)
+    {
+        var name = ParseName(ns, repo);
+        if (await permissions.GetLevelAsync(principal, name, cancellationToken) < AccessLevel.Admin)
+        {
+            var visible = await metadata.GetRepositoryOrNullAsync(name, cancellationToken) is not null
+                && await permissions.GetLevelAsync(principal, name, cancellationToken) >= AccessLevel.ReadOnly;
+            throw visible || principal.IsAnonymous ? Deny(principal, "deleting a repository needs admin access") : NoSuchRepository(name);
+        }
+
+        await metadata.DeleteRepositoryAsync(name, cancellationToken);
+        var partition = StorageLayout.RepositoryAccessPartition(name);
+        foreach (var team in (await accounts.ListTeamAccessAsync(partition, cancellationToken)).Keys)
+        {
+            await accounts.RemoveTeamAccessAsync(partition, team, cancellationToken);
+        }
+    }
+
+    public async Task<(IReadOnlyList<TagView> Tags, string? Next)> ListTagsAsync(
+        Principal principal, string ns, string repo, string? pageStart, int pageSize, CancellationToken cancellationToken = default)
+    {
+        var (name, _) = await RequireAsync(principal, ns, repo, AccessLevel.ReadOnly, cancellationToken);
+        var key = StorageLayout.Key(name);
+        var filter = pageStart is null
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {key}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {key} and RowKey ge {pageStart}");
+        var tags = new List<TagView>();
+        await foreach (var tag in _tags.QueryAsync<TagEntity>(filter, Math.Min(pageSize + 1, 1000), cancellationToken: cancellationToken))
+        {
+            if (tags.Count == pageSize)
+            {
+                return (tags, tag.RowKey);
+            }
+
+            var updated = tag.UpdatedAt;
+            tags.Add(new TagView(tag.RowKey, tag.Digest, "", updated, updated, false, false));
+        }
+
+        return (tags, null);
+    }
+
+    /// <summary>Deletes a tag (read-write).</summary>
+    public async Task DeleteTagAsync(Principal principal, string ns, string repo, string tag, CancellationToken cancellationToken = default)
+    {
+        var (name, _) = await RequireAsync(principal, ns, repo, AccessLevel.ReadWrite, cancellationToken);
+        if (!Tag.TryParse(tag, out var parsed) || !await metadata.DeleteTagAsync(name, parsed, cancellationToken))
+        {
+            throw new DtrException(DtrError.NoSuchTag, $"no tag {tag} in {name}");
+        }
+    }
+
+    // ---- team access ------------------------------------------------------------------------------------
+
+    public async Task<RepositoryTeamAccessList> ListTeamAccessAsync(Principal principal, string ns, string repo, CancellationToken cancellationToken = default)
+    {
+        var (name, entity) = await RequireAsync(principal, ns, repo, AccessLevel.Admin, cancellationToken);
+        var list = await TeamAccessListAsync(ns, StorageLayout.RepositoryAccessPartition(name), cancellationToken);
+        return new RepositoryTeamAccessList(View(name, entity, await GetNamespaceTypeOrUserAsync(ns, cancellationToken)), list);
+    }
+
+    /// <summary>Grants a team of the repository's organization a level on the repository (repository admin).</summary>
+    public async Task<TeamAccessView> SetTeamAccessAsync(Principal principal, string ns, string repo, string team, TeamAccessPut body, CancellationToken cancellationToken = default)
+    {
+        var (name, _) = await RequireAsync(principal, ns, repo, AccessLevel.Admin, cancellationToken);
+        return await SetGrantAsync(ns, team, body, StorageLayout.RepositoryAccessPartition(name), cancellationToken);
+    }
+
+    public async Task RemoveTeamAccessAsync(Principal principal, string ns, string repo, string team, CancellationToken cancellationToken = default)
+    {
+        var (name, _) = await RequireAsync(principal, ns, repo, AccessLevel.Admin, cancellationToken);
+        if (!await accounts.RemoveTeamAccessAsync(StorageLayout.RepositoryAccessPartition(name), StorageLayout.TeamKey(ns, team), cancellationToken))
+        {
+            throw new DtrException(DtrError.NoSuchTeam, $"team {team} has no access to {name}");
+        }
+    }
+
+    public async Task<NamespaceTeamAccessList> ListNamespaceTeamAccessAsync(Principal principal, string ns, CancellationToken cancellationToken = default)
+    {
+        await RequireNamespaceAdminAsync(principal, ns, cancellationToken);
+        return new NamespaceTeamAccessList(ns, await TeamAccessListAsync(ns, StorageLayout.NamespaceAccessPartition(ns), cancellationToken));
+    }
+
+    public async Task<TeamAccessView> SetNamespaceTeamAccessAsync(Principal principal, string ns, string team, TeamAccessPut body, CancellationToken cancellationToken = default)
+    {
+        await RequireNamespaceAdminAsync(principal, ns, cancellationToken);
+        return await SetGrantAsync(ns, team, body, StorageLayout.NamespaceAccessPartition(ns), cancellationToken);
+    }
+
+    public async Task RemoveNamespaceTeamAccessAsync(Principal principal, string ns, string team, CancellationToken cancellationToken = default)
+    {
+        await RequireNamespaceAdminAsync(principal, ns, cancellationToken);
+        if (!await accounts.RemoveTeamAccessAsync(StorageLayout.NamespaceAccessPartition(ns), StorageLayout.TeamKey(ns, team), cancellationToken))
+        {
+            throw new DtrException(DtrError.NoSuchTeam, $"team {team} has no access to {ns}");
+        }
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// DTR's rule for repositories made through the API: 2 to 255 lowercase letters, digits, hyphens and
+    /// underscores, and the whole name must be a valid OCI name.
+    /// </summary>
+    public static RepositoryName ParseName(string ns, string? repo)
+    {
+        if (repo is null || !DtrRepositoryName().IsMatch(repo) || !RepositoryName.TryParse($"{ns}/{repo}", out var name))
+        {
+            throw new DtrException(DtrError.InvalidRepositoryName,
+                "repository names have 2 to 255 lowercase letters, digits, hyphens and underscores, start and end with a letter or digit, and are at most 255 characters with the namespace");
+        }
+
+        return name;
+    }
+
+    private async Task<(RepositoryName Name, RepositoryEntity Entity)> RequireAsync(
+        Principal principal, string ns, string repo, AccessLevel needed, CancellationToken cancellationToken)
+    {
+        var name = ParseName(ns, repo);
+        var entity = await metadata.GetRepositoryOrNullAsync(name, cancellationToken);
+        var level = entity is null ? AccessLevel.None : await permissions.GetLevelAsync(principal, name, cancellationToken);
+        if (entity is null || level == AccessLevel.None)
+        {
+            throw principal.IsAnonymous && entity is not null ? Deny(principal, "authentication required") : NoSuchRepository(name);
+        }
+
+        return level >= needed ? (name, entity) : throw Deny(principal, $"this needs {Access.ToWire(needed)} access to {name}");
+    }
+
+    private async Task RequireNamespaceAdminAsync(Principal principal, string ns, CancellationToken cancellationToken)
+    {
+        await GetNamespaceTypeAsync(ns, cancellationToken);
+        if (await permissions.GetNamespaceLevelAsync(principal, ns, cancellationToken) < AccessLevel.Admin)
+        {
+            throw Deny(principal, $"this needs admin access to the namespace {ns}");
+        }
+    }
+
+    private async Task<TeamAccessView> SetGrantAsync(string org, string team, TeamAccessPut body, string partition, CancellationToken cancellationToken)
+    {
+        if (await GetNamespaceTypeAsync(org, cancellationToken) != "organization")
+        {
+            throw new DtrException(DtrError.NoSuchTeam, "team access is for repositories of organizations");
+        }
+
+        if (!Access.TryParseWire(body.AccessLevel, out var level))
+        {
+            throw new DtrException(DtrError.InvalidAccessLevel, "accessLevel must be read-only, read-write or admin");
+        }
+
+        var entity = await accounts.GetTeamOrNullAsync(org, team, cancellationToken)
+            ?? throw new DtrException(DtrError.NoSuchTeam, $"no team {team} in {org}");
+        await accounts.SetTeamAccessAsync(partition, StorageLayout.TeamKey(org, team), Access.ToWire(level), cancellationToken);
+        return new TeamAccessView(Access.ToWire(level), new TeamRef(entity.Id, org, team));
+    }
+
+    private async Task<IReadOnlyList<TeamAccessView>> TeamAccessListAsync(string org, string partition, CancellationToken cancellationToken)
+    {
+        var list = new List<TeamAccessView>();
+        foreach (var (teamKey, level) in await accounts.ListTeamAccessAsync(partition, cancellationToken))
+        {
+            var team = teamKey[(org.Length + 1)..];
+            var entity = await accounts.GetTeamOrNullAsync(org, team, cancellationToken);
+            list.Add(new TeamAccessView(level, new TeamRef(entity?.Id ?? "", org, team)));
+        }
+
+        return list;
+    }
+
+    /// <summary>"user" or "organization"; NO_SUCH_ACCOUNT when the namespace is no account.</summary>
+    private async Task<string> GetNamespaceTypeAsync(string ns, CancellationToken cancellationToken)
+    {
+        var account = await accounts.GetAccountOrNullAsync(ns, cancellationToken)
+            ?? throw new DtrException(DtrError.NoSuchAccount, $"no namespace {ns}");
+        return account.IsOrg ? "organization" : "user";
+    }
+
+    private async Task<string> GetNamespaceTypeOrUserAsync(string ns, CancellationToken cancellationToken) =>
+        (await accounts.GetAccountOrNullAsync(ns, cancellationToken))?.IsOrg == true ? "organization" : "user";
+
+    private static void Apply(RepositoryEntity entity, RepositoryCreate body)
+    {
+        if (body.Visibility is not null && body.Visibility is not ("public" or "private"))
+        {
+            throw new DtrException(DtrError.InvalidRepositoryVisibility, "visibility must be public or private");
+        }
+
+        if (body.TagLimit is < 0)
+        {
+            throw new DtrException(DtrError.InvalidFormField, "tagLimit must be 0 (no limit) or more");
+        }
+
+        if (body.ShortDescription is { Length: > 140 })
+        {
+            throw new DtrException(DtrError.InvalidFormField, "shortDescription: at most 140 characters");
+        }
+
+        if (body.LongDescription is { Length: > 30_000 })
+        {
+            throw new DtrException(DtrError.InvalidFormField, "longDescription: at most 30000 characters");
+        }
+
+        entity.Visibility = body.Visibility ?? entity.Visibility;
+        entity.ShortDescription = body.ShortDescription ?? entity.ShortDescription;
+        entity.LongDescription = body.LongDescription ?? entity.LongDescription;
+        entity.ScanOnPush = body.ScanOnPush ?? entity.ScanOnPush;
+        entity.ImmutableTags = body.ImmutableTags ?? entity.ImmutableTags;
+        entity.TagLimit = body.TagLimit ?? entity.TagLimit;
+    }
+
+    private static RepositoryView View(RepositoryName name, RepositoryEntity e, string namespaceType)
+    {
+        var ns = PermissionService.NamespaceOf(name);
+        return new RepositoryView(e.Id, ns, namespaceType, name.Value[(ns.Length + 1)..], e.ShortDescription, e.LongDescription,
+            e.Visibility, e.ScanOnPush, e.ImmutableTags, false, 0, 0, e.TagLimit);
+    }
+
+    private static DtrException NoSuchRepository(RepositoryName name) => new(DtrError.NoSuchRepository, $"no repository {name}");
+
+    private static DtrException Deny(Principal principal, string message) =>
+        principal.IsAnonymous ? new DtrException(DtrError.NotAuthenticated, "authentication required") : new DtrException(DtrError.NotAuthorized, message);
+
+    [GeneratedRegex("^[a-z0-9](?:[a-z0-9_-]{0,253}[a-z0-9])$")]
+    private static partial Regex DtrRepositoryName();
+}
