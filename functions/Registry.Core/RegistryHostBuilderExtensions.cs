@@ -23,7 +23,7 @@ public static class RegistryHostBuilderExtensions
         services.AddOptions<StorageOptions>().Bind(builder.Configuration.GetSection(StorageOptions.Section));
         services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.Section))
             .Validate(o => o.TokenLifetime > TimeSpan.Zero && o.RefreshTokenLifetime > TimeSpan.Zero, "token lifetimes must be positive")
-            .Validate(o => o.MaxFailedLogins >= 1, "Registry:Auth:MaxFailedLogins must be at least 1")
+            .Validate(o => o.MaxFailedLogins >= 1 && o.MaxFailedLoginsPerAddress >= 1, "Registry:Auth:MaxFailedLogins and MaxFailedLoginsPerAddress must be at least 1")
             .ValidateOnStart();
         services.AddMemoryCache();
         services.AddSingleton(TimeProvider.System);

@@ -5,8 +5,9 @@ using Registry.Options;
 namespace Registry.Auth;
 
 /// <summary>
-/// Failed logins per account and per client address: after MaxFailedLogins within FailureWindow, further logins
-/// of that account or from that address are refused until the window has passed. Kept per instance; a Function
+/// Failed logins per account and per client address: after MaxFailedLogins (per account) or
+/// MaxFailedLoginsPerAddress within FailureWindow, further logins of that account or from that address are refused
+/// until the window has passed. Kept per instance; a Function
 /// App scales out to few instances per client, so an attacker gains at most a small factor.
 /// </summary>
 public sealed class LoginThrottle(IOptions<AuthOptions> options, TimeProvider time)
@@ -16,7 +17,8 @@ public sealed class LoginThrottle(IOptions<AuthOptions> options, TimeProvider ti
     private readonly ConcurrentDictionary<string, Failures> _failures = new(StringComparer.Ordinal);
 
     /// <summary>True when the account or the address has too many recent failures.</summary>
-    public bool IsLocked(string account, string address) => Count("u:" + account) >= _options.MaxFailedLogins || Count("a:" + address) >= _options.MaxFailedLogins;
+    public bool IsLocked(string account, string address) =>
+        Count("u:" + account) >= _options.MaxFailedLogins || Count("a:" + address) >= _options.MaxFailedLoginsPerAddress;
 
     public void RecordFailure(string account, string address)
     {

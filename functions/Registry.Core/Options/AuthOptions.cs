@@ -37,9 +37,15 @@ public sealed class AuthOptions
     /// <summary>Password of the bootstrap administrator (set it as a secret app setting; never logged).</summary>
     public string? AdminPassword { get; set; }
 
-    /// <summary>Failed logins allowed per account and per client address within <see cref="FailureWindow"/>.</summary>
+    /// <summary>Failed logins allowed per account within <see cref="FailureWindow"/>.</summary>
     public int MaxFailedLogins { get; set; } = 5;
 
-    /// <summary>The window of <see cref="MaxFailedLogins"/>; a locked account or address waits for it to pass.</summary>
+    /// <summary>
+    /// Failed logins allowed per client address within <see cref="FailureWindow"/> (higher than per account: many
+    /// users may share one address behind NAT).
+    /// </summary>
+    public int MaxFailedLoginsPerAddress { get; set; } = 30;
+
+    /// <summary>The window of the failure counts; a locked account or address waits for it to pass.</summary>
     public TimeSpan FailureWindow { get; set; } = TimeSpan.FromMinutes(5);
 }

@@ -119,7 +119,7 @@ public sealed class RegistryHost : IAsyncDisposable
             try
             {
                 using var response = await Client.GetAsync("/v2/");
-                if (response.StatusCode == HttpStatusCode.OK)
+                if (response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Unauthorized)
                 {
                     return;
                 }

@@ -1,0 +1,233 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Azure.Storage.Blobs;
+using Registry.Tests.Support;
+
+namespace Registry.Tests.Integration;
+
+/// <summary>One host with authentication on, shared by the token tests.</summary>
+public sealed class AuthHostFixture : IAsyncLifetime
+{
+    public RegistryHost Host { get; private set; } = null!;
+
+    public AuthClient Auth { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Host = await RegistryHost.StartAsync(settings: AuthClient.Settings);
+        Auth = new AuthClient(Host.Client);
+    }
+
+    public async Task DisposeAsync() => await Host.DisposeAsync();
+}
+
+/// <summary>
+/// The token endpoint, the challenge of /v2/, and forged tokens: alg none, HS256 signed with the public key,
+/// expired, wrong audience, wrong issuer, unknown kid, tampered payload. Forgeries that need the real key read it
+/// from the storage the host uses, as an attacker who stole it would; each must still fail for its own flaw.
+/// </summary>
+public sealed class TokenTests(AuthHostFixture fixture) : IClassFixture<AuthHostFixture>
+{
+    private const string Repo = "admin/forgery";
+    private AuthClient Auth => fixture.Auth;
+
+    [Fact]
+    public async Task GetBase_WithoutToken_Returns401WithBearerChallenge()
+    {
+        // Act
+        using var response = await Auth.Http.GetAsync("/v2/");
+        using var scoped = await Auth.Http.GetAsync($"/v2/{Repo}/tags/list");
+
+        // Assert
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        var challenge = response.Headers.WwwAuthenticate.Single();
+        Assert.Equal("Bearer", challenge.Scheme);
+        Assert.Contains($"realm=\"{fixture.Host.BaseAddress}auth/token\"", challenge.Parameter, StringComparison.Ordinal);
+        Assert.Contains("service=\"registry\"", challenge.Parameter, StringComparison.Ordinal);
+        Assert.Contains($"scope=\"repository:{Repo}:pull\"", scoped.Headers.WwwAuthenticate.Single().Parameter, StringComparison.Ordinal);
+        Assert.Equal("UNAUTHORIZED", await OciTestClient.ErrorCodeAsync(scoped));
+    }
+
+    [Fact]
+    public async Task GetToken_ValidCredentials_GrantsIntersectionOfAskedAndAllowed()
+    {
+        // Act: the administrator asks for a repository and the catalog; an anonymous caller for the same
+        using var admin = await TokenResponseAsync(AuthClient.Basic(AuthClient.AdminUser, AuthClient.AdminPassword), $"repository:{Repo}:pull,push", "registry:catalog:*");
+        using var anonymous = await TokenResponseAsync(null, $"repository:{Repo}:pull,push", "registry:catalog:*");
+
+        // Assert
+        Assert.Equal($"repository:{Repo}:pull,push registry:catalog:*", admin.RootElement.GetProperty("scope").GetString());
+        Assert.Equal("", anonymous.RootElement.GetProperty("scope").GetString());
+        Assert.True(admin.RootElement.GetProperty("expires_in").GetInt32() > 0);
+        var header = JsonNode.Parse(Base64Url(admin.RootElement.GetProperty("token").GetString()!.Split('.')[0]))!;
+        Assert.Equal("ES256", header["alg"]!.GetValue<string>());
+        Assert.False(string.IsNullOrEmpty(header["kid"]!.GetValue<string>()));
+    }
+
+    [Theory]
+    [InlineData("admin", "wrong-password")]
+    [InlineData("nobody", "whatever-password")]
+    [InlineData("admin", "")]
+    public async Task GetToken_BadCredentials_Returns401WithoutEchoingTheSecret(string user, string password)
+    {
+        // Act
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/auth/token?service=registry");
+        request.Headers.Authorization = AuthClient.Basic(user, password);
+        using var response = await Auth.Http.SendAsync(request);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal("UNAUTHORIZED", await OciTestClient.ErrorCodeAsync(response));
+        Assert.True(password.Length == 0 || !body.Contains(password, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task PostToken_PasswordThenRefreshGrant_IssuesTokens()
+    {
+        // Act
+        using var password = await Auth.Http.PostAsync("/auth/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "password", ["username"] = AuthClient.AdminUser, ["password"] = AuthClient.AdminPassword,
+            ["service"] = "registry", ["scope"] = $"repository:{Repo}:pull", ["access_type"] = "offline", ["client_id"] = "tests",
+        }));
+        using var first = JsonDocument.Parse(await password.Content.ReadAsStringAsync());
+        var refresh = first.RootElement.GetProperty("refresh_token").GetString()!;
+        using var refreshed = await Auth.Http.PostAsync("/auth/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "refresh_token", ["refresh_token"] = refresh, ["service"] = "registry", ["scope"] = $"repository:{Repo}:push",
+        }));
+        using var access = await Auth.Http.PostAsync("/auth/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "refresh_token", ["refresh_token"] = first.RootElement.GetProperty("access_token").GetString()!, ["service"] = "registry",
+        }));
+
+        // Assert: a refresh token renews; an access token is no refresh token
+        Assert.Equal(HttpStatusCode.OK, password.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, refreshed.StatusCode);
+        Assert.Equal($"repository:{Repo}:push", JsonDocument.Parse(await refreshed.Content.ReadAsStringAsync()).RootElement.GetProperty("scope").GetString());
+        Assert.Equal(HttpStatusCode.Unauthorized, access.StatusCode);
+    }
+
+    [Fact]
+    public async Task GetToken_RepeatedFailures_AreThrottledPerAccount()
+    {
+        // Arrange: a user of its own, so other tests are not throttled
+        await Auth.AdminAsync(HttpMethod.Post, "/enzi/v0/accounts", new { name = "throttled", password = "throttled-password" });
+
+        // Act: five failures, then the right password
+        for (var i = 0; i < 5; i++)
+        {
+            using var failure = await SendTokenRequestAsync("throttled", "wrong");
+            Assert.Equal(HttpStatusCode.Unauthorized, failure.StatusCode);
+        }
+
+        using var locked = await SendTokenRequestAsync("throttled", "throttled-password");
+
+        // Assert
+        Assert.Equal(HttpStatusCode.TooManyRequests, locked.StatusCode);
+        Assert.Equal("TOOMANYREQUESTS", await OciTestClient.ErrorCodeAsync(locked));
+        Assert.True(locked.Headers.RetryAfter is not null);
+    }
+
+    [Fact]
+    public async Task ValidToken_Accepted_ThenEachForgeryRefused()
+    {
+        // Arrange
+        var valid = await Auth.GetTokenAsync(AuthClient.AdminUser, AuthClient.AdminPassword, $"repository:{Repo}:pull");
+        var (kid, key) = await ReadSigningKeyAsync();
+        var parts = valid.Split('.');
+        var payload = JsonNode.Parse(Base64Url(parts[1]))!.AsObject();
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        string Sign(JsonObject header, JsonObject body, Func<byte[], byte[]> signer)
+        {
+            var signingInput = $"{Encode(header.ToJsonString())}.{Encode(body.ToJsonString())}";
+            return $"{signingInput}.{Base64UrlEncode(signer(Encoding.ASCII.GetBytes(signingInput)))}";
+        }
+
+        byte[] Es256(byte[] data) => key.SignData(data, HashAlgorithmName.SHA256);
+        JsonObject Payload(Action<JsonObject> change)
+        {
+            var copy = JsonNode.Parse(payload.ToJsonString())!.AsObject();
+            change(copy);
+            return copy;
+        }
+
+        var es256 = new JsonObject { ["alg"] = "ES256", ["kid"] = kid, ["typ"] = "JWT" };
+        var publicKey = key.ExportSubjectPublicKeyInfo();
+        var forgeries = new Dictionary<string, string>
+        {
+            ["alg none"] = $"{Encode("{\"alg\":\"none\",\"typ\":\"JWT\"}")}.{parts[1]}.",
+            ["HS256 with the public key"] = Sign(new JsonObject { ["alg"] = "HS256", ["kid"] = kid, ["typ"] = "JWT" }, payload, d => HMACSHA256.HashData(publicKey, d)),
+            ["expired"] = Sign(es256, Payload(p => { p["nbf"] = now - 600; p["iat"] = now - 600; p["exp"] = now - 300; }), Es256),
+            ["not yet valid"] = Sign(es256, Payload(p => { p["nbf"] = now + 600; p["exp"] = now + 900; }), Es256),
+            ["wrong audience"] = Sign(es256, Payload(p => p["aud"] = "another-registry"), Es256),
+            ["wrong issuer"] = Sign(es256, Payload(p => p["iss"] = "someone-else"), Es256),
+            ["unknown kid"] = Sign(new JsonObject { ["alg"] = "ES256", ["kid"] = "0000000000000000", ["typ"] = "JWT" }, payload, Es256),
+            ["signed by another key"] = Sign(es256, payload, d => ECDsa.Create(ECCurve.NamedCurves.nistP256).SignData(d, HashAlgorithmName.SHA256)),
+            ["tampered payload"] = $"{parts[0]}.{Encode(Payload(p => p["access"]![0]!["actions"] = new JsonArray("pull", "push", "delete")).ToJsonString())}.{parts[2]}",
+            ["no expiry"] = Sign(es256, Payload(p => p.Remove("exp")), Es256),
+            ["garbage"] = "not.a.token",
+        };
+
+        // Act and assert: the real token and a correctly re-signed copy pass; every forgery gets the challenge
+        using (var ok = await Auth.SendAsync(HttpMethod.Get, $"/v2/{Repo}/tags/list", valid))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, ok.StatusCode);   // authorized; the repository does not exist
+        }
+
+        using (var resigned = await Auth.SendAsync(HttpMethod.Get, $"/v2/{Repo}/tags/list", Sign(es256, payload, Es256)))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, resigned.StatusCode);
+        }
+
+        foreach (var (flaw, token) in forgeries)
+        {
+            using var response = await Auth.SendAsync(HttpMethod.Get, $"/v2/{Repo}/tags/list", token);
+            Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{flaw}: {(int)response.StatusCode}");
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendTokenRequestAsync(string user, string password)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/auth/token?service=registry");
+        request.Headers.Authorization = AuthClient.Basic(user, password);
+        return await Auth.Http.SendAsync(request);
+    }
+
+    private async Task<JsonDocument> TokenResponseAsync(System.Net.Http.Headers.AuthenticationHeaderValue? credentials, params string[] scopes)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/auth/token?service=registry" + string.Concat(scopes.Select(s => "&scope=" + Uri.EscapeDataString(s))));
+        request.Headers.Authorization = credentials;
+        using var response = await Auth.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+    }
+
+    private async Task<(string Kid, ECDsa Key)> ReadSigningKeyAsync()
+    {
+        var container = new BlobServiceClient(AzuriteConnection).GetBlobContainerClient(fixture.Host.StoragePrefix);
+        var json = (await container.GetBlobClient("keys/token-signing-keys.json").DownloadContentAsync()).Value.Content.ToString();
+        var newest = JsonNode.Parse(json)!.AsArray().OrderByDescending(k => k!["createdAt"]!.GetValue<DateTimeOffset>()).First()!;
+        var key = ECDsa.Create();
+        key.ImportPkcs8PrivateKey(Convert.FromBase64String(newest["privateKey"]!.GetValue<string>()), out _);
+        return (newest["kid"]!.GetValue<string>(), key);
+    }
+
+    private const string AzuriteConnection =
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;";
+
+    private static string Encode(string json) => Base64UrlEncode(Encoding.UTF8.GetBytes(json));
+
+    private static string Base64UrlEncode(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static string Base64Url(string value)
+    {
+        var padded = value.Replace('-', '+').Replace('_', '/');
+        padded += new string('=', (4 - padded.Length % 4) % 4);
+        return Encoding.UTF8.GetString(Convert.FromBase64String(padded));
+    }
+}

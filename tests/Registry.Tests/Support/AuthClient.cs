@@ -1,0 +1,74 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+
+namespace Registry.Tests.Support;
+
+/// <summary>Helpers for a host with authentication on: tokens, Basic credentials and the DTR APIs.</summary>
+public sealed class AuthClient(HttpClient http)
+{
+    public const string AdminUser = "admin";
+    public const string AdminPassword = "admin-password-for-tests";
+
+    public static readonly IReadOnlyDictionary<string, string> Settings = new Dictionary<string, string>
+    {
+        ["Registry__Auth__Enabled"] = "true",
+        ["Registry__Auth__AdminPassword"] = AdminPassword,
+    };
+
+    public HttpClient Http { get; } = http;
+
+    public static AuthenticationHeaderValue Basic(string user, string password) =>
+        new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+
+    /// <summary>A token from GET /auth/token; anonymous when <paramref name="user"/> is null.</summary>
+    public async Task<string> GetTokenAsync(string? user, string? password, params string[] scopes)
+    {
+        var query = "service=registry" + string.Concat(scopes.Select(s => "&scope=" + Uri.EscapeDataString(s)));
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/auth/token?" + query);
+        if (user is not null)
+        {
+            request.Headers.Authorization = Basic(user, password!);
+        }
+
+        using var response = await Http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return body.RootElement.GetProperty("token").GetString()!;
+    }
+
+    /// <summary>Sends a request with a bearer token.</summary>
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? token, HttpContent? content = null)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = content };
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return await Http.SendAsync(request);
+    }
+
+    /// <summary>Calls /api/v0 or /enzi/v0 with Basic credentials (none when <paramref name="user"/> is null).</summary>
+    public async Task<HttpResponseMessage> ApiAsync(HttpMethod method, string path, string? user, string? password, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+        if (user is not null)
+        {
+            request.Headers.Authorization = Basic(user, password!);
+        }
+
+        return await Http.SendAsync(request);
+    }
+
+    /// <summary>As the administrator; fails the test unless the call succeeds.</summary>
+    public async Task AdminAsync(HttpMethod method, string path, object? body = null)
+    {
+        using var response = await ApiAsync(method, path, AdminUser, AdminPassword, body);
+        Assert.True(response.IsSuccessStatusCode, $"{method} {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    /// <summary>The first error code of a DTR or OCI error body.</summary>
+    public static async Task<string> ErrorCodeAsync(HttpResponseMessage response) => await OciTestClient.ErrorCodeAsync(response);
+}
