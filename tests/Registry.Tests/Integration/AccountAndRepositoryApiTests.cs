@@ -1,0 +1,226 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Registry.Tests.Support;
+
+namespace Registry.Tests.Integration;
+
+/// <summary>
+/// The accounts API (/enzi/v0), personal access tokens and the repository API (/api/v0) on a host with
+/// authentication on: shapes, validation, paging, DTR error codes, and repositories created by a push.
+/// </summary>
+public sealed class AccountAndRepositoryApiTests(AuthHostFixture fixture) : IClassFixture<AuthHostFixture>
+{
+    private const string Password = "a-long-enough-password";
+    private AuthClient Auth => fixture.Auth;
+
+    [Fact]
+    public async Task CreateAccount_AsAdmin_ReturnsDtrShapeAndRefusesDuplicates()
+    {
+        // Act
+        using var created = await Auth.ApiAsync(HttpMethod.Post, "/enzi/v0/accounts", AuthClient.AdminUser, AuthClient.AdminPassword,
+            new { name = "carol", password = Password, fullName = "Carol" });
+        using var duplicate = await Auth.ApiAsync(HttpMethod.Post, "/enzi/v0/accounts", AuthClient.AdminUser, AuthClient.AdminPassword,
+            new { name = "carol", password = Password });
+        using var byUser = await Auth.ApiAsync(HttpMethod.Post, "/enzi/v0/accounts", "carol", Password, new { name = "mallory", password = Password });
+        using var get = await Auth.ApiAsync(HttpMethod.Get, "/enzi/v0/accounts/carol", "carol", Password);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        using var body = JsonDocument.Parse(await created.Content.ReadAsStringAsync());
+        Assert.Equal("carol", body.RootElement.GetProperty("name").GetString());
+        Assert.False(body.RootElement.GetProperty("isOrg").GetBoolean());
+        Assert.False(body.RootElement.TryGetProperty("password", out _));
+        Assert.Equal("ACCOUNT_EXISTS", await AuthClient.ErrorCodeAsync(duplicate));
+        Assert.Equal(HttpStatusCode.Forbidden, byUser.StatusCode);
+        Assert.Equal("NOT_AUTHORIZED", await AuthClient.ErrorCodeAsync(byUser));
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("{\"name\":\"Upper\",\"password\":\"a-long-enough-password\"}", "INVALID_FORM_FIELD")]
+    [InlineData("{\"name\":\"x\",\"password\":\"a-long-enough-password\"}", "INVALID_FORM_FIELD")]
+    [InlineData("{\"name\":\"has/slash\",\"password\":\"a-long-enough-password\"}", "INVALID_FORM_FIELD")]
+    [InlineData("{\"name\":\"shortpass\",\"password\":\"short\"}", "INVALID_FORM_FIELD")]
+    [InlineData("{\"name\":\"nopass\"}", "INVALID_FORM_FIELD")]
+    [InlineData("{not json", "INVALID_JSON")]
+    [InlineData("[]", "INVALID_JSON")]
+    public async Task CreateAccount_BadInput_Returns400WithDtrCode(string json, string code)
+    {
+        // Act
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/enzi/v0/accounts") { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = AuthClient.Basic(AuthClient.AdminUser, AuthClient.AdminPassword);
+        using var response = await Auth.Http.SendAsync(request);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(code, await AuthClient.ErrorCodeAsync(response));
+    }
+
+    [Fact]
+    public async Task AccessToken_UsableAsPasswordUntilRevoked()
+    {
+        // Arrange
+        await Auth.AdminAsync(HttpMethod.Post, "/enzi/v0/accounts", new { name = "dave", password = Password });
+        using var created = await Auth.ApiAsync(HttpMethod.Post, "/api/v0/api_tokens", "dave", Password, new { tokenLabel = "ci" });
+        using var body = JsonDocument.Parse(await created.Content.ReadAsStringAsync());
+        var token = body.RootElement.GetProperty("token").GetString()!;
+        var hashed = body.RootElement.GetProperty("hashedToken").GetString()!;
+
+        // Act
+        var registryToken = await Auth.GetTokenAsync("dave", token, "repository:dave/app:pull,push");
+        using var list = await Auth.ApiAsync(HttpMethod.Get, "/api/v0/api_tokens", "dave", token);
+        var listed = await list.Content.ReadAsStringAsync();
+        using var revoke = await Auth.ApiAsync(HttpMethod.Delete, $"/api/v0/api_tokens/{hashed}", "dave", Password);
+        using var afterRevoke = await Auth.ApiAsync(HttpMethod.Get, "/api/v0/api_tokens", "dave", token);
+
+        // Assert: shown once, stored hashed, revocable
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.StartsWith("srat_", token, StringComparison.Ordinal);
+        Assert.NotEmpty(registryToken);
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        Assert.DoesNotContain(token, listed, StringComparison.Ordinal);
+        Assert.Contains(hashed, listed, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, afterRevoke.StatusCode);
+    }
+
+    [Fact]
+    public async Task AccessToken_Expired_IsRefused()
+    {
+        // Arrange: a token that expires in two seconds
+        await Auth.AdminAsync(HttpMethod.Post, "/enzi/v0/accounts", new { name = "erin", password = Password });
+        using var created = await Auth.ApiAsync(HttpMethod.Post, "/api/v0/api_tokens", "erin", Password,
+            new { tokenLabel = "short", expiresAt = DateTimeOffset.UtcNow.AddSeconds(2) });
+        var token = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString()!;
+        using var before = await Auth.ApiAsync(HttpMethod.Get, "/api/v0/api_tokens", "erin", token);
+
+        // Act
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        using var after = await Auth.ApiAsync(HttpMethod.Get, "/api/v0/api_tokens", "erin", token);
+        using var past = await Auth.ApiAsync(HttpMethod.Post, "/api/v0/api_tokens", "erin", Password, new { expiresAt = DateTimeOffset.UtcNow.AddDays(-1) });
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, past.StatusCode);
+    }
+
+    [Fact]
+    public async Task DisabledUser_CannotLogIn()
+    {
+        await Auth.AdminAsync(HttpMethod.Post, "/enzi/v0/accounts", new { name = "frank", password = Password });
+        await Auth.AdminAsync(HttpMethod.Patch, "/enzi/v0/accounts/frank", new { isActive = false });
+        using var response = await Auth.ApiAsync(HttpMethod.Get, "/enzi/v0/accounts/frank", "frank", Password);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("a")]
+    [InlineData("Upper")]
+    [InlineData("has.dot")]
+    [InlineData("-dash")]
+    [InlineData("dash-")]
+    public async Task CreateRepository_NameAgainstDtrRule_Returns400(string name)
+    {
+        await EnsureUserAsync("gina");
+        using var response = await Auth.ApiAsync(HttpMethod.Post, "/api/v0/repositories/gina", "gina", Password, new { name });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("INVALID_REPOSITORY_NAME", await AuthClient.ErrorCodeAsync(response));
+    }
+
+    [Fact]
+    public async Task Repositories_CreateGetPatchPageDelete_InOwnNamespace()
+    {
+        // Arrange
+        await EnsureUserAsync("hank");
+        foreach (var name in new[] { "app-a", "app-b", "app_c" })
+        {
+            using var create = await Auth.ApiAsync(HttpMethod.Post, "/api/v0/repositories/hank", "hank", Password,
+                new { name, visibility = "public", shortDescription = "demo", immutableTags = true, scanOnPush = true, tagLimit = 5 });
+            Assert.Equal(HttpStatusCode.Created, create.StatusCode);
+        }
+
+        // Act
+        using var duplicate = await Auth.ApiAsync(HttpMethod.Post, "/api/v0/repositories/hank", "hank", Password, new { name = "app-a" });
+        using var elsewhere = await Auth.ApiAsync(HttpMethod.Post, "/api/v0/repositories/gina", "hank", Password, new { name = "nope" });
+        using var badVisibility = await Auth.ApiAsync(HttpMethod.Patch, "/api/v0/repositories/hank/app-a", "hank", Password, new { visibility = "secret" });
+        using var patched = await Auth.ApiAsync(HttpMethod.Patch, "/api/v0/repositories/hank/app-a", "hank", Password, new { visibility = "private", tagLimit = 0 });
+        using var page1 = await Auth.ApiAsync(HttpMethod.Get, "/api/v0/repositories/hank?pageSize=2", "hank", Password);
+        var next = page1.Headers.GetValues("X-Next-Page-Start").Single();
+        using var page2 = await Auth.ApiAsync(HttpMethod.Get, $"/api/v0/repositories/hank?pageSize=2&pageStart={Uri.EscapeDataString(next)}", "hank", Password);
+        using var anonymousList = await Auth.ApiAsync(HttpMethod.Get, "/api/v0/repositories/hank", null, null);
+        using var delete = await Auth.ApiAsync(HttpMethod.Delete, "/api/v0/repositories/hank/app-b", "hank", Password);
+        using var deleteAgain = await Auth.ApiAsync(HttpMethod.Delete, "/api/v0/repositories/hank/app-b", "hank", Password);
+        using var gone = await Auth.ApiAsync(HttpMethod.Get, "/api/v0/repositories/hank/app-b", "hank", Password);
+
+        // Assert
+        Assert.Equal("REPOSITORY_EXISTS", await AuthClient.ErrorCodeAsync(duplicate));
+        Assert.Equal(HttpStatusCode.Forbidden, elsewhere.StatusCode);
+        Assert.Equal("INVALID_REPOSITORY_VISIBILITY", await AuthClient.ErrorCodeAsync(badVisibility));
+        using var patchedBody = JsonDocument.Parse(await patched.Content.ReadAsStringAsync());
+        Assert.Equal("private", patchedBody.RootElement.GetProperty("visibility").GetString());
+        Assert.True(patchedBody.RootElement.GetProperty("immutableTags").GetBoolean());
+        Assert.Equal("demo", patchedBody.RootElement.GetProperty("shortDescription").GetString());
+        Assert.Equal(new[] { "app-a", "app-b" }, Names(await page1.Content.ReadAsStringAsync()));
+        Assert.Equal(new[] { "app_c" }, Names(await page2.Content.ReadAsStringAsync()));
+        Assert.False(page2.Headers.Contains("X-Next-Page-Start"));
+        Assert.Equal(new[] { "app-b", "app_c" }, Names(await anonymousList.Content.ReadAsStringAsync()));
+        Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, deleteAgain.StatusCode);
+        Assert.Equal("NO_SUCH_REPOSITORY", await AuthClient.ErrorCodeAsync(gone));
+    }
+
+    [Fact]
+    public async Task Push_ToMissingRepository_CreatesItOnlyWhereThePusherMayWrite()
+    {
+        // Arrange: ivy owns her namespace; the organization "labs" grants the team "builders" read-write on its namespace
+        await EnsureUserAsync("ivy");
+        await EnsureUserAsync("jack");
+        await Auth.AdminAsync(HttpMethod.Post, "/enzi/v0/accounts", new { name = "labs", isOrg = true });
+        await Auth.AdminAsync(HttpMethod.Post, "/enzi/v0/accounts/labs/teams", new { name = "builders" });
+        await Auth.AdminAsync(HttpMethod.Put, "/enzi/v0/accounts/labs/teams/builders/members/ivy", new { isAdmin = false });
+        await Auth.AdminAsync(HttpMethod.Put, "/api/v0/repositoryNamespaces/labs/teamAccess/builders", new { accessLevel = "read-write" });
+
+        // Act
+        var own = await PushBlobAsync("ivy", "ivy/new-app");
+        var org = await PushBlobAsync("ivy", "labs/tool");
+        var foreign = await PushBlobAsync("jack", "ivy/intrusion");
+        var orgOutsider = await PushBlobAsync("jack", "labs/intrusion");
+        using var created = await Auth.ApiAsync(HttpMethod.Get, "/api/v0/repositories/ivy/new-app", "ivy", Password);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.Created, own);
+        Assert.Equal(HttpStatusCode.Created, org);
+        Assert.Equal(HttpStatusCode.Forbidden, foreign);
+        Assert.Equal(HttpStatusCode.Forbidden, orgOutsider);
+        Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+        Assert.Equal("private", JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("visibility").GetString());
+    }
+
+    [Fact]
+    public async Task ApiRoutes_UnknownOrWrongMethod_AnswerDtrErrors()
+    {
+        using var unknown = await Auth.ApiAsync(HttpMethod.Get, "/api/v0/nothing", null, null);
+        using var method = await Auth.ApiAsync(HttpMethod.Put, "/api/v0/repositories", null, null);
+        Assert.Equal("NOT_FOUND", await AuthClient.ErrorCodeAsync(unknown));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, method.StatusCode);
+    }
+
+    private async Task<HttpStatusCode> PushBlobAsync(string user, string repo)
+    {
+        var token = await Auth.GetTokenAsync(user, Password, $"repository:{repo}:pull,push");
+        var blob = Encoding.UTF8.GetBytes($"blob of {repo} by {user}");
+        using var response = await Auth.SendAsync(HttpMethod.Post, $"/v2/{repo}/blobs/uploads/?digest={OciTestClient.DigestOf(blob)}", token, new ByteArrayContent(blob));
+        return response.StatusCode;
+    }
+
+    private async Task EnsureUserAsync(string name)
+    {
+        using var response = await Auth.ApiAsync(HttpMethod.Post, "/enzi/v0/accounts", AuthClient.AdminUser, AuthClient.AdminPassword, new { name, password = Password });
+        Assert.True(response.StatusCode is HttpStatusCode.Created || await AuthClient.ErrorCodeAsync(response) == "ACCOUNT_EXISTS");
+    }
+
+    private static string[] Names(string json) =>
+        JsonDocument.Parse(json).RootElement.GetProperty("repositories").EnumerateArray().Select(r => r.GetProperty("name").GetString()!).ToArray();
+}
