@@ -2,7 +2,9 @@
 # End-to-end tests with real clients against a running registry (plain HTTP):
 # skopeo (push, inspect, list-tags, pull back, copy between repositories, multi-arch, artifacts with
 # referrers, Docker schema 2, delete), podman and buildah (vfs storage, as root).
-# Usage: clients.sh HOST:PORT        Env: SKIP_PODMAN=1, SKIP_BUILDAH=1, BIG_MIB (default 40)
+# Usage: clients.sh HOST:PORT        Env: SKIP_PODMAN=1, SKIP_BUILDAH=1, BIG_MIB (default 40),
+#   CREDS=user:password  the registry has authentication on: check that anonymous pushes are refused, log in
+#                        (skopeo login, podman login, --creds, a personal access token) and run everything logged in
 # Prints PASS/FAIL lines and a last line "N passed, N failed"; exits 1 when anything failed.
 set -uo pipefail
 HOST="${1:?usage: clients.sh HOST:PORT}"
@@ -27,8 +29,27 @@ SKC=(--src-tls-verify=false --dest-tls-verify=false)
 
 "$HERE/make-images.sh" "$SCRATCH/img" "${BIG_MIB:-40}" >> "$LOG" 2>&1 || { echo "FAIL make-images"; echo "0 passed, 1 failed"; exit 1; }
 IMG="$SCRATCH/img"
+# every client reads the same auth file; it starts empty
+export REGISTRY_AUTH_FILE="$SCRATCH/auth.json"
+echo '{}' > "$REGISTRY_AUTH_FILE"; echo '{}' > "$SCRATCH/empty-auth.json"
+# bearer SCOPE: a token for curl (empty without CREDS)
+bearer() { [ -n "${CREDS:-}" ] && curl -s -u "$CREDS" "http://$HOST/auth/token?service=registry&scope=$1" | jq -r .token; }
+curl_get() { local t; t=$(bearer "$1"); shift; if [ -n "$t" ]; then curl -s -H "Authorization: Bearer $t" "$@"; else curl -s "$@"; fi; }
 
-expect "GET /v2/ answers 200" 200 "$(curl -s -o /dev/null -w '%{http_code}' "http://$HOST/v2/")"
+if [ -n "${CREDS:-}" ]; then
+  USER_NAME=${CREDS%%:*}; USER_PASSWORD=${CREDS#*:}
+  expect "GET /v2/ without a token answers 401" 401 "$(curl -s -o /dev/null -w '%{http_code}' "http://$HOST/v2/")"
+  if run skopeo copy "${SKC[@]}" "oci:$IMG/tiny:latest" "docker://$HOST/$NS/anonymous:latest"; then ko "anonymous push refused" "the push went through"
+  else grep -qiE "unauthorized|authentication required|denied" <<<"$OUT" && ok "anonymous push refused" || ko "anonymous push refused" "$(tail -n1 <<<"$OUT")"; fi
+  if run skopeo login --tls-verify=false -u "$USER_NAME" -p wrong-password "$HOST"; then ko "skopeo login with a wrong password fails" "it succeeded"
+  else ok "skopeo login with a wrong password fails"; fi
+  step "skopeo login" skopeo login --tls-verify=false -u "$USER_NAME" -p "$USER_PASSWORD" "$HOST"
+  pat=$(curl -s -u "$CREDS" -H 'Content-Type: application/json' -d '{"tokenLabel":"e2e"}' "http://$HOST/api/v0/api_tokens" | jq -r .token)
+  step "skopeo copy with a personal access token (--dest-creds)" skopeo copy --dest-tls-verify=false --dest-creds "$USER_NAME:$pat" \
+    --authfile "$SCRATCH/empty-auth.json" "oci:$IMG/tiny:latest" "docker://$HOST/$NS/with-pat:latest"
+else
+  expect "GET /v2/ answers 200" 200 "$(curl -s -o /dev/null -w '%{http_code}' "http://$HOST/v2/")"
+fi
 
 # ---- push, inspect, list-tags, pull back ------------------------------------------------
 for n in tiny big; do
@@ -72,9 +93,9 @@ subject=$(layout_digest "$IMG/artifact" latest); sbom=$(layout_digest "$IMG/arti
 step "skopeo push image for referrers" skopeo copy "${SKC[@]}" "oci:$IMG/artifact:latest" "docker://$HOST/$NS/signed:latest"
 step "skopeo push SBOM artifact with subject" skopeo copy "${SKC[@]}" --digestfile "$SCRATCH/sbom.pushed" "oci:$IMG/artifact:sbom" "docker://$HOST/$NS/signed:sbom"
 expect "artifact digest kept" "$sbom" "$(cat "$SCRATCH/sbom.pushed" 2>/dev/null)"
-refs=$(curl -s "http://$HOST/v2/$NS/signed/referrers/$subject")
+refs=$(curl_get "repository:$NS/signed:pull" "http://$HOST/v2/$NS/signed/referrers/$subject")
 expect "referrers lists the SBOM" "$sbom application/spdx+json" "$(jq -r '.manifests[] | "\(.digest) \(.artifactType)"' <<<"$refs")"
-filtered=$(curl -s -D "$SCRATCH/h" "http://$HOST/v2/$NS/signed/referrers/$subject?artifactType=application/vnd.example.none")
+filtered=$(curl_get "repository:$NS/signed:pull" -D "$SCRATCH/h" "http://$HOST/v2/$NS/signed/referrers/$subject?artifactType=application/vnd.example.none")
 expect "referrers filter by artifactType" "0 yes" "$(jq '.manifests|length' <<<"$filtered") $(grep -qi '^OCI-Filters-Applied: artifactType' "$SCRATCH/h" && echo yes)"
 step "skopeo pull SBOM artifact" skopeo copy "${SKC[@]}" "docker://$HOST/$NS/signed:sbom" "oci:$SCRATCH/pull-sbom:sbom"
 expect "pulled artifact digest" "$sbom" "$(layout_digest "$SCRATCH/pull-sbom" sbom)"
@@ -94,6 +115,12 @@ if run skopeo inspect "${SK[@]}" "docker://$HOST/$NS/copied:v1"; then ok "other 
 # ---- podman -----------------------------------------------------------------------------------
 if [ "${SKIP_PODMAN:-0}" != 1 ] && command -v podman >/dev/null; then
   P=(podman --root "$SCRATCH/podman/root" --runroot "$SCRATCH/podman/run" --storage-driver vfs)
+  if [ -n "${CREDS:-}" ]; then
+    step "podman logout, then login" "${P[@]}" logout "$HOST"
+    if run "${P[@]}" pull --tls-verify=false "$HOST/$NS/copied:v1"; then ko "podman pull of a private image needs a login" "it went through"
+    else ok "podman pull of a private image needs a login"; fi
+    step "podman login" "${P[@]}" login --tls-verify=false -u "$USER_NAME" -p "$USER_PASSWORD" "$HOST"
+  fi
   step "podman pull" "${P[@]}" pull --tls-verify=false "$HOST/$NS/copied:v1"
   step "podman tag" "${P[@]}" tag "$HOST/$NS/copied:v1" "$HOST/$NS/podman:latest"
   step "podman push" "${P[@]}" push --tls-verify=false --digestfile "$SCRATCH/podman.pushed" "$HOST/$NS/podman:latest"

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -14,7 +15,7 @@ namespace Registry.Auth;
 /// audience (<c>&lt;service&gt;#refresh</c>) that carry no access. Validation accepts ES256 only, a known kid, and
 /// checks signature, expiry, not-before, audience and issuer.
 /// </summary>
-public sealed class TokenService(SigningKeyStore keys, IOptions<AuthOptions> options, TimeProvider time)
+public sealed class TokenService(SigningKeyStore keys, IMemoryCache cache, IOptions<AuthOptions> options, TimeProvider time)
 {
     private readonly AuthOptions _options = options.Value;
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
@@ -35,11 +36,27 @@ public sealed class TokenService(SigningKeyStore keys, IOptions<AuthOptions> opt
     public Task<IssuedToken> IssueRefreshTokenAsync(string subject, CancellationToken cancellationToken = default) =>
         IssueAsync(subject, RefreshAudience, _options.RefreshTokenLifetime, new Dictionary<string, object>(), cancellationToken);
 
-    /// <summary>The subject and grants of a valid access token, or null.</summary>
+    /// <summary>
+    /// The subject and grants of a valid access token, or null. A token found valid is remembered until it expires,
+    /// so a client's repeated requests cost one signature check.
+    /// </summary>
     public async Task<ValidatedToken?> ValidateAccessTokenAsync(string token, CancellationToken cancellationToken = default)
     {
+        var cacheKey = ("access-token", token);
+        if (cache.TryGetValue(cacheKey, out ValidatedToken? known))
+        {
+            return known;
+        }
+
         var jwt = await ValidateAsync(token, _options.Service, cancellationToken);
-        return jwt is null ? null : new ValidatedToken(jwt.Subject, ReadAccess(jwt));
+        if (jwt is null)
+        {
+            return null;
+        }
+
+        var validated = new ValidatedToken(jwt.Subject, ReadAccess(jwt));
+        cache.Set(cacheKey, validated, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
+        return validated;
     }
 
     /// <summary>The subject of a valid refresh token, or null.</summary>
