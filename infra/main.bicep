@@ -1,5 +1,5 @@
 metadata name = 'Serverless trusted registry'
-metadata description = 'Deploys the registry into a resource group: storage (blobs, tables, queues), the Function App on Flex Consumption with its identity and roles, and monitoring.'
+metadata description = 'Deploys the registry into a resource group: storage (blobs, tables, queues), the Function App on Flex Consumption with its identity and roles, a key vault for token signing keys, and monitoring.'
 
 targetScope = 'resourceGroup'
 
@@ -23,6 +23,10 @@ param requestBodySizeLimit int = 4294967296
 
 @description('Optional. Most instances the app scales out to.')
 param maximumInstanceCount int = 100
+
+@description('Optional. Password of the bootstrap system administrator "admin" (kept in Key Vault); empty: none.')
+@secure()
+param adminPassword string = ''
 
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName, location))
@@ -53,6 +57,16 @@ module monitoring 'modules/monitoring.bicep' = {
   }
 }
 
+module vault 'modules/key-vault.bicep' = {
+  name: 'key-vault'
+  params: {
+    name: '${abbrs.keyVault}${resourceToken}'
+    location: location
+    tags: tags
+    adminPassword: adminPassword
+  }
+}
+
 module app 'modules/function-app.bicep' = {
   name: 'function-app'
   params: {
@@ -66,6 +80,9 @@ module app 'modules/function-app.bicep' = {
     registryContainer: registryContainer
     deploymentContainer: deploymentContainer
     appInsightsConnectionString: monitoring.outputs.connectionString
+    keyVaultName: vault.outputs.name
+    keyVaultUri: vault.outputs.uri
+    bootstrapAdmin: !empty(adminPassword)
     requestBodySizeLimit: requestBodySizeLimit
     maximumInstanceCount: maximumInstanceCount
     blobDelivery: blobDelivery
@@ -77,6 +94,7 @@ module rbac 'modules/rbac.bicep' = {
   params: {
     storageAccountName: storage.outputs.name
     appInsightsName: monitoring.outputs.name
+    keyVaultName: vault.outputs.name
     principalId: app.outputs.principalId
   }
 }

@@ -31,6 +31,15 @@ param deploymentContainer string
 @description('Required. Application Insights connection string.')
 param appInsightsConnectionString string
 
+@description('Required. Name of the key vault holding the token signing keys and the bootstrap administrator secret.')
+param keyVaultName string
+
+@description('Required. URI of that key vault.')
+param keyVaultUri string
+
+@description('Optional. True when the vault holds the secret "registry-admin-password" of the bootstrap administrator.')
+param bootstrapAdmin bool = false
+
 @description('Optional. Largest request body the Functions front end accepts, in bytes (a single-request layer push must fit).')
 @minValue(104857600)
 param requestBodySizeLimit int = 4294967296
@@ -114,6 +123,12 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'Registry__Storage__TableServiceUri', value: tableEndpoint }
         { name: 'Registry__Storage__Container', value: registryContainer }
         { name: 'Registry__BlobDelivery', value: blobDelivery }
+        { name: 'Registry__Auth__Enabled', value: 'true' }
+        { name: 'Registry__Auth__KeyVaultUri', value: keyVaultUri }
+        {
+          name: 'Registry__Auth__AdminPassword'
+          value: bootstrapAdmin ? '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=registry-admin-password)' : ''
+        }
       ]
     }
   }
