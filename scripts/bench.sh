@@ -30,8 +30,12 @@ now() { date +%s.%N; }
 calc() { awk "BEGIN { printf \"%.2f\", $* }"; }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 wait_for() { for _ in $(seq 1 500); do curl -s -o /dev/null "http://$1/v2/" && return 0; sleep 0.01; done; echo "no answer from $1" >&2; return 1; }
-start_host() {   # start_host PORT -> PID in HOST_PID
-  Registry__Storage__Container="bench$1" Registry__Storage__TablePrefix="bench$1" Logging__LogLevel__Default=Warning \
+# start_host PORT [STORAGE] [AUTH_PASSWORD] -> PID in HOST_PID. Without AUTH_PASSWORD authentication is off (the
+# reference registry has none); with it, authentication is on and "admin" has that password.
+start_host() {
+  local storage="${2:-bench$1}" auth=(Registry__Auth__Enabled=false)
+  [ -n "${3:-}" ] && auth=(Registry__Auth__Enabled=true "Registry__Auth__AdminPassword=$3")
+  env Registry__Storage__Container="$storage" Registry__Storage__TablePrefix="$storage" Logging__LogLevel__Default=Warning "${auth[@]}" \
     dotnet functions/Registry.Functions/bin/Release/net10.0/Registry.Functions.dll --urls "http://127.0.0.1:$1" > "$SCRATCH/host-$1.log" 2>&1 &
   HOST_PID=$!; PIDS+=("$HOST_PID")
 }
@@ -116,6 +120,16 @@ for side in ours:5100 ref:5200; do
   echo "$(rps_hey "http://127.0.0.1:$port/v2/bench/big/blobs/$LAYER1")" > "$SCRATCH/head-$name"
 done
 
+echo "== authentication: GET manifest by tag with a bearer token on a host with authentication on (same storage)"
+BENCH_PASSWORD="bench-$RANDOM-$RANDOM-$RANDOM"
+start_host 5103 bench5100 "$BENCH_PASSWORD"; wait_for 127.0.0.1:5103
+TOKEN=$(curl -s -u "admin:$BENCH_PASSWORD" "http://127.0.0.1:5103/auth/token?service=registry&scope=repository:bench/big:pull" | jq -r .token)
+echo "# check: $(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" -H "Accept: $OCI_MANIFEST" http://127.0.0.1:5103/v2/bench/big/manifests/push-1)"
+wrk -t2 -c"$CONN" -d"${DUR}s" -H "Accept: $OCI_MANIFEST" -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:5103/v2/bench/big/manifests/push-1" \
+  | awk '/Requests\/sec/ {print $2}' > "$SCRATCH/tag-bearer"
+echo "$(rps_wrk "http://127.0.0.1:5100/v2/bench/big/manifests/push-1")" > "$SCRATCH/tag-anonymous"
+kill "$HOST_PID"; wait "$HOST_PID" 2>/dev/null || true
+
 echo "== memory: peak RSS of a fresh host during a $MEMORY_MIB MiB push"
 tests/e2e/make-images.sh "$SCRATCH/mem" "$MEMORY_MIB" > /dev/null
 start_host 5102; wait_for 127.0.0.1:5102
@@ -128,6 +142,7 @@ PULL_OURS=$(m "$SCRATCH/pull-ours"); PULL_REF=$(m "$SCRATCH/pull-ref")
 TAG_OURS=$(cat "$SCRATCH/tag-ours"); TAG_REF=$(cat "$SCRATCH/tag-ref")
 DIG_OURS=$(cat "$SCRATCH/digest-ours"); DIG_REF=$(cat "$SCRATCH/digest-ref")
 HEAD_OURS=$(cat "$SCRATCH/head-ours"); HEAD_REF=$(cat "$SCRATCH/head-ref")
+TAG_BEARER=$(cat "$SCRATCH/tag-bearer"); TAG_ANON=$(cat "$SCRATCH/tag-anonymous")
 verdict() { awk "BEGIN { exit !($1) }" && echo met || echo MISSED; }
 
 OUT=docs/benchmarks.md
@@ -150,6 +165,7 @@ mkdir -p docs
   echo "| GET manifest by tag (wrk) | $TAG_OURS req/s | reference $TAG_REF req/s | $(calc "$TAG_OURS / $TAG_REF") | >= 1 | $(verdict "$TAG_OURS >= $TAG_REF") |"
   echo "| GET manifest by digest (wrk) | $DIG_OURS req/s | reference $DIG_REF req/s | $(calc "$DIG_OURS / $DIG_REF") | >= 2 | $(verdict "$DIG_OURS >= 2 * $DIG_REF") |"
   echo "| HEAD blob (hey) | $HEAD_OURS req/s | reference $HEAD_REF req/s | $(calc "$HEAD_OURS / $HEAD_REF") | >= 1 | $(verdict "$HEAD_OURS >= $HEAD_REF") |"
+  echo "| GET manifest by tag with a bearer token (wrk) | $TAG_BEARER req/s | no authentication $TAG_ANON req/s (measured right after) | $(calc "$TAG_BEARER / $TAG_ANON") | >= 0.9 | $(verdict "$TAG_BEARER >= 0.9 * $TAG_ANON") |"
   echo "| peak RSS during a ${MEMORY_MIB} MiB push | $PEAK_MB MB | limit 200 MB | $(calc "$PEAK_MB / 200") | < 1 | $(verdict "$PEAK_MB < 200") |"
   echo "| start to first 200 on /v2/ (median of 5) | $START_S s | limit 2 s | $(calc "$START_S / 2") | < 1 | $(verdict "$START_S < 2") |"
   echo
