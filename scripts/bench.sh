@@ -125,9 +125,12 @@ BENCH_PASSWORD="bench-$RANDOM-$RANDOM-$RANDOM"
 start_host 5103 bench5100 "$BENCH_PASSWORD"; wait_for 127.0.0.1:5103
 TOKEN=$(curl -s -u "admin:$BENCH_PASSWORD" "http://127.0.0.1:5103/auth/token?service=registry&scope=repository:bench/big:pull" | jq -r .token)
 echo "# check: $(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" -H "Accept: $OCI_MANIFEST" http://127.0.0.1:5103/v2/bench/big/manifests/push-1)"
-wrk -t2 -c"$CONN" -d"${DUR}s" -H "Accept: $OCI_MANIFEST" -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:5103/v2/bench/big/manifests/push-1" \
-  | awk '/Requests\/sec/ {print $2}' > "$SCRATCH/tag-bearer"
-echo "$(rps_wrk "http://127.0.0.1:5100/v2/bench/big/manifests/push-1")" > "$SCRATCH/tag-anonymous"
+# both hosts warmed first (JIT tiers), then measured in turn, twice; the better of each side counts
+bearer_rps() { wrk -t2 -c"$CONN" -d"$1s" -H "Accept: $OCI_MANIFEST" -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:5103/v2/bench/big/manifests/push-1" | awk '/Requests\/sec/ {print $2}'; }
+anonymous_rps() { wrk -t2 -c"$CONN" -d"$1s" -H "Accept: $OCI_MANIFEST" "http://127.0.0.1:5100/v2/bench/big/manifests/push-1" | awk '/Requests\/sec/ {print $2}'; }
+bearer_rps 3 > /dev/null; anonymous_rps 3 > /dev/null
+: > "$SCRATCH/tag-bearer"; : > "$SCRATCH/tag-anonymous"
+for _ in 1 2; do anonymous_rps "$DUR" >> "$SCRATCH/tag-anonymous"; bearer_rps "$DUR" >> "$SCRATCH/tag-bearer"; done
 kill "$HOST_PID"; wait "$HOST_PID" 2>/dev/null || true
 
 echo "== memory: peak RSS of a fresh host during a $MEMORY_MIB MiB push"
@@ -142,7 +145,7 @@ PULL_OURS=$(m "$SCRATCH/pull-ours"); PULL_REF=$(m "$SCRATCH/pull-ref")
 TAG_OURS=$(cat "$SCRATCH/tag-ours"); TAG_REF=$(cat "$SCRATCH/tag-ref")
 DIG_OURS=$(cat "$SCRATCH/digest-ours"); DIG_REF=$(cat "$SCRATCH/digest-ref")
 HEAD_OURS=$(cat "$SCRATCH/head-ours"); HEAD_REF=$(cat "$SCRATCH/head-ref")
-TAG_BEARER=$(cat "$SCRATCH/tag-bearer"); TAG_ANON=$(cat "$SCRATCH/tag-anonymous")
+TAG_BEARER=$(sort -g "$SCRATCH/tag-bearer" | tail -n1); TAG_ANON=$(sort -g "$SCRATCH/tag-anonymous" | tail -n1)
 verdict() { awk "BEGIN { exit !($1) }" && echo met || echo MISSED; }
 
 OUT=docs/benchmarks.md
@@ -165,11 +168,12 @@ mkdir -p docs
   echo "| GET manifest by tag (wrk) | $TAG_OURS req/s | reference $TAG_REF req/s | $(calc "$TAG_OURS / $TAG_REF") | >= 1 | $(verdict "$TAG_OURS >= $TAG_REF") |"
   echo "| GET manifest by digest (wrk) | $DIG_OURS req/s | reference $DIG_REF req/s | $(calc "$DIG_OURS / $DIG_REF") | >= 2 | $(verdict "$DIG_OURS >= 2 * $DIG_REF") |"
   echo "| HEAD blob (hey) | $HEAD_OURS req/s | reference $HEAD_REF req/s | $(calc "$HEAD_OURS / $HEAD_REF") | >= 1 | $(verdict "$HEAD_OURS >= $HEAD_REF") |"
-  echo "| GET manifest by tag with a bearer token (wrk) | $TAG_BEARER req/s | no authentication $TAG_ANON req/s (measured right after) | $(calc "$TAG_BEARER / $TAG_ANON") | >= 0.9 | $(verdict "$TAG_BEARER >= 0.9 * $TAG_ANON") |"
+  echo "| GET manifest by tag with a bearer token (wrk) | $TAG_BEARER req/s | no authentication $TAG_ANON req/s (best of two, in turn) | $(calc "$TAG_BEARER / $TAG_ANON") | >= 0.9 | $(verdict "$TAG_BEARER >= 0.9 * $TAG_ANON") |"
   echo "| peak RSS during a ${MEMORY_MIB} MiB push | $PEAK_MB MB | limit 200 MB | $(calc "$PEAK_MB / 200") | < 1 | $(verdict "$PEAK_MB < 200") |"
   echo "| start to first 200 on /v2/ (median of 5) | $START_S s | limit 2 s | $(calc "$START_S / 2") | < 1 | $(verdict "$START_S < 2") |"
   echo
   echo "Runs: push MB/s registry $(grep . "$SCRATCH/push-ours" | paste -sd' '), reference $(grep . "$SCRATCH/push-ref" | paste -sd' '), SDK $(grep . "$SCRATCH/push-sdk" | paste -sd' '), curl PATCH $(grep . "$SCRATCH/push-curl" | paste -sd' ');"
+  echo "bearer req/s $(paste -sd' ' "$SCRATCH/tag-bearer"), without authentication $(paste -sd' ' "$SCRATCH/tag-anonymous");"
   echo "pull MB/s registry $(grep . "$SCRATCH/pull-ours" | paste -sd' '), reference $(grep . "$SCRATCH/pull-ref" | paste -sd' '); start-up s $(grep . "$SCRATCH/start.s" | paste -sd' ')."
 } > "$OUT.new"
 if [ -f "$OUT" ] && grep -q '^## Notes' "$OUT"; then sed -n '/^## Notes/,$p' "$OUT" | { echo; cat; } >> "$OUT.new"; fi

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -15,7 +14,7 @@ namespace Registry.Auth;
 /// audience (<c>&lt;service&gt;#refresh</c>) that carry no access. Validation accepts ES256 only, a known kid, and
 /// checks signature, expiry, not-before, audience and issuer.
 /// </summary>
-public sealed class TokenService(SigningKeyStore keys, IMemoryCache cache, IOptions<AuthOptions> options, TimeProvider time)
+public sealed class TokenService(SigningKeyStore keys, IOptions<AuthOptions> options, TimeProvider time)
 {
     private readonly AuthOptions _options = options.Value;
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
@@ -36,27 +35,11 @@ public sealed class TokenService(SigningKeyStore keys, IMemoryCache cache, IOpti
     public Task<IssuedToken> IssueRefreshTokenAsync(string subject, CancellationToken cancellationToken = default) =>
         IssueAsync(subject, RefreshAudience, _options.RefreshTokenLifetime, new Dictionary<string, object>(), cancellationToken);
 
-    /// <summary>
-    /// The subject and grants of a valid access token, or null. A token found valid is remembered until it expires,
-    /// so a client's repeated requests cost one signature check.
-    /// </summary>
+    /// <summary>The subject, grants and expiry of a valid access token, or null.</summary>
     public async Task<ValidatedToken?> ValidateAccessTokenAsync(string token, CancellationToken cancellationToken = default)
     {
-        var cacheKey = ("access-token", token);
-        if (cache.TryGetValue(cacheKey, out ValidatedToken? known))
-        {
-            return known;
-        }
-
         var jwt = await ValidateAsync(token, _options.Service, cancellationToken);
-        if (jwt is null)
-        {
-            return null;
-        }
-
-        var validated = new ValidatedToken(jwt.Subject, ReadAccess(jwt));
-        cache.Set(cacheKey, validated, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
-        return validated;
+        return jwt is null ? null : new ValidatedToken(jwt.Subject, ReadAccess(jwt), new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
     }
 
     /// <summary>The subject of a valid refresh token, or null.</summary>
@@ -143,10 +126,26 @@ public sealed class TokenService(SigningKeyStore keys, IMemoryCache cache, IOpti
 /// <summary>A token as the token endpoint hands it out.</summary>
 public sealed record IssuedToken(string Token, int ExpiresIn, DateTimeOffset IssuedAt);
 
-/// <summary>What a valid access token says: its subject (empty for anonymous) and its grants.</summary>
-public sealed record ValidatedToken(string Subject, IReadOnlyList<Scope> Access)
+/// <summary>What a valid access token says: its subject (empty for anonymous), its grants and when it expires.</summary>
+public sealed record ValidatedToken(string Subject, IReadOnlyList<Scope> Access, DateTimeOffset ExpiresAt)
 {
     /// <summary>True when the token grants <paramref name="action"/> on <paramref name="type"/>:<paramref name="name"/>.</summary>
-    public bool Allows(string type, string name, string action) =>
-        Access.Any(s => s.Type == type && s.Name == name && (s.Actions.Contains(action) || s.Actions.Contains(Auth.Access.All)));
+    public bool Allows(string type, string name, string action)
+    {
+        foreach (var scope in Access)
+        {
+            if (scope.Type == type && scope.Name == name)
+            {
+                foreach (var granted in scope.Actions)
+                {
+                    if (granted == action || granted == Auth.Access.All)
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+
+        return false;
+    }
 }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using Registry.Auth;
 using Registry.Errors;
@@ -11,7 +12,7 @@ namespace Registry.Http;
 /// or with an anonymous token that lacks the scope, gets 401 UNAUTHORIZED with a WWW-Authenticate challenge that
 /// names the realm, the service and the scope to ask for; an account whose token lacks the scope gets 403 DENIED.
 /// </summary>
-public sealed class RegistryAuthorizer(TokenService tokens, IOptions<AuthOptions> options)
+public sealed class RegistryAuthorizer(TokenService tokens, IMemoryCache cache, IOptions<AuthOptions> options)
 {
     private readonly AuthOptions _options = options.Value;
 
@@ -64,9 +65,24 @@ public sealed class RegistryAuthorizer(TokenService tokens, IOptions<AuthOptions
     private async Task<ValidatedToken?> ReadBearerAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var header = request.Headers.Authorization.ToString();
-        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-            ? await tokens.ValidateAccessTokenAsync(header[7..].Trim(), cancellationToken)
-            : null;
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        // A client sends the same header on every request: remember it whole, so the hot path cuts no substring.
+        if (cache.TryGetValue(("bearer", header), out ValidatedToken? known))
+        {
+            return known;
+        }
+
+        var token = await tokens.ValidateAccessTokenAsync(header[7..].Trim(), cancellationToken);
+        if (token is not null)
+        {
+            cache.Set(("bearer", header), token, token.ExpiresAt);
+        }
+
+        return token;
     }
 
     private RegistryException Challenge(HttpRequest request, Scope? scope, string? error)

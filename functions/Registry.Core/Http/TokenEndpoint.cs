@@ -10,9 +10,9 @@ using Registry.Options;
 namespace Registry.Http;
 
 /// <summary>
-/// The token endpoint, <c>/auth/token</c>: GET with Basic credentials (or none, for an anonymous token) after
-/// distribution's token spec, and POST with the OAuth2 form (grant_type password or refresh_token) after its
-/// oauth spec. Grants are the intersection of the asked scopes and the permission model.
+/// The token endpoint, <c>/auth/token</c>: GET with Basic credentials, a refresh token as bearer, or nothing (an
+/// anonymous token) after distribution's token spec, and POST with the OAuth2 form (grant_type password or
+/// refresh_token) after its oauth spec. Grants are the intersection of the asked scopes and the permission model.
 /// </summary>
 public sealed class TokenEndpoint(
     Authenticator authenticator, GrantService grants, TokenService tokens, IOptions<AuthOptions> options)
@@ -53,7 +53,11 @@ public sealed class TokenEndpoint(
         CheckService(request.Query["service"]);
         var principal = Principal.Anonymous;
         var header = request.Headers.Authorization.ToString();
-        if (header.Length > 0)
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            principal = await FromRefreshTokenAsync(header[7..].Trim(), cancellationToken);
+        }
+        else if (header.Length > 0)
         {
             var (user, secret) = BasicCredentials.Parse(header) ?? throw Unauthorized("expected Basic credentials");
             principal = await LoginAsync(request, user, secret, cancellationToken);
@@ -79,9 +83,7 @@ public sealed class TokenEndpoint(
                 principal = await LoginAsync(request, form["username"].ToString(), form["password"].ToString(), cancellationToken);
                 break;
             case "refresh_token":
-                var subject = await tokens.ValidateRefreshTokenAsync(form["refresh_token"].ToString(), cancellationToken)
-                    ?? throw Unauthorized("invalid refresh token");
-                principal = await authenticator.FindActiveAsync(subject, cancellationToken) ?? throw Unauthorized("invalid refresh token");
+                principal = await FromRefreshTokenAsync(form["refresh_token"].ToString(), cancellationToken);
                 break;
             default:
                 throw new RegistryException(OciErrorCode.Unsupported, "grant_type must be password or refresh_token", status: 400);
@@ -100,6 +102,13 @@ public sealed class TokenEndpoint(
             token.Token, token.Token, "Bearer", token.ExpiresIn, token.IssuedAt.ToString("O", CultureInfo.InvariantCulture),
             string.Join(' ', granted), refresh))
             .WithHeader("Cache-Control", "no-store");
+    }
+
+    /// <summary>The active user a refresh token was issued to.</summary>
+    private async Task<Principal> FromRefreshTokenAsync(string refreshToken, CancellationToken cancellationToken)
+    {
+        var subject = await tokens.ValidateRefreshTokenAsync(refreshToken, cancellationToken) ?? throw Unauthorized("invalid refresh token");
+        return await authenticator.FindActiveAsync(subject, cancellationToken) ?? throw Unauthorized("invalid refresh token");
     }
 
     private async Task<Principal> LoginAsync(HttpRequest request, string user, string secret, CancellationToken cancellationToken)

@@ -113,6 +113,53 @@ public sealed class TokenTests(AuthHostFixture fixture) : IClassFixture<AuthHost
     }
 
     [Fact]
+    public async Task GetToken_WithRefreshTokenAsBearer_IssuesAccessToken()
+    {
+        // Arrange: GET with offline_token=true hands out a refresh token
+        using var first = await TokenResponseAsync(AuthClient.Basic(AuthClient.AdminUser, AuthClient.AdminPassword) , "repository:admin/x:pull");
+        using var offline = await Auth.Http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/auth/token?service=registry&offline_token=true")
+        {
+            Headers = { Authorization = AuthClient.Basic(AuthClient.AdminUser, AuthClient.AdminPassword) },
+        });
+        var refresh = JsonDocument.Parse(await offline.Content.ReadAsStringAsync()).RootElement.GetProperty("refresh_token").GetString()!;
+
+        // Act
+        using var renewed = await TokenResponseAsync(new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", refresh), "repository:admin/x:pull");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/auth/token?service=registry")
+        {
+            Headers = { Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", first.RootElement.GetProperty("token").GetString()) },
+        };
+        using var accessAsRefresh = await Auth.Http.SendAsync(request);
+
+        // Assert
+        Assert.Equal("repository:admin/x:pull", renewed.RootElement.GetProperty("scope").GetString());
+        Assert.Equal(HttpStatusCode.Unauthorized, accessAsRefresh.StatusCode);
+    }
+
+    [Fact]
+    public async Task SigningKey_AfterRotation_NewKidSignsAndOldTokensStillValidate()
+    {
+        // Arrange: a host whose keys rotate every two seconds
+        var settings = new Dictionary<string, string>(AuthClient.Settings) { ["Registry__Auth__SigningKeyRotation"] = "00:00:02" };
+        await using var host = await RegistryHost.StartAsync(settings: settings);
+        var auth = new AuthClient(host.Client);
+        var before = await auth.GetTokenAsync(AuthClient.AdminUser, AuthClient.AdminPassword, "repository:admin/r:pull");
+
+        // Act
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        var after = await auth.GetTokenAsync(AuthClient.AdminUser, AuthClient.AdminPassword, "repository:admin/r:pull");
+        using var oldToken = await auth.SendAsync(HttpMethod.Get, "/v2/admin/r/tags/list", before);
+        using var newToken = await auth.SendAsync(HttpMethod.Get, "/v2/admin/r/tags/list", after);
+
+        // Assert: authorized both times (404: the repository does not exist), signed by different keys
+        Assert.NotEqual(Kid(before), Kid(after));
+        Assert.Equal(HttpStatusCode.NotFound, oldToken.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, newToken.StatusCode);
+    }
+
+    private static string Kid(string token) => JsonNode.Parse(Base64Url(token.Split('.')[0]))!["kid"]!.GetValue<string>();
+
+    [Fact]
     public async Task GetToken_RepeatedFailures_AreThrottledPerAccount()
     {
         // Arrange: a user of its own, so other tests are not throttled
