@@ -14,14 +14,15 @@ namespace Registry.Api;
 public sealed partial class AccountService(AccountStore accounts, PermissionService permissions, TimeProvider time)
 {
     private const int MinPasswordLength = 8;
+    private const int MaxPasswordLength = 1024;
 
     public async Task<AccountView> CreateAccountAsync(Principal principal, AccountCreate body, CancellationToken cancellationToken = default)
     {
         RequireAdmin(principal);
         var name = CheckAccountName(body.Name);
-        if (!body.IsOrg && (body.Password is null || body.Password.Length < MinPasswordLength))
+        if (!body.IsOrg && body.Password is not { Length: >= MinPasswordLength and <= MaxPasswordLength })
         {
-            throw new DtrException(DtrError.InvalidFormField, $"password: at least {MinPasswordLength} characters");
+            throw new DtrException(DtrError.InvalidFormField, $"password: {MinPasswordLength} to {MaxPasswordLength} characters");
         }
 
         var account = new AccountEntity
@@ -68,9 +69,9 @@ public sealed partial class AccountService(AccountStore accounts, PermissionServ
         var account = await GetAsync(name, cancellationToken);
         if (body.Password is not null)
         {
-            if (account.IsOrg || body.Password.Length < MinPasswordLength)
+            if (account.IsOrg || body.Password.Length is < MinPasswordLength or > MaxPasswordLength)
             {
-                throw new DtrException(DtrError.InvalidFormField, $"password: at least {MinPasswordLength} characters, users only");
+                throw new DtrException(DtrError.InvalidFormField, $"password: {MinPasswordLength} to {MaxPasswordLength} characters, users only");
             }
 
             account.PasswordHash = Authenticator.HashPassword(body.Password);

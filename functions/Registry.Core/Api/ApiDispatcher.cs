@@ -31,12 +31,27 @@ public sealed record ApiRequest(HttpRequest Http, Principal Principal, GroupColl
             : throw new DtrException(DtrError.InvalidParameter, $"{key} must be 1 to 1000");
     }
 
-    /// <summary>Reads the JSON body as <typeparamref name="T"/>; INVALID_JSON when it is not.</summary>
+    /// <summary>Largest request body of these APIs.</summary>
+    public const int MaxBodyBytes = 64 * 1024;
+
+    /// <summary>Reads the JSON body (at most <see cref="MaxBodyBytes"/>) as <typeparamref name="T"/>; INVALID_JSON when it is not.</summary>
     public async Task<T> BodyAsync<T>(CancellationToken cancellationToken)
     {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await Http.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > MaxBodyBytes)
+            {
+                throw new DtrException(DtrError.InvalidJson, $"the body is larger than {MaxBodyBytes} bytes");
+            }
+        }
+
         try
         {
-            return await JsonSerializer.DeserializeAsync<T>(Http.Body, cancellationToken: cancellationToken)
+            return JsonSerializer.Deserialize<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length))
                 ?? throw new DtrException(DtrError.InvalidJson, "a JSON object is required");
         }
         catch (JsonException)

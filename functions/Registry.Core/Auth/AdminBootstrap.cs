@@ -9,8 +9,9 @@ namespace Registry.Auth;
 /// <summary>
 /// Creates the bootstrap system administrator (Registry:Auth:AdminUser with Registry:Auth:AdminPassword) at start
 /// when no account of that name exists. An existing account is left as it is: change its password through the API.
+/// Registered after <see cref="StorageInitializer"/>, which has created the tables by then.
 /// </summary>
-public sealed class AdminBootstrap(StorageClients clients, AccountStore accounts, IOptions<AuthOptions> options, TimeProvider time) : IHostedService
+public sealed class AdminBootstrap(AccountStore accounts, IOptions<AuthOptions> options, TimeProvider time) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -20,7 +21,6 @@ public sealed class AdminBootstrap(StorageClients clients, AccountStore accounts
             return;
         }
 
-        await clients.EnsureCreatedAsync(cancellationToken);
         if (await accounts.GetAccountOrNullAsync(settings.AdminUser, cancellationToken) is null)
         {
             await accounts.AddAccountAsync(new AccountEntity

@@ -93,8 +93,16 @@ public sealed class TokenEndpoint(
         return await AnswerAsync(principal, Scope.ParseAll(form["scope"]), offline, cancellationToken);
     }
 
+    /// <summary>Most scopes one token request may ask for (each costs permission lookups).</summary>
+    public const int MaxScopes = 32;
+
     private async Task<OciResult> AnswerAsync(Principal principal, IReadOnlyList<Scope> requested, bool offline, CancellationToken cancellationToken)
     {
+        if (requested.Count > MaxScopes)
+        {
+            throw new RegistryException(OciErrorCode.Unsupported, $"at most {MaxScopes} scopes per token", status: 400);
+        }
+
         var granted = await grants.GrantAsync(principal, requested, cancellationToken);
         var token = await tokens.IssueAccessTokenAsync(principal.Name, granted, cancellationToken);
         var refresh = offline && !principal.IsAnonymous ? (await tokens.IssueRefreshTokenAsync(principal.Name!, cancellationToken)).Token : null;

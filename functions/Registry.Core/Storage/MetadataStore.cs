@@ -82,17 +82,24 @@ public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IO
     }
 
     /// <summary>
-    /// Deletes a repository: its tags first (so no tag points at a missing manifest), then manifests, blob links and
-    /// the repository row. Content blobs stay for GC.
+    /// Deletes a repository: its tags first (so no tag points at a missing manifest), then referrer rows, manifests,
+    /// blob links and the repository row. Content blobs stay for GC.
     /// </summary>
     public async Task DeleteRepositoryAsync(RepositoryName name, CancellationToken cancellationToken = default)
     {
         var key = StorageLayout.Key(name);
-        foreach (var table in new[] { _tags, _manifests, _links })
+        var referrers = TableClient.CreateQueryFilter($"PartitionKey gt {key + "@"} and PartitionKey lt {key + "@~"}");
+        foreach (var (table, filter) in new[]
         {
-            await foreach (var row in table.QueryAsync<TagEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key}"), 1000, ["RowKey"], cancellationToken))
+            (_tags, TableClient.CreateQueryFilter($"PartitionKey eq {key}")),
+            (_referrers, referrers),
+            (_manifests, TableClient.CreateQueryFilter($"PartitionKey eq {key}")),
+            (_links, TableClient.CreateQueryFilter($"PartitionKey eq {key}")),
+        })
+        {
+            await foreach (var row in table.QueryAsync<TableEntity>(filter, 1000, ["PartitionKey", "RowKey"], cancellationToken))
             {
-                await table.DeleteEntityAsync(key, row.RowKey, ETag.All, cancellationToken);
+                await table.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken);
             }
         }
 

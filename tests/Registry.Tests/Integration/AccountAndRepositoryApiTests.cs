@@ -199,6 +199,55 @@ public sealed class AccountAndRepositoryApiTests(AuthHostFixture fixture) : ICla
     }
 
     [Fact]
+    public async Task CreateAccount_BodyOver64KiB_Returns400InvalidJson()
+    {
+        using var response = await Auth.ApiAsync(HttpMethod.Post, "/enzi/v0/accounts", AuthClient.AdminUser, AuthClient.AdminPassword,
+            new { name = "huge", password = new string('p', 70_000) });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("INVALID_JSON", await AuthClient.ErrorCodeAsync(response));
+    }
+
+    [Fact]
+    public async Task DeleteRepository_ThenRecreate_LeavesNoTagsOrReferrers()
+    {
+        // Arrange: kate pushes an image and an artifact that refers to it
+        await EnsureUserAsync("kate");
+        var token = await Auth.GetTokenAsync("kate", Password, "repository:kate/app:pull,push,delete");
+        var config = Encoding.UTF8.GetBytes("{}");
+        using (var push = await Auth.SendAsync(HttpMethod.Post, $"/v2/kate/app/blobs/uploads/?digest={OciTestClient.DigestOf(config)}", token, new ByteArrayContent(config)))
+        {
+            Assert.Equal(HttpStatusCode.Created, push.StatusCode);
+        }
+
+        var image = OciTestClient.ImageManifestJson(OciTestClient.DigestOf(config), 2, OciTestClient.DigestOf(config), 2);
+        var imageDigest = OciTestClient.DigestOf(Encoding.UTF8.GetBytes(image));
+        var artifact = OciTestClient.ImageManifestJson(OciTestClient.DigestOf(config), 2, OciTestClient.DigestOf(config), 2,
+            $"{{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"{imageDigest}\",\"size\":{image.Length}}}", "application/vnd.example.sig");
+        using (var put = await Auth.SendAsync(HttpMethod.Put, "/v2/kate/app/manifests/v1", token, PermissionFixture.ManifestContent(image)))
+        {
+            Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        }
+
+        using (var put = await Auth.SendAsync(HttpMethod.Put, $"/v2/kate/app/manifests/{OciTestClient.DigestOf(Encoding.UTF8.GetBytes(artifact))}", token, PermissionFixture.ManifestContent(artifact)))
+        {
+            Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        }
+
+        // Act
+        using var delete = await Auth.ApiAsync(HttpMethod.Delete, "/api/v0/repositories/kate/app", "kate", Password);
+        using var recreate = await Auth.ApiAsync(HttpMethod.Post, "/api/v0/repositories/kate", "kate", Password, new { name = "app" });
+        token = await Auth.GetTokenAsync("kate", Password, "repository:kate/app:pull");
+        using var tags = await Auth.SendAsync(HttpMethod.Get, "/v2/kate/app/tags/list", token);
+        using var referrers = await Auth.SendAsync(HttpMethod.Get, $"/v2/kate/app/referrers/{imageDigest}", token);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, recreate.StatusCode);
+        Assert.Equal("{\"name\":\"kate/app\",\"tags\":[]}", await tags.Content.ReadAsStringAsync());
+        Assert.Empty(JsonDocument.Parse(await referrers.Content.ReadAsStringAsync()).RootElement.GetProperty("manifests").EnumerateArray());
+    }
+
+    [Fact]
     public async Task ApiRoutes_UnknownOrWrongMethod_AnswerDtrErrors()
     {
         using var unknown = await Auth.ApiAsync(HttpMethod.Get, "/api/v0/nothing", null, null);

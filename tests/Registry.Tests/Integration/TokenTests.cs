@@ -86,6 +86,14 @@ public sealed class TokenTests(AuthHostFixture fixture) : IClassFixture<AuthHost
     }
 
     [Fact]
+    public async Task GetToken_MoreThan32Scopes_Returns400()
+    {
+        var query = "/auth/token?service=registry" + string.Concat(Enumerable.Range(0, 33).Select(i => $"&scope=repository:admin/r{i}:pull"));
+        using var response = await Auth.Http.GetAsync(query);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
     public async Task PostToken_PasswordThenRefreshGrant_IssuesTokens()
     {
         // Act
