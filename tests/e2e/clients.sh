@@ -119,6 +119,7 @@ if [ "${SKIP_PODMAN:-0}" != 1 ] && command -v podman >/dev/null; then
     step "podman logout, then login" "${P[@]}" logout "$HOST"
     if run "${P[@]}" pull --tls-verify=false "$HOST/$NS/copied:v1"; then ko "podman pull of a private image needs a login" "it went through"
     else ok "podman pull of a private image needs a login"; fi
+    step "podman pull --creds" "${P[@]}" pull --tls-verify=false --creds "$USER_NAME:$USER_PASSWORD" "$HOST/$NS/copied:v1"
     step "podman login" "${P[@]}" login --tls-verify=false -u "$USER_NAME" -p "$USER_PASSWORD" "$HOST"
   fi
   step "podman pull" "${P[@]}" pull --tls-verify=false "$HOST/$NS/copied:v1"

@@ -200,17 +200,6 @@ public sealed class AccountStore(StorageClients clients)
         var filter = after is null
             ? TableClient.CreateQueryFilter($"PartitionKey eq {partition}")
             : TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey gt {after}");
-        var list = new List<T>();
-        await foreach (var entity in table.QueryAsync<T>(filter, Math.Min(count, 1000), cancellationToken: cancellationToken))
-        {
-            if (list.Count >= count)
-            {
-                break;
-            }
-
-            list.Add(entity);
-        }
-
-        return list;
+        return await table.QueryAsync<T>(filter, Math.Clamp(count, 1, 1000), cancellationToken: cancellationToken).TakeAsync(count, cancellationToken);
     }
 }

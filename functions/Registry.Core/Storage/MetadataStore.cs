@@ -129,18 +129,8 @@ public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IO
             filter += " and " + TableClient.CreateQueryFilter($"RowKey lt {StorageLayout.Key(prefix) + "~"}");
         }
 
-        var list = new List<RepositoryEntity>();
-        await foreach (var entity in _repositories.QueryAsync<RepositoryEntity>(filter, Math.Min(count, 1000), cancellationToken: cancellationToken))
-        {
-            if (list.Count >= count)
-            {
-                break;
-            }
-
-            list.Add(entity);
-        }
-
-        return list;
+        return await _repositories.QueryAsync<RepositoryEntity>(filter, Math.Clamp(count, 1, 1000), cancellationToken: cancellationToken)
+            .TakeAsync(count, cancellationToken);
     }
 
     /// <summary>Repository names after <paramref name="last"/> in key order, at most <paramref name="count"/>.</summary>
@@ -149,7 +139,7 @@ public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IO
         var filter = last is null
             ? TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.RepositoriesPartition}")
             : TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.RepositoriesPartition} and RowKey gt {StorageLayout.Key(last)}");
-        return await TakeRowKeysAsync(_repositories.QueryAsync<RepositoryEntity>(filter, count, ["RowKey"], cancellationToken), count, StorageLayout.NameOf, cancellationToken);
+        return await TakeRowKeysAsync(_repositories.QueryAsync<RepositoryEntity>(filter, Math.Clamp(count, 1, 1000), ["RowKey"], cancellationToken), count, StorageLayout.NameOf, cancellationToken);
     }
 
     // ---- tags ---------------------------------------------------------------------------------------
@@ -201,7 +191,7 @@ public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IO
         var filter = last is null
             ? TableClient.CreateQueryFilter($"PartitionKey eq {key}")
             : TableClient.CreateQueryFilter($"PartitionKey eq {key} and RowKey gt {last}");
-        return await TakeRowKeysAsync(_tags.QueryAsync<TagEntity>(filter, count, ["RowKey"], cancellationToken), count, k => k, cancellationToken);
+        return await TakeRowKeysAsync(_tags.QueryAsync<TagEntity>(filter, Math.Clamp(count, 1, 1000), ["RowKey"], cancellationToken), count, k => k, cancellationToken);
     }
 
     /// <summary>Deletes every tag of <paramref name="name"/> that points at <paramref name="digest"/>.</summary>
@@ -361,23 +351,6 @@ public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IO
 
     private static async Task<IReadOnlyList<string>> TakeRowKeysAsync<T>(
         AsyncPageable<T> query, int count, Func<string, string> map, CancellationToken cancellationToken)
-        where T : RegistryEntity
-    {
-        var keys = new List<string>(Math.Min(count, OciLimits.MaxPageSize));
-        if (count <= 0)
-        {
-            return keys;
-        }
-
-        await foreach (var entity in query.WithCancellation(cancellationToken))
-        {
-            keys.Add(map(entity.RowKey));
-            if (keys.Count >= count)
-            {
-                break;
-            }
-        }
-
-        return keys;
-    }
+        where T : RegistryEntity =>
+        (await query.TakeAsync(count, cancellationToken)).Select(e => map(e.RowKey)).ToList();
 }

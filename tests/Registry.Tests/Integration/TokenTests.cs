@@ -78,11 +78,13 @@ public sealed class TokenTests(AuthHostFixture fixture) : IClassFixture<AuthHost
         request.Headers.Authorization = AuthClient.Basic(user, password);
         using var response = await Auth.Http.SendAsync(request);
 
-        // Assert
+        // Assert: refused, and the secret is neither in the answer nor in the host's log
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         var body = await response.Content.ReadAsStringAsync();
         Assert.Equal("UNAUTHORIZED", await OciTestClient.ErrorCodeAsync(response));
         Assert.True(password.Length == 0 || !body.Contains(password, StringComparison.Ordinal));
+        Assert.True(password.Length == 0 || !fixture.Host.Output.Contains(password, StringComparison.Ordinal));
+        Assert.DoesNotContain(AuthClient.AdminPassword, fixture.Host.Output, StringComparison.Ordinal);
     }
 
     [Fact]
