@@ -45,6 +45,7 @@ public static class RegistryHostBuilderExtensions
 
         services.AddSingleton<BlobService>();
         services.AddSingleton<UploadService>();
+        services.AddSingleton<TagService>();
         services.AddSingleton<ManifestService>();
         services.AddSingleton<DiscoveryService>();
 

@@ -70,7 +70,8 @@ public sealed record RepositoryView(
     [property: JsonPropertyName("enableManifestLists")] bool EnableManifestLists,
     [property: JsonPropertyName("pulls")] long Pulls,
     [property: JsonPropertyName("pushes")] long Pushes,
-    [property: JsonPropertyName("tagLimit")] int TagLimit);
+    [property: JsonPropertyName("tagLimit")] int TagLimit,
+    [property: JsonPropertyName("immutableTagPatterns")] IReadOnlyList<string> ImmutableTagPatterns);
 
 public sealed record RepositoryCreate(
     [property: JsonPropertyName("name")] string? Name,
@@ -79,7 +80,8 @@ public sealed record RepositoryCreate(
     [property: JsonPropertyName("visibility")] string? Visibility,
     [property: JsonPropertyName("scanOnPush")] bool? ScanOnPush,
     [property: JsonPropertyName("immutableTags")] bool? ImmutableTags,
-    [property: JsonPropertyName("tagLimit")] int? TagLimit);
+    [property: JsonPropertyName("tagLimit")] int? TagLimit,
+    [property: JsonPropertyName("immutableTagPatterns")] IReadOnlyList<string>? ImmutableTagPatterns);
 
 public sealed record RepositoryList([property: JsonPropertyName("repositories")] IReadOnlyList<RepositoryView> Repositories);
 

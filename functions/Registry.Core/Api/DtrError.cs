@@ -26,6 +26,7 @@ public enum DtrError
     NotFound,
     MethodNotAllowed,
     Conflict,
+    TagImmutable,
 }
 
 /// <summary>The one table of DTR error codes: wire code and status.</summary>
@@ -54,6 +55,7 @@ public static class DtrErrors
         [DtrError.NotFound] = ("NOT_FOUND", 404),
         [DtrError.MethodNotAllowed] = ("METHOD_NOT_ALLOWED", 405),
         [DtrError.Conflict] = ("CONFLICT", 409),
+        [DtrError.TagImmutable] = ("TAG_IMMUTABLE", 403),
     };
 }
 

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Azure.Data.Tables;
 using Registry.Auth;
 using Registry.Oci;
+using Registry.Services;
 using Registry.Storage;
 using Registry.Storage.Entities;
 
@@ -13,7 +14,7 @@ namespace Registry.Api;
 /// may not see is answered as if it did not exist.
 /// </summary>
 public sealed partial class RepositoryApiService(
-    MetadataStore metadata, AccountStore accounts, PermissionService permissions, StorageClients clients)
+    MetadataStore metadata, AccountStore accounts, PermissionService permissions, TagService tags, StorageClients clients)
 {
     private readonly TableClient _tags = clients.Table(StorageLayout.TagsTable);
 
@@ -151,10 +152,14 @@ public sealed partial class RepositoryApiService(
     /// <summary>Deletes a tag (read-write).</summary>
     public async Task DeleteTagAsync(Principal principal, string ns, string repo, string tag, CancellationToken cancellationToken = default)
     {
-        var (name, _) = await RequireAsync(principal, ns, repo, AccessLevel.ReadWrite, cancellationToken);
-        if (!Tag.TryParse(tag, out var parsed) || !await metadata.DeleteTagAsync(name, parsed, cancellationToken))
+        var (name, settings) = await RequireAsync(principal, ns, repo, AccessLevel.ReadWrite, cancellationToken);
+        var result = Tag.TryParse(tag, out var parsed) ? await tags.DeleteAsync(name, settings, parsed, cancellationToken) : TagWriteResult.NotFound;
+        switch (result)
         {
-            throw new DtrException(DtrError.NoSuchTag, $"no tag {tag} in {name}");
+            case TagWriteResult.NotFound:
+                throw new DtrException(DtrError.NoSuchTag, $"no tag {tag} in {name}");
+            case TagWriteResult.Immutable:
+                throw new DtrException(DtrError.TagImmutable, $"tag={tag} cannot be deleted because {name} is an immutable repository or the tag matches an immutability rule");
         }
     }
 
@@ -308,6 +313,19 @@ public sealed partial class RepositoryApiService(
             throw new DtrException(DtrError.InvalidFormField, "longDescription: at most 30000 characters");
         }
 
+        if (body.ImmutableTagPatterns is { } patterns
+            && (patterns.Count > TagPolicy.MaxPatterns || patterns.Any(p => p is null || !TagPolicy.IsValidPattern(p))))
+        {
+            throw new DtrException(DtrError.InvalidFormField,
+                $"immutableTagPatterns: at most {TagPolicy.MaxPatterns} patterns of tag characters with * and ?, 1 to 128 characters each");
+        }
+
+        if ((body.ImmutableTags ?? entity.ImmutableTags) && (body.TagLimit ?? entity.TagLimit) > 0)
+        {
+            throw new DtrException(DtrError.InvalidFormField, "a tag limit needs immutableTags off (immutable tags are never pushed out)");
+        }
+
+        entity.ImmutableTagPatterns = body.ImmutableTagPatterns is { } set ? System.Text.Json.JsonSerializer.Serialize(set.Distinct()) : entity.ImmutableTagPatterns;
         entity.Visibility = body.Visibility ?? entity.Visibility;
         entity.ShortDescription = body.ShortDescription ?? entity.ShortDescription;
         entity.LongDescription = body.LongDescription ?? entity.LongDescription;
@@ -320,7 +338,7 @@ public sealed partial class RepositoryApiService(
     {
         var ns = PermissionService.NamespaceOf(name);
         return new RepositoryView(e.Id, ns, namespaceType, name.Value[(ns.Length + 1)..], e.ShortDescription, e.LongDescription,
-            e.Visibility, e.ScanOnPush, e.ImmutableTags, false, 0, 0, e.TagLimit);
+            e.Visibility, e.ScanOnPush, e.ImmutableTags, false, 0, 0, e.TagLimit, TagPolicy.PatternsOf(e));
     }
 
     private static DtrException NoSuchRepository(RepositoryName name) => new(DtrError.NoSuchRepository, $"no repository {name}");

@@ -6,7 +6,7 @@ using Registry.Storage.Entities;
 namespace Registry.Services;
 
 /// <summary>Manifests: pull by tag or digest, push with reference checks, delete (distribution-spec).</summary>
-public sealed class ManifestService(MetadataStore metadata, ContentStore content)
+public sealed class ManifestService(MetadataStore metadata, ContentStore content, TagService tags)
 {
     /// <summary>A stored manifest and its exact bytes.</summary>
     public sealed record StoredManifest(Digest Digest, string MediaType, ReadOnlyMemory<byte> Content);
@@ -42,6 +42,16 @@ public sealed class ManifestService(MetadataStore metadata, ContentStore content
         await CheckReferencesAsync(name, manifest, cancellationToken);
 
         var digest = reference.Digest ?? manifest.Digest;
+        var settings = await metadata.GetRepositoryOrNullAsync(name, cancellationToken);
+        var tagsToSet = (reference.Tag is { } first ? extraTags.Prepend(first) : extraTags).Distinct().ToList();
+        foreach (var t in tagsToSet)
+        {
+            if (await tags.CheckAsync(name, settings, t, digest, cancellationToken) == TagWriteResult.Immutable)
+            {
+                throw Immutable(name, t);
+            }
+        }
+
         await content.PutAsync(digest, body, cancellationToken);
         var stored = manifest with { Digest = digest };
         await metadata.PutManifestAsync(name, stored, body, cancellationToken);
@@ -52,10 +62,12 @@ public sealed class ManifestService(MetadataStore metadata, ContentStore content
         }
 
         await metadata.EnsureRepositoryAsync(name, cancellationToken);
-        var tags = reference.Tag is { } tag ? extraTags.Prepend(tag).Distinct() : extraTags;
-        foreach (var t in tags)
+        foreach (var t in tagsToSet)
         {
-            await metadata.SetTagAsync(name, t, digest, cancellationToken);
+            if (await tags.SetAsync(name, settings, t, digest, cancellationToken) == TagWriteResult.Immutable)
+            {
+                throw Immutable(name, t);   // another push took the immutable tag first
+            }
         }
 
         return stored;
@@ -63,23 +75,32 @@ public sealed class ManifestService(MetadataStore metadata, ContentStore content
 
     /// <summary>
     /// By tag: removes that tag only. By digest: removes the tags pointing at it, its referrer row, the manifest
-    /// and its blob link; the content stays for GC.
+    /// and its blob link; the content stays for GC. Immutable tags refuse both (DENIED, nothing removed).
     /// </summary>
     public async Task DeleteAsync(RepositoryName name, ManifestReference reference, CancellationToken cancellationToken = default)
     {
+        var settings = await metadata.GetRepositoryOrNullAsync(name, cancellationToken);
         if (reference.Tag is { } tag)
         {
-            if (!await metadata.DeleteTagAsync(name, tag, cancellationToken))
+            switch (await tags.DeleteAsync(name, settings, tag, cancellationToken))
             {
-                throw Unknown(reference);
+                case TagWriteResult.NotFound:
+                    throw Unknown(reference);
+                case TagWriteResult.Immutable:
+                    throw Immutable(name, tag);
+                default:
+                    return;
             }
-
-            return;
         }
 
         var digest = reference.Digest!.Value;
         var entity = await metadata.GetManifestOrNullAsync(name, digest, cancellationToken) ?? throw Unknown(reference);
-        await metadata.DeleteTagsOfAsync(name, digest, cancellationToken);
+        var (result, blocking) = await tags.DeleteAllOfAsync(name, settings, digest, cancellationToken);
+        if (result == TagWriteResult.Immutable && Tag.TryParse(blocking, out var blockingTag))
+        {
+            throw Immutable(name, blockingTag);
+        }
+
         if (entity.Subject is { } subject && Digest.TryParse(subject, out var subjectDigest))
         {
             await metadata.RemoveReferrerAsync(name, subjectDigest, digest, cancellationToken);
@@ -131,6 +152,10 @@ public sealed class ManifestService(MetadataStore metadata, ContentStore content
 
     private static Digest ParseDigest(string value) =>
         Digest.TryParse(value, out var digest) ? digest : throw new InvalidOperationException("descriptor digests are checked by the parser");
+
+    /// <summary>DENIED, naming the tag, in DTR's words.</summary>
+    public static RegistryException Immutable(RepositoryName name, Tag tag) =>
+        RegistryException.Of(OciErrorCode.Denied, $"tag={tag} cannot be overwritten or deleted because {name} is an immutable repository or the tag matches an immutability rule", "tag", tag.Value);
 
     private static RegistryException Unknown(ManifestReference reference) =>
         RegistryException.Of(OciErrorCode.ManifestUnknown, "manifest unknown to registry", reference.IsDigest ? "digest" : "tag", reference.ToString());

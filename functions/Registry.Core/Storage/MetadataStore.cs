@@ -162,18 +162,62 @@ public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IO
         return digest;
     }
 
-    /// <summary>Points a tag at a manifest; the last writer wins.</summary>
-    public async Task SetTagAsync(RepositoryName name, Tag tag, Digest digest, CancellationToken cancellationToken = default)
+    /// <summary>Creates a tag; false when it exists already (the caller then reads and updates it).</summary>
+    public async Task<bool> TryAddTagAsync(RepositoryName name, Tag tag, Digest digest, CancellationToken cancellationToken = default)
     {
-        await _tags.UpsertEntityAsync(new TagEntity
+        var now = time.GetUtcNow();
+        try
         {
-            PartitionKey = StorageLayout.Key(name),
-            RowKey = tag.Value,
-            Digest = digest.ToString(),
-            UpdatedAt = time.GetUtcNow(),
-        }, TableUpdateMode.Replace, cancellationToken);
-        cache.Remove(("tag", name.Value, tag.Value));
+            await _tags.AddEntityAsync(new TagEntity
+            {
+                PartitionKey = StorageLayout.Key(name),
+                RowKey = tag.Value,
+                Digest = digest.ToString(),
+                CreatedAt = now,
+                UpdatedAt = now,
+            }, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.IsConflict())
+        {
+            return false;
+        }
+        finally
+        {
+            cache.Remove(("tag", name.Value, tag.Value));
+        }
     }
+
+    public async Task<TagEntity?> GetTagEntityOrNullAsync(RepositoryName name, Tag tag, CancellationToken cancellationToken = default)
+    {
+        var result = await _tags.GetEntityIfExistsAsync<TagEntity>(StorageLayout.Key(name), tag.Value, cancellationToken: cancellationToken);
+        return result.HasValue ? result.Value : null;
+    }
+
+    /// <summary>Moves an existing tag on condition of its ETag (its first-push time stays); false when it changed meanwhile.</summary>
+    public async Task<bool> UpdateTagAsync(TagEntity tag, Digest digest, CancellationToken cancellationToken = default)
+    {
+        tag.Digest = digest.ToString();
+        tag.UpdatedAt = time.GetUtcNow();
+        try
+        {
+            await _tags.UpdateEntityAsync(tag, tag.ETag, TableUpdateMode.Replace, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.IsPreconditionFailed() || e.IsNotFound())
+        {
+            return false;
+        }
+        finally
+        {
+            cache.Remove(("tag", StorageLayout.NameOf(tag.PartitionKey), tag.RowKey));
+        }
+    }
+
+    /// <summary>Every tag of a repository (name, digest, first push).</summary>
+    public async Task<IReadOnlyList<TagEntity>> ListTagEntitiesAsync(RepositoryName name, CancellationToken cancellationToken = default) =>
+        await _tags.QueryAsync<TagEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.Key(name)}"), 1000,
+            ["RowKey", "Digest", "CreatedAt"], cancellationToken).TakeAsync(int.MaxValue, cancellationToken);
 
     /// <summary>Deletes a tag; false when it did not exist.</summary>
     public async Task<bool> DeleteTagAsync(RepositoryName name, Tag tag, CancellationToken cancellationToken = default)
@@ -192,18 +236,6 @@ public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IO
             ? TableClient.CreateQueryFilter($"PartitionKey eq {key}")
             : TableClient.CreateQueryFilter($"PartitionKey eq {key} and RowKey gt {last}");
         return await TakeRowKeysAsync(_tags.QueryAsync<TagEntity>(filter, Math.Clamp(count, 1, 1000), ["RowKey"], cancellationToken), count, k => k, cancellationToken);
-    }
-
-    /// <summary>Deletes every tag of <paramref name="name"/> that points at <paramref name="digest"/>.</summary>
-    public async Task DeleteTagsOfAsync(RepositoryName name, Digest digest, CancellationToken cancellationToken = default)
-    {
-        var key = StorageLayout.Key(name);
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {key} and Digest eq {digest.ToString()}");
-        await foreach (var tag in _tags.QueryAsync<TagEntity>(filter, 1000, ["RowKey"], cancellationToken))
-        {
-            cache.Remove(("tag", name.Value, tag.RowKey));
-            await _tags.DeleteEntityAsync(key, tag.RowKey, ETag.All, cancellationToken);
-        }
     }
 
     // ---- manifests ----------------------------------------------------------------------------------

@@ -137,7 +137,7 @@ public sealed class AccountAndRepositoryApiTests(AuthHostFixture fixture) : ICla
         foreach (var name in new[] { "app-a", "app-b", "app_c" })
         {
             using var create = await Auth.ApiAsync(HttpMethod.Post, "/api/v0/repositories/hank", "hank", Password,
-                new { name, visibility = "public", shortDescription = "demo", immutableTags = true, scanOnPush = true, tagLimit = 5 });
+                new { name, visibility = "public", shortDescription = "demo", immutableTags = true, scanOnPush = true });
             Assert.Equal(HttpStatusCode.Created, create.StatusCode);
         }
 
@@ -145,6 +145,7 @@ public sealed class AccountAndRepositoryApiTests(AuthHostFixture fixture) : ICla
         using var duplicate = await Auth.ApiAsync(HttpMethod.Post, "/api/v0/repositories/hank", "hank", Password, new { name = "app-a" });
         using var elsewhere = await Auth.ApiAsync(HttpMethod.Post, "/api/v0/repositories/gina", "hank", Password, new { name = "nope" });
         using var badVisibility = await Auth.ApiAsync(HttpMethod.Patch, "/api/v0/repositories/hank/app-a", "hank", Password, new { visibility = "secret" });
+        using var limitOnImmutable = await Auth.ApiAsync(HttpMethod.Patch, "/api/v0/repositories/hank/app-a", "hank", Password, new { tagLimit = 5 });
         using var patched = await Auth.ApiAsync(HttpMethod.Patch, "/api/v0/repositories/hank/app-a", "hank", Password, new { visibility = "private", tagLimit = 0 });
         using var page1 = await Auth.ApiAsync(HttpMethod.Get, "/api/v0/repositories/hank?pageSize=2", "hank", Password);
         var next = page1.Headers.GetValues("X-Next-Page-Start").Single();
@@ -158,6 +159,7 @@ public sealed class AccountAndRepositoryApiTests(AuthHostFixture fixture) : ICla
         Assert.Equal("REPOSITORY_EXISTS", await AuthClient.ErrorCodeAsync(duplicate));
         Assert.Equal(HttpStatusCode.Forbidden, elsewhere.StatusCode);
         Assert.Equal("INVALID_REPOSITORY_VISIBILITY", await AuthClient.ErrorCodeAsync(badVisibility));
+        Assert.Equal("INVALID_FORM_FIELD", await AuthClient.ErrorCodeAsync(limitOnImmutable));
         using var patchedBody = JsonDocument.Parse(await patched.Content.ReadAsStringAsync());
         Assert.Equal("private", patchedBody.RootElement.GetProperty("visibility").GetString());
         Assert.True(patchedBody.RootElement.GetProperty("immutableTags").GetBoolean());

@@ -16,6 +16,9 @@ public sealed class RepositoryEntity : RegistryEntity
 
     public bool ImmutableTags { get; set; }
 
+    /// <summary>Tag patterns that are immutable even when <see cref="ImmutableTags"/> is off, as a JSON array.</summary>
+    public string? ImmutableTagPatterns { get; set; }
+
     public bool ScanOnPush { get; set; }
 
     /// <summary>Most tags kept (0: no limit); acted on by tag pruning.</summary>

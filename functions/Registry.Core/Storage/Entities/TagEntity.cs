@@ -6,4 +6,7 @@ public sealed class TagEntity : RegistryEntity
     public string Digest { get; set; } = "";
 
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>When the tag was first pushed; an overwrite keeps it (the tag limit removes tags in this order).</summary>
+    public DateTimeOffset CreatedAt { get; set; }
 }

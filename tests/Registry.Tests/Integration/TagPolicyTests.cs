@@ -1,0 +1,145 @@
+using System.Net;
+using System.Text.Json;
+using Registry.Tests.Support;
+
+namespace Registry.Tests.Integration;
+
+/// <summary>
+/// Immutable tags and the tag limit, through /v2/ and /api/v0 on a host with authentication on: the
+/// administrator configures repositories of its own namespace and pushes with a token.
+/// </summary>
+public sealed class TagPolicyIntegrationTests(AuthHostFixture fixture) : IClassFixture<AuthHostFixture>
+{
+    private AuthClient Auth => fixture.Auth;
+
+    [Fact]
+    public async Task ImmutableRepository_FirstPushAllowed_OverwriteAndDeleteDeniedNamingTheTag()
+    {
+        // Arrange
+        var oci = await RepositoryAsync("immutable", new { name = "immutable", immutableTags = true });
+        var a = await oci.PushImageAsync("admin/immutable", "v1");
+        var b = await oci.PushImageAsync("admin/immutable", "other");
+
+        // Act
+        using var overwrite = await oci.PutManifestAsync("admin/immutable", "v1", b.Manifest);
+        using var samePush = await oci.PutManifestAsync("admin/immutable", "v1", a.Manifest);
+        using var deleteTag = await oci.Http.DeleteAsync("/v2/admin/immutable/manifests/v1");
+        using var deleteDigest = await oci.Http.DeleteAsync($"/v2/admin/immutable/manifests/{a.Digest}");
+        using var apiDelete = await Auth.ApiAsync(HttpMethod.Delete, "/api/v0/repositories/admin/immutable/tags/v1", AuthClient.AdminUser, AuthClient.AdminPassword);
+        using var still = await oci.Http.GetAsync("/v2/admin/immutable/manifests/v1");
+
+        // Assert
+        Assert.Equal(HttpStatusCode.Forbidden, overwrite.StatusCode);
+        Assert.Equal("DENIED", await OciTestClient.ErrorCodeAsync(overwrite));
+        Assert.Contains("tag=v1", await overwrite.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Created, samePush.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, deleteTag.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, deleteDigest.StatusCode);
+        Assert.Equal("TAG_IMMUTABLE", await AuthClient.ErrorCodeAsync(apiDelete));
+        Assert.Equal(a.Digest, still.Headers.GetValues("Docker-Content-Digest").Single());
+    }
+
+    [Fact]
+    public async Task ImmutabilityPatterns_ProtectMatchingTagsOnly()
+    {
+        // Arrange
+        var oci = await RepositoryAsync("patterns", new { name = "patterns", immutableTagPatterns = new[] { "v*", "release-*" } });
+        var a = await oci.PushImageAsync("admin/patterns", "v1.0");
+        var b = await oci.PushImageAsync("admin/patterns", "latest");
+
+        // Act
+        using var release = await oci.PutManifestAsync("admin/patterns", "release-1", a.Manifest);
+        using var releaseMove = await oci.PutManifestAsync("admin/patterns", "release-1", b.Manifest);
+        using var versionMove = await oci.PutManifestAsync("admin/patterns", "v1.0", b.Manifest);
+        using var latestMove = await oci.PutManifestAsync("admin/patterns", "latest", a.Manifest);
+        using var latestDelete = await oci.Http.DeleteAsync("/v2/admin/patterns/manifests/latest");
+        using var badPattern = await Auth.ApiAsync(HttpMethod.Patch, "/api/v0/repositories/admin/patterns", AuthClient.AdminUser, AuthClient.AdminPassword,
+            new { immutableTagPatterns = new[] { "a/b" } });
+
+        // Assert
+        Assert.Equal(HttpStatusCode.Created, release.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, releaseMove.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, versionMove.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, latestMove.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, latestDelete.StatusCode);
+        Assert.Equal("INVALID_FORM_FIELD", await AuthClient.ErrorCodeAsync(badPattern));
+    }
+
+    [Fact]
+    public async Task TagLimit_NewTagBeyondLimit_PushesOutOldestFirstPushButNeverImmutable()
+    {
+        // Arrange: limit 3; "keep-*" is immutable
+        var oci = await RepositoryAsync("limited", new { name = "limited", tagLimit = 3, immutableTagPatterns = new[] { "keep-*" } });
+        var image = await oci.PushImageAsync("admin/limited", "keep-1");
+        foreach (var tag in new[] { "a", "b" })
+        {
+            await Task.Delay(20);
+            using var put = await oci.PutManifestAsync("admin/limited", tag, image.Manifest);
+        }
+
+        // Act: moving "a" keeps its first-push time; then "c" and "d" are new
+        var other = await oci.PushImageAsync("admin/limited", "a");
+        await Task.Delay(20);
+        using var c = await oci.PutManifestAsync("admin/limited", "c", image.Manifest);
+        await Task.Delay(20);
+        using var d = await oci.PutManifestAsync("admin/limited", "d", other.Manifest);
+
+        // Assert: a, then b went (oldest first pushes); keep-1 stays although it is the oldest
+        Assert.Equal(new[] { "c", "d", "keep-1" }, await TagsAsync(oci, "admin/limited"));
+    }
+
+    [Fact]
+    public async Task TagLimit_ConcurrentPushes_LeaveExactlyTheLimit()
+    {
+        // Arrange
+        var oci = await RepositoryAsync("racing", new { name = "racing", tagLimit = 3 });
+        var image = await oci.PushImageAsync("admin/racing", "first");
+
+        // Act: ten new tags pushed at once
+        var pushes = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => oci.PutManifestAsync("admin/racing", $"t{i}", image.Manifest)));
+
+        // Assert
+        Assert.All(pushes, p => Assert.Equal(HttpStatusCode.Created, p.StatusCode));
+        Assert.Equal(3, (await TagsAsync(oci, "admin/racing")).Length);
+        foreach (var p in pushes)
+        {
+            p.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task ImmutableTag_TwoFirstPushesAtOnce_ExactlyOneWins()
+    {
+        // Arrange
+        var oci = await RepositoryAsync("firstwins", new { name = "firstwins", immutableTags = true });
+        var a = await oci.PushImageAsync("admin/firstwins", "base-a");
+        var b = await oci.PushImageAsync("admin/firstwins", "base-b");
+
+        // Act
+        var pushes = await Task.WhenAll(oci.PutManifestAsync("admin/firstwins", "race", a.Manifest), oci.PutManifestAsync("admin/firstwins", "race", b.Manifest));
+        using var get = await oci.Http.GetAsync("/v2/admin/firstwins/manifests/race");
+
+        // Assert
+        Assert.Single(pushes, p => p.StatusCode == HttpStatusCode.Created);
+        Assert.Single(pushes, p => p.StatusCode == HttpStatusCode.Forbidden);
+        var winner = pushes.Single(p => p.StatusCode == HttpStatusCode.Created).Headers.GetValues("Docker-Content-Digest").Single();
+        Assert.Equal(winner, get.Headers.GetValues("Docker-Content-Digest").Single());
+        foreach (var p in pushes)
+        {
+            p.Dispose();
+        }
+    }
+
+    /// <summary>Creates admin/&lt;name&gt; with <paramref name="settings"/> and returns a client holding a token for it.</summary>
+    private async Task<OciTestClient> RepositoryAsync(string name, object settings)
+    {
+        await Auth.AdminAsync(HttpMethod.Post, "/api/v0/repositories/admin", settings);
+        var token = await Auth.GetTokenAsync(AuthClient.AdminUser, AuthClient.AdminPassword, $"repository:admin/{name}:pull,push,delete");
+        var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = fixture.Host.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return new OciTestClient(client);
+    }
+
+    private static async Task<string[]> TagsAsync(OciTestClient oci, string repo) =>
+        JsonDocument.Parse(await oci.Http.GetStringAsync($"/v2/{repo}/tags/list")).RootElement.GetProperty("tags").EnumerateArray().Select(t => t.GetString()!).ToArray();
+}
