@@ -142,8 +142,7 @@ public sealed partial class RepositoryApiService(
                 return (tags, tag.RowKey);
             }
 
-            var updated = tag.UpdatedAt;
-            tags.Add(new TagView(tag.RowKey, tag.Digest, "", updated, updated, false, false));
+            tags.Add(new TagView(tag.RowKey, tag.Digest, "", tag.CreatedAt, tag.UpdatedAt, false, false));
         }
 
         return (tags, null);

@@ -84,8 +84,13 @@ public sealed class TagPolicyIntegrationTests(AuthHostFixture fixture) : IClassF
         await Task.Delay(20);
         using var d = await oci.PutManifestAsync("admin/limited", "d", other.Manifest);
 
+        using var listed = await Auth.ApiAsync(HttpMethod.Get, "/api/v0/repositories/admin/limited/tags", AuthClient.AdminUser, AuthClient.AdminPassword);
+        var tags = JsonDocument.Parse(await listed.Content.ReadAsStringAsync()).RootElement.EnumerateArray().ToDictionary(
+            t => t.GetProperty("name").GetString()!, t => (Created: t.GetProperty("createdAt").GetDateTimeOffset(), Updated: t.GetProperty("updatedAt").GetDateTimeOffset()));
+
         // Assert: a, then b went (oldest first pushes); keep-1 stays although it is the oldest
         Assert.Equal(new[] { "c", "d", "keep-1" }, await TagsAsync(oci, "admin/limited"));
+        Assert.True(tags["keep-1"].Created < tags["c"].Created && tags["c"].Created < tags["d"].Created);
     }
 
     [Fact]
