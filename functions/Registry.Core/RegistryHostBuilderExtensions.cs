@@ -21,6 +21,9 @@ public static class RegistryHostBuilderExtensions
             .Validate(o => o.UploadParallelism is >= 1 and <= 64, "Registry:UploadParallelism must be 1 to 64")
             .ValidateOnStart();
         services.AddOptions<StorageOptions>().Bind(builder.Configuration.GetSection(StorageOptions.Section));
+        services.AddOptions<PruningOptions>().Bind(builder.Configuration.GetSection(PruningOptions.Section))
+            .Validate(o => CronSchedule.TryParse(o.Schedule, out _), "Registry:Pruning:Schedule must be a six-field CRON expression")
+            .ValidateOnStart();
         services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.Section))
             .Validate(o => o.TokenLifetime > TimeSpan.Zero && o.RefreshTokenLifetime > TimeSpan.Zero, "token lifetimes must be positive")
             .Validate(o => o.MaxFailedLogins >= 1 && o.MaxFailedLoginsPerAddress >= 1, "Registry:Auth:MaxFailedLogins and MaxFailedLoginsPerAddress must be at least 1")
@@ -46,6 +49,7 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<BlobService>();
         services.AddSingleton<UploadService>();
         services.AddSingleton<TagService>();
+        services.AddSingleton<PruningService>();
         services.AddSingleton<ManifestService>();
         services.AddSingleton<DiscoveryService>();
 

@@ -46,6 +46,8 @@ public static class StandaloneHost
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.AddRegistry();
         builder.Services.AddTransient<HttpFunctions>();
+        builder.Services.AddTransient<TimerFunctions>();
+        builder.Services.AddHostedService<StandaloneTimers>();
 
         var app = builder.Build();
         // The route of the HTTP trigger, v2/{*path}; matched by prefix so that even malformed paths

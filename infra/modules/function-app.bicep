@@ -31,6 +31,9 @@ param deploymentContainer string
 @description('Required. Application Insights connection string.')
 param appInsightsConnectionString string
 
+@description('Optional. Six-field CRON schedule (UTC) of the tag pruning timer.')
+param pruningSchedule string = '0 */15 * * * *'
+
 @description('Required. Name of the key vault holding the token signing keys and the bootstrap administrator secret.')
 param keyVaultName string
 
@@ -124,6 +127,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'Registry__Storage__Container', value: registryContainer }
         { name: 'Registry__BlobDelivery', value: blobDelivery }
         { name: 'Registry__Auth__Enabled', value: 'true' }
+        { name: 'Registry__Pruning__Schedule', value: pruningSchedule }
         { name: 'Registry__Auth__KeyVaultUri', value: keyVaultUri }
         {
           name: 'Registry__Auth__AdminPassword'

@@ -67,6 +67,32 @@ public sealed class ApiHandlers(RepositoryApiService repositories, AccountServic
         return OciResult.Empty(204);
     }
 
+    public async Task<OciResult> ListPruningPoliciesAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(200, await repositories.ListPruningPoliciesAsync(r.Principal, r["ns"], r["repo"], ct));
+
+    public async Task<OciResult> CreatePruningPolicyAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(201, await repositories.SavePruningPolicyAsync(r.Principal, r["ns"], r["repo"], null,
+            await r.BodyAsync<PruningPolicyBody>(ct), InitialEvaluation(r), ct));
+
+    public async Task<OciResult> TestPruningPolicyAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(200, await repositories.TestPruningPolicyAsync(r.Principal, r["ns"], r["repo"], await r.BodyAsync<PruningPolicyBody>(ct), ct));
+
+    public async Task<OciResult> GetPruningPolicyAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(200, await repositories.GetPruningPolicyAsync(r.Principal, r["ns"], r["repo"], r["id"], ct));
+
+    public async Task<OciResult> UpdatePruningPolicyAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(200, await repositories.SavePruningPolicyAsync(r.Principal, r["ns"], r["repo"], r["id"],
+            await r.BodyAsync<PruningPolicyBody>(ct), InitialEvaluation(r), ct));
+
+    public async Task<OciResult> DeletePruningPolicyAsync(ApiRequest r, CancellationToken ct)
+    {
+        await repositories.DeletePruningPolicyAsync(r.Principal, r["ns"], r["repo"], r["id"], ct);
+        return OciResult.Empty(204);
+    }
+
+    /// <summary>DTR's initialEvaluation query parameter, true unless "false".</summary>
+    private static bool InitialEvaluation(ApiRequest r) => !string.Equals(r.Query("initialEvaluation"), "false", StringComparison.OrdinalIgnoreCase);
+
     // ---- /api/v0/api_tokens ----------------------------------------------------------------------------------
 
     public async Task<OciResult> CreateTokenAsync(ApiRequest r, CancellationToken ct) =>

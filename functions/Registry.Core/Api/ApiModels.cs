@@ -132,3 +132,14 @@ public sealed record ApiTokenView(
     [property: JsonPropertyName("expiresAt")] DateTimeOffset? ExpiresAt);
 
 public sealed record ApiTokenList([property: JsonPropertyName("apiTokens")] IReadOnlyList<ApiTokenView> ApiTokens);
+
+public sealed record PruningPolicyBody(
+    [property: JsonPropertyName("enabled")] bool? Enabled,
+    [property: JsonPropertyName("rules")] IReadOnlyList<Services.PruningRule>? Rules);
+
+public sealed record PruningPolicyView(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("repository")] string Repository,
+    [property: JsonPropertyName("enabled")] bool Enabled,
+    [property: JsonPropertyName("rules")] IReadOnlyList<Services.PruningRule> Rules,
+    [property: JsonPropertyName("lastPrunedAt")] DateTimeOffset? LastPrunedAt);

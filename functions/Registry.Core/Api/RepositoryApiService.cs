@@ -14,7 +14,7 @@ namespace Registry.Api;
 /// may not see is answered as if it did not exist.
 /// </summary>
 public sealed partial class RepositoryApiService(
-    MetadataStore metadata, AccountStore accounts, PermissionService permissions, TagService tags, StorageClients clients)
+    MetadataStore metadata, AccountStore accounts, PermissionService permissions, TagService tags, PruningService pruning, StorageClients clients)
 {
     private readonly TableClient _tags = clients.Table(StorageLayout.TagsTable);
 
@@ -207,6 +207,82 @@ public sealed partial class RepositoryApiService(
             throw new DtrException(DtrError.NoSuchTeam, $"team {team} has no access to {ns}");
         }
     }
+
+    // ---- pruning policies -----------------------------------------------------------------------------
+
+    public async Task<IReadOnlyList<PruningPolicyView>> ListPruningPoliciesAsync(Principal principal, string ns, string repo, CancellationToken cancellationToken = default)
+    {
+        var (name, _) = await RequireAsync(principal, ns, repo, AccessLevel.ReadOnly, cancellationToken);
+        return (await pruning.ListAsync(name, cancellationToken)).Select(p => View(name, p)).ToList();
+    }
+
+    public async Task<PruningPolicyView> GetPruningPolicyAsync(Principal principal, string ns, string repo, string id, CancellationToken cancellationToken = default)
+    {
+        var (name, _) = await RequireAsync(principal, ns, repo, AccessLevel.ReadOnly, cancellationToken);
+        var policy = await pruning.GetOrNullAsync(name, id, cancellationToken) ?? throw NoSuchPolicy(id);
+        return View(name, policy);
+    }
+
+    /// <summary>Creates (id null) or replaces a policy (repository admin); with initialEvaluation, prunes at once.</summary>
+    public async Task<PruningPolicyView> SavePruningPolicyAsync(
+        Principal principal, string ns, string repo, string? id, PruningPolicyBody body, bool initialEvaluation, CancellationToken cancellationToken = default)
+    {
+        var (name, _) = await RequireAsync(principal, ns, repo, AccessLevel.Admin, cancellationToken);
+        var rules = CheckRules(body.Rules);
+        if (id is not null && await pruning.GetOrNullAsync(name, id, cancellationToken) is null)
+        {
+            throw NoSuchPolicy(id);
+        }
+
+        var policy = await pruning.SaveAsync(name, id, body.Enabled ?? true, rules, cancellationToken);
+        if (initialEvaluation && policy.Enabled)
+        {
+            await pruning.PruneAsync(name, cancellationToken);
+            policy = await pruning.GetOrNullAsync(name, policy.RowKey, cancellationToken) ?? policy;
+        }
+
+        return View(name, policy);
+    }
+
+    public async Task DeletePruningPolicyAsync(Principal principal, string ns, string repo, string id, CancellationToken cancellationToken = default)
+    {
+        var (name, _) = await RequireAsync(principal, ns, repo, AccessLevel.Admin, cancellationToken);
+        if (!await pruning.DeleteAsync(name, id, cancellationToken))
+        {
+            throw NoSuchPolicy(id);
+        }
+    }
+
+    /// <summary>The dry run: the tags a policy would prune now, removing nothing.</summary>
+    public async Task<IReadOnlyList<PrunedTag>> TestPruningPolicyAsync(Principal principal, string ns, string repo, PruningPolicyBody body, CancellationToken cancellationToken = default)
+    {
+        var (name, _) = await RequireAsync(principal, ns, repo, AccessLevel.ReadOnly, cancellationToken);
+        return await pruning.SelectAsync(name, [CheckRules(body.Rules)], cancellationToken);
+    }
+
+    private static IReadOnlyList<PruningRule> CheckRules(IReadOnlyList<PruningRule>? rules)
+    {
+        if (rules is not { Count: > 0 and <= 32 })
+        {
+            throw new DtrException(DtrError.InvalidFormField, "rules: 1 to 32 rules");
+        }
+
+        foreach (var rule in rules)
+        {
+            var problem = rule is null ? "a rule is null" : rule.Validate();
+            if (problem is not null)
+            {
+                throw new DtrException(DtrError.InvalidFormField, $"rules: {problem}");
+            }
+        }
+
+        return rules;
+    }
+
+    private static PruningPolicyView View(RepositoryName name, PruningPolicyEntity p) =>
+        new(p.RowKey, name.Value, p.Enabled, PruningService.RulesOf(p), p.LastPrunedAt);
+
+    private static DtrException NoSuchPolicy(string id) => new(DtrError.NoSuchPolicy, $"no pruning policy {id}");
 
     // ---- helpers ----------------------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ namespace Registry.Storage;
 ///   AccessTokens  personal access tokens            user                      SHA-256 of the token
 ///   TeamAccess    a team's grant on a repository    "r:" key(name)            "org:team"
 ///                 a team's grant on a namespace     "n:" namespace            "org:team"
+///   PruningPolicies  a repository's pruning policies key(name)              policy id
 ///
 /// key(name) is the repository name with '/' written as ':' (':' is not in the name grammar,
 /// '/' is not allowed in table keys).
@@ -46,11 +47,13 @@ public static class StorageLayout
     public const string TeamMembersTable = "TeamMembers";
     public const string AccessTokensTable = "AccessTokens";
     public const string TeamAccessTable = "TeamAccess";
+    public const string PruningPoliciesTable = "PruningPolicies";
 
     public static readonly IReadOnlyList<string> Tables =
     [
         RepositoriesTable, TagsTable, ManifestsTable, BlobLinksTable, ReferrersTable, UploadsTable,
         AccountsTable, OrgMembersTable, TeamsTable, TeamMembersTable, AccessTokensTable, TeamAccessTable,
+        PruningPoliciesTable,
     ];
 
     public const string AccountsPartition = "a";

@@ -1,0 +1,122 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Registry.Oci;
+using Registry.Storage;
+using Registry.Storage.Entities;
+
+namespace Registry.Services;
+
+/// <summary>A tag that a pruning run removes (or, in a dry run, would remove).</summary>
+public sealed record PrunedTag(
+    [property: System.Text.Json.Serialization.JsonPropertyName("name")] string Name,
+    [property: System.Text.Json.Serialization.JsonPropertyName("digest")] string Digest);
+
+/// <summary>
+/// Tag pruning after DTR: a tag is pruned when every rule of at least one enabled policy matches it (AND within a
+/// policy, OR across policies). Immutable tags are never pruned. Pruning deletes tags only; garbage collection frees
+/// the storage later. Runs on a timer over every repository with policies, and at once for one repository when a
+/// policy is created or changed with initialEvaluation.
+/// </summary>
+public sealed class PruningService(StorageClients clients, MetadataStore metadata, TagService tags, TimeProvider time)
+{
+    private readonly TableClient _policies = clients.Table(StorageLayout.PruningPoliciesTable);
+
+    public async Task<IReadOnlyList<PruningPolicyEntity>> ListAsync(RepositoryName name, CancellationToken cancellationToken = default) =>
+        await _policies.QueryAsync<PruningPolicyEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.Key(name)}"),
+            cancellationToken: cancellationToken).TakeAsync(1000, cancellationToken);
+
+    public async Task<PruningPolicyEntity?> GetOrNullAsync(RepositoryName name, string id, CancellationToken cancellationToken = default)
+    {
+        var result = await _policies.GetEntityIfExistsAsync<PruningPolicyEntity>(StorageLayout.Key(name), id, cancellationToken: cancellationToken);
+        return result.HasValue ? result.Value : null;
+    }
+
+    public async Task<PruningPolicyEntity> SaveAsync(RepositoryName name, string? id, bool enabled, IReadOnlyList<PruningRule> rules, CancellationToken cancellationToken = default)
+    {
+        var entity = new PruningPolicyEntity
+        {
+            PartitionKey = StorageLayout.Key(name),
+            RowKey = id ?? Guid.NewGuid().ToString("N"),
+            Enabled = enabled,
+            Rules = JsonSerializer.Serialize(rules),
+        };
+        await _policies.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
+        return entity;
+    }
+
+    public async Task<bool> DeleteAsync(RepositoryName name, string id, CancellationToken cancellationToken = default) =>
+        (await _policies.DeleteEntityAsync(StorageLayout.Key(name), id, ETag.All, cancellationToken)).Status != 404;
+
+    public static IReadOnlyList<PruningRule> RulesOf(PruningPolicyEntity policy) =>
+        JsonSerializer.Deserialize<List<PruningRule>>(policy.Rules) ?? [];
+
+    /// <summary>The tags of <paramref name="name"/> that <paramref name="policies"/> select (immutable ones excluded).</summary>
+    public async Task<IReadOnlyList<PrunedTag>> SelectAsync(
+        RepositoryName name, IReadOnlyList<IReadOnlyList<PruningRule>> policies, CancellationToken cancellationToken = default)
+    {
+        var settings = await metadata.GetRepositoryOrNullAsync(name, cancellationToken);
+        var now = time.GetUtcNow();
+        var selected = new List<PrunedTag>();
+        foreach (var tag in await metadata.ListTagEntitiesAsync(name, cancellationToken))
+        {
+            if (!Tag.TryParse(tag.RowKey, out var parsed) || TagPolicy.IsImmutable(settings, parsed))
+            {
+                continue;
+            }
+
+            var updated = tag.UpdatedAt == default ? tag.CreatedAt : tag.UpdatedAt;
+            if (policies.Any(rules => rules.Count > 0 && rules.All(r => r.Matches(tag.RowKey, updated, now))))
+            {
+                selected.Add(new PrunedTag(tag.RowKey, tag.Digest));
+            }
+        }
+
+        return selected;
+    }
+
+    /// <summary>Prunes one repository by its enabled policies; returns what was removed.</summary>
+    public async Task<IReadOnlyList<PrunedTag>> PruneAsync(RepositoryName name, CancellationToken cancellationToken = default)
+    {
+        var policies = (await ListAsync(name, cancellationToken)).Where(p => p.Enabled).ToList();
+        var selected = await SelectAsync(name, policies.Select(RulesOf).ToList(), cancellationToken);
+        var settings = await metadata.GetRepositoryOrNullAsync(name, cancellationToken);
+        var removed = new List<PrunedTag>();
+        foreach (var tag in selected)
+        {
+            if (Tag.TryParse(tag.Name, out var parsed) && await tags.DeleteAsync(name, settings, parsed, cancellationToken) == TagWriteResult.Done)
+            {
+                removed.Add(tag);
+            }
+        }
+
+        foreach (var policy in policies)
+        {
+            policy.LastPrunedAt = time.GetUtcNow();
+            await _policies.UpdateEntityAsync(policy, ETag.All, TableUpdateMode.Merge, cancellationToken);
+        }
+
+        return removed;
+    }
+
+    /// <summary>The timer's run: every repository that has pruning policies. Returns the number of tags removed.</summary>
+    public async Task<int> PruneAllAsync(CancellationToken cancellationToken = default)
+    {
+        var repositories = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var row in _policies.QueryAsync<TableEntity>(select: ["PartitionKey"], cancellationToken: cancellationToken))
+        {
+            repositories.Add(row.PartitionKey);
+        }
+
+        var removed = 0;
+        foreach (var key in repositories)
+        {
+            if (RepositoryName.TryParse(StorageLayout.NameOf(key), out var name))
+            {
+                removed += (await PruneAsync(name, cancellationToken)).Count;
+            }
+        }
+
+        return removed;
+    }
+}

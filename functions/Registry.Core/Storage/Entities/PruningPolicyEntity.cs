@@ -1,0 +1,12 @@
+namespace Registry.Storage.Entities;
+
+/// <summary>A pruning policy of a repository. PartitionKey key(name), RowKey the policy id.</summary>
+public sealed class PruningPolicyEntity : RegistryEntity
+{
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The rules, as the JSON array DTR's API carries.</summary>
+    public string Rules { get; set; } = "[]";
+
+    public DateTimeOffset? LastPrunedAt { get; set; }
+}

@@ -1,0 +1,20 @@
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Logging;
+using Registry.Services;
+
+namespace Registry.Functions;
+
+/// <summary>Maintenance on timers; each schedule is a six-field CRON expression from settings.</summary>
+public sealed partial class TimerFunctions(PruningService pruning, ILogger<TimerFunctions> logger)
+{
+    /// <summary>Tag pruning by every repository's pruning policies (Registry:Pruning:Schedule).</summary>
+    [Function(nameof(PruneTags))]
+    public async Task PruneTags([TimerTrigger("%Registry:Pruning:Schedule%")] TimerInfo timer, CancellationToken cancellationToken)
+    {
+        var removed = await pruning.PruneAllAsync(cancellationToken);
+        LogPruned(logger, removed, timer.IsPastDue);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Tag pruning removed {Count} tags (past due: {PastDue})")]
+    private static partial void LogPruned(ILogger logger, int count, bool pastDue);
+}
