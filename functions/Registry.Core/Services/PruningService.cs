@@ -53,9 +53,12 @@ public sealed class PruningService(StorageClients clients, MetadataStore metadat
 
     /// <summary>The tags of <paramref name="name"/> that <paramref name="policies"/> select (immutable ones excluded).</summary>
     public async Task<IReadOnlyList<PrunedTag>> SelectAsync(
-        RepositoryName name, IReadOnlyList<IReadOnlyList<PruningRule>> policies, CancellationToken cancellationToken = default)
+        RepositoryName name, IReadOnlyList<IReadOnlyList<PruningRule>> policies, CancellationToken cancellationToken = default) =>
+        await SelectAsync(name, await metadata.GetRepositoryOrNullAsync(name, cancellationToken), policies, cancellationToken);
+
+    private async Task<IReadOnlyList<PrunedTag>> SelectAsync(
+        RepositoryName name, RepositoryEntity? settings, IReadOnlyList<IReadOnlyList<PruningRule>> policies, CancellationToken cancellationToken)
     {
-        var settings = await metadata.GetRepositoryOrNullAsync(name, cancellationToken);
         var now = time.GetUtcNow();
         var selected = new List<PrunedTag>();
         foreach (var tag in await metadata.ListTagEntitiesAsync(name, cancellationToken))
@@ -79,8 +82,8 @@ public sealed class PruningService(StorageClients clients, MetadataStore metadat
     public async Task<IReadOnlyList<PrunedTag>> PruneAsync(RepositoryName name, CancellationToken cancellationToken = default)
     {
         var policies = (await ListAsync(name, cancellationToken)).Where(p => p.Enabled).ToList();
-        var selected = await SelectAsync(name, policies.Select(RulesOf).ToList(), cancellationToken);
         var settings = await metadata.GetRepositoryOrNullAsync(name, cancellationToken);
+        var selected = await SelectAsync(name, settings, policies.Select(RulesOf).ToList(), cancellationToken);
         var removed = new List<PrunedTag>();
         foreach (var tag in selected)
         {
