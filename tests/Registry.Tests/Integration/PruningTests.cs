@@ -29,7 +29,7 @@ public sealed class PruningTests : IAsyncLifetime
     public async Task CreatePolicy_WithInitialEvaluation_PrunesMatchingTagsOnlyAndKeepsImmutable()
     {
         // Arrange: tags dev-1, dev-2, pr-7, keep-dev (immutable by pattern), v1
-        var oci = await RepositoryAsync("pruned", new { name = "pruned", immutableTagPatterns = new[] { "keep-*" } });
+        var oci = await _auth.AdminRepositoryAsync("pruned", new { name = "pruned", immutableTagPatterns = new[] { "keep-*" } });
         var image = await oci.PushImageAsync("admin/pruned", "v1");
         foreach (var tag in new[] { "dev-1", "dev-2", "pr-7", "keep-dev" })
         {
@@ -64,15 +64,15 @@ public sealed class PruningTests : IAsyncLifetime
     {
         // Arrange: a host pruning every second, and a policy saved without initial evaluation
         await using var host = await StartHostAsync("* * * * * *");
-        var test = new PruningTests { _host = host, _auth = new AuthClient(host.Client) };
-        var oci = await test.RepositoryAsync("timed", new { name = "timed" });
+        var auth = new AuthClient(host.Client);
+        var oci = await auth.AdminRepositoryAsync("timed", new { name = "timed" });
         var image = await oci.PushImageAsync("admin/timed", "keep");
         using (var put = await oci.PutManifestAsync("admin/timed", "nightly-1", image.Manifest))
         {
             Assert.Equal(HttpStatusCode.Created, put.StatusCode);
         }
 
-        using var policy = await test.Api(HttpMethod.Post, "/api/v0/repositories/admin/timed/pruningPolicies?initialEvaluation=false",
+        using var policy = await auth.ApiAsync(HttpMethod.Post, "/api/v0/repositories/admin/timed/pruningPolicies?initialEvaluation=false", AuthClient.AdminUser, AuthClient.AdminPassword,
             new { enabled = true, rules = new object[] { new { field = "tag", @operator = "sw", values = new[] { "nightly-" } } } });
 
         // Act: wait for the timer
@@ -94,7 +94,7 @@ public sealed class PruningTests : IAsyncLifetime
     public async Task Policies_CrudAndValidation_AnswerDtrShapes()
     {
         // Arrange
-        await RepositoryAsync("crud", new { name = "crud" });
+        await _auth.AdminRepositoryAsync("crud", new { name = "crud" });
         var rule = new { enabled = false, rules = new object[] { new { field = "tag", @operator = "eq", values = new[] { "x" } } } };
 
         // Act
@@ -125,7 +125,7 @@ public sealed class PruningTests : IAsyncLifetime
     public async Task CreatePolicy_WithoutRepositoryAdmin_IsRefused()
     {
         // Arrange: a public repository and a user with no grant on it
-        await RepositoryAsync("shared", new { name = "shared", visibility = "public" });
+        await _auth.AdminRepositoryAsync("shared", new { name = "shared", visibility = "public" });
         await _auth.AdminAsync(HttpMethod.Post, "/enzi/v0/accounts", new { name = "pat", password = "password-of-pat" });
 
         // Act
@@ -140,15 +140,6 @@ public sealed class PruningTests : IAsyncLifetime
 
     private Task<HttpResponseMessage> Api(HttpMethod method, string path, object? body) =>
         _auth.ApiAsync(method, path, AuthClient.AdminUser, AuthClient.AdminPassword, body);
-
-    private async Task<OciTestClient> RepositoryAsync(string name, object settings)
-    {
-        await _auth.AdminAsync(HttpMethod.Post, "/api/v0/repositories/admin", settings);
-        var token = await _auth.GetTokenAsync(AuthClient.AdminUser, AuthClient.AdminPassword, $"repository:admin/{name}:pull,push,delete");
-        var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = _host.BaseAddress };
-        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-        return new OciTestClient(client);
-    }
 
     private static async Task<string[]> TagsAsync(OciTestClient oci, string repo) =>
         JsonDocument.Parse(await oci.Http.GetStringAsync($"/v2/{repo}/tags/list")).RootElement.GetProperty("tags")

@@ -16,7 +16,7 @@ public sealed class TagPolicyIntegrationTests(AuthHostFixture fixture) : IClassF
     public async Task ImmutableRepository_FirstPushAllowed_OverwriteAndDeleteDeniedNamingTheTag()
     {
         // Arrange
-        var oci = await RepositoryAsync("immutable", new { name = "immutable", immutableTags = true });
+        var oci = await Auth.AdminRepositoryAsync("immutable", new { name = "immutable", immutableTags = true });
         var a = await oci.PushImageAsync("admin/immutable", "v1");
         var b = await oci.PushImageAsync("admin/immutable", "other");
 
@@ -43,7 +43,7 @@ public sealed class TagPolicyIntegrationTests(AuthHostFixture fixture) : IClassF
     public async Task ImmutabilityPatterns_ProtectMatchingTagsOnly()
     {
         // Arrange
-        var oci = await RepositoryAsync("patterns", new { name = "patterns", immutableTagPatterns = new[] { "v*", "release-*" } });
+        var oci = await Auth.AdminRepositoryAsync("patterns", new { name = "patterns", immutableTagPatterns = new[] { "v*", "release-*" } });
         var a = await oci.PushImageAsync("admin/patterns", "v1.0");
         var b = await oci.PushImageAsync("admin/patterns", "latest");
 
@@ -69,7 +69,7 @@ public sealed class TagPolicyIntegrationTests(AuthHostFixture fixture) : IClassF
     public async Task TagLimit_NewTagBeyondLimit_PushesOutOldestFirstPushButNeverImmutable()
     {
         // Arrange: limit 3; "keep-*" is immutable
-        var oci = await RepositoryAsync("limited", new { name = "limited", tagLimit = 3, immutableTagPatterns = new[] { "keep-*" } });
+        var oci = await Auth.AdminRepositoryAsync("limited", new { name = "limited", tagLimit = 3, immutableTagPatterns = new[] { "keep-*" } });
         var image = await oci.PushImageAsync("admin/limited", "keep-1");
         foreach (var tag in new[] { "a", "b" })
         {
@@ -97,7 +97,7 @@ public sealed class TagPolicyIntegrationTests(AuthHostFixture fixture) : IClassF
     public async Task TagLimit_ConcurrentPushes_LeaveExactlyTheLimit()
     {
         // Arrange
-        var oci = await RepositoryAsync("racing", new { name = "racing", tagLimit = 3 });
+        var oci = await Auth.AdminRepositoryAsync("racing", new { name = "racing", tagLimit = 3 });
         var image = await oci.PushImageAsync("admin/racing", "first");
 
         // Act: ten new tags pushed at once
@@ -116,7 +116,7 @@ public sealed class TagPolicyIntegrationTests(AuthHostFixture fixture) : IClassF
     public async Task ImmutableTag_TwoFirstPushesAtOnce_ExactlyOneWins()
     {
         // Arrange
-        var oci = await RepositoryAsync("firstwins", new { name = "firstwins", immutableTags = true });
+        var oci = await Auth.AdminRepositoryAsync("firstwins", new { name = "firstwins", immutableTags = true });
         var a = await oci.PushImageAsync("admin/firstwins", "base-a");
         var b = await oci.PushImageAsync("admin/firstwins", "base-b");
 
@@ -133,16 +133,6 @@ public sealed class TagPolicyIntegrationTests(AuthHostFixture fixture) : IClassF
         {
             p.Dispose();
         }
-    }
-
-    /// <summary>Creates admin/&lt;name&gt; with <paramref name="settings"/> and returns a client holding a token for it.</summary>
-    private async Task<OciTestClient> RepositoryAsync(string name, object settings)
-    {
-        await Auth.AdminAsync(HttpMethod.Post, "/api/v0/repositories/admin", settings);
-        var token = await Auth.GetTokenAsync(AuthClient.AdminUser, AuthClient.AdminPassword, $"repository:admin/{name}:pull,push,delete");
-        var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = fixture.Host.BaseAddress };
-        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-        return new OciTestClient(client);
     }
 
     private static async Task<string[]> TagsAsync(OciTestClient oci, string repo) =>

@@ -69,6 +69,19 @@ public sealed class AuthClient(HttpClient http)
         Assert.True(response.IsSuccessStatusCode, $"{method} {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
 
+    /// <summary>
+    /// Creates the administrator's repository admin/&lt;name&gt; with <paramref name="settings"/> and returns an OCI client
+    /// whose requests carry a token for it (pull, push, delete).
+    /// </summary>
+    public async Task<OciTestClient> AdminRepositoryAsync(string name, object settings)
+    {
+        await AdminAsync(HttpMethod.Post, "/api/v0/repositories/admin", settings);
+        var token = await GetTokenAsync(AdminUser, AdminPassword, $"repository:admin/{name}:pull,push,delete");
+        var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = Http.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return new OciTestClient(client);
+    }
+
     /// <summary>The first error code of a DTR or OCI error body.</summary>
     public static async Task<string> ErrorCodeAsync(HttpResponseMessage response) => await OciTestClient.ErrorCodeAsync(response);
 }
