@@ -37,21 +37,11 @@ public sealed record ApiRequest(HttpRequest Http, Principal Principal, GroupColl
     /// <summary>Reads the JSON body (at most <see cref="MaxBodyBytes"/>) as <typeparamref name="T"/>; INVALID_JSON when it is not.</summary>
     public async Task<T> BodyAsync<T>(CancellationToken cancellationToken)
     {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await Http.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            buffer.Write(chunk, 0, read);
-            if (buffer.Length > MaxBodyBytes)
-            {
-                throw new DtrException(DtrError.InvalidJson, $"the body is larger than {MaxBodyBytes} bytes");
-            }
-        }
-
+        var body = await RequestBodies.ReadAtMostAsync(Http.Body, MaxBodyBytes, cancellationToken)
+            ?? throw new DtrException(DtrError.InvalidJson, $"the body is larger than {MaxBodyBytes} bytes");
         try
         {
-            return JsonSerializer.Deserialize<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length))
+            return JsonSerializer.Deserialize<T>(body.Span)
                 ?? throw new DtrException(DtrError.InvalidJson, "a JSON object is required");
         }
         catch (JsonException)

@@ -84,23 +84,8 @@ public sealed class ManifestHandlers(ManifestService manifests)
         return !namesManifestType;
     }
 
-    private static async Task<ReadOnlyMemory<byte>> ReadManifestBodyAsync(OciRequest request, CancellationToken cancellationToken)
-    {
-        // Read up to the limit and stop there: a larger body is refused without being read whole.
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await request.Http.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            buffer.Write(chunk, 0, read);
-            if (buffer.Length > OciLimits.MaxManifestBytes)
-            {
-                throw TooLarge();
-            }
-        }
-
-        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
-    }
+    private static async Task<ReadOnlyMemory<byte>> ReadManifestBodyAsync(OciRequest request, CancellationToken cancellationToken) =>
+        await RequestBodies.ReadAtMostAsync(request.Http.Body, OciLimits.MaxManifestBytes, cancellationToken) ?? throw TooLarge();
 
     private static RegistryException TooLarge() =>
         RegistryException.Of(OciErrorCode.SizeInvalid, $"manifest is larger than {OciLimits.MaxManifestBytes} bytes",
