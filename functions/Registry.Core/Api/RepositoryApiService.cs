@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Azure.Data.Tables;
 using Registry.Auth;
 using Registry.Oci;
 using Registry.Services;
@@ -14,10 +13,8 @@ namespace Registry.Api;
 /// may not see is answered as if it did not exist.
 /// </summary>
 public sealed partial class RepositoryApiService(
-    MetadataStore metadata, AccountStore accounts, PermissionService permissions, TagService tags, PruningService pruning, StorageClients clients)
+    MetadataStore metadata, AccountStore accounts, PermissionService permissions, TagService tags, PruningService pruning)
 {
-    private readonly TableClient _tags = clients.Table(StorageLayout.TagsTable);
-
     public async Task<RepositoryView> CreateAsync(Principal principal, string ns, RepositoryCreate body, CancellationToken cancellationToken = default)
     {
         var namespaceType = await GetNamespaceTypeAsync(ns, cancellationToken);
@@ -130,22 +127,9 @@ public sealed partial class RepositoryApiService(
         Principal principal, string ns, string repo, string? pageStart, int pageSize, CancellationToken cancellationToken = default)
     {
         var (name, _) = await RequireAsync(principal, ns, repo, AccessLevel.ReadOnly, cancellationToken);
-        var key = StorageLayout.Key(name);
-        var filter = pageStart is null
-            ? TableClient.CreateQueryFilter($"PartitionKey eq {key}")
-            : TableClient.CreateQueryFilter($"PartitionKey eq {key} and RowKey ge {pageStart}");
-        var tags = new List<TagView>();
-        await foreach (var tag in _tags.QueryAsync<TagEntity>(filter, Math.Min(pageSize + 1, 1000), cancellationToken: cancellationToken))
-        {
-            if (tags.Count == pageSize)
-            {
-                return (tags, tag.RowKey);
-            }
-
-            tags.Add(new TagView(tag.RowKey, tag.Digest, "", tag.CreatedAt, tag.UpdatedAt, false, false));
-        }
-
-        return (tags, null);
+        var page = await metadata.ListTagEntitiesAsync(name, pageStart, pageSize + 1, cancellationToken);
+        var tags = page.Take(pageSize).Select(t => new TagView(t.RowKey, t.Digest, "", t.CreatedAt, t.UpdatedAt, false, false)).ToList();
+        return (tags, page.Count > pageSize ? page[pageSize].RowKey : null);
     }
 
     /// <summary>Deletes a tag (read-write).</summary>

@@ -214,10 +214,20 @@ public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IO
         }
     }
 
-    /// <summary>Every tag of a repository (name, digest, first push).</summary>
-    public async Task<IReadOnlyList<TagEntity>> ListTagEntitiesAsync(RepositoryName name, CancellationToken cancellationToken = default) =>
-        await _tags.QueryAsync<TagEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.Key(name)}"), 1000,
-            ["RowKey", "Digest", "CreatedAt"], cancellationToken).TakeAsync(int.MaxValue, cancellationToken);
+    /// <summary>Every tag of a repository (name, digest, first push, last update).</summary>
+    public Task<IReadOnlyList<TagEntity>> ListTagEntitiesAsync(RepositoryName name, CancellationToken cancellationToken = default) =>
+        ListTagEntitiesAsync(name, null, int.MaxValue, cancellationToken);
+
+    /// <summary>At most <paramref name="count"/> tags in name order, from <paramref name="from"/> on (itself included).</summary>
+    public async Task<IReadOnlyList<TagEntity>> ListTagEntitiesAsync(RepositoryName name, string? from, int count, CancellationToken cancellationToken = default)
+    {
+        var key = StorageLayout.Key(name);
+        var filter = from is null
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {key}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {key} and RowKey ge {from}");
+        return await _tags.QueryAsync<TagEntity>(filter, Math.Clamp(count, 1, 1000), ["RowKey", "Digest", "CreatedAt", "UpdatedAt"], cancellationToken)
+            .TakeAsync(count, cancellationToken);
+    }
 
     /// <summary>Deletes a tag; false when it did not exist.</summary>
     public async Task<bool> DeleteTagAsync(RepositoryName name, Tag tag, CancellationToken cancellationToken = default)
