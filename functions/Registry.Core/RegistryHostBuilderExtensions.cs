@@ -24,6 +24,11 @@ public static class RegistryHostBuilderExtensions
         services.AddOptions<PruningOptions>().Bind(builder.Configuration.GetSection(PruningOptions.Section))
             .Validate(o => CronSchedule.TryParse(o.Schedule, out _), "Registry:Pruning:Schedule must be a six-field CRON expression")
             .ValidateOnStart();
+        services.AddOptions<GcOptions>().Bind(builder.Configuration.GetSection(GcOptions.Section))
+            .Validate(o => CronSchedule.TryParse(o.Schedule, out _), "Registry:Gc:Schedule must be a six-field CRON expression")
+            .Validate(o => o.Deadline > TimeSpan.Zero && o.UploadLifetime > TimeSpan.Zero && o.TouchInterval > TimeSpan.Zero
+                && o.ManifestGracePeriod >= TimeSpan.Zero && o.BlobGracePeriod >= TimeSpan.Zero, "Registry:Gc durations must be positive")
+            .ValidateOnStart();
         services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.Section))
             .Validate(o => o.TokenLifetime > TimeSpan.Zero && o.RefreshTokenLifetime > TimeSpan.Zero, "token lifetimes must be positive")
             .Validate(o => o.MaxFailedLogins >= 1 && o.MaxFailedLoginsPerAddress >= 1, "Registry:Auth:MaxFailedLogins and MaxFailedLoginsPerAddress must be at least 1")
@@ -51,6 +56,8 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<TagService>();
         services.AddSingleton<PruningService>();
         services.AddSingleton<ManifestService>();
+        services.AddSingleton<GarbageCollector>();
+        services.AddSingleton<GcService>();
         services.AddSingleton<DiscoveryService>();
 
         services.AddSingleton<BlobHandlers>();
@@ -63,6 +70,7 @@ public static class RegistryHostBuilderExtensions
 
         services.AddSingleton<AccountService>();
         services.AddSingleton<RepositoryApiService>();
+        services.AddSingleton<SystemApiService>();
         services.AddSingleton<ApiHandlers>();
         services.AddSingleton<ApiDispatcher>();
         return builder;

@@ -12,12 +12,15 @@ namespace Registry.Functions;
 /// The standalone host's stand-in for the Functions timer triggers: it calls the same <see cref="TimerFunctions"/>
 /// methods on their CRON schedules. Each next run is computed from the previous scheduled time.
 /// </summary>
-public sealed partial class StandaloneTimers(IServiceProvider services, IOptions<PruningOptions> pruning, TimeProvider time, ILogger<StandaloneTimers> logger)
+public sealed partial class StandaloneTimers(
+    IServiceProvider services, IOptions<PruningOptions> pruning, IOptions<GcOptions> gc, TimeProvider time, ILogger<StandaloneTimers> logger)
     : BackgroundService
 {
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.WhenAll(
         RunOnScheduleAsync(nameof(TimerFunctions.PruneTags), pruning.Value.Schedule,
-            ct => services.GetRequiredService<TimerFunctions>().PruneTags(new TimerInfo(), ct), stoppingToken);
+            ct => services.GetRequiredService<TimerFunctions>().PruneTags(new TimerInfo(), ct), stoppingToken),
+        RunOnScheduleAsync(nameof(TimerFunctions.CollectGarbage), gc.Value.Schedule,
+            ct => services.GetRequiredService<TimerFunctions>().CollectGarbage(new TimerInfo(), ct), stoppingToken));
 
     private async Task RunOnScheduleAsync(string name, string expression, Func<CancellationToken, Task> run, CancellationToken stoppingToken)
     {

@@ -5,7 +5,7 @@ using Registry.Services;
 namespace Registry.Functions;
 
 /// <summary>Maintenance on timers; each schedule is a six-field CRON expression from settings.</summary>
-public sealed partial class TimerFunctions(PruningService pruning, ILogger<TimerFunctions> logger)
+public sealed partial class TimerFunctions(PruningService pruning, GcService gc, ILogger<TimerFunctions> logger)
 {
     /// <summary>Tag pruning by every repository's pruning policies (Registry:Pruning:Schedule).</summary>
     [Function(nameof(PruneTags))]
@@ -14,6 +14,19 @@ public sealed partial class TimerFunctions(PruningService pruning, ILogger<Timer
         var removed = await pruning.PruneAllAsync(cancellationToken);
         LogPruned(logger, removed, timer.IsPastDue);
     }
+
+    /// <summary>Online garbage collection (Registry:Gc:Schedule), unless a system administrator switched it off.</summary>
+    [Function(nameof(CollectGarbage))]
+    public async Task CollectGarbage([TimerTrigger("%Registry:Gc:Schedule%")] TimerInfo timer, CancellationToken cancellationToken)
+    {
+        if (await gc.RunScheduledAsync(cancellationToken) is null)
+        {
+            LogGcOff(logger);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Garbage collection is switched off; the timer did nothing")]
+    private static partial void LogGcOff(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Tag pruning removed {Count} tags (past due: {PastDue})")]
     private static partial void LogPruned(ILogger logger, int count, bool pastDue);

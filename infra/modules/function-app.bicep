@@ -34,6 +34,9 @@ param appInsightsConnectionString string
 @description('Optional. Six-field CRON schedule (UTC) of the tag pruning timer.')
 param pruningSchedule string = '0 */15 * * * *'
 
+@description('Optional. Six-field CRON schedule (UTC) of the garbage collection timer.')
+param gcSchedule string = '0 0 2 * * *'
+
 @description('Required. Name of the key vault holding the token signing keys and the bootstrap administrator secret.')
 param keyVaultName string
 
@@ -128,6 +131,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'Registry__BlobDelivery', value: blobDelivery }
         { name: 'Registry__Auth__Enabled', value: 'true' }
         { name: 'Registry__Pruning__Schedule', value: pruningSchedule }
+        { name: 'Registry__Gc__Schedule', value: gcSchedule }
         { name: 'Registry__Auth__KeyVaultUri', value: keyVaultUri }
         {
           name: 'Registry__Auth__AdminPassword'

@@ -3,7 +3,7 @@ using Registry.Http;
 namespace Registry.Api;
 
 /// <summary>The handlers of /api/v0 and /enzi/v0: each binds the request, calls one service method and maps the result.</summary>
-public sealed class ApiHandlers(RepositoryApiService repositories, AccountService accounts)
+public sealed class ApiHandlers(RepositoryApiService repositories, AccountService accounts, SystemApiService system)
 {
     private const int DefaultPageSize = 10;
 
@@ -92,6 +92,20 @@ public sealed class ApiHandlers(RepositoryApiService repositories, AccountServic
 
     /// <summary>DTR's initialEvaluation query parameter, true unless "false".</summary>
     private static bool InitialEvaluation(ApiRequest r) => !string.Equals(r.Query("initialEvaluation"), "false", StringComparison.OrdinalIgnoreCase);
+
+    // ---- /api/v0/crons, /api/v0/jobs --------------------------------------------------------------------------
+
+    public async Task<OciResult> ListCronsAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(200, await system.ListCronsAsync(r.Principal, ct));
+
+    public async Task<OciResult> GetCronAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(200, await system.GetCronAsync(r.Principal, r["action"], ct));
+
+    public async Task<OciResult> UpdateCronAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(200, await system.UpdateCronAsync(r.Principal, r["action"], await r.BodyAsync<CronUpdate>(ct), ct));
+
+    public async Task<OciResult> RunJobAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(200, await system.RunJobAsync(r.Principal, await r.BodyAsync<JobCreate>(ct), ct));
 
     // ---- /api/v0/api_tokens ----------------------------------------------------------------------------------
 

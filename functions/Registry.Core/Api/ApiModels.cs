@@ -135,11 +135,40 @@ public sealed record ApiTokenList([property: JsonPropertyName("apiTokens")] IRea
 
 public sealed record PruningPolicyBody(
     [property: JsonPropertyName("enabled")] bool? Enabled,
-    [property: JsonPropertyName("rules")] IReadOnlyList<Services.PruningRule>? Rules);
+    [property: JsonPropertyName("rules")] IReadOnlyList<Services.PolicyRule>? Rules);
 
 public sealed record PruningPolicyView(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("repository")] string Repository,
     [property: JsonPropertyName("enabled")] bool Enabled,
-    [property: JsonPropertyName("rules")] IReadOnlyList<Services.PruningRule> Rules,
+    [property: JsonPropertyName("rules")] IReadOnlyList<Services.PolicyRule> Rules,
     [property: JsonPropertyName("lastPrunedAt")] DateTimeOffset? LastPrunedAt);
+
+/// <summary>DTR's cron: a maintenance action on a schedule (here only <c>onlinegc</c>).</summary>
+public sealed record CronView(
+    [property: JsonPropertyName("action")] string Action,
+    [property: JsonPropertyName("schedule")] string Schedule,
+    [property: JsonPropertyName("enabled")] bool Enabled,
+    [property: JsonPropertyName("deadline")] string Deadline,
+    [property: JsonPropertyName("parameters")] IReadOnlyDictionary<string, string> Parameters,
+    [property: JsonPropertyName("lastRun")] Services.GcReport? LastRun);
+
+public sealed record CronUpdate(
+    [property: JsonPropertyName("action")] string? Action,
+    [property: JsonPropertyName("schedule")] string? Schedule,
+    [property: JsonPropertyName("enabled")] bool? Enabled,
+    [property: JsonPropertyName("deadline")] string? Deadline,
+    [property: JsonPropertyName("parameters")] Dictionary<string, string>? Parameters);
+
+/// <summary>DTR's job request: <c>{"action":"onlinegc","parameters":{"dryRun":true}}</c>.</summary>
+public sealed record JobCreate(
+    [property: JsonPropertyName("action")] string? Action,
+    [property: JsonPropertyName("parameters")] Dictionary<string, System.Text.Json.JsonElement>? Parameters);
+
+public sealed record JobView(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("action")] string Action,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("startedAt")] DateTimeOffset StartedAt,
+    [property: JsonPropertyName("finishedAt")] DateTimeOffset FinishedAt,
+    [property: JsonPropertyName("result")] Services.GcReport Result);

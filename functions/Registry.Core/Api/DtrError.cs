@@ -27,7 +27,7 @@ public enum DtrError
     MethodNotAllowed,
     Conflict,
     TagImmutable,
-    NoSuchPolicy,
+    NoSuchPruningPolicy,
 }
 
 /// <summary>The one table of DTR error codes: wire code and status.</summary>
@@ -57,7 +57,7 @@ public static class DtrErrors
         [DtrError.MethodNotAllowed] = ("METHOD_NOT_ALLOWED", 405),
         [DtrError.Conflict] = ("CONFLICT", 409),
         [DtrError.TagImmutable] = ("TAG_IMMUTABLE", 403),
-        [DtrError.NoSuchPolicy] = ("NO_SUCH_PRUNING_POLICY", 404),
+        [DtrError.NoSuchPruningPolicy] = ("NO_SUCH_PRUNING_POLICY", 404),
     };
 }
 

@@ -203,7 +203,7 @@ public sealed partial class RepositoryApiService(
     public async Task<PruningPolicyView> GetPruningPolicyAsync(Principal principal, string ns, string repo, string id, CancellationToken cancellationToken = default)
     {
         var (name, _) = await RequireAsync(principal, ns, repo, AccessLevel.ReadOnly, cancellationToken);
-        var policy = await pruning.GetOrNullAsync(name, id, cancellationToken) ?? throw NoSuchPolicy(id);
+        var policy = await pruning.GetOrNullAsync(name, id, cancellationToken) ?? throw NoSuchPruningPolicy(id);
         return View(name, policy);
     }
 
@@ -215,7 +215,7 @@ public sealed partial class RepositoryApiService(
         var rules = CheckRules(body.Rules);
         if (id is not null && await pruning.GetOrNullAsync(name, id, cancellationToken) is null)
         {
-            throw NoSuchPolicy(id);
+            throw NoSuchPruningPolicy(id);
         }
 
         var policy = await pruning.SaveAsync(name, id, body.Enabled ?? true, rules, cancellationToken);
@@ -233,7 +233,7 @@ public sealed partial class RepositoryApiService(
         var (name, _) = await RequireAsync(principal, ns, repo, AccessLevel.Admin, cancellationToken);
         if (!await pruning.DeleteAsync(name, id, cancellationToken))
         {
-            throw NoSuchPolicy(id);
+            throw NoSuchPruningPolicy(id);
         }
     }
 
@@ -244,7 +244,7 @@ public sealed partial class RepositoryApiService(
         return await pruning.SelectAsync(name, [CheckRules(body.Rules)], cancellationToken);
     }
 
-    private static IReadOnlyList<PruningRule> CheckRules(IReadOnlyList<PruningRule>? rules)
+    private static IReadOnlyList<PolicyRule> CheckRules(IReadOnlyList<PolicyRule>? rules)
     {
         if (rules is not { Count: > 0 and <= 32 })
         {
@@ -266,7 +266,7 @@ public sealed partial class RepositoryApiService(
     private static PruningPolicyView View(RepositoryName name, PruningPolicyEntity p) =>
         new(p.RowKey, name.Value, p.Enabled, PruningService.RulesOf(p), p.LastPrunedAt);
 
-    private static DtrException NoSuchPolicy(string id) => new(DtrError.NoSuchPolicy, $"no pruning policy {id}");
+    private static DtrException NoSuchPruningPolicy(string id) => new(DtrError.NoSuchPruningPolicy, $"no pruning policy {id}");
 
     // ---- helpers ----------------------------------------------------------------------------------------
 

@@ -8,13 +8,29 @@ using Registry.Storage;
 namespace Registry.Services;
 
 /// <summary>Blobs as a repository sees them: only through its own links (distribution-spec "Pulling blobs").</summary>
-public sealed class BlobService(MetadataStore metadata, ContentStore content, IOptions<RegistryOptions> options)
+public sealed class BlobService(MetadataStore metadata, ContentStore content, IOptions<RegistryOptions> options, IOptions<GcOptions> gc)
 {
     private readonly BlobDelivery _delivery = options.Value.BlobDelivery;
+    private readonly TimeSpan _touchInterval = gc.Value.TouchInterval;
 
     /// <summary>The size of a blob the repository links to; BLOB_UNKNOWN otherwise.</summary>
     public async Task<long> GetSizeAsync(RepositoryName name, Digest digest, CancellationToken cancellationToken = default) =>
         await metadata.GetBlobLinkOrNullAsync(name, digest, cancellationToken) ?? throw Unknown(digest);
+
+    /// <summary>
+    /// HEAD: the size of a blob the repository links to. A pusher that finds the blob here will not upload it, so an
+    /// old link is touched: GC cannot then remove it before the manifest that needs it arrives (as Harbor's HEAD does).
+    /// </summary>
+    public async Task<long> HeadAsync(RepositoryName name, Digest digest, CancellationToken cancellationToken = default)
+    {
+        var link = await metadata.GetBlobLinkEntityOrNullAsync(name, digest, cancellationToken);
+        if (link is null || !await metadata.TouchBlobLinkAsync(name, digest, link, _touchInterval, cancellationToken))
+        {
+            throw Unknown(digest);
+        }
+
+        return link.Size;
+    }
 
     /// <summary>How to deliver a blob: a redirect URL, or (proxy mode) a stream of the asked range.</summary>
     public async Task<BlobDownload> GetAsync(RepositoryName name, Digest digest, HttpRange? range, CancellationToken cancellationToken = default)
@@ -45,7 +61,9 @@ public sealed class BlobService(MetadataStore metadata, ContentStore content, IO
     public async Task<long?> MountAsync(RepositoryName name, Digest digest, RepositoryName from, CancellationToken cancellationToken = default)
     {
         var size = await metadata.GetBlobLinkOrNullAsync(from, digest, cancellationToken);
-        if (size is null)
+        // The content is touched before the new link exists: GC, which judged the content by its ETag, can then no
+        // longer delete it; when GC deleted it first, the client uploads it again.
+        if (size is null || !await content.TouchAsync(digest, cancellationToken))
         {
             return null;
         }

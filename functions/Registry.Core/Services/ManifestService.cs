@@ -1,13 +1,17 @@
 using Registry.Errors;
+using Microsoft.Extensions.Options;
 using Registry.Oci;
+using Registry.Options;
 using Registry.Storage;
 using Registry.Storage.Entities;
 
 namespace Registry.Services;
 
 /// <summary>Manifests: pull by tag or digest, push with reference checks, delete (distribution-spec).</summary>
-public sealed class ManifestService(MetadataStore metadata, ContentStore content, TagService tags)
+public sealed class ManifestService(MetadataStore metadata, ContentStore content, TagService tags, IOptions<GcOptions> gc)
 {
+    private readonly TimeSpan _touchInterval = gc.Value.TouchInterval;
+
     /// <summary>A stored manifest and its exact bytes.</summary>
     public sealed record StoredManifest(Digest Digest, string MediaType, ReadOnlyMemory<byte> Content);
 
@@ -23,7 +27,8 @@ public sealed class ManifestService(MetadataStore metadata, ContentStore content
 
     /// <summary>
     /// Stores a manifest after checking it and that every blob and child manifest it names is in the repository.
-    /// Content goes first, then the manifest row, the referrer row and last the tags.
+    /// Content goes first, then the manifest row, the referrer row and last the tags. Rewriting the manifest row
+    /// (a new Timestamp and ETag) is what keeps a concurrent GC from deleting it as untagged.
     /// </summary>
     public async Task<ParsedManifest> PutAsync(
         RepositoryName name, ManifestReference reference, ReadOnlyMemory<byte> body, string? contentType,
@@ -133,10 +138,14 @@ public sealed class ManifestService(MetadataStore metadata, ContentStore content
                 return;
             }
 
+            // Each reference is touched when old, so a GC run that judged it unreferenced fails its conditional
+            // delete; when GC deleted it first, the touch finds nothing and the push is refused.
             var digest = ParseDigest(check.Digest);
             var found = check.IsManifest
-                ? await metadata.GetManifestOrNullAsync(name, digest, ct) is not null
-                : await metadata.GetBlobLinkOrNullAsync(name, digest, ct) is not null;
+                ? await metadata.GetManifestOrNullAsync(name, digest, ct) is { } child
+                    && await metadata.TouchManifestAsync(name, digest, child, _touchInterval, ct)
+                : await metadata.GetBlobLinkEntityOrNullAsync(name, digest, ct) is { } link
+                    && await metadata.TouchBlobLinkAsync(name, digest, link, _touchInterval, ct);
             if (!found)
             {
                 Interlocked.CompareExchange(ref missing, check.Digest, null);

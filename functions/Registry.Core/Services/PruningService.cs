@@ -32,7 +32,7 @@ public sealed class PruningService(StorageClients clients, MetadataStore metadat
         return result.HasValue ? result.Value : null;
     }
 
-    public async Task<PruningPolicyEntity> SaveAsync(RepositoryName name, string? id, bool enabled, IReadOnlyList<PruningRule> rules, CancellationToken cancellationToken = default)
+    public async Task<PruningPolicyEntity> SaveAsync(RepositoryName name, string? id, bool enabled, IReadOnlyList<PolicyRule> rules, CancellationToken cancellationToken = default)
     {
         var entity = new PruningPolicyEntity
         {
@@ -48,16 +48,16 @@ public sealed class PruningService(StorageClients clients, MetadataStore metadat
     public async Task<bool> DeleteAsync(RepositoryName name, string id, CancellationToken cancellationToken = default) =>
         (await _policies.DeleteEntityAsync(StorageLayout.Key(name), id, ETag.All, cancellationToken)).Status != 404;
 
-    public static IReadOnlyList<PruningRule> RulesOf(PruningPolicyEntity policy) =>
-        JsonSerializer.Deserialize<List<PruningRule>>(policy.Rules) ?? [];
+    public static IReadOnlyList<PolicyRule> RulesOf(PruningPolicyEntity policy) =>
+        JsonSerializer.Deserialize<List<PolicyRule>>(policy.Rules) ?? [];
 
     /// <summary>The tags of <paramref name="name"/> that <paramref name="policies"/> select (immutable ones excluded).</summary>
     public async Task<IReadOnlyList<PrunedTag>> SelectAsync(
-        RepositoryName name, IReadOnlyList<IReadOnlyList<PruningRule>> policies, CancellationToken cancellationToken = default) =>
+        RepositoryName name, IReadOnlyList<IReadOnlyList<PolicyRule>> policies, CancellationToken cancellationToken = default) =>
         await SelectAsync(name, await metadata.GetRepositoryOrNullAsync(name, cancellationToken), policies, cancellationToken);
 
     private async Task<IReadOnlyList<PrunedTag>> SelectAsync(
-        RepositoryName name, RepositoryEntity? settings, IReadOnlyList<IReadOnlyList<PruningRule>> policies, CancellationToken cancellationToken)
+        RepositoryName name, RepositoryEntity? settings, IReadOnlyList<IReadOnlyList<PolicyRule>> policies, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var selected = new List<PrunedTag>();

@@ -22,20 +22,87 @@ public sealed class ContentStore(StorageClients clients, IOptions<RegistryOption
     private readonly SemaphoreSlim _delegationKeyLock = new(1, 1);
     private UserDelegationKey? _delegationKey;
 
-    /// <summary>Stores small content (a manifest) under its digest unless it is there already.</summary>
+    /// <summary>How often a write that finds its content stored, then sees GC delete it, tries again.</summary>
+    private const int MaxStoreAttempts = 3;
+
+    /// <summary>
+    /// Stores small content (a manifest) under its digest. When it is there already (content-addressed: the same
+    /// digest is the same bytes), touches it instead, so a GC run that judged it unreferenced cannot delete it.
+    /// </summary>
     public async Task PutAsync(Digest digest, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
     {
         var blob = _container.GetBlobClient(StorageLayout.ContentPath(digest));
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await blob.UploadAsync(new BinaryData(content), new BlobUploadOptions
+                {
+                    Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+                }, cancellationToken);
+                return;
+            }
+            catch (RequestFailedException e) when ((e.IsConflict() || e.IsPreconditionFailed()) && attempt < MaxStoreAttempts)
+            {
+                if (await TouchAsync(digest, cancellationToken))
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes a content blob's metadata so its ETag and Last-Modified change: GC deletes only on condition of the
+    /// ETag it judged by, so after a touch that delete fails. False when the blob is gone (GC won the race).
+    /// </summary>
+    public async Task<bool> TouchAsync(Digest digest, CancellationToken cancellationToken = default)
+    {
         try
         {
-            await blob.UploadAsync(new BinaryData(content), new BlobUploadOptions
-            {
-                Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
-            }, cancellationToken);
+            await _container.GetBlobClient(StorageLayout.ContentPath(digest)).SetMetadataAsync(
+                new Dictionary<string, string> { ["touched"] = time.GetUtcNow().ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                cancellationToken: cancellationToken);
+            return true;
         }
-        catch (RequestFailedException e) when (e.IsConflict())
+        catch (RequestFailedException e) when (e.IsNotFound())
         {
-            // Content-addressed: the same digest is the same bytes.
+            return false;
+        }
+    }
+
+    /// <summary>A stored blob as GC sees it.</summary>
+    public sealed record StoredBlob(string Path, long Size, ETag ETag, DateTimeOffset LastModified);
+
+    /// <summary>Every content blob (under <c>blobs/</c>), from the listing alone.</summary>
+    public IAsyncEnumerable<StoredBlob> ListContentAsync(CancellationToken cancellationToken = default) =>
+        ListAsync(StorageLayout.ContentPrefix, cancellationToken);
+
+    /// <summary>Every upload blob (under <c>uploads/</c>), from the listing alone.</summary>
+    public IAsyncEnumerable<StoredBlob> ListUploadsAsync(CancellationToken cancellationToken = default) =>
+        ListAsync(StorageLayout.UploadsPrefix, cancellationToken);
+
+    private async IAsyncEnumerable<StoredBlob> ListAsync(string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var item in _container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken))
+        {
+            var p = item.Properties;
+            yield return new StoredBlob(item.Name, p.ContentLength ?? 0, p.ETag ?? default, p.LastModified ?? DateTimeOffset.MinValue);
+        }
+    }
+
+    /// <summary>Deletes a blob listed earlier, on condition that it has not been written (touched) since.</summary>
+    public async Task<bool> DeleteIfUnchangedAsync(StoredBlob blob, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var response = await _container.GetBlobClient(blob.Path).DeleteIfExistsAsync(
+                conditions: new BlobRequestConditions { IfMatch = blob.ETag }, cancellationToken: cancellationToken);
+            return response.Value;
+        }
+        catch (RequestFailedException e) when (e.IsPreconditionFailed())
+        {
+            return false;
         }
     }
 
@@ -226,17 +293,25 @@ public sealed class ContentStore(StorageClients clients, IOptions<RegistryOption
                     Resource = "b",
                 }.ToSasQueryParameters(await GetDelegationKeyAsync(cancellationToken), clients.BlobService.AccountName),
             }.ToUri();
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            var copy = await target.StartCopyFromUriAsync(sourceUri, new BlobCopyFromUriOptions
+            try
             {
-                DestinationConditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
-            }, cancellationToken);
-            await copy.WaitForCompletionAsync(TimeSpan.FromMilliseconds(200), cancellationToken);
-        }
-        catch (RequestFailedException e) when (e.IsConflict() || e.IsPreconditionFailed())
-        {
-            // Already stored by an earlier push of the same content.
+                var copy = await target.StartCopyFromUriAsync(sourceUri, new BlobCopyFromUriOptions
+                {
+                    DestinationConditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+                }, cancellationToken);
+                await copy.WaitForCompletionAsync(TimeSpan.FromMilliseconds(200), cancellationToken);
+                break;
+            }
+            catch (RequestFailedException e) when ((e.IsConflict() || e.IsPreconditionFailed()) && attempt < MaxStoreAttempts)
+            {
+                // Already stored by an earlier push of the same content: touch it so GC cannot take it now.
+                if (await TouchAsync(digest, cancellationToken))
+                {
+                    break;
+                }
+            }
         }
 
         await DeleteUploadAsync(uploadId, cancellationToken);

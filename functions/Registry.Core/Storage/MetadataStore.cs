@@ -297,22 +297,26 @@ public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IO
     // ---- blob links ---------------------------------------------------------------------------------
 
     /// <summary>The size of a blob the repository links to, or null when it has no link.</summary>
-    public async Task<long?> GetBlobLinkOrNullAsync(RepositoryName name, Digest digest, CancellationToken cancellationToken = default)
+    public async Task<long?> GetBlobLinkOrNullAsync(RepositoryName name, Digest digest, CancellationToken cancellationToken = default) =>
+        (await GetBlobLinkEntityOrNullAsync(name, digest, cancellationToken))?.Size;
+
+    /// <summary>A repository's link to a blob (size and last write), or null when it has none.</summary>
+    public async Task<BlobLinkEntity?> GetBlobLinkEntityOrNullAsync(RepositoryName name, Digest digest, CancellationToken cancellationToken = default)
     {
         var cacheKey = ("link", name.Value, digest);
-        if (cache.TryGetValue(cacheKey, out long cached))
+        if (cache.TryGetValue(cacheKey, out BlobLinkEntity? cached))
         {
             return cached;
         }
 
-        var result = await _links.GetEntityIfExistsAsync<BlobLinkEntity>(StorageLayout.Key(name), digest.ToString(), ["Size"], cancellationToken);
+        var result = await _links.GetEntityIfExistsAsync<BlobLinkEntity>(StorageLayout.Key(name), digest.ToString(), cancellationToken: cancellationToken);
         if (!result.HasValue)
         {
             return null;
         }
 
-        cache.Set(cacheKey, result.Value!.Size, _cacheLifetime);
-        return result.Value.Size;
+        cache.Set(cacheKey, result.Value, _cacheLifetime);
+        return result.Value;
     }
 
     public async Task LinkBlobAsync(RepositoryName name, Digest digest, long size, CancellationToken cancellationToken = default)
@@ -333,6 +337,112 @@ public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IO
         // A missing entity is answered 404 without an exception.
         var response = await _links.DeleteEntityAsync(StorageLayout.Key(name), digest.ToString(), ETag.All, cancellationToken);
         return response.Status != 404;
+    }
+
+    // ---- garbage collection ------------------------------------------------------------------------
+
+    /// <summary>
+    /// Writes a manifest row again so its Timestamp and ETag change, when it was last written longer ago than
+    /// <paramref name="interval"/>. False when the row no longer exists (GC removed it).
+    /// </summary>
+    public async Task<bool> TouchManifestAsync(RepositoryName name, Digest digest, ManifestEntity manifest, TimeSpan interval, CancellationToken cancellationToken = default) =>
+        IsFresh(manifest, interval) || await TouchAsync(_manifests, manifest, ("manifest", name.Value, digest), cancellationToken);
+
+    /// <summary>As <see cref="TouchManifestAsync"/>, for a blob link.</summary>
+    public async Task<bool> TouchBlobLinkAsync(RepositoryName name, Digest digest, BlobLinkEntity link, TimeSpan interval, CancellationToken cancellationToken = default) =>
+        IsFresh(link, interval) || await TouchAsync(_links, link, ("link", name.Value, digest), cancellationToken);
+
+    private bool IsFresh(RegistryEntity row, TimeSpan interval) => row.Timestamp is { } written && time.GetUtcNow() - written < interval;
+
+    private async Task<bool> TouchAsync(TableClient table, RegistryEntity row, object cacheKey, CancellationToken cancellationToken)
+    {
+        cache.Remove(cacheKey);
+        try
+        {
+            // Update, not upsert: a row GC has deleted must stay deleted, and the caller must learn of it.
+            await table.UpdateEntityAsync(new TableEntity(row.PartitionKey, row.RowKey) { ["TouchedAt"] = time.GetUtcNow() },
+                ETag.All, TableUpdateMode.Merge, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.IsNotFound())
+        {
+            return false;
+        }
+    }
+
+    /// <summary>key(name) of every repository that has manifests or blob links, in key order.</summary>
+    public async Task<IReadOnlyList<string>> ListRepositoryKeysWithContentAsync(CancellationToken cancellationToken = default)
+    {
+        var keys = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var table in new[] { _manifests, _links })
+        {
+            string? last = null;
+            await foreach (var row in table.QueryAsync<TableEntity>(select: ["PartitionKey"], maxPerPage: 1000, cancellationToken: cancellationToken))
+            {
+                if (row.PartitionKey != last)
+                {
+                    keys.Add(last = row.PartitionKey);
+                }
+            }
+        }
+
+        return keys.ToList();
+    }
+
+    /// <summary>Every manifest row of a repository, with its ETag and last write.</summary>
+    public async Task<IReadOnlyList<ManifestEntity>> ListManifestEntitiesAsync(string key, CancellationToken cancellationToken = default) =>
+        await _manifests.QueryAsync<ManifestEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key}"), 1000, cancellationToken: cancellationToken)
+            .TakeAsync(int.MaxValue, cancellationToken);
+
+    /// <summary>Every blob link of a repository (digest, size, ETag, last write).</summary>
+    public async Task<IReadOnlyList<BlobLinkEntity>> ListBlobLinkEntitiesAsync(string key, CancellationToken cancellationToken = default) =>
+        await _links.QueryAsync<BlobLinkEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key}"), 1000, ["PartitionKey", "RowKey", "Size", "Timestamp"], cancellationToken)
+            .TakeAsync(int.MaxValue, cancellationToken);
+
+    /// <summary>The digests some repository links to, leaving out the links in <paramref name="ignore"/> ("key(name)\ndigest").</summary>
+    public async Task<HashSet<string>> ListLinkedDigestsAsync(ISet<string>? ignore, CancellationToken cancellationToken = default)
+    {
+        var digests = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var row in _links.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"], maxPerPage: 1000, cancellationToken: cancellationToken))
+        {
+            if (ignore is null || !ignore.Contains($"{row.PartitionKey}\n{row.RowKey}"))
+            {
+                digests.Add(row.RowKey);
+            }
+        }
+
+        return digests;
+    }
+
+    /// <summary>Every upload session.</summary>
+    public async Task<IReadOnlyList<UploadEntity>> ListUploadEntitiesAsync(CancellationToken cancellationToken = default) =>
+        await _uploads.QueryAsync<UploadEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.UploadsPartition}"), 1000, cancellationToken: cancellationToken)
+            .TakeAsync(int.MaxValue, cancellationToken);
+
+    /// <summary>Deletes a manifest, blob link or upload row read earlier, on condition that it has not been written since.</summary>
+    public async Task<bool> DeleteIfUnchangedAsync(RegistryEntity row, CancellationToken cancellationToken = default)
+    {
+        var (table, cacheKey) = row switch
+        {
+            ManifestEntity => (_manifests, "manifest"),
+            BlobLinkEntity => (_links, "link"),
+            UploadEntity => (_uploads, null),
+            _ => throw new ArgumentException($"GC does not delete {row.GetType().Name} rows", nameof(row)),
+        };
+        if (cacheKey is not null && Digest.TryParse(row.RowKey, out var digest))
+        {
+            cache.Remove((cacheKey, StorageLayout.NameOf(row.PartitionKey), digest));
+        }
+
+        try
+        {
+            var response = await table.DeleteEntityAsync(row.PartitionKey, row.RowKey, row.ETag, cancellationToken);
+            return response.Status != 404;
+        }
+        catch (RequestFailedException e) when (e.IsPreconditionFailed())
+        {
+            return false;
+        }
     }
 
     // ---- referrers ----------------------------------------------------------------------------------

@@ -26,10 +26,14 @@ namespace Registry.Storage;
 ///   TeamAccess    a team's grant on a repository    "r:" key(name)            "org:team"
 ///                 a team's grant on a namespace     "n:" namespace            "org:team"
 ///   PruningPolicies  a repository's pruning policies key(name)              policy id
+///   Settings      registry-wide settings (GC)       "settings"                "onlinegc"
 ///
 /// key(name) is the repository name with '/' written as ':' (':' is not in the name grammar,
 /// '/' is not allowed in table keys).
 /// </code>
+/// Every write of a row or blob changes its ETag and last-modified time. GC judges a row or blob by them and deletes
+/// only on condition of the ETag it judged; a push that reuses something old writes it again first ("touches" it).
+///
 /// Write order: content first, then the blob link or manifest row, then referrer rows, then the tag.
 /// A crash leaves only unreferenced content or rows that GC removes, never a visible half-state.
 /// </summary>
@@ -48,13 +52,17 @@ public static class StorageLayout
     public const string AccessTokensTable = "AccessTokens";
     public const string TeamAccessTable = "TeamAccess";
     public const string PruningPoliciesTable = "PruningPolicies";
+    public const string SettingsTable = "Settings";
 
     public static readonly IReadOnlyList<string> Tables =
     [
         RepositoriesTable, TagsTable, ManifestsTable, BlobLinksTable, ReferrersTable, UploadsTable,
         AccountsTable, OrgMembersTable, TeamsTable, TeamMembersTable, AccessTokensTable, TeamAccessTable,
-        PruningPoliciesTable,
+        PruningPoliciesTable, SettingsTable,
     ];
+
+    public const string SettingsPartition = "settings";
+    public const string GcSettingsRow = "onlinegc";
 
     public const string AccountsPartition = "a";
 
@@ -69,9 +77,22 @@ public static class StorageLayout
     public const string RepositoriesPartition = "r";
     public const string UploadsPartition = "u";
 
-    public static string ContentPath(Digest digest) => $"blobs/{digest.Algorithm}/{digest.Hex[..2]}/{digest.Hex}";
+    public const string ContentPrefix = "blobs/";
+    public const string UploadsPrefix = "uploads/";
 
-    public static string UploadPath(string uploadId) => $"uploads/{uploadId}";
+    public static string ContentPath(Digest digest) => $"{ContentPrefix}{digest.Algorithm}/{digest.Hex[..2]}/{digest.Hex}";
+
+    public static string UploadPath(string uploadId) => $"{UploadsPrefix}{uploadId}";
+
+    /// <summary>The upload id of an upload blob's path.</summary>
+    public static string UploadIdOf(string path) => path[UploadsPrefix.Length..];
+
+    /// <summary>The digest of a content blob's path, or null for a path that is not one.</summary>
+    public static Digest? DigestOf(string path)
+    {
+        var parts = path.Split('/');
+        return parts.Length == 4 && parts[0] + "/" == ContentPrefix && Digest.TryParse($"{parts[1]}:{parts[3]}", out var digest) ? digest : null;
+    }
 
     public static string Key(RepositoryName name) => Key(name.Value);
 

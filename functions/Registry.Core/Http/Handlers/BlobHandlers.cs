@@ -13,7 +13,7 @@ public sealed class BlobHandlers(BlobService blobs)
     public async Task<OciResult> HeadBlobAsync(OciRequest request, CancellationToken cancellationToken)
     {
         var digest = request.Digest!.Value;
-        var size = await blobs.GetSizeAsync(request.Name, digest, cancellationToken);
+        var size = await blobs.HeadAsync(request.Name, digest, cancellationToken);
         return OciResult.Empty(200)
             .WithoutBody(MediaTypes.OctetStream, size)
             .WithHeader(OciHeaders.ContentDigest, digest.ToString())

@@ -3,7 +3,7 @@ using Registry.Services;
 namespace Registry.Tests.Unit;
 
 /// <summary>Every pruning rule operator, durations, validation, and CRON schedules.</summary>
-public sealed class PruningRuleTests
+public sealed class PolicyRuleTests
 {
     private static readonly DateTimeOffset Now = new(2026, 6, 1, 12, 0, 0, TimeSpan.Zero);
 
@@ -22,7 +22,7 @@ public sealed class PruningRuleTests
     [InlineData("noo", "a,b", "a", false)]
     public void Matches_TagOperator_DecidesOnTheName(string op, string values, string tag, bool expected)
     {
-        var rule = new PruningRule("tag", op, values.Split(','));
+        var rule = new PolicyRule("tag", op, values.Split(','));
         Assert.Null(rule.Validate());
         Assert.Equal(expected, rule.Matches(tag, Now, Now));
     }
@@ -36,7 +36,7 @@ public sealed class PruningRuleTests
     [InlineData("updated_at_duration", "af", "720h", -29, true)]
     public void Matches_TimeOperator_ComparesLastUpdate(string field, string op, string value, int daysAgo, bool expected)
     {
-        var rule = new PruningRule(field, op, [value]);
+        var rule = new PolicyRule(field, op, [value]);
         Assert.Null(rule.Validate());
         Assert.Equal(expected, rule.Matches("t", Now.AddDays(daysAgo), Now));
     }
@@ -48,7 +48,7 @@ public sealed class PruningRuleTests
     [InlineData("90m", 90)]
     [InlineData("3600s", 60)]
     public void ParseDuration_GoForm_ReadsMinutes(string value, int minutes) =>
-        Assert.Equal(TimeSpan.FromMinutes(minutes), PruningRule.ParseDuration(value));
+        Assert.Equal(TimeSpan.FromMinutes(minutes), GoDuration.Parse(value));
 
     [Theory]
     [InlineData("")]
@@ -56,7 +56,7 @@ public sealed class PruningRuleTests
     [InlineData("h")]
     [InlineData("-1h")]
     [InlineData("1 h")]
-    public void ParseDuration_NotGo_ReturnsNull(string value) => Assert.Null(PruningRule.ParseDuration(value));
+    public void ParseDuration_NotGo_ReturnsNull(string value) => Assert.Null(GoDuration.Parse(value));
 
     [Theory]
     [InlineData("tag", "gt", "a")]
@@ -67,7 +67,7 @@ public sealed class PruningRuleTests
     [InlineData("tag", "eq", "")]
     public void Validate_BadRule_SaysWhy(string field, string op, string value)
     {
-        var rule = new PruningRule(field, op, value.Length == 0 ? [] : [value]);
+        var rule = new PolicyRule(field, op, value.Length == 0 ? [] : [value]);
         Assert.NotNull(rule.Validate());
     }
 

@@ -1,16 +1,15 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
-using System.Text.RegularExpressions;
 
 namespace Registry.Services;
 
 /// <summary>
-/// One rule of a pruning policy after DTR: <c>{field, operator, values}</c>. Fields: <c>tag</c> (operators eq, sw,
+/// One rule of a pruning or promotion policy after DTR (one engine for both): <c>{field, operator, values}</c>. Fields: <c>tag</c> (operators eq, sw,
 /// ew, c, oo, noo), <c>updated_at</c> (bf, af; an RFC 3339 time) and <c>updated_at_duration</c> (bf, af; a Go
 /// duration such as <c>720h</c>: "before" means last updated longer ago than that). The scanning fields
 /// (vulnerability_*, component.name, license.name) are refused until scanning exists.
 /// </summary>
-public sealed partial record PruningRule(
+public sealed record PolicyRule(
     [property: JsonPropertyName("field")] string Field,
     [property: JsonPropertyName("operator")] string Operator,
     [property: JsonPropertyName("values")] IReadOnlyList<string> Values)
@@ -48,7 +47,7 @@ public sealed partial record PruningRule(
         {
             "updated_at" when Values.Count != 1 || !DateTimeOffset.TryParse(Values[0], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _) =>
                 "updated_at takes one RFC 3339 time",
-            "updated_at_duration" when Values.Count != 1 || ParseDuration(Values[0]) is null => "updated_at_duration takes one duration such as 720h or 90m",
+            "updated_at_duration" when Values.Count != 1 || GoDuration.Parse(Values[0]) is null => "updated_at_duration takes one duration such as 720h or 90m",
             _ => null,
         };
     }
@@ -64,44 +63,10 @@ public sealed partial record PruningRule(
         ("tag", "noo") => !Values.Contains(tag),
         ("updated_at", "bf") => updatedAt < Time(Values[0]),
         ("updated_at", "af") => updatedAt > Time(Values[0]),
-        ("updated_at_duration", "bf") => updatedAt < now - ParseDuration(Values[0])!.Value,
-        ("updated_at_duration", "af") => updatedAt > now - ParseDuration(Values[0])!.Value,
+        ("updated_at_duration", "bf") => updatedAt < now - GoDuration.Parse(Values[0])!.Value,
+        ("updated_at_duration", "af") => updatedAt > now - GoDuration.Parse(Values[0])!.Value,
         _ => false,
     };
 
-    /// <summary>A Go duration (<c>1h30m</c>, <c>720h</c>, <c>45s</c>, <c>1.5h</c>); null when it is not one.</summary>
-    public static TimeSpan? ParseDuration(string value)
-    {
-        var match = GoDuration().Match(value);
-        if (!match.Success)
-        {
-            return null;
-        }
-
-        var total = TimeSpan.Zero;
-        foreach (Capture part in match.Groups["part"].Captures)
-        {
-            var unit = part.Value.TrimStart("0123456789.".ToCharArray());
-            if (!double.TryParse(part.Value[..^unit.Length], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
-            {
-                return null;
-            }
-
-            total += unit switch
-            {
-                "h" => TimeSpan.FromHours(number),
-                "m" => TimeSpan.FromMinutes(number),
-                "s" => TimeSpan.FromSeconds(number),
-                "ms" => TimeSpan.FromMilliseconds(number),
-                _ => TimeSpan.Zero,
-            };
-        }
-
-        return total;
-    }
-
     private static DateTimeOffset Time(string value) => DateTimeOffset.Parse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
-
-    [GeneratedRegex(@"^(?<part>[0-9]+(?:\.[0-9]+)?(?:ms|h|m|s))+$")]
-    private static partial Regex GoDuration();
 }

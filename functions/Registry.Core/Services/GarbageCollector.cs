@@ -1,0 +1,375 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Logging;
+using Registry.Errors;
+using Registry.Oci;
+using Registry.Storage;
+using Registry.Storage.Entities;
+
+namespace Registry.Services;
+
+/// <summary>What one GC run may do: the settings in force, and whether it only reports.</summary>
+public sealed record GcRun(bool DryRun, TimeSpan Deadline, TimeSpan ManifestGracePeriod, TimeSpan BlobGracePeriod, TimeSpan UploadLifetime);
+
+/// <summary>What a GC run removed (or, in a dry run, would remove), and where its time went.</summary>
+public sealed class GcReport
+{
+    /// <summary>Most items listed per kind; the counts are always complete.</summary>
+    public const int MaxItems = 1000;
+
+    [JsonPropertyName("dryRun")] public bool DryRun { get; init; }
+
+    /// <summary>False when the run stopped at its deadline.</summary>
+    [JsonPropertyName("complete")] public bool Complete { get; set; }
+
+    [JsonPropertyName("startedAt")] public DateTimeOffset StartedAt { get; init; }
+
+    [JsonPropertyName("finishedAt")] public DateTimeOffset FinishedAt { get; set; }
+
+    [JsonPropertyName("repositories")] public int Repositories { get; set; }
+
+    [JsonPropertyName("manifestsScanned")] public int ManifestsScanned { get; set; }
+
+    [JsonPropertyName("manifestsDeleted")] public int ManifestsDeleted { get; set; }
+
+    [JsonPropertyName("blobLinksDeleted")] public int BlobLinksDeleted { get; set; }
+
+    [JsonPropertyName("blobsScanned")] public int BlobsScanned { get; set; }
+
+    [JsonPropertyName("blobsDeleted")] public int BlobsDeleted { get; set; }
+
+    [JsonPropertyName("bytesFreed")] public long BytesFreed { get; set; }
+
+    [JsonPropertyName("uploadsExpired")] public int UploadsExpired { get; set; }
+
+    /// <summary>Seconds per phase: uploads, mark and sweep of manifests and links, sweep of content.</summary>
+    [JsonPropertyName("phases")] public Dictionary<string, double> Phases { get; init; } = [];
+
+    /// <summary><c>repository@digest</c> of the manifests removed.</summary>
+    [JsonPropertyName("manifests")] public List<string>? Manifests { get; set; } = [];
+
+    /// <summary>Content blobs removed: digest and size.</summary>
+    [JsonPropertyName("blobs")] public List<GcBlob>? Blobs { get; set; } = [];
+
+    /// <summary>The counts and times without the item lists (what is kept of the last run).</summary>
+    public GcReport Summary()
+    {
+        var summary = (GcReport)MemberwiseClone();
+        summary.Manifests = null;
+        summary.Blobs = null;
+        return summary;
+    }
+}
+
+public sealed record GcBlob([property: JsonPropertyName("digest")] string Digest, [property: JsonPropertyName("size")] long Size);
+
+/// <summary>
+/// Online garbage collection: pushes and pulls go on while it runs. In order:
+/// <list type="number">
+/// <item>Upload sessions idle longer than the upload lifetime are removed with their data.</item>
+/// <item>Per repository (mark and sweep on metadata only): the live manifests are the tagged ones, the children of
+/// live indexes and the referrers of live manifests. Every other manifest whose row was last written longer ago than
+/// the manifest grace period is removed. Then every blob link that no remaining manifest names (as a layer, config,
+/// child or its own digest) and that is older than the blob grace period is removed.</item>
+/// <item>Content blobs that no repository links to and that are older than the blob grace period are removed.</item>
+/// </list>
+/// Safety comes from ETags and age, as Harbor's and zot's GC: every delete is conditional on the ETag GC judged by,
+/// and a push that reuses something old touches it first (a new ETag), so either the delete fails or the push finds
+/// the thing gone and is refused (the client uploads again). Rows and blobs written within a grace period are never
+/// candidates, which covers a push between its manifest row and its tag. Listing starts with what may be deleted and
+/// reads what keeps it alive afterwards. Its cost grows with the number of rows and blobs, not with stored bytes.
+/// </summary>
+public sealed partial class GarbageCollector(MetadataStore metadata, ContentStore content, TimeProvider time, ILogger<GarbageCollector> logger)
+{
+    private const int DeleteParallelism = 16;
+
+    public async Task<GcReport> RunAsync(GcRun run, CancellationToken cancellationToken = default)
+    {
+        var report = new GcReport { DryRun = run.DryRun, StartedAt = time.GetUtcNow() };
+        var deadline = report.StartedAt + run.Deadline;
+        var phase = Stopwatch.StartNew();
+
+        await ExpireUploadsAsync(run, report, cancellationToken);
+        report.Phases["uploads"] = Seconds(phase);
+
+        // Links a dry run would remove, so the content phase can report what would follow from them.
+        var droppedLinks = new HashSet<string>(StringComparer.Ordinal);
+        var complete = true;
+        phase.Restart();
+        foreach (var key in await metadata.ListRepositoryKeysWithContentAsync(cancellationToken))
+        {
+            if (time.GetUtcNow() > deadline)
+            {
+                complete = false;
+                break;
+            }
+
+            if (RepositoryName.TryParse(StorageLayout.NameOf(key), out var name))
+            {
+                await CollectRepositoryAsync(name, key, run, report, droppedLinks, cancellationToken);
+                report.Repositories++;
+            }
+        }
+
+        report.Phases["repositories"] = Seconds(phase);
+
+        phase.Restart();
+        if (complete)
+        {
+            complete = await CollectContentAsync(run, deadline, report, droppedLinks, cancellationToken);
+        }
+
+        report.Phases["content"] = Seconds(phase);
+        report.Complete = complete;
+        report.FinishedAt = time.GetUtcNow();
+        LogRun(logger, run.DryRun, complete, report.ManifestsDeleted, report.BlobLinksDeleted, report.BlobsDeleted, report.BytesFreed, report.UploadsExpired);
+        return report;
+    }
+
+    private async Task ExpireUploadsAsync(GcRun run, GcReport report, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var blobs = new Dictionary<string, ContentStore.StoredBlob>(StringComparer.Ordinal);
+        await foreach (var blob in content.ListUploadsAsync(cancellationToken))
+        {
+            blobs[StorageLayout.UploadIdOf(blob.Path)] = blob;
+        }
+
+        foreach (var session in await metadata.ListUploadEntitiesAsync(cancellationToken))
+        {
+            var blob = blobs.GetValueOrDefault(session.RowKey);
+            blobs.Remove(session.RowKey);
+            var lastActivity = blob is null || blob.LastModified < session.StartedAt ? session.StartedAt : blob.LastModified;
+            if (now - lastActivity <= run.UploadLifetime)
+            {
+                continue;
+            }
+
+            if (!run.DryRun && (blob is not null && !await content.DeleteIfUnchangedAsync(blob, cancellationToken)
+                || !await metadata.DeleteIfUnchangedAsync(session, cancellationToken)))
+            {
+                continue;   // written meanwhile: the upload is alive after all
+            }
+
+            report.UploadsExpired++;
+        }
+
+        // Upload data whose session row is gone (a crash between the two deletes of a finished upload).
+        foreach (var orphan in blobs.Values.Where(b => now - b.LastModified > run.UploadLifetime))
+        {
+            if (run.DryRun || await content.DeleteIfUnchangedAsync(orphan, cancellationToken))
+            {
+                report.UploadsExpired++;
+            }
+        }
+    }
+
+    private async Task CollectRepositoryAsync(
+        RepositoryName name, string key, GcRun run, GcReport report, HashSet<string> droppedLinks, CancellationToken cancellationToken)
+    {
+        // What may be deleted is read before what keeps it alive: a manifest row rewritten after this read has a new
+        // ETag, so its conditional delete fails.
+        var rows = await metadata.ListManifestEntitiesAsync(key, cancellationToken);
+        var tags = await metadata.ListTagEntitiesAsync(name, cancellationToken);
+        report.ManifestsScanned += rows.Count;
+
+        var manifests = new Dictionary<string, (ManifestEntity Row, ParsedManifest? Parsed)>(StringComparer.Ordinal);
+        foreach (var row in rows)
+        {
+            manifests[row.RowKey] = (row, await ParseOrNullAsync(row, cancellationToken));
+        }
+
+        var live = Mark(tags.Select(t => t.Digest), manifests);
+        var now = time.GetUtcNow();
+        var deleted = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (digest, (row, parsed)) in manifests)
+        {
+            if (live.Contains(digest) || parsed is null || !IsOlder(row, run.ManifestGracePeriod, now))
+            {
+                continue;
+            }
+
+            if (run.DryRun || await DeleteManifestAsync(name, row, parsed, cancellationToken))
+            {
+                deleted.Add(digest);
+                report.ManifestsDeleted++;
+                AddItem(report.Manifests, $"{name}@{digest}");
+            }
+        }
+
+        // A manifest that cannot be read names blobs nobody knows: leave this repository's links alone.
+        if (manifests.Values.Any(m => m.Parsed is null))
+        {
+            LogUnreadable(logger, name.Value);
+            return;
+        }
+
+        var referenced = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (digest, (_, parsed)) in manifests.Where(m => !deleted.Contains(m.Key)))
+        {
+            referenced.Add(digest);
+            referenced.UnionWith(parsed!.Blobs.Select(b => b.Digest));
+            referenced.UnionWith(parsed.Manifests.Select(m => m.Digest));
+        }
+
+        var links = await metadata.ListBlobLinkEntitiesAsync(key, cancellationToken);
+        var candidates = links.Where(l => !referenced.Contains(l.RowKey) && IsOlder(l, run.BlobGracePeriod, now)).ToList();
+        var removed = 0;
+        await Parallel.ForEachAsync(candidates, Parallelism(cancellationToken), async (link, ct) =>
+        {
+            if (run.DryRun || await metadata.DeleteIfUnchangedAsync(link, ct))
+            {
+                Interlocked.Increment(ref removed);
+                if (run.DryRun)
+                {
+                    lock (droppedLinks)
+                    {
+                        droppedLinks.Add($"{key}\n{link.RowKey}");
+                    }
+                }
+            }
+        });
+        report.BlobLinksDeleted += removed;
+    }
+
+    /// <summary>The manifests reachable from the tags: children of indexes and referrers of live manifests, transitively.</summary>
+    private static HashSet<string> Mark(IEnumerable<string> roots, Dictionary<string, (ManifestEntity Row, ParsedManifest? Parsed)> manifests)
+    {
+        var referrers = manifests.Values
+            .Where(m => m.Row.Subject is not null)
+            .ToLookup(m => m.Row.Subject!, m => m.Row.RowKey, StringComparer.Ordinal);
+        var live = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>(roots);
+        while (pending.TryPop(out var digest))
+        {
+            if (!live.Add(digest))
+            {
+                continue;
+            }
+
+            if (manifests.TryGetValue(digest, out var manifest) && manifest.Parsed is { } parsed)
+            {
+                foreach (var child in parsed.Manifests)
+                {
+                    pending.Push(child.Digest);
+                }
+            }
+
+            foreach (var referrer in referrers[digest])
+            {
+                pending.Push(referrer);
+            }
+        }
+
+        return live;
+    }
+
+    /// <summary>
+    /// Removes a manifest row on condition of its ETag. Its referrer row goes first (so no listing shows a referrer
+    /// without its manifest) and comes back when the manifest turns out to have been pushed again meanwhile.
+    /// </summary>
+    private async Task<bool> DeleteManifestAsync(RepositoryName name, ManifestEntity row, ParsedManifest parsed, CancellationToken cancellationToken)
+    {
+        var subject = parsed.Subject is { } s && Digest.TryParse(s.Digest, out var d) ? d : (Digest?)null;
+        if (subject is { } removedFrom)
+        {
+            await metadata.RemoveReferrerAsync(name, removedFrom, parsed.Digest, cancellationToken);
+        }
+
+        if (await metadata.DeleteIfUnchangedAsync(row, cancellationToken))
+        {
+            return true;
+        }
+
+        if (subject is { } restoreTo && await metadata.GetManifestOrNullAsync(name, parsed.Digest, cancellationToken) is not null)
+        {
+            await metadata.AddReferrerAsync(name, restoreTo, parsed, cancellationToken);
+        }
+
+        return false;
+    }
+
+    /// <returns>False when the deadline stopped the phase.</returns>
+    private async Task<bool> CollectContentAsync(GcRun run, DateTimeOffset deadline, GcReport report, HashSet<string> droppedLinks, CancellationToken cancellationToken)
+    {
+        // Candidates (with the ETags the deletes are conditional on) first, then the links that keep them.
+        var now = time.GetUtcNow();
+        var candidates = new List<(ContentStore.StoredBlob Blob, Digest Digest)>();
+        await foreach (var blob in content.ListContentAsync(cancellationToken))
+        {
+            report.BlobsScanned++;
+            if (now - blob.LastModified > run.BlobGracePeriod && StorageLayout.DigestOf(blob.Path) is { } digest)
+            {
+                candidates.Add((blob, digest));
+            }
+        }
+
+        var linked = await metadata.ListLinkedDigestsAsync(run.DryRun ? droppedLinks : null, cancellationToken);
+        var removed = new ConcurrentBag<GcBlob>();
+        var complete = true;
+        await Parallel.ForEachAsync(candidates.Where(c => !linked.Contains(c.Digest.ToString())), Parallelism(cancellationToken), async (candidate, ct) =>
+        {
+            if (time.GetUtcNow() > deadline)
+            {
+                complete = false;
+                return;
+            }
+
+            if (run.DryRun || await content.DeleteIfUnchangedAsync(candidate.Blob, ct))
+            {
+                removed.Add(new GcBlob(candidate.Digest.ToString(), candidate.Blob.Size));
+            }
+        });
+
+        report.BlobsDeleted = removed.Count;
+        report.BytesFreed = removed.Sum(b => b.Size);
+        foreach (var blob in removed.OrderBy(b => b.Digest, StringComparer.Ordinal).Take(GcReport.MaxItems))
+        {
+            report.Blobs!.Add(blob);
+        }
+
+        return complete;
+    }
+
+    /// <summary>The manifest of a row: inline bytes, or the content blob for a large one. Null when unreadable.</summary>
+    private async Task<ParsedManifest?> ParseOrNullAsync(ManifestEntity row, CancellationToken cancellationToken)
+    {
+        if (!Digest.TryParse(row.RowKey, out var digest))
+        {
+            return null;
+        }
+
+        try
+        {
+            var bytes = row.Content ?? await content.ReadAllAsync(digest, cancellationToken);
+            return ManifestParser.Parse(bytes, row.MediaType) with { Digest = digest };
+        }
+        catch (Exception e) when (e is RegistryException or Azure.RequestFailedException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsOlder(RegistryEntity row, TimeSpan age, DateTimeOffset now) => row.Timestamp is { } written && now - written > age;
+
+    private static void AddItem(List<string>? items, string item)
+    {
+        if (items is { Count: < GcReport.MaxItems })
+        {
+            items.Add(item);
+        }
+    }
+
+    private static ParallelOptions Parallelism(CancellationToken cancellationToken) =>
+        new() { MaxDegreeOfParallelism = DeleteParallelism, CancellationToken = cancellationToken };
+
+    private static double Seconds(Stopwatch watch) => Math.Round(watch.Elapsed.TotalSeconds, 3);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "GC (dry run: {DryRun}, complete: {Complete}) removed {Manifests} manifests, {Links} blob links, {Blobs} blobs ({Bytes} bytes), {Uploads} expired uploads")]
+    private static partial void LogRun(ILogger logger, bool dryRun, bool complete, int manifests, int links, int blobs, long bytes, int uploads);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "GC left the blob links of {Repository} alone: one of its manifests cannot be read")]
+    private static partial void LogUnreadable(ILogger logger, string repository);
+}

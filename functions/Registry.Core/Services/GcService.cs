@@ -1,0 +1,106 @@
+using System.Text.Json;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
+using Registry.Options;
+using Registry.Storage;
+using Registry.Storage.Entities;
+
+namespace Registry.Services;
+
+/// <summary>The GC settings in force: configuration (Registry:Gc), overridden by what a system administrator saved.</summary>
+public sealed record GcSettings(
+    string Schedule, bool Enabled, TimeSpan Deadline, TimeSpan ManifestGracePeriod, TimeSpan BlobGracePeriod, TimeSpan UploadLifetime,
+    TimeSpan TouchInterval, GcReport? LastRun);
+
+/// <summary>
+/// Garbage collection as the timer and /api/v0 see it: its settings (stored in the Settings table over
+/// configuration) and its runs. The schedule belongs to the deployment (the timer trigger reads Registry:Gc:Schedule);
+/// the rest may be changed at run time.
+/// </summary>
+public sealed class GcService(StorageClients clients, GarbageCollector collector, IOptions<GcOptions> options)
+{
+    /// <summary>The longest run an API request waits for; a longer deadline applies to timer runs only.</summary>
+    public static readonly TimeSpan MaxRequestDeadline = TimeSpan.FromMinutes(3);
+
+    private readonly TableClient _settings = clients.Table(StorageLayout.SettingsTable);
+    private readonly GcOptions _options = options.Value;
+
+    public async Task<GcSettings> GetSettingsAsync(CancellationToken cancellationToken = default)
+    {
+        var stored = await GetStoredAsync(cancellationToken);
+        TimeSpan Pick(string? value, TimeSpan fallback) => GoDuration.Parse(value) ?? fallback;
+        // A grace period shorter than the touch interval would let GC take what a push skipped touching.
+        TimeSpan Grace(string? value, TimeSpan fallback) => Max(Pick(value, fallback), _options.TouchInterval);
+        return new GcSettings(
+            _options.Schedule,
+            stored?.Enabled ?? true,
+            Pick(stored?.Deadline, _options.Deadline),
+            Grace(stored?.ManifestGracePeriod, _options.ManifestGracePeriod),
+            Grace(stored?.BlobGracePeriod, _options.BlobGracePeriod),
+            Pick(stored?.UploadLifetime, _options.UploadLifetime),
+            _options.TouchInterval,
+            stored?.LastRun is { } json ? JsonSerializer.Deserialize<GcReport>(json) : null);
+    }
+
+    /// <summary>Saves the given settings (null leaves one as it is; an empty string returns it to configuration).</summary>
+    public async Task<GcSettings> SaveSettingsAsync(
+        bool? enabled, string? deadline, string? manifestGracePeriod, string? blobGracePeriod, string? uploadLifetime,
+        CancellationToken cancellationToken = default)
+    {
+        var stored = await GetStoredAsync(cancellationToken) ?? new GcSettingsEntity
+        {
+            PartitionKey = StorageLayout.SettingsPartition,
+            RowKey = StorageLayout.GcSettingsRow,
+        };
+        string? Set(string? value, string? current) => value is null ? current : value.Length == 0 ? null : value;
+        stored.Enabled = enabled ?? stored.Enabled;
+        stored.Deadline = Set(deadline, stored.Deadline);
+        stored.ManifestGracePeriod = Set(manifestGracePeriod, stored.ManifestGracePeriod);
+        stored.BlobGracePeriod = Set(blobGracePeriod, stored.BlobGracePeriod);
+        stored.UploadLifetime = Set(uploadLifetime, stored.UploadLifetime);
+        // Replace: a setting returned to configuration must lose its stored value (a merge keeps what is left out).
+        await _settings.UpsertEntityAsync(stored, TableUpdateMode.Replace, cancellationToken);
+        return await GetSettingsAsync(cancellationToken);
+    }
+
+    /// <summary>The timer's run: nothing when GC is switched off.</summary>
+    public async Task<GcReport?> RunScheduledAsync(CancellationToken cancellationToken = default)
+    {
+        var settings = await GetSettingsAsync(cancellationToken);
+        return settings.Enabled ? await RunAsync(settings, dryRun: false, settings.Deadline, cancellationToken) : null;
+    }
+
+    /// <summary>A run asked for through the API (GC switched off or not), bounded by <see cref="MaxRequestDeadline"/>.</summary>
+    public async Task<GcReport> RunNowAsync(bool dryRun, CancellationToken cancellationToken = default)
+    {
+        var settings = await GetSettingsAsync(cancellationToken);
+        return await RunAsync(settings, dryRun, Min(settings.Deadline, MaxRequestDeadline), cancellationToken);
+    }
+
+    private async Task<GcReport> RunAsync(GcSettings settings, bool dryRun, TimeSpan deadline, CancellationToken cancellationToken)
+    {
+        var report = await collector.RunAsync(new GcRun(dryRun, deadline, settings.ManifestGracePeriod, settings.BlobGracePeriod, settings.UploadLifetime), cancellationToken);
+        if (!dryRun)
+        {
+            var summary = JsonSerializer.Serialize(report.Summary());
+            await _settings.UpsertEntityAsync(new GcSettingsEntity
+            {
+                PartitionKey = StorageLayout.SettingsPartition,
+                RowKey = StorageLayout.GcSettingsRow,
+                LastRun = summary,
+            }, TableUpdateMode.Merge, cancellationToken);
+        }
+
+        return report;
+    }
+
+    private async Task<GcSettingsEntity?> GetStoredAsync(CancellationToken cancellationToken)
+    {
+        var result = await _settings.GetEntityIfExistsAsync<GcSettingsEntity>(StorageLayout.SettingsPartition, StorageLayout.GcSettingsRow, cancellationToken: cancellationToken);
+        return result.HasValue ? result.Value : null;
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+}
