@@ -55,6 +55,7 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<UploadService>();
         services.AddSingleton<TagService>();
         services.AddSingleton<PruningService>();
+        services.AddSingleton<PromotionService>();
         services.AddSingleton<ManifestService>();
         services.AddSingleton<GarbageCollector>();
         services.AddSingleton<GcService>();

@@ -90,6 +90,30 @@ public sealed class ApiHandlers(RepositoryApiService repositories, AccountServic
         return OciResult.Empty(204);
     }
 
+    public async Task<OciResult> ListPromotionPoliciesAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(200, await repositories.ListPromotionPoliciesAsync(r.Principal, r["ns"], r["repo"],
+            !string.Equals(r.Query("source"), "false", StringComparison.OrdinalIgnoreCase), ct));
+
+    public async Task<OciResult> CreatePromotionPolicyAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(201, await repositories.SavePromotionPolicyAsync(r.Principal, r["ns"], r["repo"], null,
+            await r.BodyAsync<PromotionPolicyBody>(ct), InitialEvaluation(r), ct));
+
+    public async Task<OciResult> GetPromotionPolicyAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(200, await repositories.GetPromotionPolicyAsync(r.Principal, r["ns"], r["repo"], r["id"], ct));
+
+    public async Task<OciResult> UpdatePromotionPolicyAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(200, await repositories.SavePromotionPolicyAsync(r.Principal, r["ns"], r["repo"], r["id"],
+            await r.BodyAsync<PromotionPolicyBody>(ct), InitialEvaluation(r), ct));
+
+    public async Task<OciResult> DeletePromotionPolicyAsync(ApiRequest r, CancellationToken ct)
+    {
+        await repositories.DeletePromotionPolicyAsync(r.Principal, r["ns"], r["repo"], r["id"], ct);
+        return OciResult.Empty(204);
+    }
+
+    public async Task<OciResult> PromoteTagAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(201, await repositories.PromoteAsync(r.Principal, r["ns"], r["repo"], r["tag"], await r.BodyAsync<PromotionBody>(ct), ct));
+
     /// <summary>DTR's initialEvaluation query parameter, true unless "false".</summary>
     private static bool InitialEvaluation(ApiRequest r) => !string.Equals(r.Query("initialEvaluation"), "false", StringComparison.OrdinalIgnoreCase);
 

@@ -144,6 +144,34 @@ public sealed record PruningPolicyView(
     [property: JsonPropertyName("rules")] IReadOnlyList<Services.PolicyRule> Rules,
     [property: JsonPropertyName("lastPrunedAt")] DateTimeOffset? LastPrunedAt);
 
+public sealed record PromotionPolicyBody(
+    [property: JsonPropertyName("enabled")] bool? Enabled,
+    [property: JsonPropertyName("rules")] IReadOnlyList<Services.PolicyRule>? Rules,
+    [property: JsonPropertyName("targetRepository")] string? TargetRepository,
+    [property: JsonPropertyName("tagTemplate")] string? TagTemplate);
+
+public sealed record PromotionPolicyView(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("sourceRepository")] string SourceRepository,
+    [property: JsonPropertyName("targetRepository")] string TargetRepository,
+    [property: JsonPropertyName("tagTemplate")] string TagTemplate,
+    [property: JsonPropertyName("enabled")] bool Enabled,
+    [property: JsonPropertyName("rules")] IReadOnlyList<Services.PolicyRule> Rules,
+    [property: JsonPropertyName("lastPromotedAt")] DateTimeOffset? LastPromotedAt);
+
+/// <summary>DTR's manual promotion: <c>POST …/tags/{tag}/promotion</c>.</summary>
+public sealed record PromotionBody(
+    [property: JsonPropertyName("targetRepository")] string? TargetRepository,
+    [property: JsonPropertyName("targetTag")] string? TargetTag);
+
+public sealed record PromotionView(
+    [property: JsonPropertyName("promotionPolicyID")] string PromotionPolicyId,
+    [property: JsonPropertyName("sourceRepository")] string SourceRepository,
+    [property: JsonPropertyName("sourceTag")] string SourceTag,
+    [property: JsonPropertyName("targetRepository")] string TargetRepository,
+    [property: JsonPropertyName("targetTag")] string TargetTag,
+    [property: JsonPropertyName("digest")] string Digest);
+
 /// <summary>DTR's cron: a maintenance action on a schedule (here only <c>onlinegc</c>).</summary>
 public sealed record CronView(
     [property: JsonPropertyName("action")] string Action,

@@ -28,6 +28,7 @@ public enum DtrError
     Conflict,
     TagImmutable,
     NoSuchPruningPolicy,
+    NoSuchPromotionPolicy,
 }
 
 /// <summary>The one table of DTR error codes: wire code and status.</summary>
@@ -58,6 +59,7 @@ public static class DtrErrors
         [DtrError.Conflict] = ("CONFLICT", 409),
         [DtrError.TagImmutable] = ("TAG_IMMUTABLE", 403),
         [DtrError.NoSuchPruningPolicy] = ("NO_SUCH_PRUNING_POLICY", 404),
+        [DtrError.NoSuchPromotionPolicy] = ("NO_SUCH_PROMOTION_POLICY", 404),
     };
 }
 

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Registry.Auth;
+using Registry.Errors;
 using Registry.Oci;
 using Registry.Services;
 using Registry.Storage;
@@ -9,11 +10,12 @@ namespace Registry.Api;
 
 /// <summary>
 /// DTR's repository API: repositories under a namespace with their settings, their tags, and team access per
-/// repository and per namespace. Every call is checked against the permission model; a repository the caller
+/// repository and per namespace, pruning and promotion policies. Every call is checked against the permission model; a repository the caller
 /// may not see is answered as if it did not exist.
 /// </summary>
 public sealed partial class RepositoryApiService(
-    MetadataStore metadata, AccountStore accounts, PermissionService permissions, TagService tags, PruningService pruning)
+    MetadataStore metadata, AccountStore accounts, PermissionService permissions, TagService tags, PruningService pruning,
+    PromotionService promotions)
 {
     public async Task<RepositoryView> CreateAsync(Principal principal, string ns, RepositoryCreate body, CancellationToken cancellationToken = default)
     {
@@ -267,6 +269,114 @@ public sealed partial class RepositoryApiService(
         new(p.RowKey, name.Value, p.Enabled, PruningService.RulesOf(p), p.LastPrunedAt);
 
     private static DtrException NoSuchPruningPolicy(string id) => new(DtrError.NoSuchPruningPolicy, $"no pruning policy {id}");
+
+    // ---- promotion policies ---------------------------------------------------------------------------
+
+    /// <summary>The policies promoting from this repository (<paramref name="asSource"/>) or into it; read access.</summary>
+    public async Task<IReadOnlyList<PromotionPolicyView>> ListPromotionPoliciesAsync(
+        Principal principal, string ns, string repo, bool asSource, CancellationToken cancellationToken = default)
+    {
+        var (name, _) = await RequireAsync(principal, ns, repo, AccessLevel.ReadOnly, cancellationToken);
+        var policies = asSource ? await promotions.ListAsync(name, cancellationToken) : await promotions.ListByTargetAsync(name, cancellationToken);
+        return policies.Select(View).ToList();
+    }
+
+    public async Task<PromotionPolicyView> GetPromotionPolicyAsync(Principal principal, string ns, string repo, string id, CancellationToken cancellationToken = default)
+    {
+        var (name, _) = await RequireAsync(principal, ns, repo, AccessLevel.ReadOnly, cancellationToken);
+        return View(await promotions.GetOrNullAsync(name, id, cancellationToken) ?? throw NoSuchPromotionPolicy(id));
+    }
+
+    /// <summary>
+    /// Creates (id null) or replaces a policy; needs admin on the source and on the target (DTR's rule). With
+    /// initialEvaluation, the source's existing tags are promoted at once.
+    /// </summary>
+    public async Task<PromotionPolicyView> SavePromotionPolicyAsync(
+        Principal principal, string ns, string repo, string? id, PromotionPolicyBody body, bool initialEvaluation, CancellationToken cancellationToken = default)
+    {
+        var (source, _) = await RequireAsync(principal, ns, repo, AccessLevel.Admin, cancellationToken);
+        var rules = CheckRules(body.Rules);
+        if (TagTemplate.Validate(body.TagTemplate) is { } problem)
+        {
+            throw new DtrException(DtrError.InvalidFormField, problem);
+        }
+
+        var target = await RequireTargetAsync(principal, body.TargetRepository, AccessLevel.Admin, cancellationToken);
+        if (target == source)
+        {
+            throw new DtrException(DtrError.InvalidFormField, "targetRepository: a policy cannot promote into its own source");
+        }
+
+        if (id is not null && await promotions.GetOrNullAsync(source, id, cancellationToken) is null)
+        {
+            throw NoSuchPromotionPolicy(id);
+        }
+
+        var policy = await promotions.SaveAsync(source, id, body.Enabled ?? true, rules, target, body.TagTemplate!, cancellationToken);
+        if (initialEvaluation && policy.Enabled && await promotions.EvaluateAsync(source, policy, cancellationToken) > 0)
+        {
+            policy = await promotions.GetOrNullAsync(source, policy.RowKey, cancellationToken) ?? policy;
+        }
+
+        return View(policy);
+    }
+
+    public async Task DeletePromotionPolicyAsync(Principal principal, string ns, string repo, string id, CancellationToken cancellationToken = default)
+    {
+        var (name, _) = await RequireAsync(principal, ns, repo, AccessLevel.Admin, cancellationToken);
+        if (!await promotions.DeleteAsync(name, id, cancellationToken))
+        {
+            throw NoSuchPromotionPolicy(id);
+        }
+    }
+
+    /// <summary>DTR's manual promotion: read access on the source, write access on the target.</summary>
+    public async Task<PromotionView> PromoteAsync(Principal principal, string ns, string repo, string tag, PromotionBody body, CancellationToken cancellationToken = default)
+    {
+        var (source, _) = await RequireAsync(principal, ns, repo, AccessLevel.ReadOnly, cancellationToken);
+        var target = await RequireTargetAsync(principal, body.TargetRepository, AccessLevel.ReadWrite, cancellationToken);
+        if (!Tag.TryParse(tag, out var sourceTag))
+        {
+            throw new DtrException(DtrError.NoSuchTag, $"no tag {tag} in {source}");
+        }
+
+        if (!Tag.TryParse(body.TargetTag, out var targetTag))
+        {
+            throw new DtrException(DtrError.InvalidFormField, "targetTag: a valid tag is required");
+        }
+
+        try
+        {
+            var promoted = await promotions.PromoteAsync(source, sourceTag, target, targetTag, cancellationToken);
+            return new PromotionView("MANUAL_P", source.Value, sourceTag.Value, target.Value, targetTag.Value, promoted.Digest.ToString());
+        }
+        catch (RegistryException e)
+        {
+            throw e.Code switch
+            {
+                OciErrorCode.ManifestUnknown => new DtrException(DtrError.NoSuchTag, $"no tag {sourceTag} in {source}"),
+                OciErrorCode.Denied => new DtrException(DtrError.TagImmutable, e.Message),
+                _ => new DtrException(DtrError.Conflict, $"the image could not be promoted: {e.Message}"),
+            };
+        }
+    }
+
+    /// <summary>The target of a promotion, <c>namespace/repository</c>, which must exist and allow <paramref name="needed"/>.</summary>
+    private async Task<RepositoryName> RequireTargetAsync(Principal principal, string? target, AccessLevel needed, CancellationToken cancellationToken)
+    {
+        var parts = target?.Split('/') ?? [];
+        if (parts.Length != 2)
+        {
+            throw new DtrException(DtrError.InvalidFormField, "targetRepository: namespace/repository is required");
+        }
+
+        return (await RequireAsync(principal, parts[0], parts[1], needed, cancellationToken)).Name;
+    }
+
+    private static PromotionPolicyView View(PromotionPolicyEntity p) =>
+        new(p.RowKey, StorageLayout.NameOf(p.PartitionKey), p.TargetRepository, p.TagTemplate, p.Enabled, PromotionService.RulesOf(p), p.LastPromotedAt);
+
+    private static DtrException NoSuchPromotionPolicy(string id) => new(DtrError.NoSuchPromotionPolicy, $"no promotion policy {id}");
 
     // ---- helpers ----------------------------------------------------------------------------------------
 

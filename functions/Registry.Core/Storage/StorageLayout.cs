@@ -26,6 +26,7 @@ namespace Registry.Storage;
 ///   TeamAccess    a team's grant on a repository    "r:" key(name)            "org:team"
 ///                 a team's grant on a namespace     "n:" namespace            "org:team"
 ///   PruningPolicies  a repository's pruning policies key(name)              policy id
+///   PromotionPolicies  promotion policies of a source  key(name)            policy id
 ///   Settings      registry-wide settings (GC)       "settings"                "onlinegc"
 ///
 /// key(name) is the repository name with '/' written as ':' (':' is not in the name grammar,
@@ -52,13 +53,14 @@ public static class StorageLayout
     public const string AccessTokensTable = "AccessTokens";
     public const string TeamAccessTable = "TeamAccess";
     public const string PruningPoliciesTable = "PruningPolicies";
+    public const string PromotionPoliciesTable = "PromotionPolicies";
     public const string SettingsTable = "Settings";
 
     public static readonly IReadOnlyList<string> Tables =
     [
         RepositoriesTable, TagsTable, ManifestsTable, BlobLinksTable, ReferrersTable, UploadsTable,
         AccountsTable, OrgMembersTable, TeamsTable, TeamMembersTable, AccessTokensTable, TeamAccessTable,
-        PruningPoliciesTable, SettingsTable,
+        PruningPoliciesTable, PromotionPoliciesTable, SettingsTable,
     ];
 
     public const string SettingsPartition = "settings";
