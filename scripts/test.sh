@@ -53,10 +53,11 @@ E2E_PREFIX="e2e$(date +%s)"
 E2E_PASSWORD="e2e-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 Registry__Storage__Container="$E2E_PREFIX" Registry__Storage__TablePrefix="$E2E_PREFIX" Logging__LogLevel__Default=Warning \
   Registry__Auth__AdminPassword="$E2E_PASSWORD" \
+  Registry__Gc__ManifestGracePeriod=00:00:02 Registry__Gc__BlobGracePeriod=00:00:02 Registry__Gc__TouchInterval=00:00:01 \
   dotnet functions/Registry.Functions/bin/Debug/net10.0/Registry.Functions.dll --urls "http://127.0.0.1:$PORT" > "$SCRATCH/host.log" 2>&1 &
 HOST_PID=$!
 for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/v2/" && break; sleep 0.2; done
-CREDS="admin:$E2E_PASSWORD" tests/e2e/clients.sh "127.0.0.1:$PORT" | tee "$SCRATCH/e2e.out"
+CREDS="admin:$E2E_PASSWORD" GC_WAIT=3 tests/e2e/clients.sh "127.0.0.1:$PORT" | tee "$SCRATCH/e2e.out"
 line=$(tail -n1 "$SCRATCH/e2e.out")
 if [[ "$line" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then count "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"; else count 0 1; cat "$SCRATCH/host.log"; fi
 if grep -q "fail:" "$SCRATCH/host.log"; then echo "# host errors:"; grep -A5 "fail:" "$SCRATCH/host.log" | head -40; fi

@@ -9,67 +9,109 @@ using Azure.Storage.Blobs.Specialized;
 //   Uploads FILE to the storage of REGISTRY_BENCH_CONNECTION (Azurite by default) the way the registry stages an
 //   upload: blocks of BLOCK_SIZE read in order, hashed with SHA-256, staged PARALLELISM at a time, then one
 //   commit. Prints one line per run: "sdk-upload run N: S s, X MB/s" (10^6 bytes per second).
-if (args.Length != 5 || args[0] != "sdk-upload")
+// seed-gc PREFIX REPOSITORIES MANIFESTS_PER_REPOSITORY LAYERS_PER_MANIFEST
+// seed-tags PREFIX REPOSITORY TAGS
+//   Write registry content straight into the storage of the registry whose container and table prefix is PREFIX,
+//   through the registry's own stores (see Seed.cs).
+// sdk-delete PREFIX COUNT
+//   The baseline of GC's sweep: deletes COUNT content blobs of that registry one after another with the SDK alone
+//   and prints "sdk-delete: N deletes in S s". It destroys content: run it only when the registry is done with.
+var connection = Environment.GetEnvironmentVariable("REGISTRY_BENCH_CONNECTION")
+    ?? "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+       "BlobEndpoint=http://localhost:10000/devstoreaccount1;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;";
+int Number(int i) => int.Parse(args[i], CultureInfo.InvariantCulture);
+switch (args)
 {
-    Console.Error.WriteLine("usage: Registry.Bench sdk-upload FILE BLOCK_SIZE PARALLELISM RUNS");
-    return 2;
+    case ["sdk-upload", var file, _, _, _]:
+        return await SdkUploadAsync(file, Number(2), Number(3), Number(4));
+    case ["seed-gc", var prefix, _, _, _]:
+        await Registry.Bench.Seed.GcAsync(connection, prefix, Number(2), Number(3), Number(4));
+        return 0;
+    case ["seed-tags", var prefix, var repository, _]:
+        await Registry.Bench.Seed.TagsAsync(connection, prefix, repository, Number(3));
+        return 0;
+    case ["sdk-delete", var prefix, _]:
+        await SdkDeleteAsync(prefix, Number(2));
+        return 0;
+    default:
+        Console.Error.WriteLine("usage: Registry.Bench sdk-upload FILE BLOCK_SIZE PARALLELISM RUNS | seed-gc PREFIX REPOS MANIFESTS LAYERS | seed-tags PREFIX REPO TAGS | sdk-delete PREFIX COUNT");
+        return 2;
 }
 
-var file = args[1];
-var blockSize = int.Parse(args[2], CultureInfo.InvariantCulture);
-var parallelism = int.Parse(args[3], CultureInfo.InvariantCulture);
-var runs = int.Parse(args[4], CultureInfo.InvariantCulture);
-var connection = Environment.GetEnvironmentVariable("REGISTRY_BENCH_CONNECTION")
-    ?? "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://localhost:10000/devstoreaccount1;";
-var container = new BlobServiceClient(connection).GetBlobContainerClient("bench-sdk");
-await container.CreateIfNotExistsAsync();
-var length = new FileInfo(file).Length;
-
-for (var run = 1; run <= runs; run++)
+async Task SdkDeleteAsync(string prefix, int count)
 {
-    var blob = container.GetBlockBlobClient($"run-{Guid.NewGuid():N}");
-    var watch = Stopwatch.StartNew();
-    using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-    await using var input = File.OpenRead(file);
-    var ids = new List<string>();
-    var inFlight = new List<Task>();
-    while (true)
+    var container = new BlobServiceClient(connection).GetBlobContainerClient(prefix);
+    var names = new List<string>();
+    await foreach (var item in container.GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = "blobs/" }))
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(blockSize);
-        var filled = 0;
-        int read;
-        while (filled < blockSize && (read = await input.ReadAsync(buffer.AsMemory(filled, blockSize - filled))) > 0)
+        names.Add(item.Name);
+        if (names.Count == count)
         {
-            filled += read;
-        }
-
-        if (filled == 0)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
             break;
-        }
-
-        hash.AppendData(buffer, 0, filled);
-        var id = Convert.ToBase64String(BitConverter.GetBytes(ids.Count));
-        ids.Add(id);
-        inFlight.Add(StageAsync(blob, id, buffer, filled));
-        if (inFlight.Count >= parallelism)
-        {
-            var done = await Task.WhenAny(inFlight);
-            inFlight.Remove(done);
-            await done;
         }
     }
 
-    await Task.WhenAll(inFlight);
-    await blob.CommitBlockListAsync(ids);
-    watch.Stop();
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"sdk-upload run {run}: {watch.Elapsed.TotalSeconds:F2} s, {length / 1e6 / watch.Elapsed.TotalSeconds:F1} MB/s"));
-    await blob.DeleteAsync();
+    var watch = Stopwatch.StartNew();
+    foreach (var name in names)
+    {
+        await container.GetBlobClient(name).DeleteAsync();
+    }
+
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sdk-delete: {names.Count} deletes in {watch.Elapsed.TotalSeconds:F2} s"));
 }
 
-return 0;
+async Task<int> SdkUploadAsync(string file, int blockSize, int parallelism, int runs)
+{
+    var container = new BlobServiceClient(connection).GetBlobContainerClient("bench-sdk");
+    await container.CreateIfNotExistsAsync();
+    var length = new FileInfo(file).Length;
+
+    for (var run = 1; run <= runs; run++)
+    {
+        var blob = container.GetBlockBlobClient($"run-{Guid.NewGuid():N}");
+        var watch = Stopwatch.StartNew();
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        await using var input = File.OpenRead(file);
+        var ids = new List<string>();
+        var inFlight = new List<Task>();
+        while (true)
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(blockSize);
+            var filled = 0;
+            int read;
+            while (filled < blockSize && (read = await input.ReadAsync(buffer.AsMemory(filled, blockSize - filled))) > 0)
+            {
+                filled += read;
+            }
+
+            if (filled == 0)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                break;
+            }
+
+            hash.AppendData(buffer, 0, filled);
+            var id = Convert.ToBase64String(BitConverter.GetBytes(ids.Count));
+            ids.Add(id);
+            inFlight.Add(StageAsync(blob, id, buffer, filled));
+            if (inFlight.Count >= parallelism)
+            {
+                var done = await Task.WhenAny(inFlight);
+                inFlight.Remove(done);
+                await done;
+            }
+        }
+
+        await Task.WhenAll(inFlight);
+        await blob.CommitBlockListAsync(ids);
+        watch.Stop();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"sdk-upload run {run}: {watch.Elapsed.TotalSeconds:F2} s, {length / 1e6 / watch.Elapsed.TotalSeconds:F1} MB/s"));
+        await blob.DeleteAsync();
+    }
+
+    return 0;
+}
 
 static async Task StageAsync(BlockBlobClient blob, string id, byte[] buffer, int length)
 {

@@ -5,6 +5,8 @@
 # Usage: clients.sh HOST:PORT        Env: SKIP_PODMAN=1, SKIP_BUILDAH=1, BIG_MIB (default 40),
 #   CREDS=user:password  the registry has authentication on: check that anonymous pushes are refused, log in
 #                        (skopeo login, podman login, --creds, a personal access token) and run everything logged in
+#   GC_WAIT=seconds      with CREDS (a system administrator): leave a manifest untagged, wait, run GC through
+#                        /api/v0/jobs and pull everything again; the host's grace periods must end within GC_WAIT
 # Prints PASS/FAIL lines and a last line "N passed, N failed"; exits 1 when anything failed.
 set -uo pipefail
 HOST="${1:?usage: clients.sh HOST:PORT}"
@@ -150,6 +152,24 @@ if [ "${SKIP_BUILDAH:-0}" != 1 ] && command -v buildah >/dev/null; then
     else ko "inspect buildah image" "$(tail -n1 <<<"$OUT")"; fi
     step "buildah pull" "${B[@]}" pull --tls-verify=false "$HOST/$NS/buildah:latest"
   else ko "buildah from scratch" "$(tail -n1 <<<"$OUT")"; fi
+fi
+
+# ---- garbage collection (needs a system administrator and a host whose grace periods end within GC_WAIT s) ----
+if [ -n "${CREDS:-}" ] && [ -n "${GC_WAIT:-}" ]; then
+  # gc:t first names the tiny image, then the big one: the tiny manifest becomes garbage in that repository only
+  step "skopeo push gc:t (tiny)" skopeo copy "${SKC[@]}" "oci:$IMG/tiny:latest" "docker://$HOST/$NS/gc:t"
+  step "skopeo push gc:t (big)" skopeo copy "${SKC[@]}" "oci:$IMG/big:latest" "docker://$HOST/$NS/gc:t"
+  sleep "$GC_WAIT"
+  gc=$(curl -s -u "$CREDS" -H 'Content-Type: application/json' -d '{"action":"onlinegc"}' "http://$HOST/api/v0/jobs")
+  expect "GC run completes" true "$(jq -r .result.complete <<<"$gc")"
+  expect "GC removed the untagged manifest" "$NS/gc@$(layout_digest "$IMG/tiny")" "$(jq -r --arg r "$NS/gc@" '.result.manifests[] | select(startswith($r))' <<<"$gc")"
+  for ref in tiny:latest big:latest gc:t copied:v1; do
+    n=${ref%%:*}; [ "$ref" = gc:t ] && src=big || src=$([ "$n" = copied ] && echo tiny || echo "$n")
+    step "skopeo pull $ref after GC" skopeo copy "${SKC[@]}" "docker://$HOST/$NS/$ref" "oci:$SCRATCH/gc-$n:latest"
+    expect "$ref after GC has its digest" "$(layout_digest "$IMG/$src")" "$(layout_digest "$SCRATCH/gc-$n")"
+  done
+  step "skopeo pull --all multi-arch after GC" skopeo copy --all "${SKC[@]}" "docker://$HOST/$NS/multi:latest" "oci:$SCRATCH/gc-multi:latest"
+  expect "multi-arch after GC has its digest" "$(layout_digest "$IMG/multiarch")" "$(layout_digest "$SCRATCH/gc-multi")"
 fi
 
 [ "$FAIL" -eq 0 ] || { echo "# client log:"; tail -n 60 "$LOG"; }

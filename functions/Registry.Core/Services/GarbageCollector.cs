@@ -44,8 +44,21 @@ public sealed class GcReport
 
     [JsonPropertyName("uploadsExpired")] public int UploadsExpired { get; set; }
 
-    /// <summary>Seconds per phase: uploads, mark and sweep of manifests and links, sweep of content.</summary>
+    /// <summary>
+    /// Seconds per phase: <c>uploads</c>; <c>listRepositories</c>; <c>mark</c> (reading manifest, tag and link rows and
+    /// finding what is live); <c>sweepManifests</c>, <c>sweepLinks</c>; <c>listContent</c> (the blob listing and the
+    /// scan of every link); <c>sweepContent</c>.
+    /// </summary>
     [JsonPropertyName("phases")] public Dictionary<string, double> Phases { get; init; } = [];
+
+    /// <summary>Adds the time since <paramref name="start"/> (a <see cref="Stopwatch"/> timestamp) to a phase.</summary>
+    public void Time(string phase, long start)
+    {
+        lock (Phases)
+        {
+            Phases[phase] = Math.Round(Phases.GetValueOrDefault(phase) + Stopwatch.GetElapsedTime(start).TotalSeconds, 3);
+        }
+    }
 
     /// <summary><c>repository@digest</c> of the manifests removed.</summary>
     [JsonPropertyName("manifests")] public List<string>? Manifests { get; set; } = [];
@@ -89,16 +102,17 @@ public sealed partial class GarbageCollector(MetadataStore metadata, ContentStor
     {
         var report = new GcReport { DryRun = run.DryRun, StartedAt = time.GetUtcNow() };
         var deadline = report.StartedAt + run.Deadline;
-        var phase = Stopwatch.StartNew();
-
+        var start = Stopwatch.GetTimestamp();
         await ExpireUploadsAsync(run, report, cancellationToken);
-        report.Phases["uploads"] = Seconds(phase);
+        report.Time("uploads", start);
 
         // Links a dry run would remove, so the content phase can report what would follow from them.
         var droppedLinks = new HashSet<string>(StringComparer.Ordinal);
         var complete = true;
-        phase.Restart();
-        foreach (var key in await metadata.ListRepositoryKeysWithContentAsync(cancellationToken))
+        start = Stopwatch.GetTimestamp();
+        var keys = await metadata.ListRepositoryKeysWithContentAsync(cancellationToken);
+        report.Time("listRepositories", start);
+        foreach (var key in keys)
         {
             if (time.GetUtcNow() > deadline)
             {
@@ -113,15 +127,11 @@ public sealed partial class GarbageCollector(MetadataStore metadata, ContentStor
             }
         }
 
-        report.Phases["repositories"] = Seconds(phase);
-
-        phase.Restart();
         if (complete)
         {
             complete = await CollectContentAsync(run, deadline, report, droppedLinks, cancellationToken);
         }
 
-        report.Phases["content"] = Seconds(phase);
         report.Complete = complete;
         report.FinishedAt = time.GetUtcNow();
         LogRun(logger, run.DryRun, complete, report.ManifestsDeleted, report.BlobLinksDeleted, report.BlobsDeleted, report.BytesFreed, report.UploadsExpired);
@@ -171,6 +181,7 @@ public sealed partial class GarbageCollector(MetadataStore metadata, ContentStor
     {
         // What may be deleted is read before what keeps it alive: a manifest row rewritten after this read has a new
         // ETag, so its conditional delete fails.
+        var start = Stopwatch.GetTimestamp();
         var rows = await metadata.ListManifestEntitiesAsync(key, cancellationToken);
         var tags = await metadata.ListTagEntitiesAsync(name, cancellationToken);
         report.ManifestsScanned += rows.Count;
@@ -182,6 +193,8 @@ public sealed partial class GarbageCollector(MetadataStore metadata, ContentStor
         }
 
         var live = Mark(tags.Select(t => t.Digest), manifests);
+        report.Time("mark", start);
+        start = Stopwatch.GetTimestamp();
         var now = time.GetUtcNow();
         var deleted = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (digest, (row, parsed)) in manifests)
@@ -199,6 +212,8 @@ public sealed partial class GarbageCollector(MetadataStore metadata, ContentStor
             }
         }
 
+        report.Time("sweepManifests", start);
+
         // A manifest that cannot be read names blobs nobody knows: leave this repository's links alone.
         if (manifests.Values.Any(m => m.Parsed is null))
         {
@@ -214,7 +229,10 @@ public sealed partial class GarbageCollector(MetadataStore metadata, ContentStor
             referenced.UnionWith(parsed.Manifests.Select(m => m.Digest));
         }
 
+        start = Stopwatch.GetTimestamp();
         var links = await metadata.ListBlobLinkEntitiesAsync(key, cancellationToken);
+        report.Time("mark", start);
+        start = Stopwatch.GetTimestamp();
         var candidates = links.Where(l => !referenced.Contains(l.RowKey) && IsOlder(l, run.BlobGracePeriod, now)).ToList();
         var removed = 0;
         await Parallel.ForEachAsync(candidates, Parallelism(cancellationToken), async (link, ct) =>
@@ -232,6 +250,7 @@ public sealed partial class GarbageCollector(MetadataStore metadata, ContentStor
             }
         });
         report.BlobLinksDeleted += removed;
+        report.Time("sweepLinks", start);
     }
 
     /// <summary>The manifests reachable from the tags: children of indexes and referrers of live manifests, transitively.</summary>
@@ -295,6 +314,7 @@ public sealed partial class GarbageCollector(MetadataStore metadata, ContentStor
     private async Task<bool> CollectContentAsync(GcRun run, DateTimeOffset deadline, GcReport report, HashSet<string> droppedLinks, CancellationToken cancellationToken)
     {
         // Candidates (with the ETags the deletes are conditional on) first, then the links that keep them.
+        var start = Stopwatch.GetTimestamp();
         var now = time.GetUtcNow();
         var candidates = new List<(ContentStore.StoredBlob Blob, Digest Digest)>();
         await foreach (var blob in content.ListContentAsync(cancellationToken))
@@ -307,6 +327,8 @@ public sealed partial class GarbageCollector(MetadataStore metadata, ContentStor
         }
 
         var linked = await metadata.ListLinkedDigestsAsync(run.DryRun ? droppedLinks : null, cancellationToken);
+        report.Time("listContent", start);
+        start = Stopwatch.GetTimestamp();
         var removed = new ConcurrentBag<GcBlob>();
         var complete = true;
         await Parallel.ForEachAsync(candidates.Where(c => !linked.Contains(c.Digest.ToString())), Parallelism(cancellationToken), async (candidate, ct) =>
@@ -323,6 +345,7 @@ public sealed partial class GarbageCollector(MetadataStore metadata, ContentStor
             }
         });
 
+        report.Time("sweepContent", start);
         report.BlobsDeleted = removed.Count;
         report.BytesFreed = removed.Sum(b => b.Size);
         foreach (var blob in removed.OrderBy(b => b.Digest, StringComparer.Ordinal).Take(GcReport.MaxItems))
@@ -364,8 +387,6 @@ public sealed partial class GarbageCollector(MetadataStore metadata, ContentStor
 
     private static ParallelOptions Parallelism(CancellationToken cancellationToken) =>
         new() { MaxDegreeOfParallelism = DeleteParallelism, CancellationToken = cancellationToken };
-
-    private static double Seconds(Stopwatch watch) => Math.Round(watch.Elapsed.TotalSeconds, 3);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "GC (dry run: {DryRun}, complete: {Complete}) removed {Manifests} manifests, {Links} blob links, {Blobs} blobs ({Bytes} bytes), {Uploads} expired uploads")]
     private static partial void LogRun(ILogger logger, bool dryRun, bool complete, int manifests, int links, int blobs, long bytes, int uploads);

@@ -83,22 +83,16 @@ public sealed class GcService(StorageClients clients, GarbageCollector collector
         if (!dryRun)
         {
             var summary = JsonSerializer.Serialize(report.Summary());
-            await _settings.UpsertEntityAsync(new GcSettingsEntity
-            {
-                PartitionKey = StorageLayout.SettingsPartition,
-                RowKey = StorageLayout.GcSettingsRow,
-                LastRun = summary,
-            }, TableUpdateMode.Merge, cancellationToken);
+            // A merge of the one column: the settings saved beside it stay as they are.
+            await _settings.UpsertEntityAsync(new TableEntity(StorageLayout.SettingsPartition, StorageLayout.GcSettingsRow) { ["LastRun"] = summary },
+                TableUpdateMode.Merge, cancellationToken);
         }
 
         return report;
     }
 
-    private async Task<GcSettingsEntity?> GetStoredAsync(CancellationToken cancellationToken)
-    {
-        var result = await _settings.GetEntityIfExistsAsync<GcSettingsEntity>(StorageLayout.SettingsPartition, StorageLayout.GcSettingsRow, cancellationToken: cancellationToken);
-        return result.HasValue ? result.Value : null;
-    }
+    private async Task<GcSettingsEntity?> GetStoredAsync(CancellationToken cancellationToken) =>
+        await _settings.GetOrNullAsync<GcSettingsEntity>(StorageLayout.SettingsPartition, StorageLayout.GcSettingsRow, cancellationToken);
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 

@@ -48,11 +48,8 @@ public sealed partial class PromotionService(
         await _policies.QueryAsync<PromotionPolicyEntity>(TableClient.CreateQueryFilter($"TargetRepository eq {target.Value}"),
             cancellationToken: cancellationToken).TakeAsync(1000, cancellationToken);
 
-    public async Task<PromotionPolicyEntity?> GetOrNullAsync(RepositoryName source, string id, CancellationToken cancellationToken = default)
-    {
-        var result = await _policies.GetEntityIfExistsAsync<PromotionPolicyEntity>(StorageLayout.Key(source), id, cancellationToken: cancellationToken);
-        return result.HasValue ? result.Value : null;
-    }
+    public async Task<PromotionPolicyEntity?> GetOrNullAsync(RepositoryName source, string id, CancellationToken cancellationToken = default) =>
+        await _policies.GetOrNullAsync<PromotionPolicyEntity>(StorageLayout.Key(source), id, cancellationToken);
 
     public async Task<PromotionPolicyEntity> SaveAsync(
         RepositoryName source, string? id, bool enabled, IReadOnlyList<PolicyRule> rules, RepositoryName target, string tagTemplate,
@@ -141,6 +138,12 @@ public sealed partial class PromotionService(
         if (!RepositoryName.TryParse(policy.TargetRepository, out var target) || !Tag.TryParse(rendered, out var targetTag))
         {
             LogSkipped(logger, policy.RowKey, source.Value, tag.Value, $"{policy.TargetRepository}:{rendered} is not a valid target");
+            return false;
+        }
+
+        if (!await metadata.RepositoryExistsAsync(target, cancellationToken))
+        {
+            LogSkipped(logger, policy.RowKey, source.Value, tag.Value, $"the target {target} no longer exists");
             return false;
         }
 

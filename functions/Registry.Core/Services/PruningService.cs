@@ -26,11 +26,8 @@ public sealed class PruningService(StorageClients clients, MetadataStore metadat
         await _policies.QueryAsync<PruningPolicyEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.Key(name)}"),
             cancellationToken: cancellationToken).TakeAsync(1000, cancellationToken);
 
-    public async Task<PruningPolicyEntity?> GetOrNullAsync(RepositoryName name, string id, CancellationToken cancellationToken = default)
-    {
-        var result = await _policies.GetEntityIfExistsAsync<PruningPolicyEntity>(StorageLayout.Key(name), id, cancellationToken: cancellationToken);
-        return result.HasValue ? result.Value : null;
-    }
+    public async Task<PruningPolicyEntity?> GetOrNullAsync(RepositoryName name, string id, CancellationToken cancellationToken = default) =>
+        await _policies.GetOrNullAsync<PruningPolicyEntity>(StorageLayout.Key(name), id, cancellationToken);
 
     public async Task<PruningPolicyEntity> SaveAsync(RepositoryName name, string? id, bool enabled, IReadOnlyList<PolicyRule> rules, CancellationToken cancellationToken = default)
     {

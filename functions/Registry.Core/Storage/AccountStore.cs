@@ -17,11 +17,8 @@ public sealed class AccountStore(StorageClients clients)
 
     // ---- accounts -----------------------------------------------------------------------------------
 
-    public async Task<AccountEntity?> GetAccountOrNullAsync(string name, CancellationToken cancellationToken = default)
-    {
-        var result = await _accounts.GetEntityIfExistsAsync<AccountEntity>(StorageLayout.AccountsPartition, name, cancellationToken: cancellationToken);
-        return result.HasValue ? result.Value : null;
-    }
+    public async Task<AccountEntity?> GetAccountOrNullAsync(string name, CancellationToken cancellationToken = default) =>
+        await _accounts.GetOrNullAsync<AccountEntity>(StorageLayout.AccountsPartition, name, cancellationToken);
 
     /// <summary>Adds an account; false when the name is taken.</summary>
     public async Task<bool> AddAccountAsync(AccountEntity account, CancellationToken cancellationToken = default)
@@ -60,11 +57,8 @@ public sealed class AccountStore(StorageClients clients)
 
     // ---- organization members -------------------------------------------------------------------------
 
-    public async Task<OrgMemberEntity?> GetOrgMemberOrNullAsync(string org, string user, CancellationToken cancellationToken = default)
-    {
-        var result = await _orgMembers.GetEntityIfExistsAsync<OrgMemberEntity>(org, user, cancellationToken: cancellationToken);
-        return result.HasValue ? result.Value : null;
-    }
+    public async Task<OrgMemberEntity?> GetOrgMemberOrNullAsync(string org, string user, CancellationToken cancellationToken = default) =>
+        await _orgMembers.GetOrNullAsync<OrgMemberEntity>(org, user, cancellationToken);
 
     public Task SetOrgMemberAsync(string org, string user, bool isAdmin, CancellationToken cancellationToken = default) =>
         _orgMembers.UpsertEntityAsync(new OrgMemberEntity { PartitionKey = org, RowKey = user, IsAdmin = isAdmin }, TableUpdateMode.Replace, cancellationToken);
@@ -89,11 +83,8 @@ public sealed class AccountStore(StorageClients clients)
 
     // ---- teams ----------------------------------------------------------------------------------------
 
-    public async Task<TeamEntity?> GetTeamOrNullAsync(string org, string team, CancellationToken cancellationToken = default)
-    {
-        var result = await _teams.GetEntityIfExistsAsync<TeamEntity>(org, team, cancellationToken: cancellationToken);
-        return result.HasValue ? result.Value : null;
-    }
+    public async Task<TeamEntity?> GetTeamOrNullAsync(string org, string team, CancellationToken cancellationToken = default) =>
+        await _teams.GetOrNullAsync<TeamEntity>(org, team, cancellationToken);
 
     public async Task<bool> AddTeamAsync(TeamEntity team, CancellationToken cancellationToken = default)
     {
@@ -176,11 +167,8 @@ public sealed class AccountStore(StorageClients clients)
 
     // ---- access tokens --------------------------------------------------------------------------------
 
-    public async Task<AccessTokenEntity?> GetAccessTokenOrNullAsync(string user, string hashedToken, CancellationToken cancellationToken = default)
-    {
-        var result = await _tokens.GetEntityIfExistsAsync<AccessTokenEntity>(user, hashedToken, cancellationToken: cancellationToken);
-        return result.HasValue ? result.Value : null;
-    }
+    public async Task<AccessTokenEntity?> GetAccessTokenOrNullAsync(string user, string hashedToken, CancellationToken cancellationToken = default) =>
+        await _tokens.GetOrNullAsync<AccessTokenEntity>(user, hashedToken, cancellationToken);
 
     public Task AddAccessTokenAsync(AccessTokenEntity token, CancellationToken cancellationToken = default) =>
         _tokens.AddEntityAsync(token, cancellationToken);

@@ -57,12 +57,8 @@ public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IO
         }
     }
 
-    public async Task<RepositoryEntity?> GetRepositoryOrNullAsync(RepositoryName name, CancellationToken cancellationToken = default)
-    {
-        var result = await _repositories.GetEntityIfExistsAsync<RepositoryEntity>(
-            StorageLayout.RepositoriesPartition, StorageLayout.Key(name), cancellationToken: cancellationToken);
-        return result.HasValue ? result.Value : null;
-    }
+    public async Task<RepositoryEntity?> GetRepositoryOrNullAsync(RepositoryName name, CancellationToken cancellationToken = default) =>
+        await _repositories.GetOrNullAsync<RepositoryEntity>(StorageLayout.RepositoriesPartition, StorageLayout.Key(name), cancellationToken);
 
     public async Task<bool> RepositoryExistsAsync(RepositoryName name, CancellationToken cancellationToken = default) =>
         await GetRepositoryOrNullAsync(name, cancellationToken) is not null;
@@ -188,11 +184,8 @@ public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IO
         }
     }
 
-    public async Task<TagEntity?> GetTagEntityOrNullAsync(RepositoryName name, Tag tag, CancellationToken cancellationToken = default)
-    {
-        var result = await _tags.GetEntityIfExistsAsync<TagEntity>(StorageLayout.Key(name), tag.Value, cancellationToken: cancellationToken);
-        return result.HasValue ? result.Value : null;
-    }
+    public async Task<TagEntity?> GetTagEntityOrNullAsync(RepositoryName name, Tag tag, CancellationToken cancellationToken = default) =>
+        await _tags.GetOrNullAsync<TagEntity>(StorageLayout.Key(name), tag.Value, cancellationToken);
 
     /// <summary>Moves an existing tag on condition of its ETag (its first-push time stays); false when it changed meanwhile.</summary>
     public async Task<bool> UpdateTagAsync(TagEntity tag, Digest digest, CancellationToken cancellationToken = default)
@@ -490,11 +483,8 @@ public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IO
         }, cancellationToken);
     }
 
-    public async Task<UploadEntity?> GetUploadOrNullAsync(string uploadId, CancellationToken cancellationToken = default)
-    {
-        var result = await _uploads.GetEntityIfExistsAsync<UploadEntity>(StorageLayout.UploadsPartition, uploadId, cancellationToken: cancellationToken);
-        return result.HasValue ? result.Value : null;
-    }
+    public async Task<UploadEntity?> GetUploadOrNullAsync(string uploadId, CancellationToken cancellationToken = default) =>
+        await _uploads.GetOrNullAsync<UploadEntity>(StorageLayout.UploadsPartition, uploadId, cancellationToken);
 
     public async Task DeleteUploadAsync(string uploadId, CancellationToken cancellationToken = default)
     {

@@ -1,10 +1,19 @@
 using Azure;
+using Azure.Data.Tables;
 
 namespace Registry.Storage;
 
-/// <summary>Reading a bounded number of rows from a table query.</summary>
+/// <summary>Reading one row, or a bounded number of rows of a query.</summary>
 public static class TableQueryExtensions
 {
+    /// <summary>The row at (<paramref name="partitionKey"/>, <paramref name="rowKey"/>), or null when there is none.</summary>
+    public static async Task<T?> GetOrNullAsync<T>(this TableClient table, string partitionKey, string rowKey, CancellationToken cancellationToken = default)
+        where T : class, ITableEntity
+    {
+        var result = await table.GetEntityIfExistsAsync<T>(partitionKey, rowKey, cancellationToken: cancellationToken);
+        return result.HasValue ? result.Value : null;
+    }
+
     /// <summary>The first <paramref name="count"/> rows of <paramref name="query"/> (none for a count of zero or less).</summary>
     public static async Task<List<T>> TakeAsync<T>(this AsyncPageable<T> query, int count, CancellationToken cancellationToken = default)
         where T : notnull

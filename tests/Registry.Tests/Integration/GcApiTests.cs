@@ -79,6 +79,28 @@ public sealed class GcApiTests : IAsyncLifetime
         Assert.Equal("1h30m", reset.GetProperty("parameters").GetProperty("uploadLifetime").GetString());
     }
 
+    [Fact]
+    public async Task UpdateCron_Disabled_TimerStopsRunning()
+    {
+        // Arrange: the timer has run at least once
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (DateTime.UtcNow < deadline && (await AdminJsonAsync(HttpMethod.Get, "/api/v0/crons/onlinegc")).GetProperty("lastRun").ValueKind != JsonValueKind.Object)
+        {
+            await Task.Delay(300);
+        }
+
+        // Act: switch it off, let a run in progress end, then watch the last run for a while
+        var off = await AdminJsonAsync(HttpMethod.Put, "/api/v0/crons/onlinegc", new { enabled = false });
+        await Task.Delay(1500);
+        var before = (await AdminJsonAsync(HttpMethod.Get, "/api/v0/crons/onlinegc")).GetProperty("lastRun").GetProperty("finishedAt").GetString();
+        await Task.Delay(3000);
+        var after = (await AdminJsonAsync(HttpMethod.Get, "/api/v0/crons/onlinegc")).GetProperty("lastRun").GetProperty("finishedAt").GetString();
+
+        // Assert
+        Assert.False(off.GetProperty("enabled").GetBoolean());
+        Assert.Equal(before, after);
+    }
+
     [Theory]
     [InlineData("{\"deadline\":\"soon\"}")]
     [InlineData("{\"deadline\":\"-5m\"}")]

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Benchmarks the maintenance work on Azurite and writes the "## Maintenance" section of docs/benchmarks.md:
+#  - one garbage collection run (a dry run, then the real one) over REPOS x MANIFESTS image manifests, each with
+#    a config and LAYERS layers of its own, every second manifest untagged;
+#  - pruning evaluation over TAGS tags of one repository: the dry run, then a policy applied at once.
+# Content is written through the registry's own stores (tests/Registry.Bench seed-gc / seed-tags), then the
+# standalone host does the work through /api/v0, as a system administrator would ask it to.
+#   scripts/bench-maintenance.sh      Env: REPOS=100 MANIFESTS=100 LAYERS=4 TAGS=10000
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+REPOS="${REPOS:-100}"; MANIFESTS="${MANIFESTS:-100}"; LAYERS="${LAYERS:-4}"; TAGS="${TAGS:-10000}"
+PORT=5110
+SCRATCH="$(mktemp -d)"
+HOST_PID=""
+started_azurite=0
+cleanup() {
+  [ -n "$HOST_PID" ] && kill "$HOST_PID" 2>/dev/null || true
+  wait 2>/dev/null || true
+  [ "$started_azurite" = 1 ] && scripts/azurite.sh stop
+  rm -rf "$SCRATCH"
+}
+trap cleanup EXIT
+command -v jq >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq >/dev/null; }
+now() { date +%s.%N; }
+calc() { awk "BEGIN { printf \"%.2f\", $* }"; }
+
+echo "== build (Release)"
+dotnet build functions/Registry.Functions/Registry.Functions.csproj -c Release -nologo -v quiet
+dotnet build tests/Registry.Bench/Registry.Bench.csproj -c Release -nologo -v quiet
+if ! curl -s -o /dev/null http://127.0.0.1:10000/; then scripts/azurite.sh start; started_azurite=1; fi
+BENCH=tests/Registry.Bench/bin/Release/net10.0/Registry.Bench.dll
+
+STORAGE="benchmt$(date +%s)"
+env Registry__Storage__Container="$STORAGE" Registry__Storage__TablePrefix="$STORAGE" Registry__Auth__Enabled=false \
+  Logging__LogLevel__Default=Warning Registry__Gc__Schedule="0 0 0 1 1 *" Registry__Gc__ManifestGracePeriod=00:00:01 \
+  Registry__Gc__BlobGracePeriod=00:00:01 Registry__Gc__TouchInterval=00:00:01 \
+  dotnet functions/Registry.Functions/bin/Release/net10.0/Registry.Functions.dll --urls "http://127.0.0.1:$PORT" > "$SCRATCH/host.log" 2>&1 &
+HOST_PID=$!
+for _ in $(seq 1 500); do curl -s -o /dev/null "http://127.0.0.1:$PORT/v2/" && break; sleep 0.02; done
+api() { curl -sS -X "$1" -H 'Content-Type: application/json' ${3:+-d "$3"} "http://127.0.0.1:$PORT$2"; }
+
+echo "== seed $((REPOS * MANIFESTS)) manifests with $((LAYERS + 1)) blobs each"
+SEED_GC="$(dotnet "$BENCH" seed-gc "$STORAGE" "$REPOS" "$MANIFESTS" "$LAYERS")"; echo "$SEED_GC"
+sleep 2   # past the one-second grace periods
+RSS_BEFORE=$(awk '/VmRSS/ {print int($2/1024)}' "/proc/$HOST_PID/status")
+
+echo "== GC dry run, then the real run"
+t0=$(now); api POST /api/v0/jobs '{"action":"onlinegc","parameters":{"dryRun":true}}' > "$SCRATCH/dry.json"; t1=$(now)
+api POST /api/v0/jobs '{"action":"onlinegc","parameters":{"dryRun":false}}' > "$SCRATCH/gc.json"; t2=$(now)
+GC_PEAK=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$HOST_PID/status")
+DRY_S=$(calc "$t1 - $t0"); GC_S=$(calc "$t2 - $t1")
+r() { jq -r ".result.$1" "$SCRATCH/$2.json"; }
+phases() { jq -r '.result.phases | to_entries | map("\(.key) \(.value) s") | join(", ")' "$SCRATCH/$1.json"; }
+echo "dry run ${DRY_S} s: $(phases dry); run ${GC_S} s: $(phases gc)"
+[ "$(r complete gc)" = true ] || echo "the GC run did not complete within its deadline" >&2
+SDK_DELETE="$(dotnet "$BENCH" sdk-delete "$STORAGE" 50)"; echo "$SDK_DELETE"
+SDK_DELETE_S=$(echo "$SDK_DELETE" | awk '{print $(NF-1)}')
+
+echo "== pruning over $TAGS tags"
+SEED_TAGS="$(dotnet "$BENCH" seed-tags "$STORAGE" bench/pruned "$TAGS")"; echo "$SEED_TAGS"
+POLICY='{"enabled":true,"rules":[{"field":"tag","operator":"sw","values":["dev-"]}]}'
+ID=$(api POST '/api/v0/repositories/bench/pruned/pruningPolicies?initialEvaluation=false' "$POLICY" | jq -r .id)
+t0=$(now); SELECTED=$(api POST /api/v0/repositories/bench/pruned/pruningPolicies/test "$POLICY" | jq length); t1=$(now)
+api PUT "/api/v0/repositories/bench/pruned/pruningPolicies/$ID" "$POLICY" > /dev/null; t2=$(now)
+REMAINING=0; LAST=""
+while :; do
+  PAGE=$(curl -s "http://127.0.0.1:$PORT/v2/bench/pruned/tags/list?n=1000${LAST:+&last=$LAST}" | jq -r '.tags[]')
+  [ -n "$PAGE" ] || break
+  REMAINING=$((REMAINING + $(echo "$PAGE" | wc -l))); LAST=$(echo "$PAGE" | tail -1)
+done
+PRUNE_DRY_S=$(calc "$t1 - $t0"); PRUNE_S=$(calc "$t2 - $t1")
+echo "pruning dry run ${PRUNE_DRY_S} s ($SELECTED selected); applied ${PRUNE_S} s ($REMAINING tags left)"
+
+SECTION="$SCRATCH/section.md"
+{
+  echo "## Maintenance"
+  echo
+  echo "Produced by \`scripts/bench-maintenance.sh\` (REPOS=$REPOS MANIFESTS=$MANIFESTS LAYERS=$LAYERS TAGS=$TAGS) on $(date -u +%F),"
+  echo "$(nproc) cores, Azurite in memory, the standalone host (Release). Content is written through the registry's own stores;"
+  echo "GC and pruning are asked for through \`/api/v0\` and timed from request to answer. ${SEED_GC#seed-gc: }; ${SEED_TAGS#seed-tags: }."
+  echo
+  echo "| figure | time | what it did |"
+  echo "|---|---|---|"
+  echo "| GC dry run, $((REPOS * MANIFESTS)) manifests, $(r blobsScanned dry) blobs | ${DRY_S} s | would remove $(r manifestsDeleted dry) manifests, $(r blobLinksDeleted dry) links, $(r blobsDeleted dry) blobs ($(r bytesFreed dry) bytes) |"
+  echo "| GC run, same content | ${GC_S} s | removed $(r manifestsDeleted gc) manifests, $(r blobLinksDeleted gc) links, $(r blobsDeleted gc) blobs ($(r bytesFreed gc) bytes); complete: $(r complete gc) |"
+  echo "| pruning dry run over $TAGS tags | ${PRUNE_DRY_S} s | selected $SELECTED tags |"
+  echo "| pruning policy applied (initialEvaluation) | ${PRUNE_S} s | deleted $((TAGS - REMAINING)) tags, $REMAINING left |"
+  echo
+  echo "Where the GC run's time went: $(phases gc)."
+  echo "Dry run: $(phases dry)."
+  echo "Host memory: ${RSS_BEFORE} MB RSS before GC, ${GC_PEAK} MB peak after both runs."
+  echo "Baseline of the sweep, the Azure SDK alone on the same Azurite after the runs: ${SDK_DELETE#sdk-delete: } ($(calc "$SDK_DELETE_S / 50") s per delete)."
+  echo
+} > "$SECTION"
+
+OUT=docs/benchmarks.md
+if [ -f "$OUT" ]; then
+  # Replace the section (up to the next "## ") or insert it before "## Notes".
+  awk -v section="$SECTION" '
+    function emit() { while ((getline line < section) > 0) print line; done = 1 }
+    /^## Maintenance/ { skip = 1; emit(); next }
+    skip && /^## / { skip = 0 }
+    !done && /^## Notes/ { emit() }
+    !skip { print }
+    END { if (!done) { print ""; emit() } }' "$OUT" > "$OUT.new"
+  mv "$OUT.new" "$OUT"
+else
+  cp "$SECTION" "$OUT"
+fi
+echo "== written to $OUT"
