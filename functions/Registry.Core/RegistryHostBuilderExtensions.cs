@@ -5,6 +5,8 @@ using Registry.Auth;
 using Registry.Http;
 using Registry.Http.Handlers;
 using Registry.Options;
+using Registry.Scanning;
+using Registry.Scanning.Parsers;
 using Registry.Services;
 using Registry.Storage;
 
@@ -28,6 +30,9 @@ public static class RegistryHostBuilderExtensions
             .Validate(o => CronSchedule.TryParse(o.Schedule, out _), "Registry:Gc:Schedule must be a six-field CRON expression")
             .Validate(o => o.Deadline > TimeSpan.Zero && o.UploadLifetime > TimeSpan.Zero && o.TouchInterval > TimeSpan.Zero
                 && o.ManifestGracePeriod >= TimeSpan.Zero && o.BlobGracePeriod >= TimeSpan.Zero, "Registry:Gc durations must be positive")
+            .ValidateOnStart();
+        services.AddOptions<ScanOptions>().Bind(builder.Configuration.GetSection(ScanOptions.Section))
+            .Validate(o => o.MaxLayerBytes > 0 && o.MaxEntries > 0, "Registry:Scan limits must be positive")
             .ValidateOnStart();
         services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.Section))
             .Validate(o => o.TokenLifetime > TimeSpan.Zero && o.RefreshTokenLifetime > TimeSpan.Zero, "token lifetimes must be positive")
@@ -60,6 +65,16 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<GarbageCollector>();
         services.AddSingleton<GcService>();
         services.AddSingleton<DiscoveryService>();
+
+        // Layer analysis: the first parser that matches a file reads it, so the Go parser (any executable) is last.
+        services.AddSingleton<IPackageFileParser, ApkInstalledParser>();
+        services.AddSingleton<IPackageFileParser, DpkgStatusParser>();
+        services.AddSingleton<IPackageFileParser, NpmParser>();
+        services.AddSingleton<IPackageFileParser, PythonParser>();
+        services.AddSingleton<IPackageFileParser, DepsJsonParser>();
+        services.AddSingleton<IPackageFileParser, JarParser>();
+        services.AddSingleton<IPackageFileParser, GoBinaryParser>();
+        services.AddSingleton<LayerAnalyzer>();
 
         services.AddSingleton<BlobHandlers>();
         services.AddSingleton<UploadHandlers>();
