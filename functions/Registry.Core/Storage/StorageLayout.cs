@@ -9,6 +9,8 @@ namespace Registry.Storage;
 ///   blobs/&lt;alg&gt;/&lt;2 hex&gt;/&lt;hex&gt;   content, shared by every repository, create-only, never rewritten
 ///                                     (layers, configs and the exact bytes of every manifest)
 ///   uploads/&lt;upload id&gt;             an upload in progress: a block blob, one commit per PATCH
+///   vulndb/&lt;version&gt;/&lt;ecosystem&gt;.json.gz   one version of the vulnerability database: per OSV ecosystem, the
+///                                     advisories by package name (gzip JSON); never touched by GC
 ///
 /// Tables (each name carries TablePrefix)            PartitionKey              RowKey
 ///   Repositories  one row per repository            "r"                       key(name)
@@ -28,6 +30,7 @@ namespace Registry.Storage;
 ///   PruningPolicies  a repository's pruning policies key(name)              policy id
 ///   PromotionPolicies  promotion policies of a source  key(name)            policy id
 ///   Settings      registry-wide settings (GC)       "settings"                "onlinegc"
+///                 the vulnerability database in use  "settings"                "vulndb"
 ///
 /// key(name) is the repository name with '/' written as ':' (':' is not in the name grammar,
 /// '/' is not allowed in table keys).
@@ -65,6 +68,11 @@ public static class StorageLayout
 
     public const string SettingsPartition = "settings";
     public const string GcSettingsRow = "onlinegc";
+    public const string VulnerabilityDatabaseRow = "vulndb";
+
+    /// <summary>The blob of one ecosystem's advisories in one version of the vulnerability database.</summary>
+    public static string VulnerabilityShardPath(string version, string ecosystem) =>
+        $"vulndb/{version}/{Uri.EscapeDataString(ecosystem)}.json.gz";
 
     public const string AccountsPartition = "a";
 
