@@ -32,7 +32,8 @@ public static class RegistryHostBuilderExtensions
                 && o.ManifestGracePeriod >= TimeSpan.Zero && o.BlobGracePeriod >= TimeSpan.Zero, "Registry:Gc durations must be positive")
             .ValidateOnStart();
         services.AddOptions<ScanOptions>().Bind(builder.Configuration.GetSection(ScanOptions.Section))
-            .Validate(o => o.MaxLayerBytes > 0 && o.MaxEntries > 0, "Registry:Scan limits must be positive")
+            .Validate(o => o.MaxLayerBytes > 0 && o.MaxEntries > 0 && o.MaxDatabaseBytes > 0, "Registry:Scan limits must be positive")
+            .Validate(o => CronSchedule.TryParse(o.DatabaseSchedule, out _), "Registry:Scan:DatabaseSchedule must be a six-field CRON expression")
             .ValidateOnStart();
         services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.Section))
             .Validate(o => o.TokenLifetime > TimeSpan.Zero && o.RefreshTokenLifetime > TimeSpan.Zero, "token lifetimes must be positive")
@@ -75,6 +76,8 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<IPackageFileParser, JarParser>();
         services.AddSingleton<IPackageFileParser, GoBinaryParser>();
         services.AddSingleton<LayerAnalyzer>();
+        services.AddSingleton<VulnerabilityDatabase>();
+        services.AddSingleton<ScanService>();
 
         services.AddSingleton<BlobHandlers>();
         services.AddSingleton<UploadHandlers>();
@@ -87,6 +90,7 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<AccountService>();
         services.AddSingleton<RepositoryApiService>();
         services.AddSingleton<SystemApiService>();
+        services.AddSingleton<ScanApiService>();
         services.AddSingleton<ApiHandlers>();
         services.AddSingleton<ApiDispatcher>();
         return builder;

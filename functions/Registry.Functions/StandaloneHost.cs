@@ -48,6 +48,8 @@ public static class StandaloneHost
         builder.Services.AddTransient<HttpFunctions>();
         builder.Services.AddTransient<TimerFunctions>();
         builder.Services.AddHostedService<StandaloneTimers>();
+        builder.Services.AddTransient<QueueFunctions>();
+        builder.Services.AddHostedService<StandaloneQueues>();
 
         var app = builder.Build();
         // The route of the HTTP trigger, v2/{*path}; matched by prefix so that even malformed paths

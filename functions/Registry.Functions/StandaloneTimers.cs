@@ -13,14 +13,17 @@ namespace Registry.Functions;
 /// methods on their CRON schedules. Each next run is computed from the previous scheduled time.
 /// </summary>
 public sealed partial class StandaloneTimers(
-    IServiceProvider services, IOptions<PruningOptions> pruning, IOptions<GcOptions> gc, TimeProvider time, ILogger<StandaloneTimers> logger)
+    IServiceProvider services, IOptions<PruningOptions> pruning, IOptions<GcOptions> gc, IOptions<ScanOptions> scan, TimeProvider time,
+    ILogger<StandaloneTimers> logger)
     : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.WhenAll(
         RunOnScheduleAsync(nameof(TimerFunctions.PruneTags), pruning.Value.Schedule,
             ct => services.GetRequiredService<TimerFunctions>().PruneTags(new TimerInfo(), ct), stoppingToken),
         RunOnScheduleAsync(nameof(TimerFunctions.CollectGarbage), gc.Value.Schedule,
-            ct => services.GetRequiredService<TimerFunctions>().CollectGarbage(new TimerInfo(), ct), stoppingToken));
+            ct => services.GetRequiredService<TimerFunctions>().CollectGarbage(new TimerInfo(), ct), stoppingToken),
+        RunOnScheduleAsync(nameof(TimerFunctions.RefreshVulnerabilityDatabase), scan.Value.DatabaseSchedule,
+            ct => services.GetRequiredService<TimerFunctions>().RefreshVulnerabilityDatabase(new TimerInfo(), ct), stoppingToken));
 
     private async Task RunOnScheduleAsync(string name, string expression, Func<CancellationToken, Task> run, CancellationToken stoppingToken)
     {

@@ -1,11 +1,12 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
+using Registry.Scanning;
 using Registry.Services;
 
 namespace Registry.Functions;
 
 /// <summary>Maintenance on timers; each schedule is a six-field CRON expression from settings.</summary>
-public sealed partial class TimerFunctions(PruningService pruning, GcService gc, ILogger<TimerFunctions> logger)
+public sealed partial class TimerFunctions(PruningService pruning, GcService gc, ScanService scans, ILogger<TimerFunctions> logger)
 {
     /// <summary>Tag pruning by every repository's pruning policies (Registry:Pruning:Schedule).</summary>
     [Function(nameof(PruneTags))]
@@ -24,6 +25,19 @@ public sealed partial class TimerFunctions(PruningService pruning, GcService gc,
             LogGcOff(logger);
         }
     }
+
+    /// <summary>The online refresh of the vulnerability database (Registry:Scan:DatabaseSchedule), when an address is set.</summary>
+    [Function(nameof(RefreshVulnerabilityDatabase))]
+    public async Task RefreshVulnerabilityDatabase([TimerTrigger("%Registry:Scan:DatabaseSchedule%")] TimerInfo timer, CancellationToken cancellationToken)
+    {
+        if (await scans.RefreshDatabaseAsync(cancellationToken) is { } result)
+        {
+            LogRefreshed(logger, result.Info.Version, result.Info.Advisories, result.Reevaluated);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Vulnerability database {Version} in use ({Advisories} advisories); {Images} images evaluated again")]
+    private static partial void LogRefreshed(ILogger logger, string version, int advisories, int images);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Garbage collection is switched off; the timer did nothing")]
     private static partial void LogGcOff(ILogger logger);

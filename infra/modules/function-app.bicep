@@ -34,6 +34,12 @@ param appInsightsConnectionString string
 @description('Optional. Six-field CRON schedule (UTC) of the tag pruning timer.')
 param pruningSchedule string = '0 */15 * * * *'
 
+@description('Optional. Six-field CRON schedule (UTC) of the vulnerability database refresh.')
+param scanDatabaseSchedule string = '0 0 3 * * *'
+
+@description('Optional. Address of the vulnerability database (a zip of OSV records) for the online refresh; empty for offline updates only.')
+param scanDatabaseUrl string = ''
+
 @description('Optional. Six-field CRON schedule (UTC) of the garbage collection timer.')
 param gcSchedule string = '0 0 2 * * *'
 
@@ -127,11 +133,15 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'FUNCTIONS_REQUEST_BODY_SIZE_LIMIT', value: string(requestBodySizeLimit) }
         { name: 'Registry__Storage__BlobServiceUri', value: blobEndpoint }
         { name: 'Registry__Storage__TableServiceUri', value: tableEndpoint }
+        { name: 'Registry__Storage__QueueServiceUri', value: queueEndpoint }
         { name: 'Registry__Storage__Container', value: registryContainer }
         { name: 'Registry__BlobDelivery', value: blobDelivery }
         { name: 'Registry__Auth__Enabled', value: 'true' }
         { name: 'Registry__Pruning__Schedule', value: pruningSchedule }
         { name: 'Registry__Gc__Schedule', value: gcSchedule }
+        { name: 'Registry__Scan__Queue', value: 'scans' }
+        { name: 'Registry__Scan__DatabaseSchedule', value: scanDatabaseSchedule }
+        { name: 'Registry__Scan__DatabaseUrl', value: scanDatabaseUrl }
         { name: 'Registry__Auth__KeyVaultUri', value: keyVaultUri }
         {
           name: 'Registry__Auth__AdminPassword'

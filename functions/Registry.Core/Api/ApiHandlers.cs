@@ -3,7 +3,7 @@ using Registry.Http;
 namespace Registry.Api;
 
 /// <summary>The handlers of /api/v0 and /enzi/v0: each binds the request, calls one service method and maps the result.</summary>
-public sealed class ApiHandlers(RepositoryApiService repositories, AccountService accounts, SystemApiService system)
+public sealed class ApiHandlers(RepositoryApiService repositories, AccountService accounts, SystemApiService system, ScanApiService scanning)
 {
     private const int DefaultPageSize = 10;
 
@@ -116,6 +116,32 @@ public sealed class ApiHandlers(RepositoryApiService repositories, AccountServic
 
     /// <summary>DTR's initialEvaluation query parameter, true unless "false".</summary>
     private static bool InitialEvaluation(ApiRequest r) => !string.Equals(r.Query("initialEvaluation"), "false", StringComparison.OrdinalIgnoreCase);
+
+    // ---- /api/v0/imagescan ------------------------------------------------------------------------------------
+
+    public async Task<OciResult> ScanImageAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(202, await scanning.ScanAsync(r.Principal, r["ns"], r["repo"], r["reference"], Optional(r, "os"), Optional(r, "arch"), ct));
+
+    public async Task<OciResult> GetScanSummaryAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(200, await scanning.GetSummaryAsync(r.Principal, r["ns"], r["repo"], r["reference"], r.Query("os"), r.Query("arch"), ct));
+
+    public async Task<OciResult> GetScannerStatusAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(200, await scanning.GetStatusAsync(r.Principal, ct));
+
+    /// <summary>The body is the database itself, or a multipart form whose <c>file</c> part is.</summary>
+    public async Task<OciResult> UpdateVulnerabilityDatabaseAsync(ApiRequest r, CancellationToken ct)
+    {
+        var online = string.Equals(r.Query("online"), "true", StringComparison.OrdinalIgnoreCase);
+        Stream? upload = null;
+        if (!online)
+        {
+            upload = r.Http.HasFormContentType ? (await r.Http.ReadFormAsync(ct)).Files["file"]?.OpenReadStream() : r.Http.Body;
+        }
+
+        return OciResult.Json(200, await scanning.UpdateDatabaseAsync(r.Principal, upload, online, ct));
+    }
+
+    private static string? Optional(ApiRequest r, string group) => r.Route[group].Success ? r[group] : null;
 
     // ---- /api/v0/crons, /api/v0/jobs --------------------------------------------------------------------------
 

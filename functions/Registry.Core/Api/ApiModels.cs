@@ -200,3 +200,70 @@ public sealed record JobView(
     [property: JsonPropertyName("startedAt")] DateTimeOffset StartedAt,
     [property: JsonPropertyName("finishedAt")] DateTimeOffset FinishedAt,
     [property: JsonPropertyName("result")] Services.GcReport Result);
+
+public sealed record ScanSubmitted(
+    [property: JsonPropertyName("message")] string Message,
+    [property: JsonPropertyName("manifestDigests")] IReadOnlyList<string> ManifestDigests);
+
+/// <summary>DTR's scan summary of one image: <c>scanStatus</c> is DTR's code (0 failed … 6 completed).</summary>
+public sealed record ScanSummaryView(
+    [property: JsonPropertyName("scanStatus")] int ScanStatus,
+    [property: JsonPropertyName("shouldRescan")] bool ShouldRescan,
+    [property: JsonPropertyName("error")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error,
+    [property: JsonPropertyName("scannedImage")] ScannedImageView? ScannedImage);
+
+public sealed record ScannedImageView(
+    [property: JsonPropertyName("namespace")] string Namespace,
+    [property: JsonPropertyName("repository")] string Repository,
+    [property: JsonPropertyName("tag")] string? Tag,
+    [property: JsonPropertyName("manifestDigest")] string ManifestDigest,
+    [property: JsonPropertyName("os")] string Os,
+    [property: JsonPropertyName("architecture")] string Architecture,
+    [property: JsonPropertyName("totalVulnCount")] VulnCountView TotalVulnCount,
+    [property: JsonPropertyName("maxCVSSValue")] double MaxCvssValue,
+    [property: JsonPropertyName("licenses")] IReadOnlyList<string> Licenses,
+    [property: JsonPropertyName("layers")] IReadOnlyList<LayerView> Layers,
+    [property: JsonPropertyName("components")] IReadOnlyList<ComponentView> Components,
+    [property: JsonPropertyName("cves")] IReadOnlyList<CveView> Cves,
+    [property: JsonPropertyName("databaseVersion")] string? DatabaseVersion,
+    [property: JsonPropertyName("checkCompletedAt")] DateTimeOffset? CheckCompletedAt);
+
+public sealed record VulnCountView(
+    [property: JsonPropertyName("critical")] int Critical,
+    [property: JsonPropertyName("major")] int Major,
+    [property: JsonPropertyName("minor")] int Minor);
+
+public sealed record LayerView(
+    [property: JsonPropertyName("digest")] string Digest,
+    [property: JsonPropertyName("size")] long Size,
+    [property: JsonPropertyName("components")] IReadOnlyList<string> Components);
+
+public sealed record ComponentView(
+    [property: JsonPropertyName("componentPK")] string ComponentPk,
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("version")] string Version,
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("ecosystem")] string Ecosystem,
+    [property: JsonPropertyName("filepaths")] IReadOnlyList<string> FilePaths,
+    [property: JsonPropertyName("layerDigest")] string? LayerDigest,
+    [property: JsonPropertyName("licenses")] IReadOnlyList<string> Licenses,
+    [property: JsonPropertyName("cves")] IReadOnlyList<string> Cves,
+    [property: JsonPropertyName("fixedVersions")] IReadOnlyList<string> FixedVersions,
+    [property: JsonPropertyName("vulnCount")] int VulnCount);
+
+public sealed record CveView(
+    [property: JsonPropertyName("cvePK")] string CvePk,
+    [property: JsonPropertyName("advisory")] string Advisory,
+    [property: JsonPropertyName("summary")] string? Summary,
+    [property: JsonPropertyName("description")] string? Description,
+    [property: JsonPropertyName("cvss")] double Cvss,
+    [property: JsonPropertyName("severity")] string Severity,
+    [property: JsonPropertyName("link")] string Link);
+
+public sealed record ScannerStatusView(
+    [property: JsonPropertyName("state")] string State,
+    [property: JsonPropertyName("db_version")] string? DbVersion,
+    [property: JsonPropertyName("db_updated_at")] DateTimeOffset? DbUpdatedAt,
+    [property: JsonPropertyName("db_source")] string? DbSource,
+    [property: JsonPropertyName("advisories")] int Advisories,
+    [property: JsonPropertyName("ecosystems")] IReadOnlyList<string> Ecosystems);

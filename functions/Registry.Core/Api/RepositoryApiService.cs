@@ -395,7 +395,8 @@ public sealed partial class RepositoryApiService(
         return name;
     }
 
-    private async Task<(RepositoryName Name, RepositoryEntity Entity)> RequireAsync(
+    /// <summary>The repository, when the principal has <paramref name="needed"/> on it; DTR's errors otherwise.</summary>
+    internal async Task<(RepositoryName Name, RepositoryEntity Entity)> RequireAsync(
         Principal principal, string ns, string repo, AccessLevel needed, CancellationToken cancellationToken)
     {
         var name = ParseName(ns, repo);

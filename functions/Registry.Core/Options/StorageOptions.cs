@@ -14,6 +14,9 @@ public sealed class StorageOptions
     /// <summary>Blob endpoint, such as https://account.blob.core.windows.net.</summary>
     public Uri? BlobServiceUri { get; set; }
 
+    /// <summary>Queue endpoint, such as https://account.queue.core.windows.net (scan jobs).</summary>
+    public Uri? QueueServiceUri { get; set; }
+
     /// <summary>Table endpoint, such as https://account.table.core.windows.net.</summary>
     public Uri? TableServiceUri { get; set; }
 

@@ -8,7 +8,8 @@ using Registry.Storage.Entities;
 namespace Registry.Services;
 
 /// <summary>Manifests: pull by tag or digest, push with reference checks, delete (distribution-spec).</summary>
-public sealed class ManifestService(MetadataStore metadata, ContentStore content, TagService tags, PromotionService promotions, IOptions<GcOptions> gc)
+public sealed class ManifestService(
+    MetadataStore metadata, ContentStore content, TagService tags, PromotionService promotions, Scanning.ScanService scans, IOptions<GcOptions> gc)
 {
     private readonly TimeSpan _touchInterval = gc.Value.TouchInterval;
 
@@ -28,7 +29,7 @@ public sealed class ManifestService(MetadataStore metadata, ContentStore content
     /// <summary>
     /// Stores a manifest after checking it and that every blob and child manifest it names is in the repository.
     /// Content goes first, then the manifest row, the referrer row and last the tags; then the repository's
-    /// promotion policies run for those tags. Rewriting the manifest row
+    /// promotion policies run for those tags, and with scanOnPush a scan is queued. Rewriting the manifest row
     /// (a new Timestamp and ETag) is what keeps a concurrent GC from deleting it as untagged.
     /// </summary>
     public async Task<ParsedManifest> PutAsync(
@@ -77,6 +78,7 @@ public sealed class ManifestService(MetadataStore metadata, ContentStore content
         }
 
         await promotions.OnPushAsync(name, tagsToSet, digest, cancellationToken);
+        await scans.OnPushAsync(name, settings, digest, cancellationToken);
         return stored;
     }
 

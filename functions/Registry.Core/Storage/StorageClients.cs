@@ -2,6 +2,7 @@ using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
 using Microsoft.Extensions.Options;
 using Registry.Options;
 
@@ -15,12 +16,16 @@ public sealed class StorageClients
         var settings = options.Value;
         var blobOptions = new BlobClientOptions();
         var tableOptions = new TableClientOptions();
+        // Base64, as the Functions queue trigger reads messages by default.
+        var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
         BlobServiceClient blobs;
         TableServiceClient tables;
+        QueueServiceClient? queues = null;
         if (!string.IsNullOrWhiteSpace(settings.ConnectionString))
         {
             blobs = new BlobServiceClient(settings.ConnectionString, blobOptions);
             tables = new TableServiceClient(settings.ConnectionString, tableOptions);
+            queues = new QueueServiceClient(settings.ConnectionString, queueOptions);
         }
         else
         {
@@ -35,15 +40,21 @@ public sealed class StorageClients
                 : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(settings.ManagedIdentityClientId));
             blobs = new BlobServiceClient(settings.BlobServiceUri, credential, blobOptions);
             tables = new TableServiceClient(settings.TableServiceUri, credential, tableOptions);
+            if (settings.QueueServiceUri is not null)
+            {
+                queues = new QueueServiceClient(settings.QueueServiceUri, credential, queueOptions);
+            }
         }
 
         BlobService = blobs;
         Container = blobs.GetBlobContainerClient(settings.Container);
         Tables = tables;
+        _queues = queues;
         _tables = StorageLayout.Tables.ToDictionary(n => n, n => tables.GetTableClient(settings.TablePrefix + n));
     }
 
     private readonly Dictionary<string, TableClient> _tables;
+    private readonly QueueServiceClient? _queues;
 
     public BlobServiceClient BlobService { get; }
 
@@ -52,6 +63,10 @@ public sealed class StorageClients
     public TableServiceClient Tables { get; }
 
     public TableClient Table(string name) => _tables[name];
+
+    /// <summary>A queue of the account; fails when no queue endpoint is configured.</summary>
+    public QueueClient Queue(string name) =>
+        (_queues ?? throw new InvalidOperationException("Set Registry:Storage:QueueServiceUri (or a connection string) to use queues.")).GetQueueClient(name);
 
     /// <summary>Creates the container and the tables when missing.</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)

@@ -9,6 +9,9 @@ namespace Registry.Storage;
 ///   blobs/&lt;alg&gt;/&lt;2 hex&gt;/&lt;hex&gt;   content, shared by every repository, create-only, never rewritten
 ///                                     (layers, configs and the exact bytes of every manifest)
 ///   uploads/&lt;upload id&gt;             an upload in progress: a block blob, one commit per PATCH
+///   scans/v1/layers/&lt;alg&gt;/&lt;hex&gt;.json  what a layer holds (LayerAnalysis), by layer digest: read once for all images
+///   scans/v1/inventories/&lt;alg&gt;/&lt;hex&gt;.json  an image's components (by manifest digest), what re-evaluation reads
+///   scans/v1/reports/&lt;alg&gt;/&lt;hex&gt;.json  an image's latest report: components, layers, vulnerabilities
 ///   vulndb/&lt;version&gt;/&lt;ecosystem&gt;.json.gz   one version of the vulnerability database: per OSV ecosystem, the
 ///                                     advisories by package name (gzip JSON); never touched by GC
 ///
@@ -29,6 +32,7 @@ namespace Registry.Storage;
 ///                 a team's grant on a namespace     "n:" namespace            "org:team"
 ///   PruningPolicies  a repository's pruning policies key(name)              policy id
 ///   PromotionPolicies  promotion policies of a source  key(name)            policy id
+///   Scans         an image's scan status and counts  manifest digest           "scan"
 ///   Settings      registry-wide settings (GC)       "settings"                "onlinegc"
 ///                 the vulnerability database in use  "settings"                "vulndb"
 ///
@@ -58,17 +62,22 @@ public static class StorageLayout
     public const string PruningPoliciesTable = "PruningPolicies";
     public const string PromotionPoliciesTable = "PromotionPolicies";
     public const string SettingsTable = "Settings";
+    public const string ScansTable = "Scans";
+    public const string ScanRow = "scan";
 
     public static readonly IReadOnlyList<string> Tables =
     [
         RepositoriesTable, TagsTable, ManifestsTable, BlobLinksTable, ReferrersTable, UploadsTable,
         AccountsTable, OrgMembersTable, TeamsTable, TeamMembersTable, AccessTokensTable, TeamAccessTable,
-        PruningPoliciesTable, PromotionPoliciesTable, SettingsTable,
+        PruningPoliciesTable, PromotionPoliciesTable, SettingsTable, ScansTable,
     ];
 
     public const string SettingsPartition = "settings";
     public const string GcSettingsRow = "onlinegc";
     public const string VulnerabilityDatabaseRow = "vulndb";
+
+    /// <summary>A scan record of a digest: <c>kind</c> is layers, inventories or reports.</summary>
+    public static string ScanPath(string kind, Digest digest) => $"scans/v1/{kind}/{digest.Algorithm}/{digest.Hex}.json";
 
     /// <summary>The blob of one ecosystem's advisories in one version of the vulnerability database.</summary>
     public static string VulnerabilityShardPath(string version, string ecosystem) =>

@@ -4,6 +4,7 @@ using System.Text;
 using Registry.Options;
 using Registry.Scanning;
 using Registry.Scanning.Parsers;
+using Registry.Tests.Support;
 using MsOptions = Microsoft.Extensions.Options.Options;
 
 namespace Registry.Tests.Unit;
@@ -15,8 +16,8 @@ namespace Registry.Tests.Unit;
 /// </summary>
 public sealed class LayerAnalyzerTests
 {
-    private const string AlpineRelease = "NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.13.5\n";
-    private const string ApkInstalled = "C:Q1abc=\nP:musl\nV:1.2.2-r0\nA:x86_64\nL:MIT\no:musl\n\nC:Q1def=\nP:libssl1.1\nV:1.1.1j-r0\nL:OpenSSL\no:openssl\n\n";
+    private const string AlpineRelease = TestLayers.AlpineRelease;
+    private const string ApkInstalled = TestLayers.ApkInstalled;
     private const string DpkgStatus =
         "Package: libssl1.1\nStatus: install ok installed\nSource: openssl (1.1.1k-1)\nVersion: 1.1.1k-1\nDescription: SSL\n continued line\n\n" +
         "Package: zlib1g\nStatus: install ok installed\nSource: zlib\nVersion: 1:1.2.11.dfsg-2\n\n" +
@@ -195,23 +196,6 @@ public sealed class LayerAnalyzerTests
 
     private static byte[] OciTestRandom(int length) => System.Security.Cryptography.RandomNumberGenerator.GetBytes(length);
 
-    private static PaxTarEntry File(string name, string content) =>
-        new(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(Encoding.UTF8.GetBytes(content)) };
-
-    private static byte[] Tar(params (string Name, string Content)[] files)
-    {
-        var tar = new MemoryStream();
-        using (var writer = new TarWriter(tar, TarEntryFormat.Pax, leaveOpen: true))
-        {
-            foreach (var (name, content) in files)
-            {
-                writer.WriteEntry(File(name, content));
-            }
-        }
-
-        return tar.ToArray();
-    }
-
     /// <summary>A tar with one more binary file (tar archives concatenate once the end marker is dropped: rewrite instead).</summary>
     private static byte[] AppendTar(byte[] existing, (string Name, byte[] Content) file, bool executable)
     {
@@ -236,23 +220,13 @@ public sealed class LayerAnalyzerTests
 
     private static MemoryStream Plain(byte[] tar) => new(tar);
 
-    private static MemoryStream Gzip(byte[] tar)
-    {
-        var output = new MemoryStream();
-        using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
-        {
-            gzip.Write(tar);
-        }
+    private static MemoryStream Gzip(byte[] tar) => new(TestLayers.Gzip(tar));
 
-        output.Position = 0;
-        return output;
-    }
+    private static MemoryStream Zstd(byte[] tar) => new(TestLayers.Zstd(tar));
 
-    private static MemoryStream Zstd(byte[] tar)
-    {
-        using var compressor = new ZstdSharp.Compressor();
-        return new MemoryStream(compressor.Wrap(tar).ToArray());
-    }
+    private static byte[] Tar(params (string Name, string Content)[] files) => TestLayers.Tar(files);
+
+    private static PaxTarEntry File(string name, string content) => TestLayers.File(name, content);
 
     private static byte[] Jar(params (string Name, string Content)[] entries)
     {

@@ -1,0 +1,136 @@
+using Registry.Auth;
+using Registry.Errors;
+using Registry.Oci;
+using Registry.Scanning;
+
+namespace Registry.Api;
+
+/// <summary>
+/// DTR's image scanning API (<c>/api/v0/imagescan</c>): starting scans (write access), scan summaries (read access),
+/// the scanner's status, and updating the vulnerability database (system administrators).
+/// </summary>
+public sealed class ScanApiService(RepositoryApiService repositories, ScanService scans, VulnerabilityDatabase database)
+{
+    /// <summary>Queues scans of the image a tag or digest names, of one platform or of all.</summary>
+    public async Task<ScanSubmitted> ScanAsync(Principal principal, string ns, string repo, string reference, string? os, string? architecture, CancellationToken cancellationToken = default)
+    {
+        var (name, _) = await repositories.RequireAsync(principal, ns, repo, AccessLevel.ReadWrite, cancellationToken);
+        var queued = await OrNoSuchTagAsync(() => scans.RequestAsync(name, Reference(name, reference), os, architecture, cancellationToken), reference);
+        if (queued.Count == 0)
+        {
+            throw new DtrException(DtrError.NoSuchTag, $"{name}:{reference} has no image for {os}/{architecture}");
+        }
+
+        return new ScanSubmitted("submitted to the scan queue", queued.Select(s => s.PartitionKey).ToList());
+    }
+
+    /// <summary>The scan of each platform of an image (or the one asked for), in DTR's shape.</summary>
+    public async Task<IReadOnlyList<ScanSummaryView>> GetSummaryAsync(Principal principal, string ns, string repo, string reference, string? os, string? architecture, CancellationToken cancellationToken = default)
+    {
+        var (name, _) = await repositories.RequireAsync(principal, ns, repo, AccessLevel.ReadOnly, cancellationToken);
+        var images = await OrNoSuchTagAsync(() => scans.ResolveAsync(name, Reference(name, reference), cancellationToken), reference);
+        var views = new List<ScanSummaryView>();
+        foreach (var (digest, imageOs, imageArchitecture) in images)
+        {
+            if ((os is not null && os != imageOs) || (architecture is not null && architecture != imageArchitecture))
+            {
+                continue;
+            }
+
+            var scan = await scans.GetOrNullAsync(digest, cancellationToken);
+            var report = scan?.Status == ScanService.Completed ? await scans.GetReportOrNullAsync(digest, cancellationToken) : null;
+            var image = scan is null || report is null
+                ? null
+                : View(name, reference.Contains(':', StringComparison.Ordinal) ? null : reference, digest, scan, report);
+            views.Add(new ScanSummaryView(scan?.Status ?? ScanService.Unscanned, scan?.Status == ScanService.Failed, scan?.Error is { Length: > 0 } e ? e : null, image));
+        }
+
+        return views;
+    }
+
+    public async Task<ScannerStatusView> GetStatusAsync(Principal principal, CancellationToken cancellationToken = default)
+    {
+        if (principal.IsAnonymous)
+        {
+            throw new DtrException(DtrError.NotAuthenticated, "authentication required");
+        }
+
+        var info = await database.GetInfoAsync(cancellationToken);
+        return new ScannerStatusView(info is null ? "no database" : "ready", info?.Version, info?.UpdatedAt, info?.Source, info?.Advisories ?? 0, info?.Ecosystems ?? []);
+    }
+
+    /// <summary>DTR's database update: an uploaded file (offline), or the configured address (<c>online</c>).</summary>
+    public async Task<ScannerStatusView> UpdateDatabaseAsync(Principal principal, Stream? upload, bool online, CancellationToken cancellationToken = default)
+    {
+        if (!principal.IsAdmin)
+        {
+            throw principal.IsAnonymous
+                ? new DtrException(DtrError.NotAuthenticated, "authentication required")
+                : new DtrException(DtrError.NotAuthorized, "updating the vulnerability database is for system administrators");
+        }
+
+        try
+        {
+            if (online)
+            {
+                _ = await scans.RefreshDatabaseAsync(cancellationToken)
+                    ?? throw new DtrException(DtrError.InvalidParameter, "no online address is configured (Registry:Scan:DatabaseUrl)");
+            }
+            else
+            {
+                await scans.UpdateDatabaseAsync(upload ?? throw new DtrException(DtrError.InvalidParameter, "a file is required"), "upload", cancellationToken);
+            }
+        }
+        catch (Exception e) when (e is InvalidDataException or HttpRequestException)
+        {
+            throw new DtrException(DtrError.InvalidParameter, $"the vulnerability database could not be read: {e.Message}");
+        }
+
+        return await GetStatusAsync(principal, cancellationToken);
+    }
+
+    private static ScannedImageView View(RepositoryName name, string? tag, Digest digest, Storage.Entities.ScanEntity scan, ScanReport report)
+    {
+        var inventory = report.Inventory;
+        var byComponent = report.Findings.ToLookup(f => f.Component);
+        var cves = report.Findings
+            .GroupBy(f => CvePk(f.Advisory))
+            .Select(g => g.OrderByDescending(f => f.Advisory.CvssScore ?? 0).First())
+            .Select(f => new CveView(CvePk(f.Advisory), f.Advisory.Id, f.Advisory.Summary, f.Advisory.Description, f.Advisory.CvssScore ?? 0,
+                Cvss.Band(f.Advisory.CvssScore ?? 0) ?? "unknown", f.Advisory.Link))
+            .OrderByDescending(c => c.Cvss).ThenBy(c => c.CvePk, StringComparer.Ordinal)
+            .ToList();
+        var components = inventory.Components.Select((c, i) =>
+        {
+            var found = byComponent[i].Select(f => CvePk(f.Advisory)).Distinct().ToList();
+            return new ComponentView($"c{i}", c.Name, c.Version, c.Type, c.Ecosystem, [c.Path], c.Layer, c.License is null ? [] : [c.License], found,
+                byComponent[i].Select(f => f.FixedVersion).OfType<string>().Distinct().ToList(), found.Count);
+        }).OrderByDescending(c => c.VulnCount).ThenBy(c => c.Name, StringComparer.Ordinal).ToList();
+        var layers = inventory.Layers.Select(l => new LayerView(l.Digest, l.Size,
+            inventory.Components.Select((c, i) => (c, i)).Where(x => x.c.Layer == l.Digest).Select(x => $"c{x.i}").ToList())).ToList();
+        return new ScannedImageView(name.Value[..name.Value.IndexOf('/', StringComparison.Ordinal)], name.Value[(name.Value.IndexOf('/', StringComparison.Ordinal) + 1)..],
+            tag, digest.ToString(), scan.Os, scan.Architecture, new VulnCountView(scan.Critical, scan.Major, scan.Minor), scan.MaxCvss,
+            inventory.Components.Select(c => c.License).OfType<string>().Distinct().Order(StringComparer.Ordinal).ToList(),
+            layers, components, cves, report.DatabaseVersion, scan.CompletedAt);
+    }
+
+    /// <summary>A finding is shown under its CVE when the advisory names one (so distro and GitHub advisories of one CVE merge).</summary>
+    private static string CvePk(Scanning.Osv.Advisory advisory) =>
+        advisory.Id.StartsWith("CVE-", StringComparison.Ordinal) ? advisory.Id
+            : advisory.Aliases.FirstOrDefault(a => a.StartsWith("CVE-", StringComparison.Ordinal)) ?? advisory.Id;
+
+    private static ManifestReference Reference(RepositoryName name, string reference) =>
+        ManifestReference.TryParse(reference, out _) ?? throw new DtrException(DtrError.NoSuchTag, $"{reference} is neither a tag nor a digest of {name}");
+
+    private static async Task<T> OrNoSuchTagAsync<T>(Func<Task<T>> action, string reference)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (RegistryException e) when (e.Code == OciErrorCode.ManifestUnknown)
+        {
+            throw new DtrException(DtrError.NoSuchTag, $"no image {reference}");
+        }
+    }
+}

@@ -1,0 +1,31 @@
+namespace Registry.Storage.Entities;
+
+/// <summary>
+/// The scan of one image (one platform of an index). PartitionKey the manifest digest, RowKey "scan". Status is
+/// DTR's code: 0 failed, 1 unscanned, 2 scanning, 3 pending, 4 scanned, 5 checking, 6 completed.
+/// </summary>
+public sealed class ScanEntity : RegistryEntity
+{
+    public int Status { get; set; } = 1;
+
+    public string Os { get; set; } = "";
+
+    public string Architecture { get; set; } = "";
+
+    public DateTimeOffset? RequestedAt { get; set; }
+
+    public DateTimeOffset? CompletedAt { get; set; }
+
+    /// <summary>The vulnerability database version the counts come from.</summary>
+    public string? DatabaseVersion { get; set; }
+
+    public int Critical { get; set; }
+
+    public int Major { get; set; }
+
+    public int Minor { get; set; }
+
+    public double MaxCvss { get; set; }
+
+    public string? Error { get; set; }
+}

@@ -1,0 +1,93 @@
+using Azure;
+using Azure.Storage.Queues.Models;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Registry.Options;
+using Registry.Storage;
+
+namespace Registry.Functions;
+
+/// <summary>
+/// The standalone host's stand-in for the queue triggers: it polls the scan queue and calls the same
+/// <see cref="QueueFunctions"/> method. As the Functions host does, a message that failed 5 times goes to the
+/// poison queue (<c>&lt;queue&gt;-poison</c>); a failed one comes back after its visibility timeout.
+/// </summary>
+public sealed partial class StandaloneQueues(IServiceProvider services, StorageClients clients, IOptions<ScanOptions> options, ILogger<StandaloneQueues> logger)
+    : BackgroundService
+{
+    private const int MaxDequeueCount = 5;
+    private static readonly TimeSpan VisibilityTimeout = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan IdleDelay = TimeSpan.FromSeconds(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        Azure.Storage.Queues.QueueClient queue, poison;
+        try
+        {
+            queue = clients.Queue(options.Value.Queue);
+            poison = clients.Queue(options.Value.Queue + "-poison");
+        }
+        catch (InvalidOperationException e)
+        {
+            LogNoQueues(logger, e.Message);
+            return;
+        }
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            QueueMessage[] messages;
+            try
+            {
+                await queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+                messages = (await queue.ReceiveMessagesAsync(4, VisibilityTimeout, stoppingToken)).Value;
+            }
+            catch (RequestFailedException e)
+            {
+                LogPollFailed(logger, e);
+                messages = [];
+            }
+
+            foreach (var message in messages)
+            {
+                await HandleAsync(queue, poison, message, stoppingToken);
+            }
+
+            if (messages.Length == 0)
+            {
+                await Task.Delay(IdleDelay, stoppingToken);
+            }
+        }
+    }
+
+    private async Task HandleAsync(Azure.Storage.Queues.QueueClient queue, Azure.Storage.Queues.QueueClient poison, QueueMessage message, CancellationToken stoppingToken)
+    {
+        if (message.DequeueCount > MaxDequeueCount)
+        {
+            await poison.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+            await poison.SendMessageAsync(message.Body, cancellationToken: stoppingToken);
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, stoppingToken);
+            return;
+        }
+
+        try
+        {
+            await services.GetRequiredService<QueueFunctions>().ScanImage(message.Body.ToString(), stoppingToken);
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, stoppingToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogFailed(logger, e, message.MessageId, message.DequeueCount);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Scan jobs will not run: {Reason}")]
+    private static partial void LogNoQueues(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Polling the scan queue failed")]
+    private static partial void LogPollFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Scan message {Id} failed (try {Count}); it will be retried")]
+    private static partial void LogFailed(ILogger logger, Exception exception, string id, long count);
+}

@@ -1,0 +1,254 @@
+using System.IO.Compression;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Registry.Oci;
+using Registry.Tests.Support;
+
+namespace Registry.Tests.Integration;
+
+/// <summary>
+/// Image scanning end to end on a standalone host: images made in the test are pushed, the OSV fixture is uploaded
+/// as the vulnerability database, scans go through the Storage Queue, and /api/v0/imagescan reports DTR's summary.
+/// Also: a whiteout removes a component, scanOnPush, an index scanned per platform, re-evaluation after a database
+/// update with the layer gone from storage (so no layer is read again), and a layer that is no archive.
+/// </summary>
+public sealed class ScanTests : IAsyncLifetime
+{
+    private RegistryHost _host = null!;
+    private OciTestClient _oci = null!;
+
+    public async Task InitializeAsync()
+    {
+        _host = await RegistryHost.StartAsync();
+        _oci = new OciTestClient(_host.Client);
+        using var update = await UploadDatabaseAsync(FixtureZip());
+        Assert.Equal(HttpStatusCode.OK, update.StatusCode);
+    }
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public async Task Scan_AlpineImageWithOldOpenssl_ReportsCveWithComponentLayerAndFix()
+    {
+        // Arrange
+        var repo = OciTestClient.NewRepository("scan");
+        var image = await PushImageAsync(repo, "v1", "amd64", TestLayers.Gzip(TestLayers.Tar(("etc/os-release", TestLayers.AlpineRelease), ("lib/apk/db/installed", TestLayers.ApkInstalled))));
+
+        // Act
+        using var scan = await _oci.Http.PostAsync($"/api/v0/imagescan/scan/{repo}/v1/linux/amd64", null);
+        var summary = await WaitForScanAsync(repo, "v1");
+
+        // Assert
+        Assert.Equal(HttpStatusCode.Accepted, scan.StatusCode);
+        var scanned = summary.GetProperty("scannedImage");
+        Assert.Equal(image.Digest, scanned.GetProperty("manifestDigest").GetString());
+        Assert.Equal((0, 1, 0), Counts(scanned));
+        Assert.Equal(5.9, scanned.GetProperty("maxCVSSValue").GetDouble());
+        var ssl = scanned.GetProperty("components").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "libssl1.1");
+        Assert.Equal("1.1.1j-r0", ssl.GetProperty("version").GetString());
+        Assert.Equal(image.Layers[0], ssl.GetProperty("layerDigest").GetString());
+        Assert.Equal("lib/apk/db/installed", ssl.GetProperty("filepaths")[0].GetString());
+        Assert.Equal("CVE-2021-3449", ssl.GetProperty("cves")[0].GetString());
+        Assert.Equal("1.1.1k-r0", ssl.GetProperty("fixedVersions")[0].GetString());
+        var cve = scanned.GetProperty("cves")[0];
+        Assert.Equal(("CVE-2021-3449", "major", "https://security.alpinelinux.org/vuln/CVE-2021-3449"),
+            (cve.GetProperty("cvePK").GetString(), cve.GetProperty("severity").GetString(), cve.GetProperty("link").GetString()));
+        Assert.Contains("OpenSSL", scanned.GetProperty("licenses").EnumerateArray().Select(l => l.GetString()));
+    }
+
+    [Fact]
+    public async Task Scan_UpperLayerWhitesOutTheDatabase_NoComponentsLeft()
+    {
+        // Arrange
+        var repo = OciTestClient.NewRepository("scan");
+        var base_ = TestLayers.Gzip(TestLayers.Tar(("etc/os-release", TestLayers.AlpineRelease), ("lib/apk/db/installed", TestLayers.ApkInstalled)));
+        var top = TestLayers.Zstd(TestLayers.Tar(("lib/apk/db/.wh.installed", "")));
+        await PushImageAsync(repo, "v1", "amd64", base_, top);
+
+        // Act
+        using var scan = await _oci.Http.PostAsync($"/api/v0/imagescan/scan/{repo}/v1", null);
+        var summary = await WaitForScanAsync(repo, "v1");
+
+        // Assert
+        Assert.Empty(summary.GetProperty("scannedImage").GetProperty("components").EnumerateArray());
+        Assert.Equal((0, 0, 0), Counts(summary.GetProperty("scannedImage")));
+    }
+
+    [Fact]
+    public async Task Push_RepositoryWithScanOnPush_ScannedWithoutAsking()
+    {
+        // Arrange: an organization with a repository that scans on push
+        using var org = await _oci.Http.PostAsync("/enzi/v0/accounts", new StringContent("{\"name\":\"scanpush\",\"isOrg\":true}", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Created, org.StatusCode);
+        using var created = await _oci.Http.PostAsync("/api/v0/repositories/scanpush",
+            new StringContent("{\"name\":\"auto\",\"scanOnPush\":true}", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+
+        // Act
+        await PushImageAsync("scanpush/auto", "v1", "amd64", TestLayers.Gzip(TestLayers.Tar(("etc/os-release", TestLayers.AlpineRelease), ("lib/apk/db/installed", TestLayers.ApkInstalled))));
+        var summary = await WaitForScanAsync("scanpush/auto", "v1");
+
+        // Assert
+        Assert.Equal((0, 1, 0), Counts(summary.GetProperty("scannedImage")));
+    }
+
+    [Fact]
+    public async Task Scan_Index_OneJobPerPlatform()
+    {
+        // Arrange
+        var repo = OciTestClient.NewRepository("scan");
+        var layer = TestLayers.Gzip(TestLayers.Tar(("etc/os-release", TestLayers.AlpineRelease), ("lib/apk/db/installed", TestLayers.ApkInstalled)));
+        var amd64 = await PushImageAsync(repo, "amd64", "amd64", layer);
+        var arm64 = await PushImageAsync(repo, "arm64", "arm64", TestLayers.Gzip(TestLayers.Tar(("etc/os-release", TestLayers.AlpineRelease))));
+        var index = $"{{\"schemaVersion\":2,\"mediaType\":\"{MediaTypes.ImageIndex}\",\"manifests\":[" +
+                    $"{{\"mediaType\":\"{MediaTypes.ImageManifest}\",\"digest\":\"{amd64.Digest}\",\"size\":{amd64.Size},\"platform\":{{\"os\":\"linux\",\"architecture\":\"amd64\"}}}}," +
+                    $"{{\"mediaType\":\"{MediaTypes.ImageManifest}\",\"digest\":\"{arm64.Digest}\",\"size\":{arm64.Size},\"platform\":{{\"os\":\"linux\",\"architecture\":\"arm64\"}}}}]}}";
+        using (var put = await _oci.PutManifestAsync(repo, "multi", index, MediaTypes.ImageIndex))
+        {
+            Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        }
+
+        // Act
+        using var scan = await _oci.Http.PostAsync($"/api/v0/imagescan/scan/{repo}/multi", null);
+        await WaitForScanAsync(repo, "multi", "arm64");
+        await WaitForScanAsync(repo, "multi", "amd64");
+        using var all = await _oci.Http.GetAsync($"/api/v0/imagescan/scansummary/repositories/{repo}/multi");
+        var summaries = JsonDocument.Parse(await all.Content.ReadAsStringAsync()).RootElement;
+
+        // Assert
+        Assert.Equal(2, JsonDocument.Parse(await scan.Content.ReadAsStringAsync()).RootElement.GetProperty("manifestDigests").GetArrayLength());
+        var byArch = summaries.EnumerateArray().ToDictionary(s => s.GetProperty("scannedImage").GetProperty("architecture").GetString()!, s => Counts(s.GetProperty("scannedImage")));
+        Assert.Equal((0, 1, 0), byArch["amd64"]);
+        Assert.Equal((0, 0, 0), byArch["arm64"]);
+    }
+
+    [Fact]
+    public async Task UpdateDatabase_AfterScan_ImagesEvaluatedAgainWithoutTheirLayers()
+    {
+        // Arrange: a scanned image whose layer blob is then removed from storage
+        var repo = OciTestClient.NewRepository("scan");
+        var image = await PushImageAsync(repo, "v1", "amd64", TestLayers.Gzip(TestLayers.Tar(("etc/os-release", TestLayers.AlpineRelease), ("lib/apk/db/installed", TestLayers.ApkInstalled))));
+        using (var scan = await _oci.Http.PostAsync($"/api/v0/imagescan/scan/{repo}/v1", null))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, scan.StatusCode);
+        }
+
+        await WaitForScanAsync(repo, "v1");
+        var layer = Digest.TryParse(image.Layers[0], out var d) ? d : throw new InvalidOperationException();
+        await new Azure.Storage.Blobs.BlobContainerClient(AzuriteCheck.ConnectionString, _host.StoragePrefix)
+            .DeleteBlobAsync(Registry.Storage.StorageLayout.ContentPath(layer));
+
+        // Act: a database in which openssl has a second, critical advisory
+        var extra = """
+            {"id":"ALPINE-CVE-2099-0001","aliases":["CVE-2099-0001"],"summary":"A made-up critical flaw",
+             "severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+             "affected":[{"package":{"ecosystem":"Alpine:v3.13","name":"openssl"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.1.1z-r0"}]}]}]}
+            """;
+        using var update = await UploadDatabaseAsync(FixtureZip(extra));
+        using var again = await _oci.Http.GetAsync($"/api/v0/imagescan/scansummary/repositories/{repo}/v1");
+        var summary = JsonDocument.Parse(await again.Content.ReadAsStringAsync()).RootElement[0];
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, update.StatusCode);
+        Assert.Equal(6, summary.GetProperty("scanStatus").GetInt32());
+        Assert.Equal((1, 1, 0), Counts(summary.GetProperty("scannedImage")));
+    }
+
+    [Fact]
+    public async Task Scan_LayerThatIsNoArchive_FailedWithReason()
+    {
+        // Arrange: a gzip header and nothing after it
+        var repo = OciTestClient.NewRepository("scan");
+        await PushImageAsync(repo, "v1", "amd64", [0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00]);
+
+        // Act
+        using var scan = await _oci.Http.PostAsync($"/api/v0/imagescan/scan/{repo}/v1", null);
+        var summary = await WaitForScanAsync(repo, "v1", status: 0);
+
+        // Assert
+        Assert.True(summary.GetProperty("shouldRescan").GetBoolean());
+        Assert.Contains("not a readable tar", summary.GetProperty("error").GetString());
+    }
+
+    [Theory]
+    [InlineData("POST", "/api/v0/imagescan/scan/scan/missing/v1", 404)]
+    [InlineData("GET", "/api/v0/imagescan/scansummary/repositories/scan/missing/v1", 404)]
+    public async Task Imagescan_UnknownRepository_NotFound(string method, string path, int status)
+    {
+        // Act
+        using var response = await _oci.Http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+
+        // Assert
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal("NO_SUCH_REPOSITORY", await OciTestClient.ErrorCodeAsync(response));
+    }
+
+    private sealed record Pushed(string Digest, long Size, IReadOnlyList<string> Layers);
+
+    private async Task<Pushed> PushImageAsync(string repo, string tag, string architecture, params byte[][] layers)
+    {
+        var config = Encoding.UTF8.GetBytes($"{{\"architecture\":\"{architecture}\",\"os\":\"linux\",\"rootfs\":{{\"type\":\"layers\",\"diff_ids\":[]}}}}");
+        var configDigest = await _oci.PushBlobAsync(repo, config);
+        var descriptors = new List<string>();
+        foreach (var layer in layers)
+        {
+            descriptors.Add(await _oci.PushBlobAsync(repo, layer));
+        }
+
+        var manifest = $"{{\"schemaVersion\":2,\"mediaType\":\"{MediaTypes.ImageManifest}\",\"config\":{{\"mediaType\":\"{MediaTypes.ImageConfig}\",\"digest\":\"{configDigest}\",\"size\":{config.Length}}}," +
+                       $"\"layers\":[{string.Join(",", descriptors.Select((d, i) => $"{{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"{d}\",\"size\":{layers[i].Length}}}"))}]}}";
+        using var put = await _oci.PutManifestAsync(repo, tag, manifest);
+        Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        return new Pushed(OciTestClient.DigestOf(Encoding.UTF8.GetBytes(manifest)), Encoding.UTF8.GetByteCount(manifest), descriptors);
+    }
+
+    private async Task<JsonElement> WaitForScanAsync(string repo, string reference, string? arch = null, int status = 6)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var query = arch is null ? "" : $"?os=linux&arch={arch}";
+        while (true)
+        {
+            using var response = await _oci.Http.GetAsync($"/api/v0/imagescan/scansummary/repositories/{repo}/{reference}{query}");
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+            var summary = JsonDocument.Parse(body).RootElement[0].Clone();
+            if (summary.GetProperty("scanStatus").GetInt32() == status)
+            {
+                return summary;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"scan of {repo}:{reference} not done: {body}\n{_host.Output}");
+            await Task.Delay(200);
+        }
+    }
+
+    private static (int, int, int) Counts(JsonElement scanned)
+    {
+        var counts = scanned.GetProperty("totalVulnCount");
+        return (counts.GetProperty("critical").GetInt32(), counts.GetProperty("major").GetInt32(), counts.GetProperty("minor").GetInt32());
+    }
+
+    private Task<HttpResponseMessage> UploadDatabaseAsync(byte[] zip) =>
+        _oci.Http.PutAsync("/api/v0/imagescan/scan/update", new ByteArrayContent(zip));
+
+    private static byte[] FixtureZip(string? extraRecord = null)
+    {
+        var zip = new MemoryStream();
+        using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Fixtures", "osv"), "*.json"))
+            {
+                archive.CreateEntryFromFile(file, Path.GetFileName(file));
+            }
+
+            if (extraRecord is not null)
+            {
+                using var entry = new StreamWriter(archive.CreateEntry("extra.json").Open());
+                entry.Write(extraRecord);
+            }
+        }
+
+        return zip.ToArray();
+    }
+}

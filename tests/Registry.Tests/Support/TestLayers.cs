@@ -1,0 +1,48 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Text;
+
+namespace Registry.Tests.Support;
+
+/// <summary>Image layers made in tests: tar archives of text files, plain, gzip or zstd.</summary>
+public static class TestLayers
+{
+    public const string AlpineRelease = "NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.13.5\n";
+
+    /// <summary>Alpine's database with musl and libssl1.1 1.1.1j-r0 (origin openssl, before the fix of CVE-2021-3449).</summary>
+    public const string ApkInstalled = "C:Q1abc=\nP:musl\nV:1.2.2-r0\nA:x86_64\nL:MIT\no:musl\n\nC:Q1def=\nP:libssl1.1\nV:1.1.1j-r0\nL:OpenSSL\no:openssl\n\n";
+
+    public static PaxTarEntry File(string name, string content) =>
+        new(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(Encoding.UTF8.GetBytes(content)) };
+
+    public static byte[] Tar(params (string Name, string Content)[] files)
+    {
+        var tar = new MemoryStream();
+        using (var writer = new TarWriter(tar, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            foreach (var (name, content) in files)
+            {
+                writer.WriteEntry(File(name, content));
+            }
+        }
+
+        return tar.ToArray();
+    }
+
+    public static byte[] Gzip(byte[] tar)
+    {
+        var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(tar);
+        }
+
+        return output.ToArray();
+    }
+
+    public static byte[] Zstd(byte[] tar)
+    {
+        using var compressor = new ZstdSharp.Compressor();
+        return compressor.Wrap(tar).ToArray();
+    }
+}
