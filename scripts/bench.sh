@@ -176,6 +176,6 @@ mkdir -p docs
   echo "bearer req/s $(paste -sd' ' "$SCRATCH/tag-bearer"), without authentication $(paste -sd' ' "$SCRATCH/tag-anonymous");"
   echo "pull MB/s registry $(grep . "$SCRATCH/pull-ours" | paste -sd' '), reference $(grep . "$SCRATCH/pull-ref" | paste -sd' '); start-up s $(grep . "$SCRATCH/start.s" | paste -sd' ')."
 } > "$OUT.new"
-if [ -f "$OUT" ] && grep -qE '^## (Maintenance|Notes)' "$OUT"; then sed -n -E '/^## (Maintenance|Notes)/,$p' "$OUT" | { echo; cat; } >> "$OUT.new"; fi
+if [ -f "$OUT" ] && grep -qE '^## (Scanning|Maintenance|Notes)' "$OUT"; then sed -n -E '/^## (Scanning|Maintenance|Notes)/,$p' "$OUT" | { echo; cat; } >> "$OUT.new"; fi
 mv "$OUT.new" "$OUT"
 cat "$OUT"

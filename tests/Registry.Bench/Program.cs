@@ -13,6 +13,10 @@ using Azure.Storage.Blobs.Specialized;
 // seed-tags PREFIX REPOSITORY TAGS
 //   Write registry content straight into the storage of the registry whose container and table prefix is PREFIX,
 //   through the registry's own stores (see Seed.cs).
+// seed-inventories PREFIX COUNT
+//   COUNT scanned images (inventories of 60 components each, completed scan rows) for re-evaluation benchmarks.
+// forget-analysis PREFIX LAYER_DIGEST
+//   Removes the stored analysis of a layer, so that the next scan reads the layer again.
 // sdk-delete PREFIX COUNT
 //   The baseline of GC's sweep: deletes COUNT content blobs of that registry one after another with the SDK alone
 //   and prints "sdk-delete: N deletes in S s". It destroys content: run it only when the registry is done with.
@@ -30,11 +34,18 @@ switch (args)
     case ["seed-tags", var prefix, var repository, _]:
         await Registry.Bench.Seed.TagsAsync(connection, prefix, repository, Number(3));
         return 0;
+    case ["seed-inventories", var prefix, _]:
+        await Registry.Bench.Seed.InventoriesAsync(connection, prefix, Number(2));
+        return 0;
+    case ["forget-analysis", var prefix, var layer] when Registry.Oci.Digest.TryParse(layer, out var digest):
+        await new BlobServiceClient(connection).GetBlobContainerClient(prefix)
+            .GetBlobClient(Registry.Storage.StorageLayout.ScanPath("layers", digest)).DeleteIfExistsAsync();
+        return 0;
     case ["sdk-delete", var prefix, _]:
         await SdkDeleteAsync(prefix, Number(2));
         return 0;
     default:
-        Console.Error.WriteLine("usage: Registry.Bench sdk-upload FILE BLOCK_SIZE PARALLELISM RUNS | seed-gc PREFIX REPOS MANIFESTS LAYERS | seed-tags PREFIX REPO TAGS | sdk-delete PREFIX COUNT");
+        Console.Error.WriteLine("usage: Registry.Bench sdk-upload FILE BLOCK_SIZE PARALLELISM RUNS | seed-gc PREFIX REPOS MANIFESTS LAYERS | seed-tags PREFIX REPO TAGS | seed-inventories PREFIX COUNT | forget-analysis PREFIX LAYER | sdk-delete PREFIX COUNT");
         return 2;
 }
 

@@ -83,12 +83,44 @@ public static class Seed
         Console.WriteLine($"seed-tags: {tags} tags in {watch.Elapsed.TotalSeconds:F1} s");
     }
 
+    /// <summary>
+    /// <paramref name="count"/> scanned images: an inventory blob of 60 components each (Alpine packages, among
+    /// them an old openssl, and npm packages, among them an old lodash) and a completed scan row.
+    /// </summary>
+    public static async Task InventoriesAsync(string connection, string prefix, int count)
+    {
+        var clients = Clients(connection, prefix);
+        var scans = clients.Table(StorageLayout.ScansTable);
+        var json = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web);
+        var watch = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, async (i, ct) =>
+        {
+            var layer = Digest.ComputeSha256(BitConverter.GetBytes(i)).ToString();
+            var components = Enumerable.Range(0, 30).Select(n => new Scanning.Component("apk", $"pkg{n}", $"1.{n}.0-r0", "Alpine:v3.13", "lib/apk/db/installed", $"pkg{n}", "MIT", layer))
+                .Append(new Scanning.Component("apk", "libssl1.1", "1.1.1j-r0", "Alpine:v3.13", "lib/apk/db/installed", "openssl", "OpenSSL", layer))
+                .Concat(Enumerable.Range(0, 28).Select(n => new Scanning.Component("npm", $"module{n}", $"2.{n}.1", "npm", $"app/node_modules/module{n}/package.json", Layer: layer)))
+                .Append(new Scanning.Component("npm", "lodash", "4.17.15", "npm", "app/node_modules/lodash/package.json", Layer: layer))
+                .ToList();
+            var inventory = new Scanning.ImageInventoryRecord("linux", "amd64", new Scanning.OsRelease("alpine", "3.13.5"), [new Scanning.LayerRef(layer, 1024)], components);
+            var image = Digest.ComputeSha256(System.Text.Encoding.UTF8.GetBytes($"bench image {prefix} {i}"));
+            await clients.Container.GetBlobClient(StorageLayout.ScanPath("inventories", image)).UploadAsync(BinaryData.FromObjectAsJson(inventory, json), overwrite: true, ct);
+            await scans.UpsertEntityAsync(new Registry.Storage.Entities.ScanEntity
+            {
+                PartitionKey = image.ToString(), RowKey = StorageLayout.ScanRow, Status = 6, Os = "linux", Architecture = "amd64",
+            }, Azure.Data.Tables.TableUpdateMode.Replace, ct);
+        });
+        Console.WriteLine($"seed-inventories: {count} inventories in {watch.Elapsed.TotalSeconds:F1} s");
+    }
+
     private static string Descriptor(string mediaType, (Digest Digest, int Size) blob) =>
         $"{{\"mediaType\":\"{mediaType}\",\"digest\":\"{blob.Digest}\",\"size\":{blob.Size}}}";
 
+    private static StorageClients Clients(string connection, string prefix) =>
+        new(MsOptions.Create(new StorageOptions { ConnectionString = connection, Container = prefix, TablePrefix = prefix }));
+
     private static (ContentStore Content, MetadataStore Metadata) Open(string connection, string prefix)
     {
-        var clients = new StorageClients(MsOptions.Create(new StorageOptions { ConnectionString = connection, Container = prefix, TablePrefix = prefix }));
+        var clients = Clients(connection, prefix);
         var registry = MsOptions.Create(new RegistryOptions());
         return (new ContentStore(clients, registry, TimeProvider.System),
             new MetadataStore(clients, new MemoryCache(new MemoryCacheOptions()), registry, TimeProvider.System));

@@ -154,6 +154,28 @@ if [ "${SKIP_BUILDAH:-0}" != 1 ] && command -v buildah >/dev/null; then
   else ko "buildah from scratch" "$(tail -n1 <<<"$OUT")"; fi
 fi
 
+# ---- vulnerability scanning (needs a system administrator to load the OSV fixture) ----------------------
+if [ -n "${CREDS:-}" ]; then
+  fixture="$HERE/../Registry.Tests/Fixtures/osv"
+  code=$(jq -s . "$fixture"/*.json | curl -s -o "$SCRATCH/db.json" -w '%{http_code}' -u "$CREDS" -X PUT --data-binary @- "http://$HOST/api/v0/imagescan/scan/update")
+  expect "vulnerability database uploaded" 200 "$code"
+  for n in alpine313 debian11; do
+    step "skopeo push $n" skopeo copy "${SKC[@]}" "oci:$IMG/$n:latest" "docker://$HOST/$NS/$n:latest"
+    code=$(curl -s -o /dev/null -w '%{http_code}' -u "$CREDS" -X POST "http://$HOST/api/v0/imagescan/scan/$NS/$n/latest/linux/amd64")
+    expect "scan of $n queued" 202 "$code"
+  done
+  for n in alpine313 debian11; do
+    for _ in $(seq 1 60); do
+      summary=$(curl -s -u "$CREDS" "http://$HOST/api/v0/imagescan/scansummary/repositories/$NS/$n/latest")
+      [ "$(jq -r '.[0].scanStatus' <<<"$summary")" = 6 ] && break; sleep 0.5
+    done
+    expect "scan of $n completed" 6 "$(jq -r '.[0].scanStatus' <<<"$summary")"
+    cves=$(jq -r '[.[0].scannedImage.cves[].cvePK] | sort | join(",")' <<<"$summary")
+    if [ "$n" = alpine313 ]; then expect "alpine313: openssl 1.1.1j has CVE-2021-3449" CVE-2021-3449 "$cves"
+    else expect "debian11: openssl 1.1.1k has CVE-2022-0778 only (CVE-2021-3449 is fixed)" CVE-2022-0778 "$cves"; fi
+  done
+fi
+
 # ---- garbage collection (needs a system administrator and a host whose grace periods end within GC_WAIT s) ----
 if [ -n "${CREDS:-}" ] && [ -n "${GC_WAIT:-}" ]; then
   # gc:t first names the tiny image, then the big one: the tiny manifest becomes garbage in that repository only

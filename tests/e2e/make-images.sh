@@ -4,6 +4,8 @@
 #   OUT_DIR/tiny       one small layer
 #   OUT_DIR/multiarch  an image index of linux/amd64 and linux/arm64 images
 #   OUT_DIR/artifact   the tiny image plus an SBOM artifact (artifactType, empty config) whose subject is it
+#   OUT_DIR/alpine313  Alpine 3.13 os-release and apk database with openssl 1.1.1j (before CVE-2021-3449's fix)
+#   OUT_DIR/debian11   Debian 11 os-release and dpkg status with openssl 1.1.1k (before CVE-2022-0778's fix)
 #   OUT_DIR/big        one layer of BIG_MIB MiB of random bytes, only when BIG_MIB is given
 # Every layout's image is tagged "latest"; artifact also tags the SBOM "sbom".
 # Layers carry a random file, so each run makes new digests (no client cache can skip an upload).
@@ -47,6 +49,17 @@ index_json() {
 root() { rm -rf "$WORK/root"; mkdir -p "$WORK/root"; echo "$1" > "$WORK/root/hello.txt"; head -c 64 /dev/urandom | base64 > "$WORK/root/random.txt"; }
 
 MT=application/vnd.oci.image.manifest.v1+json
+
+# distro ROOT ID VERSION_ID : an os-release in ROOT (after root)
+distro() { mkdir -p "$1/etc"; printf 'ID=%s\nVERSION_ID="%s"\n' "$2" "$3" > "$1/etc/os-release"; }
+layout "$OUT/alpine313"; root "alpine 3.13"; distro "$WORK/root" alpine 3.13.5
+mkdir -p "$WORK/root/lib/apk/db"
+printf 'P:musl\nV:1.2.2-r0\nL:MIT\no:musl\n\nP:libssl1.1\nV:1.1.1j-r0\nL:OpenSSL\no:openssl\n\n' > "$WORK/root/lib/apk/db/installed"
+image "$OUT/alpine313" amd64 "$WORK/root"; index_json "$OUT/alpine313" $MT "$MANIFEST" "$SIZE" latest
+layout "$OUT/debian11"; root "debian 11"; distro "$WORK/root" debian 11
+mkdir -p "$WORK/root/var/lib/dpkg"
+printf 'Package: libssl1.1\nStatus: install ok installed\nSource: openssl\nVersion: 1.1.1k-1\n\nPackage: zlib1g\nStatus: install ok installed\nSource: zlib\nVersion: 1:1.2.11.dfsg-2\n\n' > "$WORK/root/var/lib/dpkg/status"
+image "$OUT/debian11" amd64 "$WORK/root"; index_json "$OUT/debian11" $MT "$MANIFEST" "$SIZE" latest
 
 layout "$OUT/tiny"; root "tiny image"; image "$OUT/tiny" amd64 "$WORK/root"
 index_json "$OUT/tiny" $MT "$MANIFEST" "$SIZE" latest

@@ -48,7 +48,7 @@ public sealed record ReportFinding(
 /// update every stored inventory is matched again without reading a layer.
 /// </summary>
 public sealed partial class ScanService(
-    StorageClients clients, IServiceProvider services, ContentStore content, LayerAnalyzer analyzer,
+    StorageClients clients, IServiceProvider services, MetadataStore metadata, ContentStore content, LayerAnalyzer analyzer,
     VulnerabilityDatabase database, IOptions<ScanOptions> options, TimeProvider time, ILogger<ScanService> logger)
 {
     // ManifestService asks for scans on push and scans read manifests: resolved when first needed.
@@ -93,20 +93,21 @@ public sealed partial class ScanService(
     /// After a push to a repository with scanOnPush: queues the image's scan. A failure to queue is logged; the push
     /// has succeeded and a scan can be asked for later.
     /// </summary>
-    public async Task OnPushAsync(RepositoryName name, RepositoryEntity? settings, Digest digest, CancellationToken cancellationToken = default)
+    public async Task OnPushAsync(RepositoryName name, RepositoryEntity? settings, ParsedManifest manifest, CancellationToken cancellationToken = default)
     {
-        if (settings is not { ScanOnPush: true })
+        // Attachments (signatures, SBOMs: anything with a subject or an artifact type) are not images to scan.
+        if (settings is not { ScanOnPush: true } || manifest.Subject is not null || manifest.ArtifactType is not null)
         {
             return;
         }
 
         try
         {
-            await RequestAsync(name, new ManifestReference(null, digest), null, null, cancellationToken);
+            await RequestAsync(name, new ManifestReference(null, manifest.Digest), null, null, cancellationToken);
         }
         catch (Exception e) when (e is RequestFailedException or InvalidOperationException)
         {
-            LogNotQueued(logger, e, name.Value, digest.ToString());
+            LogNotQueued(logger, e, name.Value, manifest.Digest.ToString());
         }
     }
 
@@ -132,7 +133,24 @@ public sealed partial class ScanService(
         }
 
         await WriteAsync(StorageLayout.ScanPath("inventories", digest), inventory, cancellationToken);
+        await AttachSbomAsync(name, digest, inventory, cancellationToken);
         await EvaluateAsync(digest, inventory, cancellationToken);
+    }
+
+    /// <summary>Pushes the image's CycloneDX SBOM into its repository as a referrer of the image (idempotent).</summary>
+    private async Task AttachSbomAsync(RepositoryName name, Digest digest, ImageInventoryRecord inventory, CancellationToken cancellationToken)
+    {
+        var image = await Manifests.GetAsync(name, new ManifestReference(null, digest), cancellationToken);
+        var sbom = Sbom.CycloneDx(name, digest, inventory);
+        foreach (var blob in new[] { sbom, Sbom.EmptyConfig })
+        {
+            var blobDigest = Digest.ComputeSha256(blob);
+            await content.PutAsync(blobDigest, blob, cancellationToken);
+            await metadata.LinkBlobAsync(name, blobDigest, blob.Length, cancellationToken);
+        }
+
+        var manifest = Sbom.Manifest(Digest.ComputeSha256(sbom), sbom.Length, image.MediaType, digest, image.Content.Length);
+        await Manifests.PutAsync(name, new ManifestReference(null, Digest.ComputeSha256(manifest)), manifest, MediaTypes.ImageManifest, [], cancellationToken);
     }
 
     /// <summary>Imports a new version of the vulnerability database, then matches every stored inventory against it.</summary>

@@ -78,7 +78,7 @@ public sealed class ManifestService(
         }
 
         await promotions.OnPushAsync(name, tagsToSet, digest, cancellationToken);
-        await scans.OnPushAsync(name, settings, digest, cancellationToken);
+        await scans.OnPushAsync(name, settings, stored, cancellationToken);
         return stored;
     }
 

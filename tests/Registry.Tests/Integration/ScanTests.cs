@@ -55,6 +55,16 @@ public sealed class ScanTests : IAsyncLifetime
         Assert.Equal(("CVE-2021-3449", "major", "https://security.alpinelinux.org/vuln/CVE-2021-3449"),
             (cve.GetProperty("cvePK").GetString(), cve.GetProperty("severity").GetString(), cve.GetProperty("link").GetString()));
         Assert.Contains("OpenSSL", scanned.GetProperty("licenses").EnumerateArray().Select(l => l.GetString()));
+
+        // ... and the SBOM is attached to the image as a CycloneDX referrer
+        using var referrers = await _oci.Http.GetAsync($"/v2/{repo}/referrers/{image.Digest}?artifactType=application/vnd.cyclonedx%2Bjson");
+        var sbomDescriptor = JsonDocument.Parse(await referrers.Content.ReadAsStringAsync()).RootElement.GetProperty("manifests").EnumerateArray().Single();
+        using var sbomManifest = await _oci.Http.GetAsync($"/v2/{repo}/manifests/{sbomDescriptor.GetProperty("digest").GetString()}");
+        var sbomLayer = JsonDocument.Parse(await sbomManifest.Content.ReadAsStringAsync()).RootElement.GetProperty("layers")[0].GetProperty("digest").GetString()!;
+        var sbom = JsonDocument.Parse(await _oci.GetBlobAsync(repo, sbomLayer)).RootElement;
+        Assert.Equal("CycloneDX", sbom.GetProperty("bomFormat").GetString());
+        Assert.Contains("pkg:apk/alpine/libssl1.1@1.1.1j-r0?distro=alpine-3.13.5",
+            sbom.GetProperty("components").EnumerateArray().Select(c => c.GetProperty("purl").GetString()));
     }
 
     [Fact]

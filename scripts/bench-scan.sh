@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Benchmarks vulnerability scanning on Azurite and writes the "## Scanning" section of docs/benchmarks.md:
+#  - the scan of an image whose one layer is SCAN_MIB MiB (incompressible bytes beside an Alpine package database),
+#    against the time to read the same layer from storage (a GET of the blob, following the redirect);
+#  - re-evaluation of INVENTORIES stored inventories (60 components each) after a database update;
+#  - the host's peak memory.
+#   scripts/bench-scan.sh      Env: SCAN_MIB=256 INVENTORIES=1000 RUNS=3
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+SCAN_MIB="${SCAN_MIB:-256}"; INVENTORIES="${INVENTORIES:-1000}"; RUNS="${RUNS:-3}"
+PORT=5120
+SCRATCH="$(mktemp -d)"
+HOST_PID=""
+started_azurite=0
+cleanup() {
+  [ -n "$HOST_PID" ] && kill "$HOST_PID" 2>/dev/null || true
+  wait 2>/dev/null || true
+  [ "$started_azurite" = 1 ] && scripts/azurite.sh stop
+  rm -rf "$SCRATCH"
+}
+trap cleanup EXIT
+need=(); for t in skopeo jq; do command -v "$t" >/dev/null || need+=("$t"); done
+[ ${#need[@]} -eq 0 ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null; }
+now() { date +%s.%N; }
+calc() { awk "BEGIN { printf \"%.2f\", $* }"; }
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+export BLOB_INFO_CACHE="$SCRATCH/skopeo-blob-cache"
+
+echo "== build (Release)"
+dotnet build functions/Registry.Functions/Registry.Functions.csproj -c Release -nologo -v quiet
+dotnet build tests/Registry.Bench/Registry.Bench.csproj -c Release -nologo -v quiet
+if ! curl -s -o /dev/null http://127.0.0.1:10000/; then scripts/azurite.sh start; started_azurite=1; fi
+BENCH=tests/Registry.Bench/bin/Release/net10.0/Registry.Bench.dll
+
+STORAGE="benchscan$(date +%s)"
+env Registry__Storage__Container="$STORAGE" Registry__Storage__TablePrefix="$STORAGE" Registry__Auth__Enabled=false \
+  Registry__Scan__Queue="$STORAGE-scans" Logging__LogLevel__Default=Warning \
+  dotnet functions/Registry.Functions/bin/Release/net10.0/Registry.Functions.dll --urls "http://127.0.0.1:$PORT" > "$SCRATCH/host.log" 2>&1 &
+HOST_PID=$!
+for _ in $(seq 1 500); do curl -s -o /dev/null "http://127.0.0.1:$PORT/v2/" && break; sleep 0.02; done
+REG="127.0.0.1:$PORT"
+
+echo "== vulnerability database: the test fixture"
+jq -s . tests/Registry.Tests/Fixtures/osv/*.json | curl -sf -o /dev/null -X PUT --data-binary @- "http://$REG/api/v0/imagescan/scan/update"
+
+echo "== a $SCAN_MIB MiB image"
+L="$SCRATCH/layout"; R="$SCRATCH/root"; mkdir -p "$L/blobs/sha256" "$R/etc" "$R/lib/apk/db" "$R/data"
+printf '{"imageLayoutVersion":"1.0.0"}' > "$L/oci-layout"
+printf 'ID=alpine\nVERSION_ID=3.13.5\n' > "$R/etc/os-release"
+printf 'P:libssl1.1\nV:1.1.1j-r0\no:openssl\n\n' > "$R/lib/apk/db/installed"
+head -c "$((SCAN_MIB * 1024 * 1024))" /dev/urandom > "$R/data/blob.bin"
+tar -C "$R" -cf - . | gzip -1 > "$SCRATCH/layer.tgz"
+put() { local d; d=$(sha256sum "$1" | cut -d' ' -f1); mv "$1" "$L/blobs/sha256/$d"; echo "sha256:$d $(stat -c %s "$L/blobs/sha256/$d")"; }
+read -r LAYER LSIZE <<<"$(put "$SCRATCH/layer.tgz")"
+echo '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}' > "$SCRATCH/config.json"
+read -r CFG CSIZE <<<"$(put "$SCRATCH/config.json")"
+jq -cn --arg c "$CFG" --argjson cs "$CSIZE" --arg l "$LAYER" --argjson ls "$LSIZE" '{schemaVersion:2, mediaType:"application/vnd.oci.image.manifest.v1+json",
+  config:{mediaType:"application/vnd.oci.image.config.v1+json", digest:$c, size:$cs},
+  layers:[{mediaType:"application/vnd.oci.image.layer.v1.tar+gzip", digest:$l, size:$ls}]}' > "$SCRATCH/manifest.json"
+read -r MAN MSIZE <<<"$(put "$SCRATCH/manifest.json")"
+jq -cn --arg d "$MAN" --argjson s "$MSIZE" '{schemaVersion:2, manifests:[{mediaType:"application/vnd.oci.image.manifest.v1+json", digest:$d, size:$s, annotations:{"org.opencontainers.image.ref.name":"latest"}}]}' > "$L/index.json"
+rm -rf "$R"
+skopeo copy -q --dest-tls-verify=false "oci:$L:latest" "docker://$REG/bench/scan:latest"
+
+echo "== read the layer from storage, then scan it ($RUNS runs each)"
+: > "$SCRATCH/read.s"; : > "$SCRATCH/scan.s"
+for _ in $(seq 1 "$RUNS"); do
+  t0=$(now); curl -sfL -o /dev/null "http://$REG/v2/bench/scan/blobs/$LAYER"; t1=$(now); calc "$t1 - $t0" >> "$SCRATCH/read.s"; echo >> "$SCRATCH/read.s"
+done
+for run in $(seq 1 "$RUNS"); do
+  # Each run scans the layer afresh: its stored analysis is removed first.
+  dotnet "$BENCH" forget-analysis "$STORAGE" "$LAYER" > /dev/null
+  t0=$(now); curl -sf -o /dev/null -X POST "http://$REG/api/v0/imagescan/scan/bench/scan/latest"
+  for _ in $(seq 1 6000); do
+    status=$(curl -s "http://$REG/api/v0/imagescan/scansummary/repositories/bench/scan/latest" | jq -r '.[0].scanStatus')
+    [ "$status" = 6 ] && break; [ "$status" = 0 ] && { echo "scan failed" >&2; exit 1; }; sleep 0.05
+  done
+  t1=$(now); calc "$t1 - $t0" >> "$SCRATCH/scan.s"; echo >> "$SCRATCH/scan.s"
+done
+READ_S=$(grep . "$SCRATCH/read.s" | median); SCAN_S=$(grep . "$SCRATCH/scan.s" | median)
+CVES=$(curl -s "http://$REG/api/v0/imagescan/scansummary/repositories/bench/scan/latest" | jq -r '[.[0].scannedImage.cves[].cvePK] | join(",")')
+SCAN_PEAK=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$HOST_PID/status")
+echo "read ${READ_S} s, scan ${SCAN_S} s (found $CVES), peak RSS ${SCAN_PEAK} MB"
+
+echo "== re-evaluation of $INVENTORIES stored inventories"
+SEED="$(dotnet "$BENCH" seed-inventories "$STORAGE" "$INVENTORIES")"; echo "$SEED"
+t0=$(now); jq -s . tests/Registry.Tests/Fixtures/osv/*.json | curl -sf -o /dev/null -X PUT --data-binary @- "http://$REG/api/v0/imagescan/scan/update"; t1=$(now)
+REEVAL_S=$(calc "$t1 - $t0")
+PEAK=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$HOST_PID/status")
+echo "re-evaluation ${REEVAL_S} s, peak RSS ${PEAK} MB"
+
+RATIO=$(calc "$SCAN_S / $READ_S")
+verdict() { awk "BEGIN { exit !($1) }" && echo met || echo MISSED; }
+SECTION="$SCRATCH/section.md"
+{
+  echo "## Scanning"
+  echo
+  echo "Produced by \`scripts/bench-scan.sh\` (SCAN_MIB=$SCAN_MIB INVENTORIES=$INVENTORIES RUNS=$RUNS) on $(date -u +%F), $(nproc) cores,"
+  echo "Azurite in memory, the standalone host (Release). Times are medians of $RUNS runs; a scan is timed from the request"
+  echo "to a completed summary (queue, layer read and analysis, matching, report, SBOM), each run on a layer not analysed before."
+  echo
+  echo "| figure | value | compared with | ratio | target | |"
+  echo "|---|---|---|---|---|---|"
+  echo "| scan of a $SCAN_MIB MiB image ($(( LSIZE / 1024 / 1024 )) MiB gzip layer) | ${SCAN_S} s | reading the layer from storage ${READ_S} s | ${RATIO} | <= 1.5 | $(verdict "$RATIO <= 1.5") |"
+  echo "| re-evaluation of $INVENTORIES stored inventories (database update) | ${REEVAL_S} s | limit 60 s | $(calc "$REEVAL_S / 60") | < 1 | $(verdict "$REEVAL_S < 60") |"
+  echo "| host peak RSS after the scans | ${SCAN_PEAK} MB | | | report | |"
+  echo "| host peak RSS after the re-evaluation | ${PEAK} MB | | | report | |"
+  echo
+  echo "Runs: read s $(grep . "$SCRATCH/read.s" | paste -sd' '); scan s $(grep . "$SCRATCH/scan.s" | paste -sd' '). Found: $CVES. ${SEED#seed-inventories: }."
+  echo
+} > "$SECTION"
+OUT=docs/benchmarks.md
+awk -v section="$SECTION" '
+  function emit() { while ((getline line < section) > 0) print line; done = 1 }
+  /^## Scanning/ { skip = 1; emit(); next }
+  skip && /^## / { skip = 0 }
+  !done && /^## (Maintenance|Notes)/ { emit() }
+  !skip { print }
+  END { if (!done) { print ""; emit() } }' "$OUT" > "$OUT.new"
+mv "$OUT.new" "$OUT"
+echo "== written to $OUT"

@@ -1,0 +1,32 @@
+using Registry.Scanning;
+
+namespace Registry.Tests.Unit;
+
+/// <summary>Package URLs of the SBOM, per purl-spec type.</summary>
+public sealed class SbomTests
+{
+    private static readonly OsRelease Alpine = new("alpine", "3.13.5");
+
+    [Theory]
+    [InlineData("apk", "libssl1.1", "1.1.1j-r0", "pkg:apk/alpine/libssl1.1@1.1.1j-r0?distro=alpine-3.13.5")]
+    [InlineData("npm", "@babel/core", "7.0.0", "pkg:npm/%40babel/core@7.0.0")]
+    [InlineData("npm", "lodash", "4.17.15", "pkg:npm/lodash@4.17.15")]
+    [InlineData("pypi", "URLLib3", "1.26.4", "pkg:pypi/urllib3@1.26.4")]
+    [InlineData("maven", "org.apache.logging.log4j:log4j-core", "2.14.1", "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1")]
+    [InlineData("go", "golang.org/x/text", "v0.3.5", "pkg:golang/golang.org/x/text@v0.3.5")]
+    [InlineData("nuget", "Newtonsoft.Json", "12.0.1", "pkg:nuget/Newtonsoft.Json@12.0.1")]
+    public void Purl_Component_PurlSpecForm(string type, string name, string version, string expected) =>
+        Assert.Equal(expected, Sbom.Purl(new Component(type, name, version, "x", "p"), Alpine));
+
+    [Fact]
+    public void CycloneDx_SameInventory_SameBytes()
+    {
+        // Arrange
+        Registry.Oci.RepositoryName.TryParse("a/b", out var name);
+        var image = Registry.Oci.Digest.ComputeSha256("image"u8);
+        var inventory = new ImageInventoryRecord("linux", "amd64", Alpine, [], [new Component("apk", "musl", "1.2.2-r0", "Alpine:v3.13", "lib/apk/db/installed", License: "MIT")]);
+
+        // Act and assert: deterministic, so scanning again attaches nothing new
+        Assert.Equal(Sbom.CycloneDx(name, image, inventory), Sbom.CycloneDx(name, image, inventory));
+    }
+}
