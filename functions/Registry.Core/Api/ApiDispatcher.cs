@@ -31,6 +31,24 @@ public sealed record ApiRequest(HttpRequest Http, Principal Principal, GroupColl
             : throw new DtrException(DtrError.InvalidParameter, $"{key} must be 1 to 1000");
     }
 
+    /// <summary>An uploaded file: the <paramref name="field"/> part of a multipart form, or else the body itself.</summary>
+    public async Task<Stream?> FileOrBodyAsync(string field, CancellationToken cancellationToken)
+    {
+        if (!(Http.ContentType?.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase) ?? false))
+        {
+            return Http.Body;
+        }
+
+        try
+        {
+            return (await Http.ReadFormAsync(cancellationToken)).Files[field]?.OpenReadStream();
+        }
+        catch (InvalidDataException)
+        {
+            throw new DtrException(DtrError.InvalidParameter, "the multipart form cannot be read");
+        }
+    }
+
     /// <summary>Largest request body of these APIs.</summary>
     public const int MaxBodyBytes = 64 * 1024;
 
@@ -105,6 +123,9 @@ public sealed partial class ApiDispatcher
             ("PUT", Route("/api/v0/imagescan/scan/update"), h.UpdateVulnerabilityDatabaseAsync),
             ("GET", Route($"/api/v0/imagescan/scansummary/repositories/{Ns}/{Repo}/(?<reference>[^/]+)"), h.GetScanSummaryAsync),
             ("GET", Route("/api/v0/imagescan/status"), h.GetScannerStatusAsync),
+            ("GET", Route("/api/v0/imagescan/layeroverride"), h.ListScanOverridesAsync),
+            ("POST", Route("/api/v0/imagescan/layeroverride/(?<layer>[^/]+)"), h.AddScanOverrideAsync),
+            ("DELETE", Route("/api/v0/imagescan/layeroverride/(?<id>[^/]+)"), h.DeleteScanOverrideAsync),
             ("GET", Route("/api/v0/crons"), h.ListCronsAsync),
             ("GET", Route("/api/v0/crons/(?<action>[^/]+)"), h.GetCronAsync),
             ("PUT", Route("/api/v0/crons/(?<action>[^/]+)"), h.UpdateCronAsync),

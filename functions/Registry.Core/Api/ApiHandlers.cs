@@ -128,17 +128,24 @@ public sealed class ApiHandlers(RepositoryApiService repositories, AccountServic
     public async Task<OciResult> GetScannerStatusAsync(ApiRequest r, CancellationToken ct) =>
         OciResult.Json(200, await scanning.GetStatusAsync(r.Principal, ct));
 
-    /// <summary>The body is the database itself, or a multipart form whose <c>file</c> part is.</summary>
+    /// <summary>The body is the database itself (any content type), or a multipart form whose <c>file</c> part is.</summary>
     public async Task<OciResult> UpdateVulnerabilityDatabaseAsync(ApiRequest r, CancellationToken ct)
     {
         var online = string.Equals(r.Query("online"), "true", StringComparison.OrdinalIgnoreCase);
-        Stream? upload = null;
-        if (!online)
-        {
-            upload = r.Http.HasFormContentType ? (await r.Http.ReadFormAsync(ct)).Files["file"]?.OpenReadStream() : r.Http.Body;
-        }
-
+        var upload = online ? null : await r.FileOrBodyAsync("file", ct);
         return OciResult.Json(200, await scanning.UpdateDatabaseAsync(r.Principal, upload, online, ct));
+    }
+
+    public async Task<OciResult> ListScanOverridesAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(200, await scanning.ListOverridesAsync(r.Principal, ct));
+
+    public async Task<OciResult> AddScanOverrideAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(201, await scanning.AddOverrideAsync(r.Principal, r["layer"], await r.BodyAsync<ScanOverrideBody>(ct), ct));
+
+    public async Task<OciResult> DeleteScanOverrideAsync(ApiRequest r, CancellationToken ct)
+    {
+        await scanning.DeleteOverrideAsync(r.Principal, r["id"], ct);
+        return OciResult.Empty(204);
     }
 
     private static string? Optional(ApiRequest r, string group) => r.Route[group].Success ? r[group] : null;

@@ -225,6 +225,7 @@ public sealed record ScannedImageView(
     [property: JsonPropertyName("layers")] IReadOnlyList<LayerView> Layers,
     [property: JsonPropertyName("components")] IReadOnlyList<ComponentView> Components,
     [property: JsonPropertyName("cves")] IReadOnlyList<CveView> Cves,
+    [property: JsonPropertyName("vulnOverrides")] IReadOnlyList<ScanOverrideView> VulnOverrides,
     [property: JsonPropertyName("databaseVersion")] string? DatabaseVersion,
     [property: JsonPropertyName("checkCompletedAt")] DateTimeOffset? CheckCompletedAt);
 
@@ -267,3 +268,20 @@ public sealed record ScannerStatusView(
     [property: JsonPropertyName("db_source")] string? DbSource,
     [property: JsonPropertyName("advisories")] int Advisories,
     [property: JsonPropertyName("ecosystems")] IReadOnlyList<string> Ecosystems);
+
+/// <summary>DTR's layer override body: <c>{component, componentVersion, cve, notes}</c>.</summary>
+public sealed record ScanOverrideBody(
+    [property: JsonPropertyName("component")] string? Component,
+    [property: JsonPropertyName("componentVersion")] string? ComponentVersion,
+    [property: JsonPropertyName("cve")] string? Cve,
+    [property: JsonPropertyName("notes")] string? Notes);
+
+public sealed record ScanOverrideView(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("layerId")] string LayerId,
+    [property: JsonPropertyName("component")] string Component,
+    [property: JsonPropertyName("componentVersion")] string ComponentVersion,
+    [property: JsonPropertyName("cve")] string Cve,
+    [property: JsonPropertyName("notes")] string Notes,
+    [property: JsonPropertyName("createdBy")] string CreatedBy,
+    [property: JsonPropertyName("createdAt")] DateTimeOffset CreatedAt);

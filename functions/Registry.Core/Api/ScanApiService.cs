@@ -2,6 +2,7 @@ using Registry.Auth;
 using Registry.Errors;
 using Registry.Oci;
 using Registry.Scanning;
+using Registry.Storage.Entities;
 
 namespace Registry.Api;
 
@@ -39,9 +40,10 @@ public sealed class ScanApiService(RepositoryApiService repositories, ScanServic
 
             var scan = await scans.GetOrNullAsync(digest, cancellationToken);
             var report = scan?.Status == ScanService.Completed ? await scans.GetReportOrNullAsync(digest, cancellationToken) : null;
+            var overrides = report is null ? [] : await scans.ListOverridesAsync(report.Inventory.Layers.Select(l => l.Digest), cancellationToken);
             var image = scan is null || report is null
                 ? null
-                : View(name, reference.Contains(':', StringComparison.Ordinal) ? null : reference, digest, scan, report);
+                : View(name, reference.Contains(':', StringComparison.Ordinal) ? null : reference, digest, scan, report, overrides);
             views.Add(new ScanSummaryView(scan?.Status ?? ScanService.Unscanned, scan?.Status == ScanService.Failed, scan?.Error is { Length: > 0 } e ? e : null, image));
         }
 
@@ -62,12 +64,7 @@ public sealed class ScanApiService(RepositoryApiService repositories, ScanServic
     /// <summary>DTR's database update: an uploaded file (offline), or the configured address (<c>online</c>).</summary>
     public async Task<ScannerStatusView> UpdateDatabaseAsync(Principal principal, Stream? upload, bool online, CancellationToken cancellationToken = default)
     {
-        if (!principal.IsAdmin)
-        {
-            throw principal.IsAnonymous
-                ? new DtrException(DtrError.NotAuthenticated, "authentication required")
-                : new DtrException(DtrError.NotAuthorized, "updating the vulnerability database is for system administrators");
-        }
+        RequireAdmin(principal);
 
         try
         {
@@ -89,11 +86,17 @@ public sealed class ScanApiService(RepositoryApiService repositories, ScanServic
         return await GetStatusAsync(principal, cancellationToken);
     }
 
-    private static ScannedImageView View(RepositoryName name, string? tag, Digest digest, Storage.Entities.ScanEntity scan, ScanReport report)
+    /// <summary>
+    /// DTR's scanned image. Hidden vulnerabilities (overrides of a layer's component and CVE) are left out of the
+    /// lists and of the counts, which are per distinct CVE in DTR's bands.
+    /// </summary>
+    private static ScannedImageView View(
+        RepositoryName name, string? tag, Digest digest, ScanEntity scan, ScanReport report, IReadOnlyList<ScanOverrideEntity> overrides)
     {
         var inventory = report.Inventory;
-        var byComponent = report.Findings.ToLookup(f => f.Component);
-        var cves = report.Findings
+        var visible = report.Findings.Where(f => !IsHidden(inventory.Components[f.Component], f.Advisory, overrides)).ToList();
+        var byComponent = visible.ToLookup(f => f.Component);
+        var cves = visible
             .GroupBy(f => CvePk(f.Advisory))
             .Select(g => g.OrderByDescending(f => f.Advisory.CvssScore ?? 0).First())
             .Select(f => new CveView(CvePk(f.Advisory), f.Advisory.Id, f.Advisory.Summary, f.Advisory.Description, f.Advisory.CvssScore ?? 0,
@@ -108,10 +111,65 @@ public sealed class ScanApiService(RepositoryApiService repositories, ScanServic
         }).OrderByDescending(c => c.VulnCount).ThenBy(c => c.Name, StringComparer.Ordinal).ToList();
         var layers = inventory.Layers.Select(l => new LayerView(l.Digest, l.Size,
             inventory.Components.Select((c, i) => (c, i)).Where(x => x.c.Layer == l.Digest).Select(x => $"c{x.i}").ToList())).ToList();
-        return new ScannedImageView(name.Value[..name.Value.IndexOf('/', StringComparison.Ordinal)], name.Value[(name.Value.IndexOf('/', StringComparison.Ordinal) + 1)..],
-            tag, digest.ToString(), scan.Os, scan.Architecture, new VulnCountView(scan.Critical, scan.Major, scan.Minor), scan.MaxCvss,
+        var counts = new VulnCountView(cves.Count(c => c.Severity == "critical"), cves.Count(c => c.Severity == "major"), cves.Count(c => c.Severity == "minor"));
+        var slash = name.Value.IndexOf('/', StringComparison.Ordinal);
+        return new ScannedImageView(name.Value[..slash], name.Value[(slash + 1)..], tag, digest.ToString(), scan.Os, scan.Architecture, counts,
+            cves.Count > 0 ? cves.Max(c => c.Cvss) : 0,
             inventory.Components.Select(c => c.License).OfType<string>().Distinct().Order(StringComparer.Ordinal).ToList(),
-            layers, components, cves, report.DatabaseVersion, scan.CompletedAt);
+            layers, components, cves, overrides.Select(OverrideView).ToList(), report.DatabaseVersion, scan.CompletedAt);
+    }
+
+    private static bool IsHidden(Component component, Scanning.Osv.Advisory advisory, IReadOnlyList<ScanOverrideEntity> overrides) =>
+        overrides.Any(o => o.PartitionKey == component.Layer && o.Component == component.Name
+            && (o.ComponentVersion.Length == 0 || o.ComponentVersion == component.Version)
+            && (o.Cve == advisory.Id || o.Cve == CvePk(advisory) || advisory.Aliases.Contains(o.Cve)));
+
+    // ---- hidden vulnerabilities ------------------------------------------------------------------------
+
+    public async Task<IReadOnlyList<ScanOverrideView>> ListOverridesAsync(Principal principal, CancellationToken cancellationToken = default)
+    {
+        RequireAdmin(principal);
+        return (await scans.ListOverridesAsync(cancellationToken)).Select(OverrideView).ToList();
+    }
+
+    /// <summary>DTR's layer override: hides a CVE of a component in a layer, in every image that has the layer.</summary>
+    public async Task<ScanOverrideView> AddOverrideAsync(Principal principal, string layerId, ScanOverrideBody body, CancellationToken cancellationToken = default)
+    {
+        RequireAdmin(principal);
+        if (!Digest.TryParse(layerId, out var layer))
+        {
+            throw new DtrException(DtrError.InvalidParameter, "the layer id must be a layer digest");
+        }
+
+        if (body.Component is not { Length: > 0 and <= 255 } || body.Cve is not { Length: > 0 and <= 100 }
+            || body.ComponentVersion is { Length: > 255 } || body.Notes is { Length: > 1000 })
+        {
+            throw new DtrException(DtrError.InvalidFormField, "component (1 to 255 characters) and cve (1 to 100) are required; notes are at most 1000");
+        }
+
+        return OverrideView(await scans.AddOverrideAsync(layer, body.Component, body.ComponentVersion ?? "", body.Cve, body.Notes ?? "", principal.Name ?? "", cancellationToken));
+    }
+
+    public async Task DeleteOverrideAsync(Principal principal, string id, CancellationToken cancellationToken = default)
+    {
+        RequireAdmin(principal);
+        if (!await scans.DeleteOverrideAsync(id, cancellationToken))
+        {
+            throw new DtrException(DtrError.NotFound, $"no override {id}");
+        }
+    }
+
+    private static ScanOverrideView OverrideView(ScanOverrideEntity o) =>
+        new(o.RowKey, o.PartitionKey, o.Component, o.ComponentVersion, o.Cve, o.Notes, o.CreatedBy, o.CreatedAt);
+
+    private static void RequireAdmin(Principal principal)
+    {
+        if (!principal.IsAdmin)
+        {
+            throw principal.IsAnonymous
+                ? new DtrException(DtrError.NotAuthenticated, "authentication required")
+                : new DtrException(DtrError.NotAuthorized, "this is for system administrators");
+        }
     }
 
     /// <summary>A finding is shown under its CVE when the advisory names one (so distro and GitHub advisories of one CVE merge).</summary>

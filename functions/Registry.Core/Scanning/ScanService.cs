@@ -58,6 +58,7 @@ public sealed partial class ScanService(
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly TableClient _scans = clients.Table(StorageLayout.ScansTable);
+    private readonly TableClient _overrides = clients.Table(StorageLayout.ScanOverridesTable);
 
     /// <summary>
     /// Queues a scan of the image <paramref name="reference"/> names: of each platform of an index, or of those
@@ -201,6 +202,55 @@ public sealed partial class ScanService(
 
     public Task<ScanReport?> GetReportOrNullAsync(Digest digest, CancellationToken cancellationToken = default) =>
         ReadOrNullAsync<ScanReport>(StorageLayout.ScanPath("reports", digest), cancellationToken);
+
+    // ---- hidden vulnerabilities (DTR's layer overrides) -------------------------------------------------
+
+    public async Task<IReadOnlyList<ScanOverrideEntity>> ListOverridesAsync(CancellationToken cancellationToken = default) =>
+        await _overrides.QueryAsync<ScanOverrideEntity>(cancellationToken: cancellationToken).TakeAsync(10_000, cancellationToken);
+
+    /// <summary>The overrides of the given layers.</summary>
+    public async Task<IReadOnlyList<ScanOverrideEntity>> ListOverridesAsync(IEnumerable<string> layers, CancellationToken cancellationToken = default)
+    {
+        var found = new List<ScanOverrideEntity>();
+        foreach (var layer in layers.Distinct())
+        {
+            found.AddRange(await _overrides.QueryAsync<ScanOverrideEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {layer}"), cancellationToken: cancellationToken)
+                .TakeAsync(1000, cancellationToken));
+        }
+
+        return found;
+    }
+
+    public async Task<ScanOverrideEntity> AddOverrideAsync(Digest layer, string component, string componentVersion, string cve, string notes, string createdBy, CancellationToken cancellationToken = default)
+    {
+        var entity = new ScanOverrideEntity
+        {
+            PartitionKey = layer.ToString(),
+            RowKey = Guid.NewGuid().ToString("N"),
+            Component = component,
+            ComponentVersion = componentVersion,
+            Cve = cve,
+            Notes = notes,
+            CreatedBy = createdBy,
+            CreatedAt = time.GetUtcNow(),
+        };
+        await _overrides.AddEntityAsync(entity, cancellationToken);
+        return entity;
+    }
+
+    /// <summary>Removes an override by id; false when there is none.</summary>
+    public async Task<bool> DeleteOverrideAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var found = await _overrides.QueryAsync<ScanOverrideEntity>(TableClient.CreateQueryFilter($"RowKey eq {id}"), cancellationToken: cancellationToken)
+            .TakeAsync(1, cancellationToken);
+        if (found.Count == 0)
+        {
+            return false;
+        }
+
+        await _overrides.DeleteEntityAsync(found[0].PartitionKey, found[0].RowKey, ETag.All, cancellationToken);
+        return true;
+    }
 
     /// <summary>The images of a reference with their platforms: the children of an index, or the image itself.</summary>
     public async Task<IReadOnlyList<(Digest Digest, string Os, string Architecture)>> ResolveAsync(

@@ -33,6 +33,7 @@ namespace Registry.Storage;
 ///   PruningPolicies  a repository's pruning policies key(name)              policy id
 ///   PromotionPolicies  promotion policies of a source  key(name)            policy id
 ///   Scans         an image's scan status and counts  manifest digest           "scan"
+///   ScanOverrides hidden vulnerabilities of a layer  layer digest              override id
 ///   Settings      registry-wide settings (GC)       "settings"                "onlinegc"
 ///                 the vulnerability database in use  "settings"                "vulndb"
 ///
@@ -64,12 +65,13 @@ public static class StorageLayout
     public const string SettingsTable = "Settings";
     public const string ScansTable = "Scans";
     public const string ScanRow = "scan";
+    public const string ScanOverridesTable = "ScanOverrides";
 
     public static readonly IReadOnlyList<string> Tables =
     [
         RepositoriesTable, TagsTable, ManifestsTable, BlobLinksTable, ReferrersTable, UploadsTable,
         AccountsTable, OrgMembersTable, TeamsTable, TeamMembersTable, AccessTokensTable, TeamAccessTable,
-        PruningPoliciesTable, PromotionPoliciesTable, SettingsTable, ScansTable,
+        PruningPoliciesTable, PromotionPoliciesTable, SettingsTable, ScansTable, ScanOverridesTable,
     ];
 
     public const string SettingsPartition = "settings";

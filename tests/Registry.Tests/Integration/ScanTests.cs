@@ -68,6 +68,41 @@ public sealed class ScanTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LayerOverride_HiddenCve_LeftOutOfSummaryUntilRemoved()
+    {
+        // Arrange: a scanned image with CVE-2021-3449 in its one layer
+        var repo = OciTestClient.NewRepository("scan");
+        var image = await PushImageAsync(repo, "v1", "amd64", TestLayers.Gzip(TestLayers.Tar(("etc/os-release", TestLayers.AlpineRelease), ("lib/apk/db/installed", TestLayers.ApkInstalled))));
+        using (var scan = await _oci.Http.PostAsync($"/api/v0/imagescan/scan/{repo}/v1", null))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, scan.StatusCode);
+        }
+
+        await WaitForScanAsync(repo, "v1");
+
+        // Act: hide it, read, then show it again
+        using var hide = await _oci.Http.PostAsync($"/api/v0/imagescan/layeroverride/{image.Layers[0]}",
+            new StringContent("{\"component\":\"libssl1.1\",\"cve\":\"CVE-2021-3449\",\"notes\":\"not reachable\"}", Encoding.UTF8, "application/json"));
+        var hidden = (await WaitForScanAsync(repo, "v1")).GetProperty("scannedImage");
+        var id = JsonDocument.Parse(await hide.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString();
+        using var show = await _oci.Http.DeleteAsync($"/api/v0/imagescan/layeroverride/{id}");
+        var shown = (await WaitForScanAsync(repo, "v1")).GetProperty("scannedImage");
+        using var badLayer = await _oci.Http.PostAsync("/api/v0/imagescan/layeroverride/not-a-digest",
+            new StringContent("{\"component\":\"x\",\"cve\":\"CVE-1\"}", Encoding.UTF8, "application/json"));
+        using var missing = await _oci.Http.DeleteAsync($"/api/v0/imagescan/layeroverride/{id}");
+
+        // Assert
+        Assert.Equal(HttpStatusCode.Created, hide.StatusCode);
+        Assert.Equal((0, 0, 0), Counts(hidden));
+        Assert.Empty(hidden.GetProperty("cves").EnumerateArray());
+        Assert.Equal("not reachable", hidden.GetProperty("vulnOverrides")[0].GetProperty("notes").GetString());
+        Assert.Equal(HttpStatusCode.NoContent, show.StatusCode);
+        Assert.Equal((0, 1, 0), Counts(shown));
+        Assert.Equal(HttpStatusCode.BadRequest, badLayer.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
     public async Task Scan_UpperLayerWhitesOutTheDatabase_NoComponentsLeft()
     {
         // Arrange
@@ -179,6 +214,30 @@ public sealed class ScanTests : IAsyncLifetime
         // Assert
         Assert.True(summary.GetProperty("shouldRescan").GetBoolean());
         Assert.Contains("not a readable tar", summary.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task UpdateDatabase_FormEncodedMultipartAndGarbage_AcceptedOrRefusedWithoutLoss()
+    {
+        // Arrange
+        var before = JsonDocument.Parse(await _oci.Http.GetStringAsync("/api/v0/imagescan/status")).RootElement.GetProperty("db_version").GetString();
+        var zip = FixtureZip();
+
+        // Act: curl's default content type, a multipart form, then bytes that are no database
+        using var formEncoded = await _oci.Http.PutAsync("/api/v0/imagescan/scan/update",
+            new ByteArrayContent(zip) { Headers = { ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-www-form-urlencoded") } });
+        using var multipart = await _oci.Http.PutAsync("/api/v0/imagescan/scan/update", new MultipartFormDataContent { { new ByteArrayContent(zip), "file", "db.zip" } });
+        var good = JsonDocument.Parse(await _oci.Http.GetStringAsync("/api/v0/imagescan/status")).RootElement.GetProperty("db_version").GetString();
+        using var garbage = await _oci.Http.PutAsync("/api/v0/imagescan/scan/update", new StringContent("this is not a database"));
+        var after = JsonDocument.Parse(await _oci.Http.GetStringAsync("/api/v0/imagescan/status")).RootElement.GetProperty("db_version").GetString();
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, formEncoded.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, multipart.StatusCode);
+        Assert.NotEqual(before, good);
+        Assert.Equal(HttpStatusCode.BadRequest, garbage.StatusCode);
+        Assert.Equal("INVALID_PARAMETER", await OciTestClient.ErrorCodeAsync(garbage));
+        Assert.Equal(good, after);
     }
 
     [Theory]
