@@ -11,7 +11,7 @@ namespace Registry.Functions;
 
 /// <summary>
 /// The standalone host's stand-in for the queue triggers: it polls the scan queue and calls the same
-/// <see cref="QueueFunctions"/> method. As the Functions host does, a message that failed 5 times goes to the
+/// <see cref="QueueFunctions"/> method, backing off while the queue is empty. As the Functions host does, a message that failed 5 times goes to the
 /// poison queue (<c>&lt;queue&gt;-poison</c>); a failed one comes back after its visibility timeout.
 /// </summary>
 public sealed partial class StandaloneQueues(IServiceProvider services, StorageClients clients, IOptions<ScanOptions> options, ILogger<StandaloneQueues> logger)
@@ -19,7 +19,9 @@ public sealed partial class StandaloneQueues(IServiceProvider services, StorageC
 {
     private const int MaxDequeueCount = 5;
     private static readonly TimeSpan VisibilityTimeout = TimeSpan.FromMinutes(5);
-    private static readonly TimeSpan IdleDelay = TimeSpan.FromSeconds(1);
+    // An empty queue is polled again after 100 ms, then less often, up to every 2 s; a message resets the wait.
+    private static readonly TimeSpan MinimumIdleDelay = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan MaximumIdleDelay = TimeSpan.FromSeconds(2);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -35,6 +37,7 @@ public sealed partial class StandaloneQueues(IServiceProvider services, StorageC
             return;
         }
 
+        var idle = MinimumIdleDelay;
         while (!stoppingToken.IsCancellationRequested)
         {
             QueueMessage[] messages;
@@ -56,7 +59,12 @@ public sealed partial class StandaloneQueues(IServiceProvider services, StorageC
 
             if (messages.Length == 0)
             {
-                await Task.Delay(IdleDelay, stoppingToken);
+                await Task.Delay(idle, stoppingToken);
+                idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, MaximumIdleDelay.Ticks));
+            }
+            else
+            {
+                idle = MinimumIdleDelay;
             }
         }
     }

@@ -227,6 +227,7 @@ public sealed record ScannedImageView(
     [property: JsonPropertyName("cves")] IReadOnlyList<CveView> Cves,
     [property: JsonPropertyName("vulnOverrides")] IReadOnlyList<ScanOverrideView> VulnOverrides,
     [property: JsonPropertyName("databaseVersion")] string? DatabaseVersion,
+    [property: JsonPropertyName("scanStartedAt")] DateTimeOffset? ScanStartedAt,
     [property: JsonPropertyName("checkCompletedAt")] DateTimeOffset? CheckCompletedAt);
 
 public sealed record VulnCountView(

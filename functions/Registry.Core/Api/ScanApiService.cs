@@ -116,7 +116,7 @@ public sealed class ScanApiService(RepositoryApiService repositories, ScanServic
         return new ScannedImageView(name.Value[..slash], name.Value[(slash + 1)..], tag, digest.ToString(), scan.Os, scan.Architecture, counts,
             cves.Count > 0 ? cves.Max(c => c.Cvss) : 0,
             inventory.Components.Select(c => c.License).OfType<string>().Distinct().Order(StringComparer.Ordinal).ToList(),
-            layers, components, cves, overrides.Select(OverrideView).ToList(), report.DatabaseVersion, scan.CompletedAt);
+            layers, components, cves, overrides.Select(OverrideView).ToList(), report.DatabaseVersion, scan.StartedAt, scan.CompletedAt);
     }
 
     private static bool IsHidden(Component component, Scanning.Osv.Advisory advisory, IReadOnlyList<ScanOverrideEntity> overrides) =>

@@ -19,6 +19,7 @@ public sealed class LayerAnalyzer(IEnumerable<IPackageFileParser> parsers, IOpti
 {
     private const string WhiteoutPrefix = ".wh.";
     private const string OpaqueMarker = ".wh..wh..opq";
+    private const int BufferSize = 1024 * 1024;
 
     private readonly IReadOnlyList<IPackageFileParser> _parsers = parsers.ToList();
     private readonly ScanOptions _options = options.Value;
@@ -119,15 +120,16 @@ public sealed class LayerAnalyzer(IEnumerable<IPackageFileParser> parsers, IOpti
     {
         var head = new byte[4];
         var read = await layer.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
-        Stream raw = new PrefixedStream(head.AsMemory(0, read), layer);
+        // Large reads from storage and large reads of the tar: the tar reader skips file data in small steps.
+        Stream raw = new BufferedStream(new PrefixedStream(head.AsMemory(0, read), layer), BufferSize);
         Stream decompressed = head switch
         {
             [0x1f, 0x8b, ..] => new GZipStream(raw, CompressionMode.Decompress),
             [0x28, 0xb5, 0x2f, 0xfd] => new ZstdSharp.DecompressionStream(raw),
             _ => raw,
         };
-        return new LimitedStream(decompressed, _options.MaxLayerBytes,
-            () => new LayerRefusedException($"the layer expands to more than {_options.MaxLayerBytes} bytes"));
+        return new BufferedStream(new LimitedStream(decompressed, _options.MaxLayerBytes,
+            () => new LayerRefusedException($"the layer expands to more than {_options.MaxLayerBytes} bytes")), BufferSize);
     }
 
     /// <summary>The path of an entry relative to the root, or null when it leaves the root.</summary>

@@ -48,7 +48,7 @@ public sealed record ReportFinding(
 /// update every stored inventory is matched again without reading a layer.
 /// </summary>
 public sealed partial class ScanService(
-    StorageClients clients, IServiceProvider services, MetadataStore metadata, ContentStore content, LayerAnalyzer analyzer,
+    StorageClients clients, IServiceProvider services, MetadataStore metadata, ContentStore content, LayerAnalyzer analyzer, PromotionService promotions,
     VulnerabilityDatabase database, IOptions<ScanOptions> options, TimeProvider time, ILogger<ScanService> logger)
 {
     // ManifestService asks for scans on push and scans read manifests: resolved when first needed.
@@ -121,7 +121,10 @@ public sealed partial class ScanService(
             return;
         }
 
-        await SetStatusAsync(digest, Scanning, null, cancellationToken);
+        await _scans.UpsertEntityAsync(new TableEntity(digest.ToString(), StorageLayout.ScanRow)
+        {
+            ["Status"] = Scanning, ["StartedAt"] = time.GetUtcNow(), ["Error"] = "",
+        }, TableUpdateMode.Merge, cancellationToken);
         ImageInventoryRecord inventory;
         try
         {
@@ -136,6 +139,43 @@ public sealed partial class ScanService(
         await WriteAsync(StorageLayout.ScanPath("inventories", digest), inventory, cancellationToken);
         await AttachSbomAsync(name, digest, inventory, cancellationToken);
         await EvaluateAsync(digest, inventory, cancellationToken);
+        await promotions.OnScanAsync(name, digest, cancellationToken);
+    }
+
+    /// <summary>
+    /// What the scans of an image tell policy rules: the counts and names of all its platforms together; null when
+    /// no platform has a completed scan.
+    /// </summary>
+    public async Task<ImageFacts?> GetFactsAsync(RepositoryName name, Digest digest, CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<(Digest Digest, string Os, string Architecture)> images;
+        try
+        {
+            images = await ResolveAsync(name, new ManifestReference(null, digest), cancellationToken);
+        }
+        catch (Errors.RegistryException)
+        {
+            return null;
+        }
+
+        var (critical, major, minor, scanned) = (0, 0, 0, false);
+        var components = new HashSet<string>(StringComparer.Ordinal);
+        var licenses = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var image in images)
+        {
+            if (await GetOrNullAsync(image.Digest, cancellationToken) is not { Status: Completed } scan
+                || await GetReportOrNullAsync(image.Digest, cancellationToken) is not { } report)
+            {
+                continue;
+            }
+
+            scanned = true;
+            (critical, major, minor) = (critical + scan.Critical, major + scan.Major, minor + scan.Minor);
+            components.UnionWith(report.Inventory.Components.Select(c => c.Name));
+            licenses.UnionWith(report.Inventory.Components.Select(c => c.License).OfType<string>());
+        }
+
+        return scanned ? new ImageFacts(critical, major, minor, components, licenses) : null;
     }
 
     /// <summary>Pushes the image's CycloneDX SBOM into its repository as a referrer of the image (idempotent).</summary>

@@ -36,8 +36,11 @@ public sealed partial class PromotionService(
     private readonly TableClient _policies = clients.Table(StorageLayout.PromotionPoliciesTable);
     private readonly TimeSpan _cacheLifetime = options.Value.MetadataCacheLifetime;
 
-    // ManifestService triggers promotions and promotions push manifests: resolved when first needed.
+    // ManifestService triggers promotions and promotions push manifests; scans trigger promotions and promotions
+    // read scan results: both resolved when first needed.
     private ManifestService Manifests => services.GetRequiredService<ManifestService>();
+
+    private Scanning.ScanService Scans => services.GetRequiredService<Scanning.ScanService>();
 
     public async Task<IReadOnlyList<PromotionPolicyEntity>> ListAsync(RepositoryName source, CancellationToken cancellationToken = default) =>
         await _policies.QueryAsync<PromotionPolicyEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.Key(source)}"),
@@ -97,6 +100,31 @@ public sealed partial class PromotionService(
         }
     }
 
+    /// <summary>
+    /// After a scan of <paramref name="digest"/>: the policies with rules on scan results run for the tags of the
+    /// source that name the image (the others ran at push).
+    /// </summary>
+    public async Task OnScanAsync(RepositoryName source, Digest digest, CancellationToken cancellationToken = default)
+    {
+        var policies = (await GetEnabledAsync(source, cancellationToken)).Where(p => RulesOf(p).Any(r => r.NeedsScan)).ToList();
+        if (policies.Count == 0)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        foreach (var row in (await metadata.ListTagEntitiesAsync(source, cancellationToken)).Where(t => t.Digest == digest.ToString()))
+        {
+            if (Tag.TryParse(row.RowKey, out var tag))
+            {
+                foreach (var policy in policies)
+                {
+                    await ApplyAsync(source, policy, tag, digest, now, cancellationToken);
+                }
+            }
+        }
+    }
+
     /// <summary>initialEvaluation: runs one policy over the source's existing tags; returns how many it promoted.</summary>
     public async Task<int> EvaluateAsync(RepositoryName source, PromotionPolicyEntity policy, CancellationToken cancellationToken = default)
     {
@@ -129,7 +157,9 @@ public sealed partial class PromotionService(
     private async Task<bool> ApplyAsync(RepositoryName source, PromotionPolicyEntity policy, Tag tag, Digest digest, DateTimeOffset updatedAt, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        if (!RulesOf(policy).All(r => r.Matches(tag.Value, updatedAt, now)))
+        var rules = RulesOf(policy);
+        var facts = rules.Any(r => r.NeedsScan) ? await Scans.GetFactsAsync(source, digest, cancellationToken) : null;
+        if (!rules.All(r => r.Matches(tag.Value, updatedAt, now, facts)))
         {
             return false;
         }

@@ -14,11 +14,11 @@ public sealed record PrunedTag(
 
 /// <summary>
 /// Tag pruning after DTR: a tag is pruned when every rule of at least one enabled policy matches it (AND within a
-/// policy, OR across policies). Immutable tags are never pruned. Pruning deletes tags only; garbage collection frees
+/// policy, OR across policies); rules on scan results read the image's completed scans. Immutable tags are never pruned. Pruning deletes tags only; garbage collection frees
 /// the storage later. Runs on a timer over every repository with policies, and at once for one repository when a
 /// policy is created or changed with initialEvaluation.
 /// </summary>
-public sealed class PruningService(StorageClients clients, MetadataStore metadata, TagService tags, TimeProvider time)
+public sealed class PruningService(StorageClients clients, MetadataStore metadata, TagService tags, Scanning.ScanService scans, TimeProvider time)
 {
     private readonly TableClient _policies = clients.Table(StorageLayout.PruningPoliciesTable);
 
@@ -58,6 +58,8 @@ public sealed class PruningService(StorageClients clients, MetadataStore metadat
     {
         var now = time.GetUtcNow();
         var selected = new List<PrunedTag>();
+        var needsScan = policies.Any(rules => rules.Any(r => r.NeedsScan));
+        var facts = new Dictionary<string, ImageFacts?>(StringComparer.Ordinal);   // per digest, for this run
         foreach (var tag in await metadata.ListTagEntitiesAsync(name, cancellationToken))
         {
             if (!Tag.TryParse(tag.RowKey, out var parsed) || TagPolicy.IsImmutable(settings, parsed))
@@ -65,8 +67,14 @@ public sealed class PruningService(StorageClients clients, MetadataStore metadat
                 continue;
             }
 
+            if (needsScan && !facts.ContainsKey(tag.Digest))
+            {
+                facts[tag.Digest] = Digest.TryParse(tag.Digest, out var digest) ? await scans.GetFactsAsync(name, digest, cancellationToken) : null;
+            }
+
             var updated = tag.UpdatedAt == default ? tag.CreatedAt : tag.UpdatedAt;
-            if (policies.Any(rules => rules.Count > 0 && rules.All(r => r.Matches(tag.RowKey, updated, now))))
+            var image = needsScan ? facts[tag.Digest] : null;
+            if (policies.Any(rules => rules.Count > 0 && rules.All(r => r.Matches(tag.RowKey, updated, now, image))))
             {
                 selected.Add(new PrunedTag(tag.RowKey, tag.Digest));
             }

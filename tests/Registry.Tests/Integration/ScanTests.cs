@@ -103,6 +103,47 @@ public sealed class ScanTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Policies_RulesOnScanResults_PruneVulnerableAndPromoteCleanAfterScan()
+    {
+        // Arrange: an organization with a source (scan on push) and a target; two images, one with CVE-2021-3449
+        using (var org = await _oci.Http.PostAsync("/enzi/v0/accounts", new StringContent("{\"name\":\"rules\",\"isOrg\":true}", Encoding.UTF8, "application/json")))
+        {
+            Assert.Equal(HttpStatusCode.Created, org.StatusCode);
+        }
+
+        foreach (var body in new[] { "{\"name\":\"src\",\"scanOnPush\":true}", "{\"name\":\"prod\"}" })
+        {
+            using var created = await _oci.Http.PostAsync("/api/v0/repositories/rules", new StringContent(body, Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        using (var promote = await _oci.Http.PostAsync("/api/v0/repositories/rules/src/promotionPolicies?initialEvaluation=false", new StringContent(
+            "{\"targetRepository\":\"rules/prod\",\"tagTemplate\":\"%n-clean\",\"rules\":[{\"field\":\"vulnerability_all\",\"operator\":\"eq\",\"values\":[\"0\"]},{\"field\":\"component.name\",\"operator\":\"oo\",\"values\":[\"musl\"]}]}",
+            Encoding.UTF8, "application/json")))
+        {
+            Assert.Equal(HttpStatusCode.Created, promote.StatusCode);
+        }
+
+        const string cleanDb = "C:Q1abc=\nP:musl\nV:1.2.2-r0\nL:MIT\no:musl\n\n";
+        await PushImageAsync("rules/src", "vulnerable", "amd64", TestLayers.Gzip(TestLayers.Tar(("etc/os-release", TestLayers.AlpineRelease), ("lib/apk/db/installed", TestLayers.ApkInstalled))));
+        await PushImageAsync("rules/src", "clean", "amd64", TestLayers.Gzip(TestLayers.Tar(("etc/os-release", TestLayers.AlpineRelease), ("lib/apk/db/installed", cleanDb))));
+        await WaitForScanAsync("rules/src", "vulnerable");
+        await WaitForScanAsync("rules/src", "clean");
+
+        // Act: the promotion ran after the scans; then a pruning dry run and a policy on vulnerabilities
+        using var promoted = await _oci.Http.GetAsync("/v2/rules/prod/manifests/clean-clean");
+        using var notPromoted = await _oci.Http.GetAsync("/v2/rules/prod/manifests/vulnerable-clean");
+        using var dryRun = await _oci.Http.PostAsync("/api/v0/repositories/rules/src/pruningPolicies/test", new StringContent(
+            "{\"rules\":[{\"field\":\"vulnerability_major\",\"operator\":\"gte\",\"values\":[\"1\"]}]}", Encoding.UTF8, "application/json"));
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, promoted.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, notPromoted.StatusCode);
+        var pruned = JsonDocument.Parse(await dryRun.Content.ReadAsStringAsync()).RootElement.EnumerateArray().Select(t => t.GetProperty("name").GetString()).ToList();
+        Assert.Equal(new[] { "vulnerable" }, pruned);
+    }
+
+    [Fact]
     public async Task Scan_UpperLayerWhitesOutTheDatabase_NoComponentsLeft()
     {
         // Arrange

@@ -61,7 +61,10 @@ public sealed class PolicyRuleTests
     [Theory]
     [InlineData("tag", "gt", "a")]
     [InlineData("size", "eq", "a")]
-    [InlineData("vulnerability_critical", "gte", "1")]
+    [InlineData("vulnerability_critical", "gte", "many")]
+    [InlineData("vulnerability_all", "gte", "-1")]
+    [InlineData("vulnerability_major", "c", "1")]
+    [InlineData("license.name", "sw", "GPL")]
     [InlineData("updated_at", "bf", "not a time")]
     [InlineData("updated_at_duration", "bf", "30d")]
     [InlineData("tag", "eq", "")]
@@ -70,6 +73,38 @@ public sealed class PolicyRuleTests
         var rule = new PolicyRule(field, op, value.Length == 0 ? [] : [value]);
         Assert.NotNull(rule.Validate());
     }
+
+    private static readonly ImageFacts Scanned = new(1, 2, 0,
+        new HashSet<string> { "openssl", "musl" }, new HashSet<string> { "MIT", "OpenSSL" });
+
+    [Theory]
+    [InlineData("vulnerability_critical", "gte", "1", true)]
+    [InlineData("vulnerability_critical", "gt", "1", false)]
+    [InlineData("vulnerability_major", "eq", "2", true)]
+    [InlineData("vulnerability_major", "neq", "2", false)]
+    [InlineData("vulnerability_minor", "lte", "0", true)]
+    [InlineData("vulnerability_minor", "lt", "0", false)]
+    [InlineData("vulnerability_all", "eq", "3", true)]
+    [InlineData("component.name", "oo", "openssl", true)]
+    [InlineData("component.name", "noo", "openssl", false)]
+    [InlineData("component.name", "sw", "ope", true)]
+    [InlineData("component.name", "ew", "usl", true)]
+    [InlineData("component.name", "c", "pens", true)]
+    [InlineData("component.name", "eq", "zlib", false)]
+    [InlineData("license.name", "oo", "GPL-2.0", false)]
+    [InlineData("license.name", "noo", "GPL-2.0", true)]
+    public void Matches_ScanField_ComparesScanResults(string field, string op, string value, bool expected)
+    {
+        var rule = new PolicyRule(field, op, [value]);
+        Assert.Null(rule.Validate());
+        Assert.Equal(expected, rule.Matches("v1", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, Scanned));
+    }
+
+    [Theory]
+    [InlineData("vulnerability_all", "gte", "0")]
+    [InlineData("license.name", "noo", "GPL-2.0")]
+    public void Matches_ScanFieldOfUnscannedImage_False(string field, string op, string value) =>
+        Assert.False(new PolicyRule(field, op, [value]).Matches("v1", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, facts: null));
 
     [Fact]
     public void CronSchedule_SixFields_NextIsStrictlyAfterPrevious()

@@ -14,6 +14,9 @@ public sealed class ScanEntity : RegistryEntity
 
     public DateTimeOffset? RequestedAt { get; set; }
 
+    /// <summary>When the job began (after its wait in the queue).</summary>
+    public DateTimeOffset? StartedAt { get; set; }
+
     public DateTimeOffset? CompletedAt { get; set; }
 
     /// <summary>The vulnerability database version the counts come from.</summary>
