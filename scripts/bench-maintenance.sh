@@ -7,37 +7,14 @@
 # standalone host does the work through /api/v0, as a system administrator would ask it to.
 #   scripts/bench-maintenance.sh      Env: REPOS=100 MANIFESTS=100 LAYERS=4 TAGS=10000
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
+source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 REPOS="${REPOS:-100}"; MANIFESTS="${MANIFESTS:-100}"; LAYERS="${LAYERS:-4}"; TAGS="${TAGS:-10000}"
 PORT=5110
-SCRATCH="$(mktemp -d)"
-HOST_PID=""
-started_azurite=0
-cleanup() {
-  [ -n "$HOST_PID" ] && kill "$HOST_PID" 2>/dev/null || true
-  wait 2>/dev/null || true
-  [ "$started_azurite" = 1 ] && scripts/azurite.sh stop
-  rm -rf "$SCRATCH"
-}
-trap cleanup EXIT
-command -v jq >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq >/dev/null; }
-now() { date +%s.%N; }
-calc() { awk "BEGIN { printf \"%.2f\", $* }"; }
-
-echo "== build (Release)"
-dotnet build functions/Registry.Functions/Registry.Functions.csproj -c Release -nologo -v quiet
-dotnet build tests/Registry.Bench/Registry.Bench.csproj -c Release -nologo -v quiet
-if ! curl -s -o /dev/null http://127.0.0.1:10000/; then scripts/azurite.sh start; started_azurite=1; fi
-BENCH=tests/Registry.Bench/bin/Release/net10.0/Registry.Bench.dll
+need jq
 
 STORAGE="benchmt$(date +%s)"
-env Registry__Storage__Container="$STORAGE" Registry__Storage__TablePrefix="$STORAGE" Registry__Auth__Enabled=false \
-  Logging__LogLevel__Default=Warning Registry__Gc__Schedule="0 0 0 1 1 *" Registry__Gc__ManifestGracePeriod=00:00:01 \
-  Registry__Gc__BlobGracePeriod=00:00:01 Registry__Gc__TouchInterval=00:00:01 \
-  dotnet functions/Registry.Functions/bin/Release/net10.0/Registry.Functions.dll --urls "http://127.0.0.1:$PORT" > "$SCRATCH/host.log" 2>&1 &
-HOST_PID=$!
-for _ in $(seq 1 500); do curl -s -o /dev/null "http://127.0.0.1:$PORT/v2/" && break; sleep 0.02; done
+start_registry "$PORT" "$STORAGE" Registry__Gc__Schedule="0 0 0 1 1 *" Registry__Gc__ManifestGracePeriod=00:00:01 \
+  Registry__Gc__BlobGracePeriod=00:00:01 Registry__Gc__TouchInterval=00:00:01
 api() { curl -sS -X "$1" -H 'Content-Type: application/json' ${3:+-d "$3"} "http://127.0.0.1:$PORT$2"; }
 
 echo "== seed $((REPOS * MANIFESTS)) manifests with $((LAYERS + 1)) blobs each"
@@ -94,18 +71,5 @@ SECTION="$SCRATCH/section.md"
   echo
 } > "$SECTION"
 
-OUT=docs/benchmarks.md
-if [ -f "$OUT" ]; then
-  # Replace the section (up to the next "## ") or insert it before "## Notes".
-  awk -v section="$SECTION" '
-    function emit() { while ((getline line < section) > 0) print line; done = 1 }
-    /^## Maintenance/ { skip = 1; emit(); next }
-    skip && /^## / { skip = 0 }
-    !done && /^## Notes/ { emit() }
-    !skip { print }
-    END { if (!done) { print ""; emit() } }' "$OUT" > "$OUT.new"
-  mv "$OUT.new" "$OUT"
-else
-  cp "$SECTION" "$OUT"
-fi
-echo "== written to $OUT"
+write_section Maintenance "$SECTION"
+echo "== written to docs/benchmarks.md"

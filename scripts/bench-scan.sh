@@ -6,39 +6,14 @@
 #  - the host's peak memory.
 #   scripts/bench-scan.sh      Env: SCAN_MIB=256 INVENTORIES=1000 RUNS=3
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
+source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 SCAN_MIB="${SCAN_MIB:-256}"; INVENTORIES="${INVENTORIES:-1000}"; RUNS="${RUNS:-3}"
 PORT=5120
-SCRATCH="$(mktemp -d)"
-HOST_PID=""
-started_azurite=0
-cleanup() {
-  [ -n "$HOST_PID" ] && kill "$HOST_PID" 2>/dev/null || true
-  wait 2>/dev/null || true
-  [ "$started_azurite" = 1 ] && scripts/azurite.sh stop
-  rm -rf "$SCRATCH"
-}
-trap cleanup EXIT
-need=(); for t in skopeo jq; do command -v "$t" >/dev/null || need+=("$t"); done
-[ ${#need[@]} -eq 0 ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null; }
-now() { date +%s.%N; }
-calc() { awk "BEGIN { printf \"%.2f\", $* }"; }
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+need skopeo jq
 export BLOB_INFO_CACHE="$SCRATCH/skopeo-blob-cache"
 
-echo "== build (Release)"
-dotnet build functions/Registry.Functions/Registry.Functions.csproj -c Release -nologo -v quiet
-dotnet build tests/Registry.Bench/Registry.Bench.csproj -c Release -nologo -v quiet
-if ! curl -s -o /dev/null http://127.0.0.1:10000/; then scripts/azurite.sh start; started_azurite=1; fi
-BENCH=tests/Registry.Bench/bin/Release/net10.0/Registry.Bench.dll
-
 STORAGE="benchscan$(date +%s)"
-env Registry__Storage__Container="$STORAGE" Registry__Storage__TablePrefix="$STORAGE" Registry__Auth__Enabled=false \
-  Registry__Scan__Queue="$STORAGE-scans" Logging__LogLevel__Default=Warning \
-  dotnet functions/Registry.Functions/bin/Release/net10.0/Registry.Functions.dll --urls "http://127.0.0.1:$PORT" > "$SCRATCH/host.log" 2>&1 &
-HOST_PID=$!
-for _ in $(seq 1 500); do curl -s -o /dev/null "http://127.0.0.1:$PORT/v2/" && break; sleep 0.02; done
+start_registry "$PORT" "$STORAGE"
 REG="127.0.0.1:$PORT"
 
 echo "== vulnerability database: the test fixture"
@@ -118,13 +93,5 @@ SECTION="$SCRATCH/section.md"
   echo "Runs: read s $(grep . "$SCRATCH/read.s" | paste -sd' '); scan job s $(grep . "$SCRATCH/job.s" | paste -sd' '); request to summary s $(grep . "$SCRATCH/scan.s" | paste -sd' '). Found: $CVES. ${SEED#seed-inventories: }."
   echo
 } > "$SECTION"
-OUT=docs/benchmarks.md
-awk -v section="$SECTION" '
-  function emit() { while ((getline line < section) > 0) print line; done = 1 }
-  /^## Scanning/ { skip = 1; emit(); next }
-  skip && /^## / { skip = 0 }
-  !done && /^## (Maintenance|Notes)/ { emit() }
-  !skip { print }
-  END { if (!done) { print ""; emit() } }' "$OUT" > "$OUT.new"
-mv "$OUT.new" "$OUT"
-echo "== written to $OUT"
+write_section Scanning "$SECTION"
+echo "== written to docs/benchmarks.md"

@@ -1,4 +1,5 @@
 using System.Formats.Tar;
+using System.IO.Pipelines;
 using System.IO.Compression;
 using System.Text;
 using Microsoft.Extensions.Options;
@@ -24,7 +25,39 @@ public sealed class LayerAnalyzer(IEnumerable<IPackageFileParser> parsers, IOpti
     private readonly IReadOnlyList<IPackageFileParser> _parsers = parsers.ToList();
     private readonly ScanOptions _options = options.Value;
 
+    /// <summary>Most bytes read ahead from storage while the layer is decompressed and read (I/O and CPU overlap).</summary>
+    private const long ReadAhead = 16 * 1024 * 1024;
+
     public async Task<LayerAnalysis> AnalyzeAsync(Stream layer, CancellationToken cancellationToken = default)
+    {
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: ReadAhead, resumeWriterThreshold: ReadAhead / 2, minimumSegmentSize: 256 * 1024));
+        var pump = PumpAsync(layer, pipe.Writer, cancellationToken);
+        try
+        {
+            return await AnalyzeTarAsync(pipe.Reader.AsStream(), cancellationToken);
+        }
+        finally
+        {
+            await pipe.Reader.CompleteAsync();
+            await pump;
+        }
+    }
+
+    /// <summary>Copies the layer into the pipe; a read error reaches the reader as the pipe's error.</summary>
+    private static async Task PumpAsync(Stream source, PipeWriter writer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await source.CopyToAsync(writer, cancellationToken);
+            await writer.CompleteAsync();
+        }
+        catch (Exception e)
+        {
+            await writer.CompleteAsync(e);
+        }
+    }
+
+    private async Task<LayerAnalysis> AnalyzeTarAsync(Stream layer, CancellationToken cancellationToken)
     {
         await using var tar = await OpenAsync(layer, cancellationToken);
         var reader = new TarReader(tar, leaveOpen: true);
