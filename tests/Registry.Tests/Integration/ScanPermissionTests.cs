@@ -3,16 +3,22 @@ using Registry.Tests.Support;
 
 namespace Registry.Tests.Integration;
 
-/// <summary>Who may scan: starting a scan needs write access, reading results read access, the database update a system administrator.</summary>
+/// <summary>
+/// Who may scan: starting a scan needs write access, reading results read access, the database update a system
+/// administrator. Also the online update, from an address set in configuration (here a SAS URL of a blob).
+/// </summary>
 public sealed class ScanPermissionTests : IAsyncLifetime
 {
     private const string Password = "a-user-password-1";
     private RegistryHost _host = null!;
     private AuthClient _auth = null!;
 
+    private Uri _databaseUrl = null!;
+
     public async Task InitializeAsync()
     {
-        _host = await RegistryHost.StartAsync(settings: AuthClient.Settings);
+        _databaseUrl = await PublishFixtureAsync();
+        _host = await RegistryHost.StartAsync(settings: new Dictionary<string, string>(AuthClient.Settings) { ["Registry__Scan__DatabaseUrl"] = _databaseUrl.AbsoluteUri });
         _auth = new AuthClient(_host.Client);
         await _auth.AdminAsync(HttpMethod.Post, "/enzi/v0/accounts", new { name = "reader", password = Password });
     }
@@ -41,5 +47,42 @@ public sealed class ScanPermissionTests : IAsyncLifetime
         Assert.Equal("NOT_AUTHORIZED", await AuthClient.ErrorCodeAsync(readerUpdate));
         Assert.Equal(HttpStatusCode.Accepted, adminScan.StatusCode);
         Assert.Equal(HttpStatusCode.OK, status.StatusCode);
+    }
+
+    [Fact]
+    public async Task UpdateDatabase_Online_FetchesTheConfiguredAddress()
+    {
+        // Act
+        using var update = await _auth.ApiAsync(HttpMethod.Put, "/api/v0/imagescan/scan/update?online=true", AuthClient.AdminUser, AuthClient.AdminPassword);
+        var body = await update.Content.ReadAsStringAsync();
+
+        // Assert: the source is recorded without the address's query (a SAS token)
+        Assert.True(update.StatusCode == HttpStatusCode.OK, body);
+        using var status = System.Text.Json.JsonDocument.Parse(body);
+        Assert.Equal("ready", status.RootElement.GetProperty("state").GetString());
+        Assert.Equal(8, status.RootElement.GetProperty("advisories").GetInt32());
+        Assert.Equal(_databaseUrl.GetLeftPart(UriPartial.Path), status.RootElement.GetProperty("db_source").GetString());
+        Assert.DoesNotContain("sig=", body, StringComparison.Ordinal);
+    }
+
+    /// <summary>The OSV fixture as a zip in a blob of its own, behind a read-only SAS URL.</summary>
+    private static async Task<Uri> PublishFixtureAsync()
+    {
+        await AzuriteCheck.EnsureRunningAsync();
+        var container = new Azure.Storage.Blobs.BlobContainerClient(AzuriteCheck.ConnectionString, "osv" + Guid.NewGuid().ToString("N")[..12]);
+        await container.CreateIfNotExistsAsync();
+        var zip = new MemoryStream();
+        using (var archive = new System.IO.Compression.ZipArchive(zip, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Fixtures", "osv"), "*.json"))
+            {
+                System.IO.Compression.ZipFileExtensions.CreateEntryFromFile(archive, file, Path.GetFileName(file));
+            }
+        }
+
+        zip.Position = 0;
+        var blob = container.GetBlobClient("all.zip");
+        await blob.UploadAsync(zip);
+        return blob.GenerateSasUri(Azure.Storage.Sas.BlobSasPermissions.Read, DateTimeOffset.UtcNow.AddHours(1));
     }
 }
