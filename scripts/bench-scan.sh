@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks vulnerability scanning on Azurite and writes the "## Scanning" section of docs/benchmarks.md:
 #  - the scan of an image whose one layer is SCAN_MIB MiB (incompressible bytes beside an Alpine package database),
-#    against the time to read the same layer from storage (a GET of the blob, following the redirect);
+#    against the time to read the same layer from storage with the Azure SDK alone, as a scan reads it (and, for
+#    scale, with curl through the registry's redirect);
 #  - re-evaluation of INVENTORIES stored inventories (60 components each) after a database update;
 #  - the host's peak memory.
 #   scripts/bench-scan.sh      Env: SCAN_MIB=256 INVENTORIES=1000 RUNS=3
@@ -39,8 +40,9 @@ rm -rf "$R"
 skopeo copy -q --dest-tls-verify=false "oci:$L:latest" "docker://$REG/bench/scan:latest"
 
 echo "== read the layer from storage, then scan it ($RUNS runs each)"
-: > "$SCRATCH/read.s"; : > "$SCRATCH/scan.s"
+: > "$SCRATCH/read.s"; : > "$SCRATCH/scan.s"; : > "$SCRATCH/sdk.s"
 for _ in $(seq 1 "$RUNS"); do
+  dotnet "$BENCH" sdk-read "$STORAGE" "$LAYER" | awk '{print $(NF-1)}' >> "$SCRATCH/sdk.s"
   t0=$(now); curl -sfL -o /dev/null "http://$REG/v2/bench/scan/blobs/$LAYER"; t1=$(now); calc "$t1 - $t0" >> "$SCRATCH/read.s"; echo >> "$SCRATCH/read.s"
 done
 for run in $(seq 1 "$RUNS"); do
@@ -59,10 +61,10 @@ done
 while IFS=$'\t' read -r started completed; do
   calc "$(date -d "$completed" +%s.%N) - $(date -d "$started" +%s.%N)"; echo
 done < "$SCRATCH/job.times" > "$SCRATCH/job.s"
-READ_S=$(grep . "$SCRATCH/read.s" | median); SCAN_S=$(grep . "$SCRATCH/scan.s" | median); JOB_S=$(grep . "$SCRATCH/job.s" | median)
+SDK_S=$(grep . "$SCRATCH/sdk.s" | median); READ_S=$(grep . "$SCRATCH/read.s" | median); SCAN_S=$(grep . "$SCRATCH/scan.s" | median); JOB_S=$(grep . "$SCRATCH/job.s" | median)
 CVES=$(curl -s "http://$REG/api/v0/imagescan/scansummary/repositories/bench/scan/latest" | jq -r '[.[0].scannedImage.cves[].cvePK] | join(",")')
 SCAN_PEAK=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$HOST_PID/status")
-echo "read ${READ_S} s, scan job ${JOB_S} s, request to summary ${SCAN_S} s (found $CVES), peak RSS ${SCAN_PEAK} MB"
+echo "SDK read ${SDK_S} s, curl read ${READ_S} s, scan job ${JOB_S} s, request to summary ${SCAN_S} s (found $CVES), peak RSS ${SCAN_PEAK} MB"
 
 echo "== re-evaluation of $INVENTORIES stored inventories"
 SEED="$(dotnet "$BENCH" seed-inventories "$STORAGE" "$INVENTORIES")"; echo "$SEED"
@@ -71,7 +73,7 @@ REEVAL_S=$(calc "$t1 - $t0")
 PEAK=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$HOST_PID/status")
 echo "re-evaluation ${REEVAL_S} s, peak RSS ${PEAK} MB"
 
-RATIO=$(calc "$JOB_S / $READ_S")
+RATIO=$(calc "$JOB_S / $SDK_S")
 verdict() { awk "BEGIN { exit !($1) }" && echo met || echo MISSED; }
 SECTION="$SCRATCH/section.md"
 {
@@ -84,13 +86,14 @@ SECTION="$SCRATCH/section.md"
   echo
   echo "| figure | value | compared with | ratio | target | |"
   echo "|---|---|---|---|---|---|"
-  echo "| scan job of a $SCAN_MIB MiB image ($(( LSIZE / 1024 / 1024 )) MiB gzip layer) | ${JOB_S} s | reading the layer from storage ${READ_S} s | ${RATIO} | <= 1.5 | $(verdict "$RATIO <= 1.5") |"
-  echo "| the same, from the request to a completed summary (queue included) | ${SCAN_S} s | reading the layer ${READ_S} s | $(calc "$SCAN_S / $READ_S") | none | |"
+  echo "| scan job of a $SCAN_MIB MiB image ($(( LSIZE / 1024 / 1024 )) MiB gzip layer) | ${JOB_S} s | reading the layer from storage with the Azure SDK ${SDK_S} s | ${RATIO} | <= 1.5 | $(verdict "$RATIO <= 1.5") |"
+  echo "| the same job | ${JOB_S} s | reading the layer with curl through the redirect ${READ_S} s | $(calc "$JOB_S / $READ_S") | none | |"
+  echo "| the same, from the request to a completed summary (queue included) | ${SCAN_S} s | SDK read ${SDK_S} s | $(calc "$SCAN_S / $SDK_S") | none | |"
   echo "| re-evaluation of $INVENTORIES stored inventories (database update) | ${REEVAL_S} s | limit 60 s | $(calc "$REEVAL_S / 60") | < 1 | $(verdict "$REEVAL_S < 60") |"
   echo "| host peak RSS after the scans | ${SCAN_PEAK} MB | | | report | |"
   echo "| host peak RSS after the re-evaluation | ${PEAK} MB | | | report | |"
   echo
-  echo "Runs: read s $(grep . "$SCRATCH/read.s" | paste -sd' '); scan job s $(grep . "$SCRATCH/job.s" | paste -sd' '); request to summary s $(grep . "$SCRATCH/scan.s" | paste -sd' '). Found: $CVES. ${SEED#seed-inventories: }."
+  echo "Runs: SDK read s $(grep . "$SCRATCH/sdk.s" | paste -sd' '); curl read s $(grep . "$SCRATCH/read.s" | paste -sd' '); scan job s $(grep . "$SCRATCH/job.s" | paste -sd' '); request to summary s $(grep . "$SCRATCH/scan.s" | paste -sd' '). Found: $CVES. ${SEED#seed-inventories: }."
   echo
 } > "$SECTION"
 write_section Scanning "$SECTION"

@@ -15,6 +15,9 @@ using Azure.Storage.Blobs.Specialized;
 //   through the registry's own stores (see Seed.cs).
 // seed-inventories PREFIX COUNT
 //   COUNT scanned images (inventories of 60 components each, completed scan rows) for re-evaluation benchmarks.
+// sdk-read PREFIX DIGEST
+//   The baseline of a scan: reads a content blob of that registry through the Azure SDK alone, as a scan reads a
+//   layer (once to warm up, then timed), and prints "sdk-read: N bytes in S s".
 // forget-analysis PREFIX LAYER_DIGEST
 //   Removes the stored analysis of a layer, so that the next scan reads the layer again.
 // sdk-delete PREFIX COUNT
@@ -37,6 +40,9 @@ switch (args)
     case ["seed-inventories", var prefix, _]:
         await Registry.Bench.Seed.InventoriesAsync(connection, prefix, Number(2));
         return 0;
+    case ["sdk-read", var prefix, var blob] when Registry.Oci.Digest.TryParse(blob, out var digest):
+        await SdkReadAsync(prefix, digest);
+        return 0;
     case ["forget-analysis", var prefix, var layer] when Registry.Oci.Digest.TryParse(layer, out var digest):
         await new BlobServiceClient(connection).GetBlobContainerClient(prefix)
             .GetBlobClient(Registry.Storage.StorageLayout.ScanPath("layers", digest)).DeleteIfExistsAsync();
@@ -45,8 +51,32 @@ switch (args)
         await SdkDeleteAsync(prefix, Number(2));
         return 0;
     default:
-        Console.Error.WriteLine("usage: Registry.Bench sdk-upload FILE BLOCK_SIZE PARALLELISM RUNS | seed-gc PREFIX REPOS MANIFESTS LAYERS | seed-tags PREFIX REPO TAGS | seed-inventories PREFIX COUNT | forget-analysis PREFIX LAYER | sdk-delete PREFIX COUNT");
+        Console.Error.WriteLine("usage: Registry.Bench sdk-upload FILE BLOCK_SIZE PARALLELISM RUNS | seed-gc PREFIX REPOS MANIFESTS LAYERS | seed-tags PREFIX REPO TAGS | seed-inventories PREFIX COUNT | sdk-read PREFIX DIGEST | forget-analysis PREFIX LAYER | sdk-delete PREFIX COUNT");
         return 2;
+}
+
+async Task SdkReadAsync(string prefix, Registry.Oci.Digest digest)
+{
+    // Two reads: the first warms the process (JIT, connection), as the registry host is warm; the second is timed.
+    var blob = new BlobServiceClient(connection).GetBlobContainerClient(prefix).GetBlobClient(Registry.Storage.StorageLayout.ContentPath(digest));
+    var buffer = new byte[1024 * 1024];
+    for (var pass = 0; pass < 2; pass++)
+    {
+        var watch = Stopwatch.StartNew();
+        var response = await blob.DownloadStreamingAsync();
+        await using var content = response.Value.Content;
+        long total = 0;
+        int read;
+        while ((read = await content.ReadAsync(buffer)) > 0)
+        {
+            total += read;
+        }
+
+        if (pass == 1)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sdk-read: {total} bytes in {watch.Elapsed.TotalSeconds:F2} s"));
+        }
+    }
 }
 
 async Task SdkDeleteAsync(string prefix, int count)
