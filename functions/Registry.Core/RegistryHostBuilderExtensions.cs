@@ -70,6 +70,7 @@ public static class RegistryHostBuilderExtensions
         // Layer analysis: the first parser that matches a file reads it, so the Go parser (any executable) is last.
         services.AddSingleton<IPackageFileParser, ApkInstalledParser>();
         services.AddSingleton<IPackageFileParser, DpkgStatusParser>();
+        services.AddSingleton<IPackageFileParser, RpmDatabaseParser>();
         services.AddSingleton<IPackageFileParser, NpmParser>();
         services.AddSingleton<IPackageFileParser, PythonParser>();
         services.AddSingleton<IPackageFileParser, DepsJsonParser>();

@@ -5,8 +5,8 @@ namespace Registry.Scanning;
 /// <summary>
 /// A software component found in an image: an OS package or a language package, with the file that records it.
 /// <see cref="Ecosystem"/> is the OSV ecosystem its vulnerabilities are filed under (for OS packages it carries the
-/// release, such as <c>Alpine:v3.13</c>, once the image's os-release is known). For Debian packages
-/// <see cref="SourceName"/> is the source package, the name Debian's advisories use.
+/// release, such as <c>Alpine:v3.13</c>, once the image's os-release is known). For OS packages
+/// <see cref="SourceName"/> is the source package: the name Alpine's and Debian's advisories use.
 /// </summary>
 public sealed record Component(
     [property: JsonPropertyName("type")] string Type,

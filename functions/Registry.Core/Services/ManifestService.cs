@@ -1,5 +1,5 @@
-using Registry.Errors;
 using Microsoft.Extensions.Options;
+using Registry.Errors;
 using Registry.Oci;
 using Registry.Options;
 using Registry.Storage;

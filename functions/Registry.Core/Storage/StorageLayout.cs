@@ -37,6 +37,10 @@ namespace Registry.Storage;
 ///   Settings      registry-wide settings (GC)       "settings"                "onlinegc"
 ///                 the vulnerability database in use  "settings"                "vulndb"
 ///
+/// Queues
+///   &lt;Registry:Scan:Queue&gt;           scan jobs, one per image and platform: {"repository", "digest"} (base64)
+///   &lt;Registry:Scan:Queue&gt;-poison    jobs that failed 5 times
+///
 /// key(name) is the repository name with '/' written as ':' (':' is not in the name grammar,
 /// '/' is not allowed in table keys).
 /// </code>

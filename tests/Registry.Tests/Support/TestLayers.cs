@@ -29,6 +29,28 @@ public static class TestLayers
         return tar.ToArray();
     }
 
+    /// <summary>The tar with one more (binary) file at its end.</summary>
+    public static byte[] Append(byte[] tar, string name, byte[] content, bool executable = false)
+    {
+        var output = new MemoryStream();
+        using (var reader = new TarReader(new MemoryStream(tar)))
+        using (var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            while (reader.GetNextEntry() is { } entry)
+            {
+                writer.WriteEntry(entry);
+            }
+
+            writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name)
+            {
+                DataStream = new MemoryStream(content),
+                Mode = executable ? (UnixFileMode)0b111_101_101 : (UnixFileMode)0b110_100_100,
+            });
+        }
+
+        return output.ToArray();
+    }
+
     public static byte[] Gzip(byte[] tar)
     {
         var output = new MemoryStream();

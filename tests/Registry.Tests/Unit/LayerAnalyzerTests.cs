@@ -93,10 +93,10 @@ public sealed class LayerAnalyzerTests
             ("app/package-lock.json", lockfile),
             ("app/node_modules/express/package.json", "{\"name\":\"express\",\"version\":\"4.17.1\"}"),
             ("app/App.deps.json", deps));
-        layer = AppendTar(layer, ("app/lib/log4j.jar", Jar(("META-INF/maven/org.apache.logging.log4j/log4j-core/pom.properties",
-            "#Created by Maven\ngroupId=org.apache.logging.log4j\nartifactId=log4j-core\nversion=2.14.1\n"))), executable: false);
-        layer = AppendTar(layer, ("usr/local/bin/server", GoBinary("go1.16.3",
-            "path\texample.com/server\nmod\texample.com/server\t(devel)\t\ndep\tgolang.org/x/text\tv0.3.5\th1:abc=\ndep\tgithub.com/old/dep\tv1.0.0\th1:def=\n=>\tgithub.com/new/dep\tv1.1.0\th1:ghi=\n")), executable: true);
+        layer = TestLayers.Append(layer, "app/lib/log4j.jar", Jar(("META-INF/maven/org.apache.logging.log4j/log4j-core/pom.properties",
+            "#Created by Maven\ngroupId=org.apache.logging.log4j\nartifactId=log4j-core\nversion=2.14.1\n")));
+        layer = TestLayers.Append(layer, "usr/local/bin/server", GoBinary("go1.16.3",
+            "path\texample.com/server\nmod\texample.com/server\t(devel)\t\ndep\tgolang.org/x/text\tv0.3.5\th1:abc=\ndep\tgithub.com/old/dep\tv1.0.0\th1:def=\n=>\tgithub.com/new/dep\tv1.1.0\th1:ghi=\n"), executable: true);
 
         // Act
         var (components, _) = ImageInventory.Merge([("sha256:app", await Analyzer().AnalyzeAsync(new MemoryStream(layer)))]);
@@ -195,28 +195,6 @@ public sealed class LayerAnalyzerTests
         Assert.Equal(expected, LayerAnalyzer.Normalize(name));
 
     private static byte[] OciTestRandom(int length) => System.Security.Cryptography.RandomNumberGenerator.GetBytes(length);
-
-    /// <summary>A tar with one more binary file (tar archives concatenate once the end marker is dropped: rewrite instead).</summary>
-    private static byte[] AppendTar(byte[] existing, (string Name, byte[] Content) file, bool executable)
-    {
-        var output = new MemoryStream();
-        using (var reader = new TarReader(new MemoryStream(existing)))
-        using (var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
-        {
-            while (reader.GetNextEntry() is { } entry)
-            {
-                writer.WriteEntry(entry);
-            }
-
-            writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, file.Name)
-            {
-                DataStream = new MemoryStream(file.Content),
-                Mode = executable ? (UnixFileMode)0b111_101_101 : (UnixFileMode)0b110_100_100,
-            });
-        }
-
-        return output.ToArray();
-    }
 
     private static MemoryStream Plain(byte[] tar) => new(tar);
 
