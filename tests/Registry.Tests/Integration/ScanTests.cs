@@ -11,7 +11,8 @@ namespace Registry.Tests.Integration;
 /// Image scanning end to end on a standalone host: images made in the test are pushed, the OSV fixture is uploaded
 /// as the vulnerability database, scans go through the Storage Queue, and /api/v0/imagescan reports DTR's summary.
 /// Also: a whiteout removes a component, scanOnPush, an index scanned per platform, re-evaluation after a database
-/// update with the layer gone from storage (so no layer is read again), and a layer that is no archive.
+/// update with the layer gone from storage (so no layer is read again, and an image sharing it is scanned from its
+/// stored analysis), and a layer that is no archive.
 /// </summary>
 public sealed class ScanTests : IAsyncLifetime
 {
@@ -239,6 +240,22 @@ public sealed class ScanTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, update.StatusCode);
         Assert.Equal(6, summary.GetProperty("scanStatus").GetInt32());
         Assert.Equal((1, 1, 0), Counts(summary.GetProperty("scannedImage")));
+
+        // ... and another image with the same layer is scanned from the layer's stored analysis
+        var config = Encoding.UTF8.GetBytes("{\"architecture\":\"arm64\",\"os\":\"linux\"}");
+        var configDigest = await _oci.PushBlobAsync(repo, config);
+        var manifest = OciTestClient.ImageManifestJson(configDigest, config.Length, image.Layers[0], image.LayerSizes[0]);
+        using (var put = await _oci.PutManifestAsync(repo, "v2", manifest))
+        {
+            Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        }
+
+        using (var scan = await _oci.Http.PostAsync($"/api/v0/imagescan/scan/{repo}/v2", null))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, scan.StatusCode);
+        }
+
+        Assert.Equal((1, 1, 0), Counts((await WaitForScanAsync(repo, "v2")).GetProperty("scannedImage")));
     }
 
     [Fact]
@@ -294,7 +311,7 @@ public sealed class ScanTests : IAsyncLifetime
         Assert.Equal("NO_SUCH_REPOSITORY", await OciTestClient.ErrorCodeAsync(response));
     }
 
-    private sealed record Pushed(string Digest, long Size, IReadOnlyList<string> Layers);
+    private sealed record Pushed(string Digest, long Size, IReadOnlyList<string> Layers, IReadOnlyList<long> LayerSizes);
 
     private async Task<Pushed> PushImageAsync(string repo, string tag, string architecture, params byte[][] layers)
     {
@@ -310,7 +327,8 @@ public sealed class ScanTests : IAsyncLifetime
                        $"\"layers\":[{string.Join(",", descriptors.Select((d, i) => $"{{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"{d}\",\"size\":{layers[i].Length}}}"))}]}}";
         using var put = await _oci.PutManifestAsync(repo, tag, manifest);
         Assert.Equal(HttpStatusCode.Created, put.StatusCode);
-        return new Pushed(OciTestClient.DigestOf(Encoding.UTF8.GetBytes(manifest)), Encoding.UTF8.GetByteCount(manifest), descriptors);
+        return new Pushed(OciTestClient.DigestOf(Encoding.UTF8.GetBytes(manifest)), Encoding.UTF8.GetByteCount(manifest), descriptors,
+            layers.Select(l => (long)l.Length).ToList());
     }
 
     private async Task<JsonElement> WaitForScanAsync(string repo, string reference, string? arch = null, int status = 6)
