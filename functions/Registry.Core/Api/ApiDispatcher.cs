@@ -122,6 +122,8 @@ public sealed partial class ApiDispatcher
             ("POST", Route($"/api/v0/imagescan/scan/{Ns}/{Repo}/(?<reference>[^/]+)"), h.ScanImageAsync),
             ("PUT", Route("/api/v0/imagescan/scan/update"), h.UpdateVulnerabilityDatabaseAsync),
             ("GET", Route($"/api/v0/imagescan/scansummary/repositories/{Ns}/{Repo}/(?<reference>[^/]+)"), h.GetScanSummaryAsync),
+            ("POST", Route("/api/v0/imagescan/scansummary/tags"), h.GetScanCountsAsync),
+            ("GET", Route($"/api/v0/imagescan/repositories/{Ns}/{Repo}/(?<reference>[^/]+)"), h.GetLegacyScanSummaryAsync),
             ("GET", Route("/api/v0/imagescan/status"), h.GetScannerStatusAsync),
             ("GET", Route("/api/v0/imagescan/layeroverride"), h.ListScanOverridesAsync),
             ("POST", Route("/api/v0/imagescan/layeroverride/(?<layer>[^/]+)"), h.AddScanOverrideAsync),

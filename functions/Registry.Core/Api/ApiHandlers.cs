@@ -125,6 +125,13 @@ public sealed class ApiHandlers(RepositoryApiService repositories, AccountServic
     public async Task<OciResult> GetScanSummaryAsync(ApiRequest r, CancellationToken ct) =>
         OciResult.Json(200, await scanning.GetSummaryAsync(r.Principal, r["ns"], r["repo"], r["reference"], r.Query("os"), r.Query("arch"), ct));
 
+    public async Task<OciResult> GetLegacyScanSummaryAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(200, await scanning.GetLegacySummaryAsync(r.Principal, r["ns"], r["repo"], r["reference"],
+            string.Equals(r.Query("detailed"), "true", StringComparison.OrdinalIgnoreCase), ct));
+
+    public async Task<OciResult> GetScanCountsAsync(ApiRequest r, CancellationToken ct) =>
+        OciResult.Json(200, await scanning.GetCountsAsync(r.Principal, await r.BodyAsync<BatchCountsRequest>(ct), ct));
+
     public async Task<OciResult> GetScannerStatusAsync(ApiRequest r, CancellationToken ct) =>
         OciResult.Json(200, await scanning.GetStatusAsync(r.Principal, ct));
 

@@ -286,3 +286,24 @@ public sealed record ScanOverrideView(
     [property: JsonPropertyName("notes")] string Notes,
     [property: JsonPropertyName("createdBy")] string CreatedBy,
     [property: JsonPropertyName("createdAt")] DateTimeOffset CreatedAt);
+
+/// <summary>DTR's older scan summary (deprecated there, still polled by CI scripts).</summary>
+public sealed record LegacyScanView(
+    [property: JsonPropertyName("namespace")] string Namespace,
+    [property: JsonPropertyName("reponame")] string RepoName,
+    [property: JsonPropertyName("tag")] string Tag,
+    [property: JsonPropertyName("critical")] int Critical,
+    [property: JsonPropertyName("major")] int Major,
+    [property: JsonPropertyName("minor")] int Minor,
+    [property: JsonPropertyName("last_scan_status")] int LastScanStatus,
+    [property: JsonPropertyName("check_completed_at")] DateTimeOffset CheckCompletedAt,
+    [property: JsonPropertyName("should_rescan")] bool ShouldRescan,
+    [property: JsonPropertyName("layer_details")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<LayerView>? LayerDetails);
+
+public sealed record BatchCountsRequest([property: JsonPropertyName("images")] IReadOnlyList<BatchImage?>? Images);
+
+public sealed record BatchImage(
+    [property: JsonPropertyName("name")] string? Name,
+    [property: JsonPropertyName("digest")] string? Digest);
+
+public sealed record BatchCountsView([property: JsonPropertyName("images")] IReadOnlyDictionary<string, VulnCountView> Images);

@@ -50,6 +50,58 @@ public sealed class ScanApiService(RepositoryApiService repositories, ScanServic
         return views;
     }
 
+    /// <summary>
+    /// DTR's older summary (<c>/imagescan/repositories/…</c>, which CI scripts poll until <c>check_completed_at</c> is
+    /// set): the counts per platform, and with <paramref name="detailed"/> the layers and their components.
+    /// </summary>
+    public async Task<IReadOnlyList<LegacyScanView>> GetLegacySummaryAsync(Principal principal, string ns, string repo, string reference, bool detailed, CancellationToken cancellationToken = default)
+    {
+        var summaries = await GetSummaryAsync(principal, ns, repo, reference, null, null, cancellationToken);
+        return summaries.Select(s => s.ScannedImage is { } image
+            ? new LegacyScanView(ns, repo, reference, image.TotalVulnCount.Critical, image.TotalVulnCount.Major, image.TotalVulnCount.Minor,
+                s.ScanStatus, image.CheckCompletedAt ?? DateTimeOffset.MinValue, s.ShouldRescan, detailed ? image.Layers : null)
+            : new LegacyScanView(ns, repo, reference, 0, 0, 0, s.ScanStatus, DateTimeOffset.MinValue, s.ShouldRescan, null)).ToList();
+    }
+
+    /// <summary>
+    /// DTR's batch of counts: for each image (<c>{name: "ns/repo", digest}</c>) the caller may read and that has a
+    /// completed scan, its counts under <c>name@digest</c>; the others are left out.
+    /// </summary>
+    public async Task<BatchCountsView> GetCountsAsync(Principal principal, BatchCountsRequest body, CancellationToken cancellationToken = default)
+    {
+        if (body.Images is not { Count: <= 100 } images)
+        {
+            throw new DtrException(DtrError.InvalidFormField, "images: at most 100 {name, digest} entries");
+        }
+
+        var counts = new Dictionary<string, VulnCountView>(StringComparer.Ordinal);
+        foreach (var image in images)
+        {
+            var parts = image?.Name?.Split('/');
+            if (parts is not [var ns, var repo] || !Digest.TryParse(image!.Digest, out _))
+            {
+                throw new DtrException(DtrError.InvalidFormField, "each image needs a name (namespace/repository) and a digest");
+            }
+
+            try
+            {
+                foreach (var summary in await GetSummaryAsync(principal, ns, repo, image.Digest!, null, null, cancellationToken))
+                {
+                    if (summary.ScannedImage is { } scanned)
+                    {
+                        counts[$"{image.Name}@{scanned.ManifestDigest}"] = scanned.TotalVulnCount;
+                    }
+                }
+            }
+            catch (DtrException e) when (e.Error is DtrError.NoSuchRepository or DtrError.NoSuchTag or DtrError.NotAuthorized or DtrError.NotAuthenticated)
+            {
+                // Not visible or not there: left out, as for an image without a scan.
+            }
+        }
+
+        return new BatchCountsView(counts);
+    }
+
     public async Task<ScannerStatusView> GetStatusAsync(Principal principal, CancellationToken cancellationToken = default)
     {
         if (principal.IsAnonymous)

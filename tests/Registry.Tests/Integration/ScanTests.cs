@@ -145,6 +145,38 @@ public sealed class ScanTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LegacySummaryAndBatchCounts_AfterScan_DtrShapes()
+    {
+        // Arrange
+        var repo = OciTestClient.NewRepository("scan");
+        var image = await PushImageAsync(repo, "v1", "amd64", TestLayers.Gzip(TestLayers.Tar(("etc/os-release", TestLayers.AlpineRelease), ("lib/apk/db/installed", TestLayers.ApkInstalled))));
+        var before = JsonDocument.Parse(await _oci.Http.GetStringAsync($"/api/v0/imagescan/repositories/{repo}/v1")).RootElement[0].Clone();
+        using (var scan = await _oci.Http.PostAsync($"/api/v0/imagescan/scan/{repo}/v1", null))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, scan.StatusCode);
+        }
+
+        await WaitForScanAsync(repo, "v1");
+
+        // Act
+        var legacy = JsonDocument.Parse(await _oci.Http.GetStringAsync($"/api/v0/imagescan/repositories/{repo}/v1?detailed=true")).RootElement[0];
+        using var batch = await _oci.Http.PostAsync("/api/v0/imagescan/scansummary/tags", new StringContent(
+            $"{{\"images\":[{{\"name\":\"{repo}\",\"digest\":\"{image.Digest}\"}},{{\"name\":\"scan/missing\",\"digest\":\"{image.Digest}\"}}]}}", Encoding.UTF8, "application/json"));
+        using var badBatch = await _oci.Http.PostAsync("/api/v0/imagescan/scansummary/tags", new StringContent(
+            "{\"images\":[{\"name\":\"no-namespace\",\"digest\":\"sha256:1\"}]}", Encoding.UTF8, "application/json"));
+
+        // Assert
+        Assert.Equal((1, "0001-01-01"), (before.GetProperty("last_scan_status").GetInt32(), before.GetProperty("check_completed_at").GetString()![..10]));
+        Assert.Equal((6, 1), (legacy.GetProperty("last_scan_status").GetInt32(), legacy.GetProperty("major").GetInt32()));
+        Assert.NotEqual("0001", legacy.GetProperty("check_completed_at").GetString()![..4]);
+        Assert.Equal(image.Layers[0], legacy.GetProperty("layer_details")[0].GetProperty("digest").GetString());
+        var counts = JsonDocument.Parse(await batch.Content.ReadAsStringAsync()).RootElement.GetProperty("images");
+        Assert.Equal(1, counts.GetProperty($"{repo}@{image.Digest}").GetProperty("major").GetInt32());
+        Assert.Single(counts.EnumerateObject());
+        Assert.Equal("INVALID_FORM_FIELD", await OciTestClient.ErrorCodeAsync(badBatch));
+    }
+
+    [Fact]
     public async Task Scan_UpperLayerWhitesOutTheDatabase_NoComponentsLeft()
     {
         // Arrange
