@@ -4,7 +4,9 @@
 # referrers, Docker schema 2, delete), podman and buildah (vfs storage, as root).
 # Usage: clients.sh HOST:PORT        Env: SKIP_PODMAN=1, SKIP_BUILDAH=1, BIG_MIB (default 40),
 #   CREDS=user:password  the registry has authentication on: check that anonymous pushes are refused, log in
-#                        (skopeo login, podman login, --creds, a personal access token) and run everything logged in
+#                        (skopeo login, podman login, --creds, a personal access token) and run everything logged in;
+#                        as a system administrator, also load the OSV fixture of tests/Registry.Tests/Fixtures and
+#                        scan Alpine 3.13 and Debian 11 images for their known CVEs
 #   GC_WAIT=seconds      with CREDS (a system administrator): leave a manifest untagged, wait, run GC through
 #                        /api/v0/jobs and pull everything again; the host's grace periods must end within GC_WAIT
 # Prints PASS/FAIL lines and a last line "N passed, N failed"; exits 1 when anything failed.
