@@ -32,14 +32,24 @@ public sealed class ContentStore(StorageClients clients, IOptions<RegistryOption
     public async Task PutAsync(Digest digest, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
     {
         var blob = _container.GetBlobClient(StorageLayout.ContentPath(digest));
+        await CreateOrTouchAsync(digest, () => blob.UploadAsync(new BinaryData(content), new BlobUploadOptions
+        {
+            Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+        }, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>
+    /// Creates a content blob with <paramref name="create"/> (create-only), or, when it is stored already (the same
+    /// digest is the same bytes), touches it so a GC run that judged it unreferenced cannot delete it. When GC
+    /// deleted it between the two, creates it again.
+    /// </summary>
+    private async Task CreateOrTouchAsync(Digest digest, Func<Task> create, CancellationToken cancellationToken)
+    {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await blob.UploadAsync(new BinaryData(content), new BlobUploadOptions
-                {
-                    Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
-                }, cancellationToken);
+                await create();
                 return;
             }
             catch (RequestFailedException e) when ((e.IsConflict() || e.IsPreconditionFailed()) && attempt < MaxStoreAttempts)
@@ -293,26 +303,14 @@ public sealed class ContentStore(StorageClients clients, IOptions<RegistryOption
                     Resource = "b",
                 }.ToSasQueryParameters(await GetDelegationKeyAsync(cancellationToken), clients.BlobService.AccountName),
             }.ToUri();
-        for (var attempt = 1; ; attempt++)
+        await CreateOrTouchAsync(digest, async () =>
         {
-            try
+            var copy = await target.StartCopyFromUriAsync(sourceUri, new BlobCopyFromUriOptions
             {
-                var copy = await target.StartCopyFromUriAsync(sourceUri, new BlobCopyFromUriOptions
-                {
-                    DestinationConditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
-                }, cancellationToken);
-                await copy.WaitForCompletionAsync(TimeSpan.FromMilliseconds(200), cancellationToken);
-                break;
-            }
-            catch (RequestFailedException e) when ((e.IsConflict() || e.IsPreconditionFailed()) && attempt < MaxStoreAttempts)
-            {
-                // Already stored by an earlier push of the same content: touch it so GC cannot take it now.
-                if (await TouchAsync(digest, cancellationToken))
-                {
-                    break;
-                }
-            }
-        }
+                DestinationConditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+            }, cancellationToken);
+            await copy.WaitForCompletionAsync(TimeSpan.FromMilliseconds(200), cancellationToken);
+        }, cancellationToken);
 
         await DeleteUploadAsync(uploadId, cancellationToken);
     }
