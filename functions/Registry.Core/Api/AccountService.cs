@@ -317,7 +317,8 @@ public sealed partial class AccountService(AccountStore accounts, PermissionServ
         }
     }
 
-    private static void RequireAdmin(Principal principal)
+    /// <summary>Anonymous: NOT_AUTHENTICATED; a user who is not a system administrator: NOT_AUTHORIZED.</summary>
+    public static void RequireAdmin(Principal principal)
     {
         RequireUser(principal);
         if (!principal.IsAdmin)

@@ -104,11 +104,7 @@ public sealed class ScanApiService(RepositoryApiService repositories, ScanServic
 
     public async Task<ScannerStatusView> GetStatusAsync(Principal principal, CancellationToken cancellationToken = default)
     {
-        if (principal.IsAnonymous)
-        {
-            throw new DtrException(DtrError.NotAuthenticated, "authentication required");
-        }
-
+        AccountService.RequireUser(principal);
         var info = await database.GetInfoAsync(cancellationToken);
         return new ScannerStatusView(info is null ? "no database" : "ready", info?.Version, info?.UpdatedAt, info?.Source, info?.Advisories ?? 0, info?.Ecosystems ?? []);
     }
@@ -116,7 +112,7 @@ public sealed class ScanApiService(RepositoryApiService repositories, ScanServic
     /// <summary>DTR's database update: an uploaded file (offline), or the configured address (<c>online</c>).</summary>
     public async Task<ScannerStatusView> UpdateDatabaseAsync(Principal principal, Stream? upload, bool online, CancellationToken cancellationToken = default)
     {
-        RequireAdmin(principal);
+        AccountService.RequireAdmin(principal);
 
         try
         {
@@ -149,24 +145,24 @@ public sealed class ScanApiService(RepositoryApiService repositories, ScanServic
         var visible = report.Findings.Where(f => !IsHidden(inventory.Components[f.Component], f.Advisory, overrides)).ToList();
         var byComponent = visible.ToLookup(f => f.Component);
         var cves = visible
-            .GroupBy(f => CvePk(f.Advisory))
+            .GroupBy(f => f.Advisory.CveKey)
             .Select(g => g.OrderByDescending(f => f.Advisory.CvssScore ?? 0).First())
-            .Select(f => new CveView(CvePk(f.Advisory), f.Advisory.Id, f.Advisory.Summary, f.Advisory.Description, f.Advisory.CvssScore ?? 0,
+            .Select(f => new CveView(f.Advisory.CveKey, f.Advisory.Id, f.Advisory.Summary, f.Advisory.Description, f.Advisory.CvssScore ?? 0,
                 Cvss.Band(f.Advisory.CvssScore ?? 0) ?? "unknown", f.Advisory.Link))
             .OrderByDescending(c => c.Cvss).ThenBy(c => c.CvePk, StringComparer.Ordinal)
             .ToList();
         var components = inventory.Components.Select((c, i) =>
         {
-            var found = byComponent[i].Select(f => CvePk(f.Advisory)).Distinct().ToList();
+            var found = byComponent[i].Select(f => f.Advisory.CveKey).Distinct().ToList();
             return new ComponentView($"c{i}", c.Name, c.Version, c.Type, c.Ecosystem, [c.Path], c.Layer, c.License is null ? [] : [c.License], found,
                 byComponent[i].Select(f => f.FixedVersion).OfType<string>().Distinct().ToList(), found.Count);
         }).OrderByDescending(c => c.VulnCount).ThenBy(c => c.Name, StringComparer.Ordinal).ToList();
         var layers = inventory.Layers.Select(l => new LayerView(l.Digest, l.Size,
             inventory.Components.Select((c, i) => (c, i)).Where(x => x.c.Layer == l.Digest).Select(x => $"c{x.i}").ToList())).ToList();
-        var counts = new VulnCountView(cves.Count(c => c.Severity == "critical"), cves.Count(c => c.Severity == "major"), cves.Count(c => c.Severity == "minor"));
+        var (critical, major, minor, maxCvss) = Cvss.Tally(visible.Select(f => f.Advisory));
         var slash = name.Value.IndexOf('/', StringComparison.Ordinal);
-        return new ScannedImageView(name.Value[..slash], name.Value[(slash + 1)..], tag, digest.ToString(), scan.Os, scan.Architecture, counts,
-            cves.Count > 0 ? cves.Max(c => c.Cvss) : 0,
+        return new ScannedImageView(name.Value[..slash], name.Value[(slash + 1)..], tag, digest.ToString(), scan.Os, scan.Architecture,
+            new VulnCountView(critical, major, minor), maxCvss,
             inventory.Components.Select(c => c.License).OfType<string>().Distinct().Order(StringComparer.Ordinal).ToList(),
             layers, components, cves, overrides.Select(OverrideView).ToList(), report.DatabaseVersion, scan.StartedAt, scan.CompletedAt);
     }
@@ -174,20 +170,20 @@ public sealed class ScanApiService(RepositoryApiService repositories, ScanServic
     private static bool IsHidden(Component component, Scanning.Osv.Advisory advisory, IReadOnlyList<ScanOverrideEntity> overrides) =>
         overrides.Any(o => o.PartitionKey == component.Layer && o.Component == component.Name
             && (o.ComponentVersion.Length == 0 || o.ComponentVersion == component.Version)
-            && (o.Cve == advisory.Id || o.Cve == CvePk(advisory) || advisory.Aliases.Contains(o.Cve)));
+            && (o.Cve == advisory.Id || o.Cve == advisory.CveKey || advisory.Aliases.Contains(o.Cve)));
 
     // ---- hidden vulnerabilities ------------------------------------------------------------------------
 
     public async Task<IReadOnlyList<ScanOverrideView>> ListOverridesAsync(Principal principal, CancellationToken cancellationToken = default)
     {
-        RequireAdmin(principal);
+        AccountService.RequireAdmin(principal);
         return (await scans.ListOverridesAsync(cancellationToken)).Select(OverrideView).ToList();
     }
 
     /// <summary>DTR's layer override: hides a CVE of a component in a layer, in every image that has the layer.</summary>
     public async Task<ScanOverrideView> AddOverrideAsync(Principal principal, string layerId, ScanOverrideBody body, CancellationToken cancellationToken = default)
     {
-        RequireAdmin(principal);
+        AccountService.RequireAdmin(principal);
         if (!Digest.TryParse(layerId, out var layer))
         {
             throw new DtrException(DtrError.InvalidParameter, "the layer id must be a layer digest");
@@ -204,7 +200,7 @@ public sealed class ScanApiService(RepositoryApiService repositories, ScanServic
 
     public async Task DeleteOverrideAsync(Principal principal, string id, CancellationToken cancellationToken = default)
     {
-        RequireAdmin(principal);
+        AccountService.RequireAdmin(principal);
         if (!await scans.DeleteOverrideAsync(id, cancellationToken))
         {
             throw new DtrException(DtrError.NotFound, $"no override {id}");
@@ -213,21 +209,6 @@ public sealed class ScanApiService(RepositoryApiService repositories, ScanServic
 
     private static ScanOverrideView OverrideView(ScanOverrideEntity o) =>
         new(o.RowKey, o.PartitionKey, o.Component, o.ComponentVersion, o.Cve, o.Notes, o.CreatedBy, o.CreatedAt);
-
-    private static void RequireAdmin(Principal principal)
-    {
-        if (!principal.IsAdmin)
-        {
-            throw principal.IsAnonymous
-                ? new DtrException(DtrError.NotAuthenticated, "authentication required")
-                : new DtrException(DtrError.NotAuthorized, "this is for system administrators");
-        }
-    }
-
-    /// <summary>A finding is shown under its CVE when the advisory names one (so distro and GitHub advisories of one CVE merge).</summary>
-    private static string CvePk(Scanning.Osv.Advisory advisory) =>
-        advisory.Id.StartsWith("CVE-", StringComparison.Ordinal) ? advisory.Id
-            : advisory.Aliases.FirstOrDefault(a => a.StartsWith("CVE-", StringComparison.Ordinal)) ?? advisory.Id;
 
     private static ManifestReference Reference(RepositoryName name, string reference) =>
         ManifestReference.TryParse(reference, out _) ?? throw new DtrException(DtrError.NoSuchTag, $"{reference} is neither a tag nor a digest of {name}");

@@ -14,20 +14,20 @@ public sealed class SystemApiService(GcService gc)
 
     public async Task<IReadOnlyList<CronView>> ListCronsAsync(Principal principal, CancellationToken cancellationToken = default)
     {
-        RequireAdmin(principal);
+        AccountService.RequireAdmin(principal);
         return [View(await gc.GetSettingsAsync(cancellationToken))];
     }
 
     public async Task<CronView> GetCronAsync(Principal principal, string action, CancellationToken cancellationToken = default)
     {
-        RequireAdmin(principal);
+        AccountService.RequireAdmin(principal);
         RequireGc(action);
         return View(await gc.GetSettingsAsync(cancellationToken));
     }
 
     public async Task<CronView> UpdateCronAsync(Principal principal, string action, CronUpdate body, CancellationToken cancellationToken = default)
     {
-        RequireAdmin(principal);
+        AccountService.RequireAdmin(principal);
         RequireGc(action);
         if (body.Action is { } named && named != GcAction)
         {
@@ -60,7 +60,7 @@ public sealed class SystemApiService(GcService gc)
     /// <summary>Runs GC now and answers with its report (DTR's job, finished).</summary>
     public async Task<JobView> RunJobAsync(Principal principal, JobCreate body, CancellationToken cancellationToken = default)
     {
-        RequireAdmin(principal);
+        AccountService.RequireAdmin(principal);
         if (body.Action != GcAction)
         {
             throw new DtrException(DtrError.InvalidParameter, $"action must be {GcAction}");
@@ -104,16 +104,6 @@ public sealed class SystemApiService(GcService gc)
         if (action != GcAction)
         {
             throw new DtrException(DtrError.NotFound, $"no cron {action}; this registry has {GcAction}");
-        }
-    }
-
-    private static void RequireAdmin(Principal principal)
-    {
-        if (!principal.IsAdmin)
-        {
-            throw principal.IsAnonymous
-                ? new DtrException(DtrError.NotAuthenticated, "authentication required")
-                : new DtrException(DtrError.NotAuthorized, "garbage collection is for system administrators");
         }
     }
 }

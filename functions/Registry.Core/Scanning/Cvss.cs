@@ -1,3 +1,5 @@
+using Registry.Scanning.Osv;
+
 namespace Registry.Scanning;
 
 /// <summary>
@@ -64,6 +66,17 @@ public static class Cvss
     {
         var scaled = (long)Math.Round(value * 100000);
         return scaled % 10000 == 0 ? scaled / 100000.0 : (Math.Floor(scaled / 10000.0) + 1) / 10.0;
+    }
+
+    /// <summary>
+    /// The counts in DTR's bands of the distinct vulnerabilities among <paramref name="advisories"/> (one per
+    /// <see cref="Advisory.CveKey"/>, at its highest score), and the highest score.
+    /// </summary>
+    public static (int Critical, int Major, int Minor, double Max) Tally(IEnumerable<Advisory> advisories)
+    {
+        var worst = advisories.GroupBy(a => a.CveKey).Select(g => g.Max(a => a.CvssScore ?? 0)).ToList();
+        return (worst.Count(s => Band(s) == "critical"), worst.Count(s => Band(s) == "major"), worst.Count(s => Band(s) == "minor"),
+            worst.Count > 0 ? worst.Max() : 0);
     }
 
     /// <summary>DTR's severity band of a score: critical, major, minor, or null for none.</summary>

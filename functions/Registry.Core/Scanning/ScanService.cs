@@ -351,18 +351,14 @@ public sealed partial class ScanService(
         var report = new ScanReport(info?.Version, inventory, findings.Select(f => new ReportFinding(index[f.Component], f.Advisory, f.FixedVersion)).ToList());
         await WriteAsync(StorageLayout.ScanPath("reports", digest), report, cancellationToken);
 
-        // Counts per distinct vulnerability of the image, in DTR's bands.
-        var worst = findings.GroupBy(f => f.Advisory.Id).Select(g => g.Max(f => f.Advisory.CvssScore ?? 0)).ToList();
+        var tally = Cvss.Tally(findings.Select(f => f.Advisory));
         var scan = await GetOrNullAsync(digest, cancellationToken) ?? new ScanEntity { PartitionKey = digest.ToString(), RowKey = StorageLayout.ScanRow };
         scan.Status = Completed;
         scan.Os = inventory.Os;
         scan.Architecture = inventory.Architecture;
         scan.CompletedAt = time.GetUtcNow();
         scan.DatabaseVersion = info?.Version;
-        scan.Critical = worst.Count(s => Cvss.Band(s) == "critical");
-        scan.Major = worst.Count(s => Cvss.Band(s) == "major");
-        scan.Minor = worst.Count(s => Cvss.Band(s) == "minor");
-        scan.MaxCvss = worst.Count > 0 ? worst.Max() : 0;
+        (scan.Critical, scan.Major, scan.Minor, scan.MaxCvss) = tally;
         scan.Error = null;
         await _scans.UpsertEntityAsync(scan, TableUpdateMode.Replace, cancellationToken);
     }

@@ -22,6 +22,12 @@ public sealed record Advisory(
 {
     private const int MaxDescription = 2000;
 
+    /// <summary>The key a finding is shown and counted under: its CVE when it names one, so that a distribution's and
+    /// GitHub's advisories of one CVE are one vulnerability.</summary>
+    [JsonIgnore]
+    public string CveKey => Id.StartsWith("CVE-", StringComparison.Ordinal) ? Id
+        : Aliases.FirstOrDefault(a => a.StartsWith("CVE-", StringComparison.Ordinal)) ?? Id;
+
     /// <summary>The advisories of one OSV record: one per affected package, keyed by ecosystem and package name.</summary>
     public static IEnumerable<(string Ecosystem, string Package, Advisory Advisory)> From(OsvVulnerability record)
     {
