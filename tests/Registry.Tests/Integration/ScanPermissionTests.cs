@@ -71,18 +71,8 @@ public sealed class ScanPermissionTests : IAsyncLifetime
         await AzuriteCheck.EnsureRunningAsync();
         var container = new Azure.Storage.Blobs.BlobContainerClient(AzuriteCheck.ConnectionString, "osv" + Guid.NewGuid().ToString("N")[..12]);
         await container.CreateIfNotExistsAsync();
-        var zip = new MemoryStream();
-        using (var archive = new System.IO.Compression.ZipArchive(zip, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
-        {
-            foreach (var file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Fixtures", "osv"), "*.json"))
-            {
-                System.IO.Compression.ZipFileExtensions.CreateEntryFromFile(archive, file, Path.GetFileName(file));
-            }
-        }
-
-        zip.Position = 0;
         var blob = container.GetBlobClient("all.zip");
-        await blob.UploadAsync(zip);
+        await blob.UploadAsync(new BinaryData(OsvFixture.Zip()));
         return blob.GenerateSasUri(Azure.Storage.Sas.BlobSasPermissions.Read, DateTimeOffset.UtcNow.AddHours(1));
     }
 }

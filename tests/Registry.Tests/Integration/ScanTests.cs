@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -23,7 +22,7 @@ public sealed class ScanTests : IAsyncLifetime
     {
         _host = await RegistryHost.StartAsync();
         _oci = new OciTestClient(_host.Client);
-        using var update = await UploadDatabaseAsync(FixtureZip());
+        using var update = await UploadDatabaseAsync(OsvFixture.Zip());
         Assert.Equal(HttpStatusCode.OK, update.StatusCode);
     }
 
@@ -264,7 +263,7 @@ public sealed class ScanTests : IAsyncLifetime
              "severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
              "affected":[{"package":{"ecosystem":"Alpine:v3.13","name":"openssl"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.1.1z-r0"}]}]}]}
             """;
-        using var update = await UploadDatabaseAsync(FixtureZip(extra));
+        using var update = await UploadDatabaseAsync(OsvFixture.Zip(extra));
         using var again = await _oci.Http.GetAsync($"/api/v0/imagescan/scansummary/repositories/{repo}/v1");
         var summary = JsonDocument.Parse(await again.Content.ReadAsStringAsync()).RootElement[0];
 
@@ -311,7 +310,7 @@ public sealed class ScanTests : IAsyncLifetime
     {
         // Arrange
         var before = JsonDocument.Parse(await _oci.Http.GetStringAsync("/api/v0/imagescan/status")).RootElement.GetProperty("db_version").GetString();
-        var zip = FixtureZip();
+        var zip = OsvFixture.Zip();
 
         // Act: curl's default content type, a multipart form, then bytes that are no database
         using var formEncoded = await _oci.Http.PutAsync("/api/v0/imagescan/scan/update",
@@ -391,24 +390,4 @@ public sealed class ScanTests : IAsyncLifetime
 
     private Task<HttpResponseMessage> UploadDatabaseAsync(byte[] zip) =>
         _oci.Http.PutAsync("/api/v0/imagescan/scan/update", new ByteArrayContent(zip));
-
-    private static byte[] FixtureZip(string? extraRecord = null)
-    {
-        var zip = new MemoryStream();
-        using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
-        {
-            foreach (var file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Fixtures", "osv"), "*.json"))
-            {
-                archive.CreateEntryFromFile(file, Path.GetFileName(file));
-            }
-
-            if (extraRecord is not null)
-            {
-                using var entry = new StreamWriter(archive.CreateEntry("extra.json").Open());
-                entry.Write(extraRecord);
-            }
-        }
-
-        return zip.ToArray();
-    }
 }
