@@ -130,14 +130,15 @@ public sealed class ScanTests : IAsyncLifetime
         await WaitForScanAsync("rules/src", "vulnerable");
         await WaitForScanAsync("rules/src", "clean");
 
-        // Act: the promotion ran after the scans; then a pruning dry run and a policy on vulnerabilities
-        using var promoted = await _oci.Http.GetAsync("/v2/rules/prod/manifests/clean-clean");
+        // Act: promotions run after each scan completes; the standalone host takes jobs in order, so once the
+        // clean image (pushed second) is promoted, the vulnerable one has been judged too
+        var promoted = await WaitForManifestAsync("rules/prod", "clean-clean");
         using var notPromoted = await _oci.Http.GetAsync("/v2/rules/prod/manifests/vulnerable-clean");
         using var dryRun = await _oci.Http.PostAsync("/api/v0/repositories/rules/src/pruningPolicies/test", new StringContent(
             "{\"rules\":[{\"field\":\"vulnerability_major\",\"operator\":\"gte\",\"values\":[\"1\"]}]}", Encoding.UTF8, "application/json"));
 
         // Assert
-        Assert.Equal(HttpStatusCode.OK, promoted.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, promoted);
         Assert.Equal(HttpStatusCode.NotFound, notPromoted.StatusCode);
         var pruned = JsonDocument.Parse(await dryRun.Content.ReadAsStringAsync()).RootElement.EnumerateArray().Select(t => t.GetProperty("name").GetString()).ToList();
         Assert.Equal(new[] { "vulnerable" }, pruned);
@@ -378,6 +379,21 @@ public sealed class ScanTests : IAsyncLifetime
             }
 
             Assert.True(DateTime.UtcNow < deadline, $"scan of {repo}:{reference} not done: {body}\n{_host.Output}");
+            await Task.Delay(200);
+        }
+    }
+
+    private async Task<HttpStatusCode> WaitForManifestAsync(string repo, string reference)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            using var response = await _oci.Http.GetAsync($"/v2/{repo}/manifests/{reference}");
+            if (response.StatusCode != HttpStatusCode.NotFound || DateTime.UtcNow >= deadline)
+            {
+                return response.StatusCode;
+            }
+
             await Task.Delay(200);
         }
     }
