@@ -88,15 +88,15 @@ public sealed class AccountAndRepositoryApiTests(AuthHostFixture fixture) : ICla
     [Fact]
     public async Task AccessToken_Expired_IsRefused()
     {
-        // Arrange: a token that expires in two seconds
+        // Arrange: a token that expires in five seconds
         await Auth.AdminAsync(HttpMethod.Post, "/enzi/v0/accounts", new { name = "erin", password = Password });
         using var created = await Auth.ApiAsync(HttpMethod.Post, "/api/v0/api_tokens", "erin", Password,
-            new { tokenLabel = "short", expiresAt = DateTimeOffset.UtcNow.AddSeconds(2) });
+            new { tokenLabel = "short", expiresAt = DateTimeOffset.UtcNow.AddSeconds(5) });
         var token = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString()!;
         using var before = await Auth.ApiAsync(HttpMethod.Get, "/api/v0/api_tokens", "erin", token);
 
         // Act
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        await Task.Delay(TimeSpan.FromSeconds(5.5));
         using var after = await Auth.ApiAsync(HttpMethod.Get, "/api/v0/api_tokens", "erin", token);
         using var past = await Auth.ApiAsync(HttpMethod.Post, "/api/v0/api_tokens", "erin", Password, new { expiresAt = DateTimeOffset.UtcNow.AddDays(-1) });
 

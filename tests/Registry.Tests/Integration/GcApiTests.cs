@@ -89,12 +89,25 @@ public sealed class GcApiTests : IAsyncLifetime
             await Task.Delay(300);
         }
 
-        // Act: switch it off, let a run in progress end, then watch the last run for a while
+        // Act: switch it off; a run in progress may still end, so wait until the last run stays put for 2 s (a timer
+        // still firing every second never does), then watch it for 3 s more
         var off = await AdminJsonAsync(HttpMethod.Put, "/api/v0/crons/onlinegc", new { enabled = false });
-        await Task.Delay(1500);
-        var before = (await AdminJsonAsync(HttpMethod.Get, "/api/v0/crons/onlinegc")).GetProperty("lastRun").GetProperty("finishedAt").GetString();
+        var before = await LastRunFinishedAsync();
+        deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(2000);
+            var now = await LastRunFinishedAsync();
+            if (now == before)
+            {
+                break;
+            }
+
+            before = now;
+        }
+
         await Task.Delay(3000);
-        var after = (await AdminJsonAsync(HttpMethod.Get, "/api/v0/crons/onlinegc")).GetProperty("lastRun").GetProperty("finishedAt").GetString();
+        var after = await LastRunFinishedAsync();
 
         // Assert
         Assert.False(off.GetProperty("enabled").GetBoolean());
@@ -140,6 +153,9 @@ public sealed class GcApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, unknownCron.StatusCode);
         Assert.Equal("INVALID_PARAMETER", await AuthClient.ErrorCodeAsync(badDryRun));
     }
+
+    private async Task<string?> LastRunFinishedAsync() =>
+        (await AdminJsonAsync(HttpMethod.Get, "/api/v0/crons/onlinegc")).GetProperty("lastRun").GetProperty("finishedAt").GetString();
 
     private async Task<JsonElement> AdminJsonAsync(HttpMethod method, string path, object? body = null)
     {
