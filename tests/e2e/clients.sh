@@ -167,7 +167,7 @@ if [ -n "${CREDS:-}" ]; then
     expect "scan of $n queued" 202 "$code"
   done
   for n in alpine313 debian11; do
-    for _ in $(seq 1 60); do
+    for _ in $(seq 1 240); do
       summary=$(curl -s -u "$CREDS" "http://$HOST/api/v0/imagescan/scansummary/repositories/$NS/$n/latest")
       [ "$(jq -r '.[0].scanStatus' <<<"$summary")" = 6 ] && break; sleep 0.5
     done
