@@ -44,10 +44,13 @@ public sealed class GcReport
 
     [JsonPropertyName("uploadsExpired")] public int UploadsExpired { get; set; }
 
+    /// <summary>Scan records and scan rows of digests whose content is gone.</summary>
+    [JsonPropertyName("scanRecordsDeleted")] public int ScanRecordsDeleted { get; set; }
+
     /// <summary>
     /// Seconds per phase: <c>uploads</c>; <c>listRepositories</c>; <c>mark</c> (reading manifest, tag and link rows and
     /// finding what is live); <c>sweepManifests</c>, <c>sweepLinks</c>; <c>listContent</c> (the blob listing and the
-    /// scan of every link); <c>sweepContent</c>.
+    /// scan of every link); <c>sweepContent</c>; <c>listScans</c>, <c>sweepScans</c>.
     /// </summary>
     [JsonPropertyName("phases")] public Dictionary<string, double> Phases { get; init; } = [];
 
@@ -87,6 +90,8 @@ public sealed record GcBlob([property: JsonPropertyName("digest")] string Digest
 /// the manifest grace period is removed. Then every blob link that no remaining manifest names (as a layer, config,
 /// child or its own digest) and that is older than the blob grace period is removed.</item>
 /// <item>Content blobs that no repository links to and that are older than the blob grace period are removed.</item>
+/// <item>Scan records and rows (kept by layer or manifest digest) older than the blob grace period whose digest has no
+/// content blob any more are removed.</item>
 /// </list>
 /// Safety comes from ETags and age, as Harbor's and zot's GC: every delete is conditional on the ETag GC judged by,
 /// and a push that reuses something old touches it first (a new ETag), so either the delete fails or the push finds
@@ -127,14 +132,22 @@ public sealed partial class GarbageCollector(MetadataStore metadata, ContentStor
             }
         }
 
+        // Content digests still stored after the content phase (in a dry run: those it would keep).
+        var stored = new HashSet<string>(StringComparer.Ordinal);
         if (complete)
         {
-            complete = await CollectContentAsync(run, deadline, report, droppedLinks, cancellationToken);
+            complete = await CollectContentAsync(run, deadline, report, droppedLinks, stored, cancellationToken);
+        }
+
+        if (complete)
+        {
+            complete = await CollectScanRecordsAsync(run, deadline, report, stored, cancellationToken);
         }
 
         report.Complete = complete;
         report.FinishedAt = time.GetUtcNow();
-        LogRun(logger, run.DryRun, complete, report.ManifestsDeleted, report.BlobLinksDeleted, report.BlobsDeleted, report.BytesFreed, report.UploadsExpired);
+        LogRun(logger, run.DryRun, complete, report.ManifestsDeleted, report.BlobLinksDeleted, report.BlobsDeleted, report.BytesFreed, report.UploadsExpired,
+            report.ScanRecordsDeleted);
         return report;
     }
 
@@ -310,8 +323,10 @@ public sealed partial class GarbageCollector(MetadataStore metadata, ContentStor
         return false;
     }
 
+    /// <param name="stored">Filled with the digests of the content blobs left.</param>
     /// <returns>False when the deadline stopped the phase.</returns>
-    private async Task<bool> CollectContentAsync(GcRun run, DateTimeOffset deadline, GcReport report, HashSet<string> droppedLinks, CancellationToken cancellationToken)
+    private async Task<bool> CollectContentAsync(
+        GcRun run, DateTimeOffset deadline, GcReport report, HashSet<string> droppedLinks, HashSet<string> stored, CancellationToken cancellationToken)
     {
         // Candidates (with the ETags the deletes are conditional on) first, then the links that keep them.
         var start = Stopwatch.GetTimestamp();
@@ -320,7 +335,13 @@ public sealed partial class GarbageCollector(MetadataStore metadata, ContentStor
         await foreach (var blob in content.ListContentAsync(cancellationToken))
         {
             report.BlobsScanned++;
-            if (now - blob.LastModified > run.BlobGracePeriod && StorageLayout.DigestOf(blob.Path) is { } digest)
+            if (StorageLayout.DigestOf(blob.Path) is not { } digest)
+            {
+                continue;
+            }
+
+            stored.Add(digest.ToString());
+            if (now - blob.LastModified > run.BlobGracePeriod)
             {
                 candidates.Add((blob, digest));
             }
@@ -346,6 +367,7 @@ public sealed partial class GarbageCollector(MetadataStore metadata, ContentStor
         });
 
         report.Time("sweepContent", start);
+        stored.ExceptWith(removed.Select(b => b.Digest));
         report.BlobsDeleted = removed.Count;
         report.BytesFreed = removed.Sum(b => b.Size);
         foreach (var blob in removed.OrderBy(b => b.Digest, StringComparer.Ordinal).Take(GcReport.MaxItems))
@@ -353,6 +375,61 @@ public sealed partial class GarbageCollector(MetadataStore metadata, ContentStor
             report.Blobs!.Add(blob);
         }
 
+        return complete;
+    }
+
+    /// <summary>
+    /// Removes scan records (blobs under <c>scans/v1/</c>) and Scans rows whose digest is not among the content blobs
+    /// left, once older than the blob grace period. A digest pushed again since the content listing is checked for
+    /// before each delete; a scan writing meanwhile changes the ETag the delete is conditional on.
+    /// </summary>
+    /// <returns>False when the deadline stopped the phase.</returns>
+    private async Task<bool> CollectScanRecordsAsync(GcRun run, DateTimeOffset deadline, GcReport report, HashSet<string> stored, CancellationToken cancellationToken)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var now = time.GetUtcNow();
+        bool Orphaned(Digest? digest, DateTimeOffset? written) =>
+            digest is { } d && written is { } w && now - w > run.BlobGracePeriod && !stored.Contains(d.ToString());
+
+        var candidates = new List<(Digest Digest, Func<CancellationToken, Task<bool>> DeleteAsync)>();
+        await foreach (var record in content.ListScanRecordsAsync(cancellationToken))
+        {
+            var digest = StorageLayout.ScanDigestOf(record.Path);
+            if (Orphaned(digest, record.LastModified))
+            {
+                candidates.Add((digest!.Value, ct => content.DeleteIfUnchangedAsync(record, ct)));
+            }
+        }
+
+        foreach (var row in await metadata.ListScanEntitiesAsync(cancellationToken))
+        {
+            var digest = Digest.TryParse(row.PartitionKey, out var d) ? d : (Digest?)null;
+            if (Orphaned(digest, row.Timestamp))
+            {
+                candidates.Add((digest!.Value, ct => metadata.DeleteIfUnchangedAsync(row, ct)));
+            }
+        }
+
+        report.Time("listScans", start);
+        start = Stopwatch.GetTimestamp();
+        var removed = 0;
+        var complete = true;
+        await Parallel.ForEachAsync(candidates, Parallelism(cancellationToken), async (candidate, ct) =>
+        {
+            if (time.GetUtcNow() > deadline)
+            {
+                complete = false;
+                return;
+            }
+
+            if (run.DryRun || (!await content.ExistsAsync(candidate.Digest, ct) && await candidate.DeleteAsync(ct)))
+            {
+                Interlocked.Increment(ref removed);
+            }
+        });
+
+        report.Time("sweepScans", start);
+        report.ScanRecordsDeleted = removed;
         return complete;
     }
 
@@ -388,8 +465,8 @@ public sealed partial class GarbageCollector(MetadataStore metadata, ContentStor
     private static ParallelOptions Parallelism(CancellationToken cancellationToken) =>
         new() { MaxDegreeOfParallelism = DeleteParallelism, CancellationToken = cancellationToken };
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "GC (dry run: {DryRun}, complete: {Complete}) removed {Manifests} manifests, {Links} blob links, {Blobs} blobs ({Bytes} bytes), {Uploads} expired uploads")]
-    private static partial void LogRun(ILogger logger, bool dryRun, bool complete, int manifests, int links, int blobs, long bytes, int uploads);
+    [LoggerMessage(Level = LogLevel.Information, Message = "GC (dry run: {DryRun}, complete: {Complete}) removed {Manifests} manifests, {Links} blob links, {Blobs} blobs ({Bytes} bytes), {Uploads} expired uploads, {ScanRecords} scan records")]
+    private static partial void LogRun(ILogger logger, bool dryRun, bool complete, int manifests, int links, int blobs, long bytes, int uploads, int scanRecords);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "GC left the blob links of {Repository} alone: one of its manifests cannot be read")]
     private static partial void LogUnreadable(ILogger logger, string repository);

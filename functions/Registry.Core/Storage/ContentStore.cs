@@ -92,6 +92,14 @@ public sealed class ContentStore(StorageClients clients, IOptions<RegistryOption
     public IAsyncEnumerable<StoredBlob> ListUploadsAsync(CancellationToken cancellationToken = default) =>
         ListAsync(StorageLayout.UploadsPrefix, cancellationToken);
 
+    /// <summary>Every scan record (under <c>scans/v1/</c>), from the listing alone.</summary>
+    public IAsyncEnumerable<StoredBlob> ListScanRecordsAsync(CancellationToken cancellationToken = default) =>
+        ListAsync(StorageLayout.ScansPrefix, cancellationToken);
+
+    /// <summary>Whether a content blob is stored now.</summary>
+    public async Task<bool> ExistsAsync(Digest digest, CancellationToken cancellationToken = default) =>
+        await _container.GetBlobClient(StorageLayout.ContentPath(digest)).ExistsAsync(cancellationToken);
+
     private async IAsyncEnumerable<StoredBlob> ListAsync(string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var item in _container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken))

@@ -10,7 +10,8 @@ using Registry.Storage.Entities;
 namespace Registry.Storage;
 
 /// <summary>
-/// Table Storage access for repositories, tags, manifests, blob links, referrers and upload sessions.
+/// Table Storage access for repositories, tags, manifests, blob links, referrers and upload sessions (and, for GC, the
+/// rows of the Scans table).
 /// Positive lookups of tags, manifests and blob links are cached for MetadataCacheLifetime; every write on this
 /// instance evicts what it changes, so this instance sees its own writes at once and others within that lifetime.
 /// </summary>
@@ -22,6 +23,7 @@ public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IO
     private readonly TableClient _links = clients.Table(StorageLayout.BlobLinksTable);
     private readonly TableClient _referrers = clients.Table(StorageLayout.ReferrersTable);
     private readonly TableClient _uploads = clients.Table(StorageLayout.UploadsTable);
+    private readonly TableClient _scans = clients.Table(StorageLayout.ScansTable);
     private readonly TimeSpan _cacheLifetime = options.Value.MetadataCacheLifetime;
 
     // ---- repositories -------------------------------------------------------------------------------
@@ -412,7 +414,12 @@ public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IO
         await _uploads.QueryAsync<UploadEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.UploadsPartition}"), 1000, cancellationToken: cancellationToken)
             .TakeAsync(int.MaxValue, cancellationToken);
 
-    /// <summary>Deletes a manifest, blob link or upload row read earlier, on condition that it has not been written since.</summary>
+    /// <summary>Every image's scan row (digest, ETag, last write).</summary>
+    public async Task<IReadOnlyList<ScanEntity>> ListScanEntitiesAsync(CancellationToken cancellationToken = default) =>
+        await _scans.QueryAsync<ScanEntity>(maxPerPage: 1000, select: ["PartitionKey", "RowKey", "Timestamp"], cancellationToken: cancellationToken)
+            .TakeAsync(int.MaxValue, cancellationToken);
+
+    /// <summary>Deletes a manifest, blob link, upload or scan row read earlier, on condition that it has not been written since.</summary>
     public async Task<bool> DeleteIfUnchangedAsync(RegistryEntity row, CancellationToken cancellationToken = default)
     {
         var (table, cacheKey) = row switch
@@ -420,6 +427,7 @@ public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IO
             ManifestEntity => (_manifests, "manifest"),
             BlobLinkEntity => (_links, "link"),
             UploadEntity => (_uploads, null),
+            ScanEntity => (_scans, null),
             _ => throw new ArgumentException($"GC does not delete {row.GetType().Name} rows", nameof(row)),
         };
         if (cacheKey is not null && Digest.TryParse(row.RowKey, out var digest))

@@ -12,6 +12,7 @@ namespace Registry.Storage;
 ///   scans/v1/layers/&lt;alg&gt;/&lt;hex&gt;.json  what a layer holds (LayerAnalysis), by layer digest: read once for all images
 ///   scans/v1/inventories/&lt;alg&gt;/&lt;hex&gt;.json  an image's components (by manifest digest), what re-evaluation reads
 ///   scans/v1/reports/&lt;alg&gt;/&lt;hex&gt;.json  an image's latest report: components, layers, vulnerabilities
+///                                     (GC removes the scan records and Scans rows of a digest whose content is gone)
 ///   vulndb/&lt;version&gt;/&lt;ecosystem&gt;.json.gz   one version of the vulnerability database: per OSV ecosystem, the
 ///                                     advisories by package name (gzip JSON); never touched by GC
 ///
@@ -82,8 +83,18 @@ public static class StorageLayout
     public const string GcSettingsRow = "onlinegc";
     public const string VulnerabilityDatabaseRow = "vulndb";
 
+    public const string ScansPrefix = "scans/v1/";
+
     /// <summary>A scan record of a digest: <c>kind</c> is layers, inventories or reports.</summary>
-    public static string ScanPath(string kind, Digest digest) => $"scans/v1/{kind}/{digest.Algorithm}/{digest.Hex}.json";
+    public static string ScanPath(string kind, Digest digest) => $"{ScansPrefix}{kind}/{digest.Algorithm}/{digest.Hex}.json";
+
+    /// <summary>The digest a scan record's path is about, or null for a path that is not one.</summary>
+    public static Digest? ScanDigestOf(string path)
+    {
+        var parts = path.Split('/');
+        return parts.Length == 5 && parts[0] + "/" + parts[1] + "/" == ScansPrefix && parts[4].EndsWith(".json", StringComparison.Ordinal)
+            && Digest.TryParse($"{parts[3]}:{parts[4][..^".json".Length]}", out var digest) ? digest : null;
+    }
 
     /// <summary>The blob of one ecosystem's advisories in one version of the vulnerability database.</summary>
     public static string VulnerabilityShardPath(string version, string ecosystem) =>

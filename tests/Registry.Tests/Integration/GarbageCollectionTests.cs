@@ -328,6 +328,51 @@ public sealed class GarbageCollectionTests : IAsyncLifetime
     }
 
     /// <summary>One push as a client makes it: HEAD the base layer and upload it only when missing.</summary>
+    [Fact]
+    public async Task RunJob_ScannedImageGone_RemovesItsScanRecordsKeepsTheLiveImages()
+    {
+        // Arrange: two scanned images (each layer an Alpine package database); one loses its only tag
+        var repo = OciTestClient.NewRepository("gc");
+        var images = new Dictionary<string, PushedImage>();
+        foreach (var tag in new[] { "kept", "gone" })
+        {
+            var layer = TestLayers.Gzip(TestLayers.Tar(("etc/os-release", TestLayers.AlpineRelease), ("lib/apk/db/installed", TestLayers.ApkInstalled), ("id", tag)));
+            images[tag] = await _oci.PushImageAsync(repo, tag, layer: layer);
+            using var scan = await _oci.Http.PostAsync($"/api/v0/imagescan/scan/{repo}/{tag}", null);
+            Assert.Equal(HttpStatusCode.Accepted, scan.StatusCode);
+        }
+
+        foreach (var tag in images.Keys)
+        {
+            await WaitForScanAsync(repo, tag);
+        }
+
+        var (content, metadata) = Stores();
+        var before = await ScanRecordDigestsAsync(content, metadata);
+        using (var untag = await _oci.Http.DeleteAsync($"/v2/{repo}/manifests/gone"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, untag.StatusCode);
+        }
+
+        await Task.Delay(Grace + TimeSpan.FromSeconds(1));
+
+        // Act
+        var dry = await RunAsync(dryRun: true);
+        var afterDry = await ScanRecordDigestsAsync(content, metadata);
+        var real = await RunAsync(dryRun: false);
+        var after = await ScanRecordDigestsAsync(content, metadata);
+
+        // Assert: the layer analysis, inventory, report and scan row of the gone image go; the kept image's stay
+        var (kept, gone) = (images["kept"], images["gone"]);
+        Assert.Equal(new[] { gone.Digest, gone.Digest, gone.Digest, gone.LayerDigest }.Order(StringComparer.Ordinal), before.Where(d => d == gone.Digest || d == gone.LayerDigest));
+        Assert.Equal(4, dry.GetProperty("scanRecordsDeleted").GetInt32());
+        Assert.Equal(before, afterDry);
+        Assert.Equal(4, real.GetProperty("scanRecordsDeleted").GetInt32());
+        Assert.Equal(before.Where(d => d != gone.Digest && d != gone.LayerDigest), after);
+        Assert.Equal(new[] { kept.Digest, kept.Digest, kept.Digest, kept.LayerDigest }.Order(StringComparer.Ordinal), after);
+        Assert.Equal(6, (await WaitForScanAsync(repo, "kept")).GetProperty("scanStatus").GetInt32());
+    }
+
     private async Task<PushedImage?> TryPushAsync(string repo, string tag, byte[] baseLayer, string baseDigest)
     {
         using (var head = await _oci.HeadAsync($"/v2/{repo}/blobs/{baseDigest}"))
@@ -390,6 +435,35 @@ public sealed class GarbageCollectionTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, layer.StatusCode);
         var (content, _) = Stores();
         Assert.Null(await FindOrNullAsync(content, image.LayerDigest));
+    }
+
+    private async Task<JsonElement> WaitForScanAsync(string repo, string tag)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var summary = JsonDocument.Parse(await _oci.Http.GetStringAsync($"/api/v0/imagescan/scansummary/repositories/{repo}/{tag}")).RootElement[0].Clone();
+            if (summary.GetProperty("scanStatus").GetInt32() == 6 || DateTime.UtcNow > deadline)
+            {
+                return summary;
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>The digest of every scan record blob and scan row, sorted.</summary>
+    private static async Task<List<string>> ScanRecordDigestsAsync(ContentStore content, MetadataStore metadata)
+    {
+        var digests = new List<string>();
+        await foreach (var record in content.ListScanRecordsAsync())
+        {
+            digests.Add(StorageLayout.ScanDigestOf(record.Path)!.Value.ToString());
+        }
+
+        digests.AddRange((await metadata.ListScanEntitiesAsync()).Select(row => row.PartitionKey));
+        digests.Sort(StringComparer.Ordinal);
+        return digests;
     }
 
     private static string Subject(PushedImage image) =>

@@ -35,10 +35,10 @@ public sealed class OciTestClient(HttpClient http)
     }
 
     /// <summary>Pushes a config, one random layer and an image manifest tagged <paramref name="tag"/>.</summary>
-    public async Task<PushedImage> PushImageAsync(string repository, string tag, string? subjectJson = null, string? artifactType = null)
+    public async Task<PushedImage> PushImageAsync(string repository, string tag, string? subjectJson = null, string? artifactType = null, byte[]? layer = null)
     {
         var config = Encoding.UTF8.GetBytes($"{{\"architecture\":\"amd64\",\"os\":\"linux\",\"n\":\"{Guid.NewGuid():N}\"}}");
-        var layer = RandomBytes(1024);
+        layer ??= RandomBytes(1024);
         var configDigest = await PushBlobAsync(repository, config);
         var layerDigest = await PushBlobAsync(repository, layer);
         var manifest = ImageManifestJson(configDigest, config.Length, layerDigest, layer.Length, subjectJson, artifactType);
