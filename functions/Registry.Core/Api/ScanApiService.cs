@@ -142,7 +142,7 @@ public sealed class ScanApiService(RepositoryApiService repositories, ScanServic
         RepositoryName name, string? tag, Digest digest, ScanEntity scan, ScanReport report, IReadOnlyList<ScanOverrideEntity> overrides)
     {
         var inventory = report.Inventory;
-        var visible = report.Findings.Where(f => !IsHidden(inventory.Components[f.Component], f.Advisory, overrides)).ToList();
+        var visible = report.Visible(overrides);
         var byComponent = visible.ToLookup(f => f.Component);
         var cves = visible
             .GroupBy(f => f.Advisory.CveKey)
@@ -166,11 +166,6 @@ public sealed class ScanApiService(RepositoryApiService repositories, ScanServic
             inventory.Components.Select(c => c.License).OfType<string>().Distinct().Order(StringComparer.Ordinal).ToList(),
             layers, components, cves, overrides.Select(OverrideView).ToList(), report.DatabaseVersion, scan.StartedAt, scan.CompletedAt);
     }
-
-    private static bool IsHidden(Component component, Scanning.Osv.Advisory advisory, IReadOnlyList<ScanOverrideEntity> overrides) =>
-        overrides.Any(o => o.PartitionKey == component.Layer && o.Component == component.Name
-            && (o.ComponentVersion.Length == 0 || o.ComponentVersion == component.Version)
-            && (o.Cve == advisory.Id || o.Cve == advisory.CveKey || advisory.Aliases.Contains(o.Cve)));
 
     // ---- hidden vulnerabilities ------------------------------------------------------------------------
 

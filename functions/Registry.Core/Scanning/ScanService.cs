@@ -33,7 +33,20 @@ public sealed record LayerRef([property: JsonPropertyName("digest")] string Dige
 public sealed record ScanReport(
     [property: JsonPropertyName("databaseVersion")] string? DatabaseVersion,
     [property: JsonPropertyName("inventory")] ImageInventoryRecord Inventory,
-    [property: JsonPropertyName("findings")] IReadOnlyList<ReportFinding> Findings);
+    [property: JsonPropertyName("findings")] IReadOnlyList<ReportFinding> Findings)
+{
+    /// <summary>
+    /// The findings no override hides. An override (DTR's layer override) names a layer, a component, optionally its
+    /// version, and a CVE or advisory id.
+    /// </summary>
+    public IReadOnlyList<ReportFinding> Visible(IReadOnlyList<ScanOverrideEntity> overrides) =>
+        Findings.Where(f => !overrides.Any(o => Hides(o, Inventory.Components[f.Component], f.Advisory))).ToList();
+
+    private static bool Hides(ScanOverrideEntity o, Component component, Advisory advisory) =>
+        o.PartitionKey == component.Layer && o.Component == component.Name
+        && (o.ComponentVersion.Length == 0 || o.ComponentVersion == component.Version)
+        && (o.Cve == advisory.Id || o.Cve == advisory.CveKey || advisory.Aliases.Contains(o.Cve));
+}
 
 /// <summary>One vulnerability of one component (the index into the inventory's components).</summary>
 public sealed record ReportFinding(
@@ -143,8 +156,8 @@ public sealed partial class ScanService(
     }
 
     /// <summary>
-    /// What the scans of an image tell policy rules: the counts and names of all its platforms together; null when
-    /// no platform has a completed scan.
+    /// What the scans of an image tell policy rules: the counts (without hidden vulnerabilities, as summaries show them)
+    /// and names of all its platforms together; null when no platform has a completed scan.
     /// </summary>
     public async Task<ImageFacts?> GetFactsAsync(RepositoryName name, Digest digest, CancellationToken cancellationToken = default)
     {
@@ -170,7 +183,9 @@ public sealed partial class ScanService(
             }
 
             scanned = true;
-            (critical, major, minor) = (critical + scan.Critical, major + scan.Major, minor + scan.Minor);
+            var visible = report.Visible(await ListOverridesAsync(report.Inventory.Layers.Select(l => l.Digest), cancellationToken));
+            var tally = Cvss.Tally(visible.Select(f => f.Advisory));
+            (critical, major, minor) = (critical + tally.Critical, major + tally.Major, minor + tally.Minor);
             components.UnionWith(report.Inventory.Components.Select(c => c.Name));
             licenses.UnionWith(report.Inventory.Components.Select(c => c.License).OfType<string>());
         }
@@ -351,14 +366,12 @@ public sealed partial class ScanService(
         var report = new ScanReport(info?.Version, inventory, findings.Select(f => new ReportFinding(index[f.Component], f.Advisory, f.FixedVersion)).ToList());
         await WriteAsync(StorageLayout.ScanPath("reports", digest), report, cancellationToken);
 
-        var tally = Cvss.Tally(findings.Select(f => f.Advisory));
         var scan = await GetOrNullAsync(digest, cancellationToken) ?? new ScanEntity { PartitionKey = digest.ToString(), RowKey = StorageLayout.ScanRow };
         scan.Status = Completed;
         scan.Os = inventory.Os;
         scan.Architecture = inventory.Architecture;
         scan.CompletedAt = time.GetUtcNow();
         scan.DatabaseVersion = info?.Version;
-        (scan.Critical, scan.Major, scan.Minor, scan.MaxCvss) = tally;
         scan.Error = null;
         await _scans.UpsertEntityAsync(scan, TableUpdateMode.Replace, cancellationToken);
     }

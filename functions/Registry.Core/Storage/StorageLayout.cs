@@ -33,7 +33,7 @@ namespace Registry.Storage;
 ///                 a team's grant on a namespace     "n:" namespace            "org:team"
 ///   PruningPolicies  a repository's pruning policies key(name)              policy id
 ///   PromotionPolicies  promotion policies of a source  key(name)            policy id
-///   Scans         an image's scan status and counts  manifest digest           "scan"
+///   Scans         an image's scan status           manifest digest           "scan"
 ///   ScanOverrides hidden vulnerabilities of a layer  layer digest              override id
 ///   Settings      registry-wide settings (GC)       "settings"                "onlinegc"
 ///                 the vulnerability database in use  "settings"                "vulndb"

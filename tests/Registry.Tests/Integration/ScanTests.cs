@@ -84,9 +84,11 @@ public sealed class ScanTests : IAsyncLifetime
         using var hide = await _oci.Http.PostAsync($"/api/v0/imagescan/layeroverride/{image.Layers[0]}",
             new StringContent("{\"component\":\"libssl1.1\",\"cve\":\"CVE-2021-3449\",\"notes\":\"not reachable\"}", Encoding.UTF8, "application/json"));
         var hidden = (await WaitForScanAsync(repo, "v1")).GetProperty("scannedImage");
+        var prunedHidden = await PruningDryRunAsync(repo, "{\"field\":\"vulnerability_major\",\"operator\":\"gte\",\"values\":[\"1\"]}");
         var id = JsonDocument.Parse(await hide.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString();
         using var show = await _oci.Http.DeleteAsync($"/api/v0/imagescan/layeroverride/{id}");
         var shown = (await WaitForScanAsync(repo, "v1")).GetProperty("scannedImage");
+        var prunedShown = await PruningDryRunAsync(repo, "{\"field\":\"vulnerability_major\",\"operator\":\"gte\",\"values\":[\"1\"]}");
         using var badLayer = await _oci.Http.PostAsync("/api/v0/imagescan/layeroverride/not-a-digest",
             new StringContent("{\"component\":\"x\",\"cve\":\"CVE-1\"}", Encoding.UTF8, "application/json"));
         using var missing = await _oci.Http.DeleteAsync($"/api/v0/imagescan/layeroverride/{id}");
@@ -98,6 +100,8 @@ public sealed class ScanTests : IAsyncLifetime
         Assert.Equal("not reachable", hidden.GetProperty("vulnOverrides")[0].GetProperty("notes").GetString());
         Assert.Equal(HttpStatusCode.NoContent, show.StatusCode);
         Assert.Equal((0, 1, 0), Counts(shown));
+        Assert.Empty(prunedHidden);
+        Assert.Equal(new[] { "v1" }, prunedShown);
         Assert.Equal(HttpStatusCode.BadRequest, badLayer.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
@@ -134,13 +138,11 @@ public sealed class ScanTests : IAsyncLifetime
         // clean image (pushed second) is promoted, the vulnerable one has been judged too
         var promoted = await WaitForManifestAsync("rules/prod", "clean-clean");
         using var notPromoted = await _oci.Http.GetAsync("/v2/rules/prod/manifests/vulnerable-clean");
-        using var dryRun = await _oci.Http.PostAsync("/api/v0/repositories/rules/src/pruningPolicies/test", new StringContent(
-            "{\"rules\":[{\"field\":\"vulnerability_major\",\"operator\":\"gte\",\"values\":[\"1\"]}]}", Encoding.UTF8, "application/json"));
+        var pruned = await PruningDryRunAsync("rules/src", "{\"field\":\"vulnerability_major\",\"operator\":\"gte\",\"values\":[\"1\"]}");
 
         // Assert
         Assert.Equal(HttpStatusCode.OK, promoted);
         Assert.Equal(HttpStatusCode.NotFound, notPromoted.StatusCode);
-        var pruned = JsonDocument.Parse(await dryRun.Content.ReadAsStringAsync()).RootElement.EnumerateArray().Select(t => t.GetProperty("name").GetString()).ToList();
         Assert.Equal(new[] { "vulnerable" }, pruned);
     }
 
@@ -381,6 +383,16 @@ public sealed class ScanTests : IAsyncLifetime
             Assert.True(DateTime.UtcNow < deadline, $"scan of {repo}:{reference} not done: {body}\n{_host.Output}");
             await Task.Delay(200);
         }
+    }
+
+    /// <summary>The tags a pruning policy of one rule would delete (the policy dry run).</summary>
+    private async Task<List<string?>> PruningDryRunAsync(string repo, string rule)
+    {
+        using var response = await _oci.Http.PostAsync($"/api/v0/repositories/{repo}/pruningPolicies/test",
+            new StringContent($"{{\"rules\":[{rule}]}}", Encoding.UTF8, "application/json"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        return JsonDocument.Parse(body).RootElement.EnumerateArray().Select(t => t.GetProperty("name").GetString()).ToList();
     }
 
     private async Task<HttpStatusCode> WaitForManifestAsync(string repo, string reference)

@@ -19,16 +19,8 @@ public sealed class ScanEntity : RegistryEntity
 
     public DateTimeOffset? CompletedAt { get; set; }
 
-    /// <summary>The vulnerability database version the counts come from.</summary>
+    /// <summary>The vulnerability database version the report comes from.</summary>
     public string? DatabaseVersion { get; set; }
-
-    public int Critical { get; set; }
-
-    public int Major { get; set; }
-
-    public int Minor { get; set; }
-
-    public double MaxCvss { get; set; }
 
     public string? Error { get; set; }
 }
