@@ -18,6 +18,14 @@ public sealed record ApiRequest(HttpRequest Http, Principal Principal, GroupColl
 
     public string? Query(string key) => Http.Query[key].Count > 0 && !string.IsNullOrEmpty(Http.Query[key][0]) ? Http.Query[key][0] : null;
 
+    /// <summary>A true/false query parameter (<paramref name="fallback"/> when absent); INVALID_PARAMETER otherwise.</summary>
+    public bool Flag(string key, bool fallback) => Query(key) switch
+    {
+        null => fallback,
+        var text when bool.TryParse(text, out var value) => value,
+        _ => throw new DtrException(DtrError.InvalidParameter, $"{key} must be true or false"),
+    };
+
     /// <summary>The page size of <paramref name="key"/> (default <paramref name="fallback"/>, 1 to 1000).</summary>
     public int PageSize(string key, int fallback)
     {
@@ -43,7 +51,7 @@ public sealed record ApiRequest(HttpRequest Http, Principal Principal, GroupColl
         {
             return (await Http.ReadFormAsync(cancellationToken)).Files[field]?.OpenReadStream();
         }
-        catch (InvalidDataException)
+        catch (Exception e) when (e is InvalidDataException or IOException)
         {
             throw new DtrException(DtrError.InvalidParameter, "the multipart form cannot be read");
         }

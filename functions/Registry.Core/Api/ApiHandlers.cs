@@ -72,7 +72,7 @@ public sealed class ApiHandlers(RepositoryApiService repositories, AccountServic
 
     public async Task<OciResult> CreatePruningPolicyAsync(ApiRequest r, CancellationToken ct) =>
         OciResult.Json(201, await repositories.SavePruningPolicyAsync(r.Principal, r["ns"], r["repo"], null,
-            await r.BodyAsync<PruningPolicyBody>(ct), InitialEvaluation(r), ct));
+            await r.BodyAsync<PruningPolicyBody>(ct), r.Flag("initialEvaluation", true), ct));
 
     public async Task<OciResult> TestPruningPolicyAsync(ApiRequest r, CancellationToken ct) =>
         OciResult.Json(200, await repositories.TestPruningPolicyAsync(r.Principal, r["ns"], r["repo"], await r.BodyAsync<PruningPolicyBody>(ct), ct));
@@ -82,7 +82,7 @@ public sealed class ApiHandlers(RepositoryApiService repositories, AccountServic
 
     public async Task<OciResult> UpdatePruningPolicyAsync(ApiRequest r, CancellationToken ct) =>
         OciResult.Json(200, await repositories.SavePruningPolicyAsync(r.Principal, r["ns"], r["repo"], r["id"],
-            await r.BodyAsync<PruningPolicyBody>(ct), InitialEvaluation(r), ct));
+            await r.BodyAsync<PruningPolicyBody>(ct), r.Flag("initialEvaluation", true), ct));
 
     public async Task<OciResult> DeletePruningPolicyAsync(ApiRequest r, CancellationToken ct)
     {
@@ -91,19 +91,18 @@ public sealed class ApiHandlers(RepositoryApiService repositories, AccountServic
     }
 
     public async Task<OciResult> ListPromotionPoliciesAsync(ApiRequest r, CancellationToken ct) =>
-        OciResult.Json(200, await repositories.ListPromotionPoliciesAsync(r.Principal, r["ns"], r["repo"],
-            !string.Equals(r.Query("source"), "false", StringComparison.OrdinalIgnoreCase), ct));
+        OciResult.Json(200, await repositories.ListPromotionPoliciesAsync(r.Principal, r["ns"], r["repo"], r.Flag("source", true), ct));
 
     public async Task<OciResult> CreatePromotionPolicyAsync(ApiRequest r, CancellationToken ct) =>
         OciResult.Json(201, await repositories.SavePromotionPolicyAsync(r.Principal, r["ns"], r["repo"], null,
-            await r.BodyAsync<PromotionPolicyBody>(ct), InitialEvaluation(r), ct));
+            await r.BodyAsync<PromotionPolicyBody>(ct), r.Flag("initialEvaluation", true), ct));
 
     public async Task<OciResult> GetPromotionPolicyAsync(ApiRequest r, CancellationToken ct) =>
         OciResult.Json(200, await repositories.GetPromotionPolicyAsync(r.Principal, r["ns"], r["repo"], r["id"], ct));
 
     public async Task<OciResult> UpdatePromotionPolicyAsync(ApiRequest r, CancellationToken ct) =>
         OciResult.Json(200, await repositories.SavePromotionPolicyAsync(r.Principal, r["ns"], r["repo"], r["id"],
-            await r.BodyAsync<PromotionPolicyBody>(ct), InitialEvaluation(r), ct));
+            await r.BodyAsync<PromotionPolicyBody>(ct), r.Flag("initialEvaluation", true), ct));
 
     public async Task<OciResult> DeletePromotionPolicyAsync(ApiRequest r, CancellationToken ct)
     {
@@ -114,9 +113,6 @@ public sealed class ApiHandlers(RepositoryApiService repositories, AccountServic
     public async Task<OciResult> PromoteTagAsync(ApiRequest r, CancellationToken ct) =>
         OciResult.Json(201, await repositories.PromoteAsync(r.Principal, r["ns"], r["repo"], r["tag"], await r.BodyAsync<PromotionBody>(ct), ct));
 
-    /// <summary>DTR's initialEvaluation query parameter, true unless "false".</summary>
-    private static bool InitialEvaluation(ApiRequest r) => !string.Equals(r.Query("initialEvaluation"), "false", StringComparison.OrdinalIgnoreCase);
-
     // ---- /api/v0/imagescan ------------------------------------------------------------------------------------
 
     public async Task<OciResult> ScanImageAsync(ApiRequest r, CancellationToken ct) =>
@@ -126,8 +122,7 @@ public sealed class ApiHandlers(RepositoryApiService repositories, AccountServic
         OciResult.Json(200, await scanning.GetSummaryAsync(r.Principal, r["ns"], r["repo"], r["reference"], r.Query("os"), r.Query("arch"), ct));
 
     public async Task<OciResult> GetLegacyScanSummaryAsync(ApiRequest r, CancellationToken ct) =>
-        OciResult.Json(200, await scanning.GetLegacySummaryAsync(r.Principal, r["ns"], r["repo"], r["reference"],
-            string.Equals(r.Query("detailed"), "true", StringComparison.OrdinalIgnoreCase), ct));
+        OciResult.Json(200, await scanning.GetLegacySummaryAsync(r.Principal, r["ns"], r["repo"], r["reference"], r.Flag("detailed", false), ct));
 
     public async Task<OciResult> GetScanCountsAsync(ApiRequest r, CancellationToken ct) =>
         OciResult.Json(200, await scanning.GetCountsAsync(r.Principal, await r.BodyAsync<BatchCountsRequest>(ct), ct));
@@ -138,7 +133,7 @@ public sealed class ApiHandlers(RepositoryApiService repositories, AccountServic
     /// <summary>The body is the database itself (any content type), or a multipart form whose <c>file</c> part is.</summary>
     public async Task<OciResult> UpdateVulnerabilityDatabaseAsync(ApiRequest r, CancellationToken ct)
     {
-        var online = string.Equals(r.Query("online"), "true", StringComparison.OrdinalIgnoreCase);
+        var online = r.Flag("online", false);
         var upload = online ? null : await r.FileOrBodyAsync("file", ct);
         return OciResult.Json(200, await scanning.UpdateDatabaseAsync(r.Principal, upload, online, ct));
     }

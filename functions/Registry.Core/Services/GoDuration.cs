@@ -7,7 +7,13 @@ namespace Registry.Services;
 /// <summary>Durations written as Go writes them (<c>time.ParseDuration</c>), as DTR's API carries them.</summary>
 public static partial class GoDuration
 {
-    /// <summary>A Go duration (<c>1h30m</c>, <c>720h</c>, <c>45s</c>, <c>1.5h</c>); null when it is not one.</summary>
+    /// <summary>The longest duration Go has (an int64 of nanoseconds, about 2,562,047 hours).</summary>
+    private const double MaxSeconds = long.MaxValue / 1e9;
+
+    /// <summary>
+    /// A Go duration (<c>1h30m</c>, <c>720h</c>, <c>45s</c>, <c>1.5h</c>); null when it is not one or is longer than Go
+    /// allows.
+    /// </summary>
     public static TimeSpan? Parse(string? value)
     {
         var match = value is null ? null : Grammar().Match(value);
@@ -16,7 +22,7 @@ public static partial class GoDuration
             return null;
         }
 
-        var total = TimeSpan.Zero;
+        var seconds = 0.0;
         foreach (Capture part in match.Groups["part"].Captures)
         {
             var unit = part.Value.TrimStart("0123456789.".ToCharArray());
@@ -25,17 +31,16 @@ public static partial class GoDuration
                 return null;
             }
 
-            total += unit switch
+            seconds += number * unit switch
             {
-                "h" => TimeSpan.FromHours(number),
-                "m" => TimeSpan.FromMinutes(number),
-                "s" => TimeSpan.FromSeconds(number),
-                "ms" => TimeSpan.FromMilliseconds(number),
-                _ => TimeSpan.Zero,
+                "h" => 3600,
+                "m" => 60,
+                "s" => 1,
+                _ => 0.001, // ms, the grammar's last unit
             };
         }
 
-        return total;
+        return seconds <= MaxSeconds ? TimeSpan.FromSeconds(seconds) : null;
     }
 
     /// <summary>The shortest Go form of a whole number of seconds or more: <c>1h30m</c>, <c>24h</c>, <c>45s</c>.</summary>

@@ -117,6 +117,7 @@ public sealed class GcApiTests : IAsyncLifetime
     [Theory]
     [InlineData("{\"deadline\":\"soon\"}")]
     [InlineData("{\"deadline\":\"-5m\"}")]
+    [InlineData("{\"deadline\":\"1000000000h\"}")]
     [InlineData("{\"parameters\":{\"blobGracePeriod\":\"1d\"}}")]
     [InlineData("{\"parameters\":{\"everything\":\"1h\"}}")]
     [InlineData("{\"schedule\":\"0 0 3 * * *\"}")]

@@ -172,6 +172,7 @@ public sealed class PromotionTests : IAsyncLifetime
         using var unknown = await Api(HttpMethod.Put, "/api/v0/repositories/admin/src6/promotionPolicies/nope", Policy("admin/prod6", "%n", values: "v"));
         using var deleted = await Api(HttpMethod.Delete, $"/api/v0/repositories/admin/src6/promotionPolicies/{id}");
         using var gone = await Api(HttpMethod.Get, $"/api/v0/repositories/admin/src6/promotionPolicies/{id}");
+        using var badFlag = await Api(HttpMethod.Get, "/api/v0/repositories/admin/src6/promotionPolicies?source=maybe");
 
         // Assert
         Assert.Equal("INVALID_FORM_FIELD", await AuthClient.ErrorCodeAsync(noRules));
@@ -180,6 +181,7 @@ public sealed class PromotionTests : IAsyncLifetime
         Assert.Equal("NO_SUCH_PROMOTION_POLICY", await AuthClient.ErrorCodeAsync(unknown));
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
         Assert.Equal("NO_SUCH_PROMOTION_POLICY", await AuthClient.ErrorCodeAsync(gone));
+        Assert.Equal("INVALID_PARAMETER", await AuthClient.ErrorCodeAsync(badFlag));
     }
 
     [Fact]

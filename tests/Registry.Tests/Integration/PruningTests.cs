@@ -107,6 +107,9 @@ public sealed class PruningTests : IAsyncLifetime
         using var badOperator = await Api(HttpMethod.Post, "/api/v0/repositories/admin/crud/pruningPolicies",
             new { rules = new object[] { new { field = "tag", @operator = "gt", values = new[] { "1" } } } });
         using var noRules = await Api(HttpMethod.Post, "/api/v0/repositories/admin/crud/pruningPolicies", new { enabled = true });
+        using var tooLong = await Api(HttpMethod.Post, "/api/v0/repositories/admin/crud/pruningPolicies/test",
+            new { rules = new object[] { new { field = "updated_at_duration", @operator = "bf", values = new[] { "99999999999999h" } } } });
+        using var badFlag = await Api(HttpMethod.Post, "/api/v0/repositories/admin/crud/pruningPolicies?initialEvaluation=maybe", rule);
         using var delete = await Api(HttpMethod.Delete, $"/api/v0/repositories/admin/crud/pruningPolicies/{id}", null);
         using var gone = await Api(HttpMethod.Get, $"/api/v0/repositories/admin/crud/pruningPolicies/{id}", null);
 
@@ -117,6 +120,8 @@ public sealed class PruningTests : IAsyncLifetime
         Assert.Equal("INVALID_FORM_FIELD", await AuthClient.ErrorCodeAsync(badField));
         Assert.Equal("INVALID_FORM_FIELD", await AuthClient.ErrorCodeAsync(badOperator));
         Assert.Equal("INVALID_FORM_FIELD", await AuthClient.ErrorCodeAsync(noRules));
+        Assert.Equal("INVALID_FORM_FIELD", await AuthClient.ErrorCodeAsync(tooLong));
+        Assert.Equal("INVALID_PARAMETER", await AuthClient.ErrorCodeAsync(badFlag));
         Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
         Assert.Equal("NO_SUCH_PRUNING_POLICY", await AuthClient.ErrorCodeAsync(gone));
     }

@@ -321,6 +321,9 @@ public sealed class ScanTests : IAsyncLifetime
         using var multipart = await _oci.Http.PutAsync("/api/v0/imagescan/scan/update", new MultipartFormDataContent { { new ByteArrayContent(zip), "file", "db.zip" } });
         var good = JsonDocument.Parse(await _oci.Http.GetStringAsync("/api/v0/imagescan/status")).RootElement.GetProperty("db_version").GetString();
         using var garbage = await _oci.Http.PutAsync("/api/v0/imagescan/scan/update", new StringContent("this is not a database"));
+        using var brokenForm = await _oci.Http.PutAsync("/api/v0/imagescan/scan/update",
+            new StringContent("--x", Encoding.UTF8) { Headers = { ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("multipart/form-data; boundary=x") } });
+        using var badFlag = await _oci.Http.PutAsync("/api/v0/imagescan/scan/update?online=maybe", new ByteArrayContent(zip));
         var after = JsonDocument.Parse(await _oci.Http.GetStringAsync("/api/v0/imagescan/status")).RootElement.GetProperty("db_version").GetString();
 
         // Assert
@@ -329,6 +332,7 @@ public sealed class ScanTests : IAsyncLifetime
         Assert.NotEqual(before, good);
         Assert.Equal(HttpStatusCode.BadRequest, garbage.StatusCode);
         Assert.Equal("INVALID_PARAMETER", await OciTestClient.ErrorCodeAsync(garbage));
+        Assert.Equal(("INVALID_PARAMETER", "INVALID_PARAMETER"), (await OciTestClient.ErrorCodeAsync(brokenForm), await OciTestClient.ErrorCodeAsync(badFlag)));
         Assert.Equal(good, after);
     }
 

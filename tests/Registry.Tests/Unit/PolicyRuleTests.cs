@@ -47,7 +47,9 @@ public sealed class PolicyRuleTests
     [InlineData("1.5h", 90)]
     [InlineData("90m", 90)]
     [InlineData("3600s", 60)]
-    public void ParseDuration_GoForm_ReadsMinutes(string value, int minutes) =>
+    [InlineData("90000ms", 1.5)]
+    [InlineData("2562047h", 2562047 * 60)]
+    public void ParseDuration_GoForm_ReadsMinutes(string value, double minutes) =>
         Assert.Equal(TimeSpan.FromMinutes(minutes), GoDuration.Parse(value));
 
     [Theory]
@@ -56,7 +58,10 @@ public sealed class PolicyRuleTests
     [InlineData("h")]
     [InlineData("-1h")]
     [InlineData("1 h")]
-    public void ParseDuration_NotGo_ReturnsNull(string value) => Assert.Null(GoDuration.Parse(value));
+    [InlineData("2562048h")]
+    [InlineData("99999999999999h")]
+    [InlineData("1000000000h")]
+    public void ParseDuration_NotGoOrTooLong_ReturnsNull(string value) => Assert.Null(GoDuration.Parse(value));
 
     [Theory]
     [InlineData("tag", "gt", "a")]
