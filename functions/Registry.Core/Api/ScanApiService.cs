@@ -19,7 +19,9 @@ public sealed class ScanApiService(RepositoryApiService repositories, ScanServic
         var queued = await OrNoSuchTagAsync(() => scans.RequestAsync(name, Reference(name, reference), os, architecture, cancellationToken), reference);
         if (queued.Count == 0)
         {
-            throw new DtrException(DtrError.NoSuchTag, $"{name}:{reference} has no image for {os}/{architecture}");
+            throw new DtrException(DtrError.NoSuchTag, os is null && architecture is null
+                ? $"{name}:{reference} is an index without an image of a known platform"
+                : $"{name}:{reference} has no image for {os ?? "any os"}/{architecture ?? "any architecture"}");
         }
 
         return new ScanSubmitted("submitted to the scan queue", queued.Select(s => s.PartitionKey).ToList());

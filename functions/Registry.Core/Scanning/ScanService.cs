@@ -313,7 +313,7 @@ public sealed partial class ScanService(
     {
         var stored = await Manifests.GetAsync(name, reference, cancellationToken);
         var parsed = ManifestParser.Parse(stored.Content, stored.MediaType);
-        if (parsed.Manifests.Count == 0)
+        if (!MediaTypes.IsIndex(parsed.MediaType))
         {
             var (os, architecture) = await PlatformOfAsync(parsed, cancellationToken);
             return [(stored.Digest, os, architecture)];

@@ -349,6 +349,30 @@ public sealed class ScanTests : IAsyncLifetime
         Assert.Equal("NO_SUCH_REPOSITORY", await OciTestClient.ErrorCodeAsync(response));
     }
 
+    [Fact]
+    public async Task Scan_EmptyIndexOrNoMatchingPlatform_NoSuchTagAndNothingQueued()
+    {
+        // Arrange: an index of no image, and an amd64 image
+        var repo = OciTestClient.NewRepository("scan");
+        using (var put = await _oci.PutManifestAsync(repo, "empty", $"{{\"schemaVersion\":2,\"mediaType\":\"{MediaTypes.ImageIndex}\",\"manifests\":[]}}", MediaTypes.ImageIndex))
+        {
+            Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        }
+
+        await PushImageAsync(repo, "amd", "amd64", TestLayers.Gzip(TestLayers.Tar(("etc/os-release", TestLayers.AlpineRelease))));
+
+        // Act
+        using var empty = await _oci.Http.PostAsync($"/api/v0/imagescan/scan/{repo}/empty", null);
+        using var arm = await _oci.Http.PostAsync($"/api/v0/imagescan/scan/{repo}/amd/linux/arm64", null);
+        var summary = await _oci.Http.GetStringAsync($"/api/v0/imagescan/scansummary/repositories/{repo}/empty");
+
+        // Assert
+        Assert.Equal(("NO_SUCH_TAG", "NO_SUCH_TAG"), (await OciTestClient.ErrorCodeAsync(empty), await OciTestClient.ErrorCodeAsync(arm)));
+        Assert.Contains("without an image of a known platform", await empty.Content.ReadAsStringAsync());
+        Assert.Contains("no image for linux/arm64", await arm.Content.ReadAsStringAsync());
+        Assert.Equal("[]", summary);
+    }
+
     private sealed record Pushed(string Digest, long Size, IReadOnlyList<string> Layers, IReadOnlyList<long> LayerSizes);
 
     private async Task<Pushed> PushImageAsync(string repo, string tag, string architecture, params byte[][] layers)
