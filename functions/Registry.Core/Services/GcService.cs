@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using Registry.Options;
@@ -42,25 +43,44 @@ public sealed class GcService(StorageClients clients, GarbageCollector collector
             stored?.LastRun is { } json ? JsonSerializer.Deserialize<GcReport>(json) : null);
     }
 
-    /// <summary>Saves the given settings (null leaves one as it is; an empty string returns it to configuration).</summary>
+    /// <summary>
+    /// Saves the given settings (null leaves one as it is; an empty string returns it to configuration). The row is
+    /// replaced on condition of the ETag read, and read again when another save or a run's report came between, so
+    /// neither is lost.
+    /// </summary>
     public async Task<GcSettings> SaveSettingsAsync(
         bool? enabled, string? deadline, string? manifestGracePeriod, string? blobGracePeriod, string? uploadLifetime,
         CancellationToken cancellationToken = default)
     {
-        var stored = await GetStoredAsync(cancellationToken) ?? new GcSettingsEntity
-        {
-            PartitionKey = StorageLayout.SettingsPartition,
-            RowKey = StorageLayout.GcSettingsRow,
-        };
         string? Set(string? value, string? current) => value is null ? current : value.Length == 0 ? null : value;
-        stored.Enabled = enabled ?? stored.Enabled;
-        stored.Deadline = Set(deadline, stored.Deadline);
-        stored.ManifestGracePeriod = Set(manifestGracePeriod, stored.ManifestGracePeriod);
-        stored.BlobGracePeriod = Set(blobGracePeriod, stored.BlobGracePeriod);
-        stored.UploadLifetime = Set(uploadLifetime, stored.UploadLifetime);
-        // Replace: a setting returned to configuration must lose its stored value (a merge keeps what is left out).
-        await _settings.UpsertEntityAsync(stored, TableUpdateMode.Replace, cancellationToken);
-        return await GetSettingsAsync(cancellationToken);
+        while (true)
+        {
+            var found = await GetStoredAsync(cancellationToken);
+            var stored = found ?? new GcSettingsEntity { PartitionKey = StorageLayout.SettingsPartition, RowKey = StorageLayout.GcSettingsRow };
+            stored.Enabled = enabled ?? stored.Enabled;
+            stored.Deadline = Set(deadline, stored.Deadline);
+            stored.ManifestGracePeriod = Set(manifestGracePeriod, stored.ManifestGracePeriod);
+            stored.BlobGracePeriod = Set(blobGracePeriod, stored.BlobGracePeriod);
+            stored.UploadLifetime = Set(uploadLifetime, stored.UploadLifetime);
+            try
+            {
+                // Replace: a setting returned to configuration must lose its stored value (a merge keeps what is left out).
+                if (found is null)
+                {
+                    await _settings.AddEntityAsync(stored, cancellationToken);
+                }
+                else
+                {
+                    await _settings.UpdateEntityAsync(stored, found.ETag, TableUpdateMode.Replace, cancellationToken);
+                }
+
+                return await GetSettingsAsync(cancellationToken);
+            }
+            catch (RequestFailedException e) when (e.IsConflict() || e.IsPreconditionFailed())
+            {
+                // Written meanwhile: read it again.
+            }
+        }
     }
 
     /// <summary>The timer's run: nothing when GC is switched off.</summary>

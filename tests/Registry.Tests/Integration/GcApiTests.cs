@@ -80,6 +80,30 @@ public sealed class GcApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UpdateCron_ConcurrentSavesOfDifferentSettings_NoneLost()
+    {
+        // Act: five settings, each saved by ten requests at the same moment
+        var bodies = new object[]
+        {
+            new { enabled = false },
+            new { deadline = "7m" },
+            new { parameters = new Dictionary<string, string> { ["manifestGracePeriod"] = "3h" } },
+            new { parameters = new Dictionary<string, string> { ["blobGracePeriod"] = "4h" } },
+            new { parameters = new Dictionary<string, string> { ["uploadLifetime"] = "5h" } },
+        };
+        await Task.WhenAll(Enumerable.Repeat(bodies, 10).SelectMany(b => b).Select(body => AdminJsonAsync(HttpMethod.Put, "/api/v0/crons/onlinegc", body)));
+
+        var cron = await AdminJsonAsync(HttpMethod.Get, "/api/v0/crons/onlinegc");
+
+        // Assert: every save is kept
+        var parameters = cron.GetProperty("parameters");
+        Assert.False(cron.GetProperty("enabled").GetBoolean());
+        Assert.Equal("7m", cron.GetProperty("deadline").GetString());
+        Assert.Equal(("3h", "4h", "5h"), (parameters.GetProperty("manifestGracePeriod").GetString(),
+            parameters.GetProperty("blobGracePeriod").GetString(), parameters.GetProperty("uploadLifetime").GetString()));
+    }
+
+    [Fact]
     public async Task UpdateCron_Disabled_TimerStopsRunning()
     {
         // Arrange: the timer has run at least once
