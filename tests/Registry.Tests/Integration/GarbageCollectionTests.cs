@@ -327,7 +327,6 @@ public sealed class GarbageCollectionTests : IAsyncLifetime
         Assert.True(retries <= 2, $"{retries} pushes had to start again");
     }
 
-    /// <summary>One push as a client makes it: HEAD the base layer and upload it only when missing.</summary>
     [Fact]
     public async Task RunJob_ScannedImageGone_RemovesItsScanRecordsKeepsTheLiveImages()
     {
@@ -373,6 +372,7 @@ public sealed class GarbageCollectionTests : IAsyncLifetime
         Assert.Equal(6, (await WaitForScanAsync(repo, "kept")).GetProperty("scanStatus").GetInt32());
     }
 
+    /// <summary>One push as a client makes it: HEAD the base layer and upload it only when missing.</summary>
     private async Task<PushedImage?> TryPushAsync(string repo, string tag, byte[] baseLayer, string baseDigest)
     {
         using (var head = await _oci.HeadAsync($"/v2/{repo}/blobs/{baseDigest}"))
