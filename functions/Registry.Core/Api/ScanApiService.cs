@@ -40,9 +40,7 @@ public sealed class ScanApiService(RepositoryApiService repositories, ScanServic
                 continue;
             }
 
-            var scan = await scans.GetOrNullAsync(digest, cancellationToken);
-            var report = scan?.Status == ScanService.Completed ? await scans.GetReportOrNullAsync(digest, cancellationToken) : null;
-            var overrides = report is null ? [] : await scans.ListOverridesAsync(report.Inventory.Layers.Select(l => l.Digest), cancellationToken);
+            var (scan, report, overrides) = await scans.GetResultAsync(digest, cancellationToken);
             var image = scan is null || report is null
                 ? null
                 : View(name, reference.Contains(':', StringComparison.Ordinal) ? null : reference, digest, scan, report, overrides);

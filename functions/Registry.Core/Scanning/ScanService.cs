@@ -48,6 +48,9 @@ public sealed record ScanReport(
         && (o.Cve == advisory.Id || o.Cve == advisory.CveKey || advisory.Aliases.Contains(o.Cve));
 }
 
+/// <summary>An image's scan as it is read: its row, and for a completed scan its report and the overrides of its layers.</summary>
+public sealed record ScanResult(ScanEntity? Scan, ScanReport? Report, IReadOnlyList<ScanOverrideEntity> Overrides);
+
 /// <summary>One vulnerability of one component (the index into the inventory's components).</summary>
 public sealed record ReportFinding(
     [property: JsonPropertyName("component")] int Component,
@@ -176,15 +179,13 @@ public sealed partial class ScanService(
         var licenses = new HashSet<string>(StringComparer.Ordinal);
         foreach (var image in images)
         {
-            if (await GetOrNullAsync(image.Digest, cancellationToken) is not { Status: Completed } scan
-                || await GetReportOrNullAsync(image.Digest, cancellationToken) is not { } report)
+            if (await GetResultAsync(image.Digest, cancellationToken) is not { Report: { } report } result)
             {
                 continue;
             }
 
             scanned = true;
-            var visible = report.Visible(await ListOverridesAsync(report.Inventory.Layers.Select(l => l.Digest), cancellationToken));
-            var tally = Cvss.Tally(visible.Select(f => f.Advisory));
+            var tally = Cvss.Tally(report.Visible(result.Overrides).Select(f => f.Advisory));
             (critical, major, minor) = (critical + tally.Critical, major + tally.Major, minor + tally.Minor);
             components.UnionWith(report.Inventory.Components.Select(c => c.Name));
             licenses.UnionWith(report.Inventory.Components.Select(c => c.License).OfType<string>());
@@ -255,8 +256,14 @@ public sealed partial class ScanService(
     public async Task<ScanEntity?> GetOrNullAsync(Digest digest, CancellationToken cancellationToken = default) =>
         await _scans.GetOrNullAsync<ScanEntity>(digest.ToString(), StorageLayout.ScanRow, cancellationToken);
 
-    public Task<ScanReport?> GetReportOrNullAsync(Digest digest, CancellationToken cancellationToken = default) =>
-        ReadOrNullAsync<ScanReport>(StorageLayout.ScanPath("reports", digest), cancellationToken);
+    /// <summary>The scan of one image: its row (null before any), and once completed its report and layer overrides.</summary>
+    public async Task<ScanResult> GetResultAsync(Digest digest, CancellationToken cancellationToken = default)
+    {
+        var scan = await GetOrNullAsync(digest, cancellationToken);
+        var report = scan?.Status == Completed ? await ReadOrNullAsync<ScanReport>(StorageLayout.ScanPath("reports", digest), cancellationToken) : null;
+        var overrides = report is null ? [] : await ListOverridesAsync(report.Inventory.Layers.Select(l => l.Digest), cancellationToken);
+        return new ScanResult(scan, report, overrides);
+    }
 
     // ---- hidden vulnerabilities (DTR's layer overrides) -------------------------------------------------
 
@@ -264,7 +271,7 @@ public sealed partial class ScanService(
         await _overrides.QueryAsync<ScanOverrideEntity>(cancellationToken: cancellationToken).TakeAsync(10_000, cancellationToken);
 
     /// <summary>The overrides of the given layers.</summary>
-    public async Task<IReadOnlyList<ScanOverrideEntity>> ListOverridesAsync(IEnumerable<string> layers, CancellationToken cancellationToken = default)
+    private async Task<IReadOnlyList<ScanOverrideEntity>> ListOverridesAsync(IEnumerable<string> layers, CancellationToken cancellationToken = default)
     {
         var found = new List<ScanOverrideEntity>();
         foreach (var layer in layers.Distinct())
