@@ -91,11 +91,12 @@ public sealed partial class PromotionService(
 
         var policies = await GetEnabledAsync(source, cancellationToken);
         var now = time.GetUtcNow();
+        var facts = FactsOnce(source, digest, cancellationToken);
         foreach (var policy in policies)
         {
             foreach (var tag in tags)
             {
-                await ApplyAsync(source, policy, tag, digest, now, cancellationToken);
+                await ApplyAsync(source, policy, tag, digest, now, facts, cancellationToken);
             }
         }
     }
@@ -113,13 +114,14 @@ public sealed partial class PromotionService(
         }
 
         var now = time.GetUtcNow();
+        var facts = FactsOnce(source, digest, cancellationToken);
         foreach (var row in (await metadata.ListTagEntitiesAsync(source, cancellationToken)).Where(t => t.Digest == digest.ToString()))
         {
             if (Tag.TryParse(row.RowKey, out var tag))
             {
                 foreach (var policy in policies)
                 {
-                    await ApplyAsync(source, policy, tag, digest, now, cancellationToken);
+                    await ApplyAsync(source, policy, tag, digest, now, facts, cancellationToken);
                 }
             }
         }
@@ -129,10 +131,20 @@ public sealed partial class PromotionService(
     public async Task<int> EvaluateAsync(RepositoryName source, PromotionPolicyEntity policy, CancellationToken cancellationToken = default)
     {
         var promoted = 0;
+        var facts = new Dictionary<Digest, Lazy<Task<ImageFacts?>>>();   // per image, for this evaluation
         foreach (var row in await metadata.ListTagEntitiesAsync(source, cancellationToken))
         {
-            if (Tag.TryParse(row.RowKey, out var tag) && Digest.TryParse(row.Digest, out var digest)
-                && await ApplyAsync(source, policy, tag, digest, row.UpdatedAt == default ? row.CreatedAt : row.UpdatedAt, cancellationToken))
+            if (!Tag.TryParse(row.RowKey, out var tag) || !Digest.TryParse(row.Digest, out var digest))
+            {
+                continue;
+            }
+
+            if (!facts.TryGetValue(digest, out var imageFacts))
+            {
+                facts[digest] = imageFacts = FactsOnce(source, digest, cancellationToken);
+            }
+
+            if (await ApplyAsync(source, policy, tag, digest, row.UpdatedAt == default ? row.CreatedAt : row.UpdatedAt, imageFacts, cancellationToken))
             {
                 promoted++;
             }
@@ -154,12 +166,18 @@ public sealed partial class PromotionService(
         return new PromotedTag(target, targetTag, image.Digest);
     }
 
-    private async Task<bool> ApplyAsync(RepositoryName source, PromotionPolicyEntity policy, Tag tag, Digest digest, DateTimeOffset updatedAt, CancellationToken cancellationToken)
+    /// <summary>The scan facts of an image, read when a rule first needs them and then kept for one push, scan or evaluation.</summary>
+    private Lazy<Task<ImageFacts?>> FactsOnce(RepositoryName source, Digest digest, CancellationToken cancellationToken) =>
+        new(() => Scans.GetFactsAsync(source, digest, cancellationToken));
+
+    private async Task<bool> ApplyAsync(
+        RepositoryName source, PromotionPolicyEntity policy, Tag tag, Digest digest, DateTimeOffset updatedAt, Lazy<Task<ImageFacts?>> facts,
+        CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var rules = RulesOf(policy);
-        var facts = rules.Any(r => r.NeedsScan) ? await Scans.GetFactsAsync(source, digest, cancellationToken) : null;
-        if (!rules.All(r => r.Matches(tag.Value, updatedAt, now, facts)))
+        var scanned = rules.Any(r => r.NeedsScan) ? await facts.Value : null;
+        if (!rules.All(r => r.Matches(tag.Value, updatedAt, now, scanned)))
         {
             return false;
         }
