@@ -266,7 +266,7 @@ public sealed partial class RepositoryApiService(
     }
 
     private static PruningPolicyView View(RepositoryName name, PruningPolicyEntity p) =>
-        new(p.RowKey, name.Value, p.Enabled, PruningService.RulesOf(p), p.LastPrunedAt);
+        new(p.RowKey, name.Value, p.Enabled, PolicyRule.Load(p.Rules), p.LastPrunedAt);
 
     private static DtrException NoSuchPruningPolicy(string id) => new(DtrError.NoSuchPruningPolicy, $"no pruning policy {id}");
 
@@ -374,7 +374,7 @@ public sealed partial class RepositoryApiService(
     }
 
     private static PromotionPolicyView View(PromotionPolicyEntity p) =>
-        new(p.RowKey, StorageLayout.NameOf(p.PartitionKey), p.TargetRepository, p.TagTemplate, p.Enabled, PromotionService.RulesOf(p), p.LastPromotedAt);
+        new(p.RowKey, StorageLayout.NameOf(p.PartitionKey), p.TargetRepository, p.TagTemplate, p.Enabled, PolicyRule.Load(p.Rules), p.LastPromotedAt);
 
     private static DtrException NoSuchPromotionPolicy(string id) => new(DtrError.NoSuchPromotionPolicy, $"no promotion policy {id}");
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Registry.Services;
@@ -23,6 +24,12 @@ public sealed record PolicyRule(
     [property: JsonPropertyName("values")] IReadOnlyList<string> Values)
 {
     public const int MaxValues = 100;
+
+    /// <summary>A policy's rules as its row stores them (JSON).</summary>
+    public static string Store(IReadOnlyList<PolicyRule> rules) => JsonSerializer.Serialize(rules);
+
+    /// <summary>The rules a policy row stores.</summary>
+    public static IReadOnlyList<PolicyRule> Load(string stored) => JsonSerializer.Deserialize<List<PolicyRule>>(stored) ?? [];
 
     private static readonly string[] CountOperators = ["gte", "gt", "eq", "neq", "lte", "lt"];
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Caching.Memory;
@@ -63,7 +62,7 @@ public sealed partial class PromotionService(
             PartitionKey = StorageLayout.Key(source),
             RowKey = id ?? Guid.NewGuid().ToString("N"),
             Enabled = enabled,
-            Rules = JsonSerializer.Serialize(rules),
+            Rules = PolicyRule.Store(rules),
             TargetRepository = target.Value,
             TagTemplate = tagTemplate,
         };
@@ -77,9 +76,6 @@ public sealed partial class PromotionService(
         cache.Remove(CacheKey(source));
         return (await _policies.DeleteEntityAsync(StorageLayout.Key(source), id, ETag.All, cancellationToken)).Status != 404;
     }
-
-    public static IReadOnlyList<PolicyRule> RulesOf(PromotionPolicyEntity policy) =>
-        JsonSerializer.Deserialize<List<PolicyRule>>(policy.Rules) ?? [];
 
     /// <summary>After a push set <paramref name="tags"/> of <paramref name="source"/>: runs the policies they meet.</summary>
     public async Task OnPushAsync(RepositoryName source, IReadOnlyList<Tag> tags, Digest digest, CancellationToken cancellationToken = default)
@@ -107,7 +103,7 @@ public sealed partial class PromotionService(
     /// </summary>
     public async Task OnScanAsync(RepositoryName source, Digest digest, CancellationToken cancellationToken = default)
     {
-        var policies = (await GetEnabledAsync(source, cancellationToken)).Where(p => RulesOf(p).Any(r => r.NeedsScan)).ToList();
+        var policies = (await GetEnabledAsync(source, cancellationToken)).Where(p => PolicyRule.Load(p.Rules).Any(r => r.NeedsScan)).ToList();
         if (policies.Count == 0)
         {
             return;
@@ -175,7 +171,7 @@ public sealed partial class PromotionService(
         CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var rules = RulesOf(policy);
+        var rules = PolicyRule.Load(policy.Rules);
         var scanned = rules.Any(r => r.NeedsScan) ? await facts.Value : null;
         if (!rules.All(r => r.Matches(tag.Value, updatedAt, now, scanned)))
         {

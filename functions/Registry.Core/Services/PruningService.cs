@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Registry.Oci;
@@ -14,8 +13,8 @@ public sealed record PrunedTag(
 
 /// <summary>
 /// Tag pruning after DTR: a tag is pruned when every rule of at least one enabled policy matches it (AND within a
-/// policy, OR across policies); rules on scan results read the image's completed scans. Immutable tags are never pruned. Pruning deletes tags only; garbage collection frees
-/// the storage later. Runs on a timer over every repository with policies, and at once for one repository when a
+/// policy, OR across policies); rules on scan results read the image's completed scans. Immutable tags are never
+/// pruned. Pruning deletes tags only; garbage collection frees the storage later. Runs on a timer over every repository with policies, and at once for one repository when a
 /// policy is created or changed with initialEvaluation.
 /// </summary>
 public sealed class PruningService(StorageClients clients, MetadataStore metadata, TagService tags, Scanning.ScanService scans, TimeProvider time)
@@ -36,7 +35,7 @@ public sealed class PruningService(StorageClients clients, MetadataStore metadat
             PartitionKey = StorageLayout.Key(name),
             RowKey = id ?? Guid.NewGuid().ToString("N"),
             Enabled = enabled,
-            Rules = JsonSerializer.Serialize(rules),
+            Rules = PolicyRule.Store(rules),
         };
         await _policies.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
         return entity;
@@ -44,9 +43,6 @@ public sealed class PruningService(StorageClients clients, MetadataStore metadat
 
     public async Task<bool> DeleteAsync(RepositoryName name, string id, CancellationToken cancellationToken = default) =>
         (await _policies.DeleteEntityAsync(StorageLayout.Key(name), id, ETag.All, cancellationToken)).Status != 404;
-
-    public static IReadOnlyList<PolicyRule> RulesOf(PruningPolicyEntity policy) =>
-        JsonSerializer.Deserialize<List<PolicyRule>>(policy.Rules) ?? [];
 
     /// <summary>The tags of <paramref name="name"/> that <paramref name="policies"/> select (immutable ones excluded).</summary>
     public async Task<IReadOnlyList<PrunedTag>> SelectAsync(
@@ -88,7 +84,7 @@ public sealed class PruningService(StorageClients clients, MetadataStore metadat
     {
         var policies = (await ListAsync(name, cancellationToken)).Where(p => p.Enabled).ToList();
         var settings = await metadata.GetRepositoryOrNullAsync(name, cancellationToken);
-        var selected = await SelectAsync(name, settings, policies.Select(RulesOf).ToList(), cancellationToken);
+        var selected = await SelectAsync(name, settings, policies.Select(p => PolicyRule.Load(p.Rules)).ToList(), cancellationToken);
         var removed = new List<PrunedTag>();
         foreach (var tag in selected)
         {
