@@ -11,8 +11,8 @@ public sealed class DpkgVersion : IVersionScheme
 
     public int Compare(string a, string b)
     {
-        var (epochA, upstreamA, revisionA) = Split(a);
-        var (epochB, upstreamB, revisionB) = Split(b);
+        var (epochA, upstreamA, revisionA) = EpochVersion.Split(a);
+        var (epochB, upstreamB, revisionB) = EpochVersion.Split(b);
         var epoch = epochA.CompareTo(epochB);
         if (epoch != 0)
         {
@@ -20,16 +20,7 @@ public sealed class DpkgVersion : IVersionScheme
         }
 
         var upstream = CompareParts(upstreamA, upstreamB);
-        return upstream != 0 ? upstream : CompareParts(revisionA, revisionB);
-    }
-
-    private static (long Epoch, string Upstream, string Revision) Split(string version)
-    {
-        var colon = version.IndexOf(':', StringComparison.Ordinal);
-        var epoch = colon > 0 && long.TryParse(version.AsSpan(0, colon), out var e) ? e : 0;
-        var rest = colon >= 0 ? version[(colon + 1)..] : version;
-        var dash = rest.LastIndexOf('-');
-        return dash >= 0 ? (epoch, rest[..dash], rest[(dash + 1)..]) : (epoch, rest, "");
+        return upstream != 0 ? upstream : CompareParts(revisionA ?? "", revisionB ?? "");
     }
 
     /// <summary>dpkg's verrevcmp.</summary>

@@ -11,8 +11,8 @@ public sealed class RpmVersion : IVersionScheme
 
     public int Compare(string a, string b)
     {
-        var (epochA, versionA, releaseA) = Split(a);
-        var (epochB, versionB, releaseB) = Split(b);
+        var (epochA, versionA, releaseA) = EpochVersion.Split(a);
+        var (epochB, versionB, releaseB) = EpochVersion.Split(b);
         var epoch = epochA.CompareTo(epochB);
         if (epoch != 0)
         {
@@ -21,15 +21,6 @@ public sealed class RpmVersion : IVersionScheme
 
         var version = VerCmp(versionA, versionB);
         return version != 0 || releaseA is null || releaseB is null ? version : VerCmp(releaseA, releaseB);
-    }
-
-    private static (long Epoch, string Version, string? Release) Split(string evr)
-    {
-        var colon = evr.IndexOf(':', StringComparison.Ordinal);
-        var epoch = colon > 0 && long.TryParse(evr.AsSpan(0, colon), out var e) ? e : 0;
-        var rest = colon >= 0 ? evr[(colon + 1)..] : evr;
-        var dash = rest.LastIndexOf('-');
-        return dash >= 0 ? (epoch, rest[..dash], rest[(dash + 1)..]) : (epoch, rest, null);
     }
 
     /// <summary>rpmvercmp.</summary>

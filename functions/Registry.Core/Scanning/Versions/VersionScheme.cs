@@ -34,3 +34,17 @@ public static class VersionSchemes
         _ => null,
     };
 }
+
+/// <summary><c>[epoch:]version[-release]</c>, as dpkg and rpm write their versions.</summary>
+internal static class EpochVersion
+{
+    /// <summary>The parts: a missing or unreadable epoch is 0; the release is null when there is none.</summary>
+    public static (long Epoch, string Version, string? Release) Split(string value)
+    {
+        var colon = value.IndexOf(':', StringComparison.Ordinal);
+        var epoch = colon > 0 && long.TryParse(value.AsSpan(0, colon), out var e) ? e : 0;
+        var rest = colon >= 0 ? value[(colon + 1)..] : value;
+        var dash = rest.LastIndexOf('-');
+        return dash >= 0 ? (epoch, rest[..dash], rest[(dash + 1)..]) : (epoch, rest, null);
+    }
+}
