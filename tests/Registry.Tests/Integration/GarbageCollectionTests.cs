@@ -343,7 +343,7 @@ public sealed class GarbageCollectionTests : IAsyncLifetime
 
         foreach (var tag in images.Keys)
         {
-            await WaitForScanAsync(repo, tag);
+            await _oci.WaitForScanAsync(repo, tag);
         }
 
         var (content, metadata) = Stores();
@@ -369,7 +369,7 @@ public sealed class GarbageCollectionTests : IAsyncLifetime
         Assert.Equal(4, real.GetProperty("scanRecordsDeleted").GetInt32());
         Assert.Equal(before.Where(d => d != gone.Digest && d != gone.LayerDigest), after);
         Assert.Equal(new[] { kept.Digest, kept.Digest, kept.Digest, kept.LayerDigest }.Order(StringComparer.Ordinal), after);
-        Assert.Equal(6, (await WaitForScanAsync(repo, "kept")).GetProperty("scanStatus").GetInt32());
+        Assert.Equal(6, (await _oci.WaitForScanAsync(repo, "kept")).GetProperty("scanStatus").GetInt32());
     }
 
     /// <summary>One push as a client makes it: HEAD the base layer and upload it only when missing.</summary>
@@ -435,21 +435,6 @@ public sealed class GarbageCollectionTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, layer.StatusCode);
         var (content, _) = Stores();
         Assert.Null(await FindOrNullAsync(content, image.LayerDigest));
-    }
-
-    private async Task<JsonElement> WaitForScanAsync(string repo, string tag)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var summary = JsonDocument.Parse(await _oci.Http.GetStringAsync($"/api/v0/imagescan/scansummary/repositories/{repo}/{tag}")).RootElement[0].Clone();
-            if (summary.GetProperty("scanStatus").GetInt32() == 6 || DateTime.UtcNow > deadline)
-            {
-                return summary;
-            }
-
-            await Task.Delay(200);
-        }
     }
 
     /// <summary>The digest of every scan record blob and scan row, sorted.</summary>

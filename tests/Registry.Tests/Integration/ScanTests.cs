@@ -393,25 +393,8 @@ public sealed class ScanTests : IAsyncLifetime
             layers.Select(l => (long)l.Length).ToList());
     }
 
-    private async Task<JsonElement> WaitForScanAsync(string repo, string reference, string? arch = null, int status = 6)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        var query = arch is null ? "" : $"?os=linux&arch={arch}";
-        while (true)
-        {
-            using var response = await _oci.Http.GetAsync($"/api/v0/imagescan/scansummary/repositories/{repo}/{reference}{query}");
-            var body = await response.Content.ReadAsStringAsync();
-            Assert.True(response.StatusCode == HttpStatusCode.OK, body);
-            var summary = JsonDocument.Parse(body).RootElement[0].Clone();
-            if (summary.GetProperty("scanStatus").GetInt32() == status)
-            {
-                return summary;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"scan of {repo}:{reference} not done: {body}\n{_host.Output}");
-            await Task.Delay(200);
-        }
-    }
+    private Task<JsonElement> WaitForScanAsync(string repo, string reference, string? arch = null, int status = 6) =>
+        _oci.WaitForScanAsync(repo, reference, arch, status, () => _host.Output);
 
     /// <summary>The tags a pruning policy of one rule would delete (the policy dry run).</summary>
     private async Task<List<string?>> PruningDryRunAsync(string repo, string rule)

@@ -18,6 +18,30 @@ public sealed class OciTestClient(HttpClient http)
 
     public static byte[] RandomBytes(int length) => RandomNumberGenerator.GetBytes(length);
 
+    /// <summary>
+    /// Polls DTR's scan summary of an image until its first entry has <paramref name="status"/> (6: completed) and
+    /// returns that entry; fails after 30 s with the last summary and <paramref name="context"/> (a host's log, say).
+    /// </summary>
+    public async Task<JsonElement> WaitForScanAsync(string repo, string reference, string? arch = null, int status = 6, Func<string>? context = null)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var query = arch is null ? "" : $"?os=linux&arch={arch}";
+        while (true)
+        {
+            using var response = await Http.GetAsync($"/api/v0/imagescan/scansummary/repositories/{repo}/{reference}{query}");
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+            var summary = JsonDocument.Parse(body).RootElement[0].Clone();
+            if (summary.GetProperty("scanStatus").GetInt32() == status)
+            {
+                return summary;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"scan of {repo}:{reference} not done: {body}\n{context?.Invoke()}");
+            await Task.Delay(200);
+        }
+    }
+
     /// <summary>Pushes a blob in one POST with ?digest=; returns its digest.</summary>
     public async Task<string> PushBlobAsync(string repository, byte[] content)
     {
