@@ -99,6 +99,16 @@ module rbac 'modules/rbac.bicep' = {
   }
 }
 
+// The settings go on after the role assignments, so that the administrator password's Key Vault reference resolves.
+module settings 'modules/app-settings.bicep' = {
+  name: 'app-settings'
+  params: {
+    functionAppName: app.outputs.name
+    settings: app.outputs.appSettings
+  }
+  dependsOn: [rbac]
+}
+
 @description('The registry address for clients (docker login, skopeo, podman).')
 output registryHost string = app.outputs.defaultHostName
 

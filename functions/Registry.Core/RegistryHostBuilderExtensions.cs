@@ -1,5 +1,7 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Registry.Api;
 using Registry.Auth;
 using Registry.Http;
@@ -12,12 +14,21 @@ using Registry.Storage;
 
 namespace Registry;
 
-/// <summary>The one registration of the registry, shared by the Functions host and the standalone host.</summary>
+/// <summary>
+/// The one registration of the registry, shared by the Functions host and the standalone host: services, options and
+/// the web server's limits. Both hosts run Kestrel (the Functions worker runs its own behind the Functions host), so
+/// what is set here holds in both.
+/// </summary>
 public static class RegistryHostBuilderExtensions
 {
     public static IHostApplicationBuilder AddRegistry(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
+        // Layers arrive in one request body (docker, podman, skopeo and containerd push them in one PATCH or PUT) and
+        // stream to storage; Kestrel's default cap of 30,000,000 bytes would refuse every layer above it. The limit
+        // in front is the Functions front end's FUNCTIONS_REQUEST_BODY_SIZE_LIMIT.
+        services.Configure<KestrelServerOptions>(k => k.Limits.MaxRequestBodySize = null);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         services.AddOptions<RegistryOptions>().Bind(builder.Configuration.GetSection(RegistryOptions.Section))
             .Validate(o => o.BlockSize is >= 1024 * 1024 and <= 100 * 1024 * 1024, "Registry:BlockSize must be 1 MiB to 100 MiB")
             .Validate(o => o.UploadParallelism is >= 1 and <= 64, "Registry:UploadParallelism must be 1 to 64")

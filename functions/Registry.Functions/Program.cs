@@ -16,6 +16,13 @@ if (!underFunctionsHost)
 }
 
 var builder = FunctionsApplication.CreateBuilder(args);
+if (BindingSettings.FindMissing(builder.Configuration) is { } missing)
+{
+    Console.Error.WriteLine(missing);
+    Environment.ExitCode = 1;
+    return;
+}
+
 builder.ConfigureFunctionsWebApplication();
 builder.Services.AddApplicationInsightsTelemetryWorkerService().ConfigureFunctionsApplicationInsights();
 builder.AddRegistry();

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Registry.Functions;
 
@@ -41,9 +40,6 @@ public static class StandaloneHost
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
-        // Layers stream through; the Functions front end has its own limit (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT).
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.AddRegistry();
         builder.Services.AddTransient<HttpFunctions>();
         builder.Services.AddTransient<TimerFunctions>();

@@ -123,33 +123,32 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
       http20Enabled: true
-      appSettings: [
-        { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
-        { name: 'AzureWebJobsStorage__blobServiceUri', value: blobEndpoint }
-        { name: 'AzureWebJobsStorage__queueServiceUri', value: queueEndpoint }
-        { name: 'AzureWebJobsStorage__tableServiceUri', value: tableEndpoint }
-        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
-        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD' }
-        { name: 'FUNCTIONS_REQUEST_BODY_SIZE_LIMIT', value: string(requestBodySizeLimit) }
-        { name: 'Registry__Storage__BlobServiceUri', value: blobEndpoint }
-        { name: 'Registry__Storage__TableServiceUri', value: tableEndpoint }
-        { name: 'Registry__Storage__QueueServiceUri', value: queueEndpoint }
-        { name: 'Registry__Storage__Container', value: registryContainer }
-        { name: 'Registry__BlobDelivery', value: blobDelivery }
-        { name: 'Registry__Auth__Enabled', value: 'true' }
-        { name: 'Registry__Pruning__Schedule', value: pruningSchedule }
-        { name: 'Registry__Gc__Schedule', value: gcSchedule }
-        { name: 'Registry__Scan__Queue', value: 'scans' }
-        { name: 'Registry__Scan__DatabaseSchedule', value: scanDatabaseSchedule }
-        { name: 'Registry__Scan__DatabaseUrl', value: scanDatabaseUrl }
-        { name: 'Registry__Auth__KeyVaultUri', value: keyVaultUri }
-        {
-          name: 'Registry__Auth__AdminPassword'
-          value: bootstrapAdmin ? '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=registry-admin-password)' : ''
-        }
-      ]
     }
   }
+}
+
+@description('The app settings. They are applied by app-settings.bicep once the identity holds its roles, so that the Key Vault reference of the administrator password resolves at the first start.')
+output appSettings object = {
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__blobServiceUri: blobEndpoint
+  AzureWebJobsStorage__queueServiceUri: queueEndpoint
+  AzureWebJobsStorage__tableServiceUri: tableEndpoint
+  APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
+  FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: string(requestBodySizeLimit)
+  Registry__Storage__BlobServiceUri: blobEndpoint
+  Registry__Storage__TableServiceUri: tableEndpoint
+  Registry__Storage__QueueServiceUri: queueEndpoint
+  Registry__Storage__Container: registryContainer
+  Registry__BlobDelivery: blobDelivery
+  Registry__Auth__Enabled: 'true'
+  Registry__Pruning__Schedule: pruningSchedule
+  Registry__Gc__Schedule: gcSchedule
+  Registry__Scan__Queue: 'scans'
+  Registry__Scan__DatabaseSchedule: scanDatabaseSchedule
+  Registry__Scan__DatabaseUrl: scanDatabaseUrl
+  Registry__Auth__KeyVaultUri: keyVaultUri
+  Registry__Auth__AdminPassword: bootstrapAdmin ? '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=registry-admin-password)' : ''
 }
 
 @description('The resource ID of the Function App.')

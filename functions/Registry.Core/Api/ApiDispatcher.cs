@@ -166,6 +166,11 @@ public sealed partial class ApiDispatcher
     {
         try
         {
+            if (RequestTarget.IsAmbiguous(request))
+            {
+                throw new DtrException(DtrError.InvalidRepositoryName, "the path holds a dot segment or an encoded slash");
+            }
+
             var path = (request.Path.Value ?? "").TrimEnd('/');
             var matches = _routes.Select(r => (r.Method, r.Handle, Match: r.Pattern.Match(path))).Where(r => r.Match.Success).ToList();
             if (matches.Count == 0)

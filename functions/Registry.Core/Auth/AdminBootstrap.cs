@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Registry.Options;
 using Registry.Storage;
@@ -9,15 +10,26 @@ namespace Registry.Auth;
 /// <summary>
 /// Creates the bootstrap system administrator (Registry:Auth:AdminUser with Registry:Auth:AdminPassword) at start
 /// when no account of that name exists. An existing account is left as it is: change its password through the API.
-/// Registered after <see cref="StorageInitializer"/>, which has created the tables by then.
+/// Registered after <see cref="StorageInitializer"/>, which has created the tables by then. In Azure the password is
+/// a Key Vault reference that the platform resolves; one it could not resolve arrives as the literal
+/// <c>@Microsoft.KeyVault(...)</c>, which is refused rather than made the password.
 /// </summary>
-public sealed class AdminBootstrap(AccountStore accounts, IOptions<AuthOptions> options, TimeProvider time) : IHostedService
+public sealed partial class AdminBootstrap(AccountStore accounts, IOptions<AuthOptions> options, TimeProvider time, ILogger<AdminBootstrap> logger)
+    : IHostedService
 {
+    private const string KeyVaultReferencePrefix = "@Microsoft.KeyVault(";
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
         if (!settings.Enabled || string.IsNullOrEmpty(settings.AdminPassword))
         {
+            return;
+        }
+
+        if (settings.AdminPassword.TrimStart().StartsWith(KeyVaultReferencePrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            LogUnresolvedReference(logger, settings.AdminUser);
             return;
         }
 
@@ -37,4 +49,8 @@ public sealed class AdminBootstrap(AccountStore accounts, IOptions<AuthOptions> 
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Registry:Auth:AdminPassword is an unresolved Key Vault reference; the administrator " +
+        "{User} was not created. Give the app's identity the Key Vault Secrets User role on the vault and restart the app.")]
+    private static partial void LogUnresolvedReference(ILogger logger, string user);
 }

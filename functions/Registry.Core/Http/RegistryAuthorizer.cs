@@ -8,11 +8,13 @@ using Registry.Options;
 namespace Registry.Http;
 
 /// <summary>
-/// Token authentication of /v2/ (distribution docs/spec/auth/token.md). A request without a valid bearer token,
-/// or with an anonymous token that lacks the scope, gets 401 UNAUTHORIZED with a WWW-Authenticate challenge that
-/// names the realm, the service and the scope to ask for; an account whose token lacks the scope gets 403 DENIED.
+/// Token authentication of /v2/ (distribution docs/spec/auth/token.md). A request without a valid bearer token gets
+/// 401 UNAUTHORIZED with a WWW-Authenticate challenge that names the realm, the service and the scope to ask for. A
+/// valid token that lacks the scope gets the same challenge with <c>error="insufficient_scope"</c> when a fresh token
+/// could carry it, so that clients widen their scope; 403 DENIED is for what the caller can never be granted.
 /// </summary>
-public sealed class RegistryAuthorizer(TokenService tokens, IMemoryCache cache, IOptions<AuthOptions> options)
+public sealed class RegistryAuthorizer(
+    TokenService tokens, Authenticator authenticator, GrantService grants, IMemoryCache cache, IOptions<AuthOptions> options)
 {
     private readonly AuthOptions _options = options.Value;
 
@@ -32,12 +34,33 @@ public sealed class RegistryAuthorizer(TokenService tokens, IMemoryCache cache, 
             return token;
         }
 
-        if (string.IsNullOrEmpty(token.Subject))
+        if (await CanBeGrantedAsync(token.Subject, scope, action, cancellationToken))
         {
             throw Challenge(request.Http, scope, "insufficient_scope");
         }
 
         throw RegistryException.Of(OciErrorCode.Denied, "requested access to the resource is denied", "scope", scope.ToString());
+    }
+
+    /// <summary>
+    /// True when a new token asked for <paramref name="scope"/> would carry <paramref name="action"/>: anonymous callers
+    /// may log in; an account gets what the permission model grants it now (the same grant as the token endpoint's).
+    /// </summary>
+    private async Task<bool> CanBeGrantedAsync(string subject, Scope scope, string action, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(subject))
+        {
+            return true;
+        }
+
+        var principal = await authenticator.FindActiveAsync(subject, cancellationToken);
+        if (principal is null)
+        {
+            return false;
+        }
+
+        var granted = await grants.GrantAsync(principal, [scope], cancellationToken);
+        return granted.Any(s => s.Actions.Contains(action) || s.Actions.Contains(Access.All));
     }
 
     /// <summary>The scope a request needs (null: any valid token) and the action it is checked for.</summary>

@@ -86,6 +86,11 @@ public sealed partial class RegistryDispatcher
     private (OciRequest, Func<OciRequest, CancellationToken, Task<OciResult>>) Bind(HttpRequest request)
     {
         var path = request.Path.Value ?? "";
+        if (RequestTarget.IsAmbiguous(request))
+        {
+            throw RegistryException.Of(OciErrorCode.NameInvalid, "the path holds a dot segment or an encoded slash", "path", Shorten(path));
+        }
+
         var relative = path.StartsWith("/v2/", StringComparison.Ordinal) ? path[4..] : "";
         var match = RouteTable.Match(relative)
             ?? throw RegistryException.Of(OciErrorCode.NameUnknown, "no such endpoint", "path", path.Length > 300 ? path[..300] : path, 404);
@@ -107,9 +112,7 @@ public sealed partial class RegistryDispatcher
         if (match.Reference is not null)
         {
             reference = ManifestReference.TryParse(match.Reference, out var looksLikeDigest)
-                ?? throw (looksLikeDigest
-                    ? RegistryException.Of(OciErrorCode.DigestInvalid, "invalid digest", "digest", Shorten(match.Reference))
-                    : RegistryException.Of(OciErrorCode.ManifestInvalid, "invalid tag", "tag", Shorten(match.Reference)));
+                ?? throw InvalidReference(method, match.Reference, looksLikeDigest);
         }
 
         Digest? digest = null;
@@ -127,6 +130,17 @@ public sealed partial class RegistryDispatcher
 
         return (new OciRequest(request, match.Route.Name, name, reference, digest, match.UploadId), handler);
     }
+
+    /// <summary>
+    /// A reference that is neither a tag nor a digest: nothing by that name can exist, so reads and deletes answer
+    /// 404 MANIFEST_UNKNOWN (as distribution, whose routes never match it); a push of it is a bad request.
+    /// </summary>
+    private static RegistryException InvalidReference(string method, string reference, bool looksLikeDigest) =>
+        method != "PUT"
+            ? RegistryException.Of(OciErrorCode.ManifestUnknown, "manifest unknown", looksLikeDigest ? "digest" : "tag", Shorten(reference))
+            : looksLikeDigest
+                ? RegistryException.Of(OciErrorCode.DigestInvalid, "invalid digest", "digest", Shorten(reference))
+                : RegistryException.Of(OciErrorCode.ManifestInvalid, "invalid tag", "tag", Shorten(reference));
 
     private static string Shorten(string value) => value.Length > 200 ? value[..200] : value;
 
