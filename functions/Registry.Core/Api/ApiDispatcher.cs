@@ -191,6 +191,10 @@ public sealed partial class ApiDispatcher
         {
             return Error(e);
         }
+        catch (BadHttpRequestException)
+        {
+            return Error(new DtrException(DtrError.InvalidParameter, "the request body could not be read"));
+        }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return OciResult.Empty(499);

@@ -60,6 +60,11 @@ public sealed partial class RegistryDispatcher
         {
             return Error(e);
         }
+        catch (BadHttpRequestException e)
+        {
+            // The client's body ended early or broke a server limit: its fault, not the registry's.
+            return Error(new RegistryException(OciErrorCode.BlobUploadInvalid, "the request body could not be read", status: e.StatusCode));
+        }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return OciResult.Empty(499);
