@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -29,6 +31,13 @@ public static class RegistryHostBuilderExtensions
         // in front is the Functions front end's FUNCTIONS_REQUEST_BODY_SIZE_LIMIT.
         services.Configure<KestrelServerOptions>(k => k.Limits.MaxRequestBodySize = null);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // X-Forwarded-For, -Host and -Proto count from trusted proxies only (loopback by default: the Functions host
+        // in front of its worker); the Functions worker reads them so, and the standalone host does the same.
+        services.Configure<ForwardedHeadersOptions>(o =>
+        {
+            o.ForwardedHeaders = ForwardedHeaders.All;
+            o.ForwardLimit = null;
+        });
         services.AddOptions<RegistryOptions>().Bind(builder.Configuration.GetSection(RegistryOptions.Section))
             .Validate(o => o.BlockSize is >= 1024 * 1024 and <= 100 * 1024 * 1024, "Registry:BlockSize must be 1 MiB to 100 MiB")
             .Validate(o => o.UploadParallelism is >= 1 and <= 64, "Registry:UploadParallelism must be 1 to 64")

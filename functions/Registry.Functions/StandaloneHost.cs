@@ -48,6 +48,8 @@ public static class StandaloneHost
         builder.Services.AddHostedService<StandaloneQueues>();
 
         var app = builder.Build();
+        // As the Functions worker does in front of its function endpoints.
+        app.UseForwardedHeaders();
         // The route of the HTTP trigger, v2/{*path}; matched by prefix so that even malformed paths
         // (empty segments) reach the dispatcher and get an OCI error.
         app.MapWhen(c => c.Request.Path.StartsWithSegments("/v2", StringComparison.Ordinal), v2 => v2.Run(ServeAsync));

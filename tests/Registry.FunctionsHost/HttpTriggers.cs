@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Http.Features;
 using Registry.FunctionsHost.Rpc;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -24,6 +25,13 @@ public sealed partial class HttpTriggers(WorkerChannel channel, IHttpForwarder f
 
     public async Task ServeAsync(HttpContext context)
     {
+        if (context.Request.ContentLength > context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize)
+        {
+            // The front end refuses a body above FUNCTIONS_REQUEST_BODY_SIZE_LIMIT before any function sees it.
+            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            return;
+        }
+
         var functions = await channel.Ready.WaitAsync(TimeSpan.FromSeconds(60), context.RequestAborted);
         var path = (context.Request.Path.Value ?? "").TrimStart('/');
         var function = functions.FirstOrDefault(f => f.Trigger.Type == "httpTrigger" && Matches(f.Trigger, path, context.Request.Method));
@@ -60,6 +68,28 @@ public sealed partial class HttpTriggers(WorkerChannel channel, IHttpForwarder f
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>Forwards a request as it came, Host header included, to another registry (the <c>--forward</c> mode).</summary>
+    public async Task ForwardAsync(HttpContext context, string address)
+    {
+        var error = await forwarder.SendAsync(context, address, _invoker, ForwarderRequestConfig.Empty, KeepHost.Instance);
+        if (error != ForwarderError.None)
+        {
+            LogForwardFailed(logger, error, context.Request.Method, context.Request.Path.Value ?? "");
+        }
+    }
+
+    private sealed class KeepHost : HttpTransformer
+    {
+        public static readonly KeepHost Instance = new();
+
+        public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix,
+            CancellationToken cancellationToken)
+        {
+            await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+            proxyRequest.Headers.Host = httpContext.Request.Host.Value;
         }
     }
 

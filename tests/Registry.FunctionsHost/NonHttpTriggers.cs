@@ -77,8 +77,9 @@ public sealed partial class NonHttpTriggers(WorkerChannel channel, IConfiguratio
         var settings = QueueSettings.Read(configuration["AzureWebJobsScriptRoot"]!);
         var connection = configuration[function.Trigger.Property("connection") is { Length: > 0 } name ? name : "AzureWebJobsStorage"];
         var queueName = function.Trigger.Property("queueName")!;
-        var queue = new QueueClient(connection, queueName);
-        var poison = new QueueClient(connection, queueName + "-poison");
+        var options = new QueueClientOptions { MessageEncoding = settings.MessageEncoding };
+        var queue = new QueueClient(connection, queueName, options);
+        var poison = new QueueClient(connection, queueName + "-poison", options);
         var idle = TimeSpan.FromMilliseconds(100);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -155,8 +156,8 @@ public sealed partial class NonHttpTriggers(WorkerChannel channel, IConfiguratio
     private static partial void LogPollFailed(ILogger logger, string queue, string message);
 }
 
-/// <summary>host.json's <c>extensions.queues</c>, with the Functions host's defaults.</summary>
-public sealed record QueueSettings(int BatchSize, TimeSpan VisibilityTimeout, int MaxDequeueCount)
+/// <summary>host.json's <c>extensions.queues</c>, with the Functions host's defaults (messages are base64 unless it says "none").</summary>
+public sealed record QueueSettings(int BatchSize, TimeSpan VisibilityTimeout, int MaxDequeueCount, QueueMessageEncoding MessageEncoding)
 {
     public static QueueSettings Read(string directory)
     {
@@ -167,6 +168,10 @@ public sealed record QueueSettings(int BatchSize, TimeSpan VisibilityTimeout, in
         var visibility = queues.ValueKind == JsonValueKind.Object && queues.TryGetProperty("visibilityTimeout", out var t)
             ? TimeSpan.Parse(t.GetString()!, System.Globalization.CultureInfo.InvariantCulture)
             : TimeSpan.Zero;
-        return new QueueSettings(Int("batchSize", 16), visibility, Int("maxDequeueCount", 5));
+        var encoding = queues.ValueKind == JsonValueKind.Object && queues.TryGetProperty("messageEncoding", out var m)
+            && string.Equals(m.GetString(), "none", StringComparison.OrdinalIgnoreCase)
+                ? QueueMessageEncoding.None
+                : QueueMessageEncoding.Base64;
+        return new QueueSettings(Int("batchSize", 16), visibility, Int("maxDequeueCount", 5), encoding);
     }
 }

@@ -4,12 +4,24 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Registry.FunctionsHost;
 
 // A stand-in for the Azure Functions host, for tests: the real host (Core Tools) cannot be installed here.
-//   dotnet Registry.FunctionsHost.dll --app <the built Function App directory> [--urls http://127.0.0.1:7071]
+//   dotnet Registry.FunctionsHost.dll --app <the built Function App directory> [--urls http://127.0.0.1:7071] [--record FILE]
+//   dotnet Registry.FunctionsHost.dll --forward <a registry's address> --urls ... --record FILE
 // App settings are environment variables, as in Azure; the worker inherits them. FUNCTIONS_REQUEST_BODY_SIZE_LIMIT
-// caps request bodies as the Functions front end does (default 104857600 bytes).
+// caps request bodies as the Functions front end does (default 104857600 bytes). --record writes one line per
+// answer (see AnswerLog); --forward starts no worker and only forwards and records, to compare another host.
 var builder = WebApplication.CreateSlimBuilder(args);
-var app = builder.Configuration["app"] ?? throw new ArgumentException("--app <directory of the built Function App> is required");
-builder.Configuration["AzureWebJobsScriptRoot"] = Path.GetFullPath(app);
+var forward = builder.Configuration["forward"];
+var app = builder.Configuration["app"];
+if ((app is null) == (forward is null))
+{
+    Console.Error.WriteLine("usage: --app <directory of the built Function App> | --forward <registry address>, with --urls and --record FILE");
+    return 2;
+}
+
+if (app is not null)
+{
+    builder.Configuration["AzureWebJobsScriptRoot"] = Path.GetFullPath(app);
+}
 var publicUri = new Uri(builder.Configuration["urls"] ?? "http://127.0.0.1:7071");
 var grpcPort = FreePort();
 var bodyLimit = long.TryParse(builder.Configuration["FUNCTIONS_REQUEST_BODY_SIZE_LIMIT"], out var limit) ? limit : 104_857_600;
@@ -29,14 +41,24 @@ builder.Services.AddHttpForwarder();
 builder.Services.AddSingleton<WorkerChannel>();
 builder.Services.AddSingleton(new GrpcEndpoint(new Uri($"http://127.0.0.1:{grpcPort}/")));
 builder.Services.AddSingleton<HttpTriggers>();
-builder.Services.AddSingleton<NonHttpTriggers>();
-builder.Services.AddHostedService(s => s.GetRequiredService<NonHttpTriggers>());
-builder.Services.AddHostedService<WorkerProcess>();
+if (forward is null)
+{
+    builder.Services.AddSingleton<NonHttpTriggers>();
+    builder.Services.AddHostedService(s => s.GetRequiredService<NonHttpTriggers>());
+    builder.Services.AddHostedService<WorkerProcess>();
+}
 
 var host = builder.Build();
+if (builder.Configuration["record"] is { } record)
+{
+    host.Use(new AnswerLog(Path.GetFullPath(record)).RecordAsync);
+}
+
 host.MapGrpcService<WorkerChannel>().RequireHost($"*:{grpcPort}");
 host.MapPost("/admin/functions/{name}", FireAsync).RequireHost($"*:{publicUri.Port}");
-host.MapFallback(c => c.RequestServices.GetRequiredService<HttpTriggers>().ServeAsync(c)).RequireHost($"*:{publicUri.Port}");
+host.MapFallback(forward is null
+    ? c => c.RequestServices.GetRequiredService<HttpTriggers>().ServeAsync(c)
+    : c => c.RequestServices.GetRequiredService<HttpTriggers>().ForwardAsync(c, forward)).RequireHost($"*:{publicUri.Port}");
 host.Run();
 return Environment.ExitCode;
 

@@ -31,16 +31,9 @@ public static class BasicCredentials
     }
 
     /// <summary>
-    /// The client's address: the last X-Forwarded-For entry (the one the Functions front end adds), else the peer.
+    /// The client's address. X-Forwarded-For counts only as the forwarded-headers middleware of both hosts reads it,
+    /// from a trusted proxy (the Functions host on loopback); what remains of the header is the client's own word.
     /// </summary>
-    public static string ClientAddress(HttpRequest request)
-    {
-        var forwarded = request.Headers["X-Forwarded-For"].ToString();
-        if (forwarded.Length > 0)
-        {
-            return forwarded.Split(',')[^1].Trim();
-        }
-
-        return request.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-    }
+    public static string ClientAddress(HttpRequest request) =>
+        request.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 }

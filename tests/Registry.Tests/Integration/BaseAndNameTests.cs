@@ -69,22 +69,27 @@ public sealed class BaseAndNameTests(HostFixture fixture)
     [Theory]
     [InlineData("-leading-dash")]
     [InlineData(".leading-dot")]
+    [InlineData(".bad")]
     [InlineData("has%2Bplus")]
-    public async Task GetManifest_InvalidTag_Returns400ManifestInvalid(string tag)
+    [InlineData("sha256:abc")]
+    [InlineData("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
+    public async Task ReadManifest_ImpossibleReference_Returns404ManifestUnknown(string reference)
     {
-        // Act
-        using var response = await _http.GetAsync($"/v2/it/tags-check/manifests/{tag}");
+        // Act: nothing by such a name can exist (the last case is a tag of 129 characters, one beyond the limit);
+        // a push of it is refused as a bad request
+        using var get = await _http.GetAsync($"/v2/it/tags-check/manifests/{reference}");
+        using var head = await _http.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/v2/it/tags-check/manifests/{reference}"));
+        using var delete = await _http.DeleteAsync($"/v2/it/tags-check/manifests/{reference}");
+        using var put = await _http.PutAsync($"/v2/it/tags-check/manifests/{reference}", new StringContent("{}"));
 
         // Assert
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("MANIFEST_INVALID", await OciTestClient.ErrorCodeAsync(response));
-    }
-
-    [Fact]
-    public async Task GetManifest_TagOf129Characters_Returns400()
-    {
-        using var response = await _http.GetAsync($"/v2/it/tags-check/manifests/{new string('a', 129)}");
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+        Assert.Equal("MANIFEST_UNKNOWN", await OciTestClient.ErrorCodeAsync(get));
+        Assert.Equal(HttpStatusCode.NotFound, head.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, delete.StatusCode);
+        Assert.Equal("MANIFEST_UNKNOWN", await OciTestClient.ErrorCodeAsync(delete));
+        Assert.Equal(HttpStatusCode.BadRequest, put.StatusCode);
+        Assert.Contains(await OciTestClient.ErrorCodeAsync(put), new[] { "MANIFEST_INVALID", "DIGEST_INVALID" });
     }
 
     [Theory]
@@ -92,11 +97,40 @@ public sealed class BaseAndNameTests(HostFixture fixture)
     [InlineData("sha256:ZZZZ5a48d32074756529aff6589579180328e70e9b511c8503601d8ae1567e8b74")]
     [InlineData("md5:d41d8cd98f00b204e9800998ecf8427e")]
     [InlineData("sha256:DB5A48D32074756529AFF6589579180328E70E9B511C8503601D8AE1567E8B74")]
-    public async Task GetBlob_MalformedDigest_Returns400DigestInvalid(string digest)
+    [InlineData("sha512:db5a48d32074756529aff6589579180328e70e9b511c8503601d8ae1567e8b74")]
+    public async Task AnyBlobMethod_MalformedDigest_Returns400DigestInvalid(string digest)
     {
-        using var response = await _http.GetAsync($"/v2/it/digest-check/blobs/{digest}");
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("DIGEST_INVALID", await OciTestClient.ErrorCodeAsync(response));
+        // Act: GET, HEAD and DELETE answer alike, as distribution does for a digest its grammar cannot read
+        using var get = await _http.GetAsync($"/v2/it/digest-check/blobs/{digest}");
+        using var head = await _http.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/v2/it/digest-check/blobs/{digest}"));
+        using var delete = await _http.DeleteAsync($"/v2/it/digest-check/blobs/{digest}");
+
+        // Assert
+        Assert.Equal(HttpStatusCode.BadRequest, get.StatusCode);
+        Assert.Equal("DIGEST_INVALID", await OciTestClient.ErrorCodeAsync(get));
+        Assert.Equal(HttpStatusCode.BadRequest, head.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, delete.StatusCode);
+        Assert.Equal("DIGEST_INVALID", await OciTestClient.ErrorCodeAsync(delete));
+    }
+
+    [Theory]
+    [InlineData("POST /v2/it/a/../b/blobs/uploads/", "NAME_INVALID")]
+    [InlineData("GET /v2/it/a/./b/tags/list", "NAME_INVALID")]
+    [InlineData("GET /v2/it/a/%2e%2e/b/tags/list", "NAME_INVALID")]
+    [InlineData("GET /v2/it/a/%2E/b/tags/list", "NAME_INVALID")]
+    [InlineData("GET /v2/it%2Fb/tags/list", "NAME_INVALID")]
+    [InlineData("GET /v2/it/b%5cc/tags/list", "NAME_INVALID")]
+    [InlineData("GET /v2/it/b/../../_catalog", "NAME_INVALID")]
+    [InlineData("GET /api/v0/repositories/it/a/../b", "INVALID_REPOSITORY_NAME")]
+    [InlineData("GET /enzi/v0/accounts/x/../admin", "INVALID_REPOSITORY_NAME")]
+    public async Task AnyRoute_DotSegmentOrEncodedSlashInTarget_Returns400(string requestLine, string code)
+    {
+        // Act: sent byte for byte (HttpClient would remove the dot segments before sending)
+        var (status, body) = await RawRequest.SendAsync(fixture.Host.BaseAddress, requestLine);
+
+        // Assert
+        Assert.Equal(400, status);
+        Assert.Contains($"\"code\":\"{code}\"", body, StringComparison.Ordinal);
     }
 
     [Fact]

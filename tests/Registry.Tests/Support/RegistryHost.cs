@@ -7,8 +7,10 @@ using System.Text;
 namespace Registry.Tests.Support;
 
 /// <summary>
-/// A standalone host process (the built Registry.Functions executable) on a free loopback port, over the Azurite
-/// that the test command started. Each host gets storage names of its own unless it is told to share them.
+/// A registry on a free loopback port, over the Azurite that the test command started: the standalone host (the
+/// built Registry.Functions executable), or the same executable as a Functions worker behind the Functions-host
+/// stand-in (tests/Registry.FunctionsHost), with the app settings the Bicep template gives it. Each host gets storage
+/// names of its own unless it is told to share them.
 /// </summary>
 public sealed class RegistryHost : IAsyncDisposable
 {
@@ -40,17 +42,34 @@ public sealed class RegistryHost : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The app settings the Functions host needs beyond the app's own defaults: the storage of its triggers, the
+    /// settings that <c>%...%</c> bindings name (infra/modules/function-app.bicep sets the same) and the front end's
+    /// request body limit as the template sets it.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> FunctionsAppSettings = new Dictionary<string, string>
+    {
+        ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
+        ["Registry__Storage__ConnectionString"] = AzuriteCheck.ConnectionString + "QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;",
+        ["Registry__Pruning__Schedule"] = "0 */15 * * * *",
+        ["Registry__Gc__Schedule"] = "0 0 2 * * *",
+        ["Registry__Scan__DatabaseSchedule"] = "0 0 3 * * *",
+        ["FUNCTIONS_REQUEST_BODY_SIZE_LIMIT"] = "4294967296",
+    };
+
     /// <summary>Starts a host; <paramref name="storagePrefix"/> shares storage with another host when given.</summary>
-    public static async Task<RegistryHost> StartAsync(string? storagePrefix = null, IReadOnlyDictionary<string, string>? settings = null)
+    public static Task<RegistryHost> StartAsync(string? storagePrefix = null, IReadOnlyDictionary<string, string>? settings = null) =>
+        StartAsync(functionsHost: false, storagePrefix, settings);
+
+    /// <summary>Starts the app behind the Functions-host stand-in; <paramref name="unset"/> names app settings to leave out.</summary>
+    public static Task<RegistryHost> StartFunctionsAsync(IReadOnlyDictionary<string, string>? settings = null, IReadOnlyCollection<string>? unset = null) =>
+        StartAsync(functionsHost: true, null, settings, unset);
+
+    private static async Task<RegistryHost> StartAsync(
+        bool functionsHost, string? storagePrefix, IReadOnlyDictionary<string, string>? settings, IReadOnlyCollection<string>? unset = null)
     {
         await AzuriteCheck.EnsureRunningAsync();
-        var assembly = typeof(RegistryHost).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(a => a.Key == "RegistryHostAssembly").Value!;
-        if (!File.Exists(assembly))
-        {
-            throw new InvalidOperationException($"The registry host is not built: {assembly}");
-        }
-
+        var assembly = BuiltAssembly("RegistryHostAssembly");
         var prefix = storagePrefix ?? "t" + Guid.NewGuid().ToString("N")[..12];
         var port = FreePort();
         var start = new ProcessStartInfo("dotnet")
@@ -59,8 +78,24 @@ public sealed class RegistryHost : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(assembly);
-        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        if (functionsHost)
+        {
+            start.ArgumentList.Add(BuiltAssembly("FunctionsHostAssembly"));
+            start.ArgumentList.Add("--app");
+            start.ArgumentList.Add(Path.GetDirectoryName(assembly)!);
+            start.ArgumentList.Add("--urls");
+            start.ArgumentList.Add($"http://127.0.0.1:{port}");
+            foreach (var (key, value) in FunctionsAppSettings)
+            {
+                start.Environment[key] = value;
+            }
+        }
+        else
+        {
+            start.ArgumentList.Add(assembly);
+            start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        }
+
         start.Environment["Registry__Storage__Container"] = prefix;
         start.Environment["Registry__Storage__TablePrefix"] = prefix;
         // Hosts share Azurite: each polls a scan queue of its own storage.
@@ -71,6 +106,11 @@ public sealed class RegistryHost : IAsyncDisposable
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;
+        }
+
+        foreach (var key in unset ?? [])
+        {
+            start.Environment.Remove(key);
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the registry host");
@@ -110,7 +150,7 @@ public sealed class RegistryHost : IAsyncDisposable
 
     private async Task WaitUntilReadyAsync()
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
             if (_process.HasExited)
@@ -133,7 +173,13 @@ public sealed class RegistryHost : IAsyncDisposable
             await Task.Delay(100);
         }
 
-        throw new TimeoutException($"the registry host did not answer within 30 s:\n{Output}");
+        throw new TimeoutException($"the registry host did not answer within 60 s:\n{Output}");
+    }
+
+    private static string BuiltAssembly(string key)
+    {
+        var path = typeof(RegistryHost).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
+        return File.Exists(path) ? path : throw new InvalidOperationException($"Not built: {path}");
     }
 
     private static int FreePort()
