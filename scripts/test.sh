@@ -1,22 +1,47 @@
 #!/usr/bin/env bash
-# Runs every test: unit and HTTP integration tests (xUnit, on Azurite), the Bicep build and lint, and the
-# end-to-end tests with skopeo, podman and buildah against a standalone host. Starts Azurite when it is not
-# running (and stops it after). Needs: .NET SDK 10, Node.js (npm), skopeo, podman, buildah, jq, curl.
+# Runs every test: unit and HTTP integration tests (xUnit, on Azurite, through the standalone host and through the
+# Functions-host stand-in), the Bicep build and lint, and the end-to-end tests with skopeo, podman, buildah and
+# docker against both hosts, whose answers to the suite must not differ. Installs what it needs on Debian (as root:
+# skopeo, podman, buildah, docker.io, jq, curl; Azurite from package-lock.json), starts Azurite when it is not
+# running and dockerd on a socket of its own, and stops what it started.
 # Last line: "N passed, N failed".
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 SCRATCH="$(mktemp -d)"
 PASSED=0; FAILED=0
-HOST_PID=""
+GROUPS_STARTED=()
 started_azurite=0
 cleanup() {
-  [ -n "$HOST_PID" ] && kill "$HOST_PID" 2>/dev/null && wait "$HOST_PID" 2>/dev/null
+  for pgid in "${GROUPS_STARTED[@]}"; do kill -TERM "-$pgid" 2>/dev/null; done
+  for pgid in "${GROUPS_STARTED[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "-$pgid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "-$pgid" 2>/dev/null
+  done
   [ "$started_azurite" = 1 ] && scripts/azurite.sh stop
   rm -rf "$SCRATCH"
 }
 trap cleanup EXIT
 count() { PASSED=$((PASSED + $1)); FAILED=$((FAILED + $2)); }
+# start_group LOG COMMAND...: runs COMMAND in a process group of its own (stopped by cleanup)
+start_group() { local log=$1; shift; setsid "$@" > "$log" 2>&1 < /dev/null & GROUPS_STARTED+=("$!"); }
+wait_for() { for _ in $(seq 1 300); do curl -s -o /dev/null "$1" && return 0; sleep 0.2; done; return 1; }
+
+echo "== prerequisites"
+need=()
+for tool in skopeo podman buildah jq curl dockerd; do command -v "$tool" >/dev/null || need+=("$tool"); done
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    echo "missing: ${need[*]}; install them (Debian: apt-get install skopeo podman buildah docker.io jq curl uidmap) or run as root"
+    echo "0 passed, 1 failed"; exit 1
+  fi
+  packages=("${need[@]/dockerd/docker.io}")
+  echo "installing ${packages[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${packages[@]}" ca-certificates tar gzip uidmap > /dev/null; } \
+    || { echo "0 passed, 1 failed"; exit 1; }
+fi
+[ -x node_modules/.bin/azurite ] || npm ci --no-audit --no-fund || { echo "0 passed, 1 failed"; exit 1; }
 
 if ! curl -s -o /dev/null http://127.0.0.1:10000/; then
   scripts/azurite.sh start || { echo "0 passed, 1 failed"; exit 1; }
@@ -47,20 +72,59 @@ for check in "build infra/main.bicep --stdout" "lint infra/main.bicep" "build-pa
   else echo "FAIL bicep $check"; cat "$SCRATCH/bicep.out"; count 0 1; fi
 done
 
-echo "== end to end: real clients against the standalone host"
-PORT=5055
-E2E_PREFIX="e2e$(date +%s)"
+echo "== end to end: real clients against the standalone host and through the Functions-host stand-in"
+APP="functions/Registry.Functions/bin/Debug/net10.0"
+STANDIN="tests/Registry.FunctionsHost/bin/Debug/net10.0/Registry.FunctionsHost.dll"
 E2E_PASSWORD="e2e-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-Registry__Storage__Container="$E2E_PREFIX" Registry__Storage__TablePrefix="$E2E_PREFIX" Logging__LogLevel__Default=Warning \
-  Registry__Auth__AdminPassword="$E2E_PASSWORD" \
-  Registry__Gc__ManifestGracePeriod=00:00:02 Registry__Gc__BlobGracePeriod=00:00:02 Registry__Gc__TouchInterval=00:00:01 \
-  dotnet functions/Registry.Functions/bin/Debug/net10.0/Registry.Functions.dll --urls "http://127.0.0.1:$PORT" > "$SCRATCH/host.log" 2>&1 &
-HOST_PID=$!
-for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/v2/" && break; sleep 0.2; done
-CREDS="admin:$E2E_PASSWORD" GC_WAIT=3 tests/e2e/clients.sh "127.0.0.1:$PORT" | tee "$SCRATCH/e2e.out"
-line=$(tail -n1 "$SCRATCH/e2e.out")
-if [[ "$line" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then count "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"; else count 0 1; cat "$SCRATCH/host.log"; fi
-if grep -q "fail:" "$SCRATCH/host.log"; then echo "# host errors:"; grep -A5 "fail:" "$SCRATCH/host.log" | head -40; fi
+E2E_NS="e2e$(date +%s)$RANDOM"
+AZURITE="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://localhost:10000/devstoreaccount1;QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;"
+# registry_env PREFIX: the settings both hosts get (storage names of their own); the Functions host also needs what
+# its bindings name, as infra/ sets it.
+registry_env() {
+  ENV=(Registry__Storage__Container="$1" Registry__Storage__TablePrefix="$1" Registry__Scan__Queue="$1-scans"
+    Registry__Storage__ConnectionString="$AZURITE" Logging__LogLevel__Default=Warning Registry__Auth__AdminPassword="$E2E_PASSWORD"
+    Registry__Gc__ManifestGracePeriod=00:00:02 Registry__Gc__BlobGracePeriod=00:00:02 Registry__Gc__TouchInterval=00:00:01
+    AzureWebJobsStorage=UseDevelopmentStorage=true FUNCTIONS_REQUEST_BODY_SIZE_LIMIT=4294967296
+    Registry__Pruning__Schedule="0 */15 * * * *" Registry__Gc__Schedule="0 0 2 * * *" Registry__Scan__DatabaseSchedule="0 0 3 * * *")
+}
+# standalone host on 5055, seen through the recording forwarder on 5057; the Functions host stand-in on 5056
+registry_env "${E2E_NS}s"
+start_group "$SCRATCH/standalone.log" env "${ENV[@]}" dotnet "$APP/Registry.Functions.dll" --urls http://127.0.0.1:5055
+start_group "$SCRATCH/forwarder.log" dotnet "$STANDIN" --forward http://127.0.0.1:5055 --urls http://127.0.0.1:5057 --record "$SCRATCH/standalone.answers"
+registry_env "${E2E_NS}f"
+start_group "$SCRATCH/functions.log" env "${ENV[@]}" dotnet "$STANDIN" --app "$APP" --urls http://127.0.0.1:5056 --record "$SCRATCH/functions.answers"
+DOCKER_ARGS=()
+if command -v dockerd >/dev/null; then
+  mkdir -p "$SCRATCH/docker"
+  start_group "$SCRATCH/dockerd.log" dockerd --storage-driver vfs --iptables=false --bridge=none \
+    --insecure-registry 127.0.0.1:5056 --insecure-registry 127.0.0.1:5057 --data-root "$SCRATCH/docker/root" \
+    --exec-root "$SCRATCH/docker/exec" --pidfile "$SCRATCH/docker/pid" -H "unix://$SCRATCH/docker/sock"
+  DOCKER_ARGS=(DOCKER_HOST="unix://$SCRATCH/docker/sock")
+fi
+wait_for http://127.0.0.1:5057/v2/ && wait_for http://127.0.0.1:5056/v2/ || { cat "$SCRATCH"/*.log; echo "hosts did not start"; count 0 1; }
+
+for run in standalone:5057 functions:5056; do
+  name=${run%%:*}; port=${run#*:}
+  echo "-- $name"
+  env "${DOCKER_ARGS[@]}" E2E_NS="$E2E_NS" CREDS="admin:$E2E_PASSWORD" GC_WAIT=3 BIG_MIB=100 \
+    tests/e2e/clients.sh "127.0.0.1:$port" | tee "$SCRATCH/e2e-$name.out"
+  line=$(tail -n1 "$SCRATCH/e2e-$name.out")
+  if [[ "$line" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then count "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"; else count 0 1; fi
+  if grep -q "fail:" "$SCRATCH/$name.log"; then echo "# $name host errors:"; grep -A5 "fail:" "$SCRATCH/$name.log" | head -40; fi
+done
+
+echo "-- GC by timer invocation, through the Functions host stand-in"
+env E2E_NS="$E2E_NS" CREDS="admin:$E2E_PASSWORD" GC_WAIT=3 tests/e2e/gc-timer.sh 127.0.0.1:5056 | tee "$SCRATCH/e2e-timer.out"
+line=$(tail -n1 "$SCRATCH/e2e-timer.out")
+if [[ "$line" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then count "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"; else count 0 1; fi
+
+echo "-- the two hosts answer the suite alike (status and the spec's headers)"
+sort -u "$SCRATCH/standalone.answers" > "$SCRATCH/a"; grep -v "/gc-timer" "$SCRATCH/functions.answers" | sort -u > "$SCRATCH/b"
+if diff "$SCRATCH/a" "$SCRATCH/b" > "$SCRATCH/answers.diff"; then
+  echo "PASS both hosts answered $(wc -l < "$SCRATCH/a") distinct requests alike"; count 1 0
+else
+  echo "FAIL the hosts answered differently (< standalone, > Functions host):"; grep '^[<>]' "$SCRATCH/answers.diff" | head -60; count 0 1
+fi
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # End-to-end tests with real clients against a running registry (plain HTTP):
 # skopeo (push, inspect, list-tags, pull back, copy between repositories, multi-arch, artifacts with
-# referrers, Docker schema 2, delete), podman and buildah (vfs storage, as root).
+# referrers, Docker schema 2, delete), a chunked upload with curl, podman and buildah (vfs storage, as root), and
+# docker when DOCKER_HOST names a running dockerd (login with a password and a personal access token, push, pull by
+# tag and digest, cross-repository mount, a manifest list, an immutable-tag refusal).
 # Usage: clients.sh HOST:PORT        Env: SKIP_PODMAN=1, SKIP_BUILDAH=1, BIG_MIB (default 40),
+#   E2E_NS=name          the namespace of every repository (default: a new one), to run one suite against two hosts
 #   CREDS=user:password  the registry has authentication on: check that anonymous pushes are refused, log in
 #                        (skopeo login, podman login, --creds, a personal access token) and run everything logged in;
 #                        as a system administrator, also load the OSV fixture of tests/Registry.Tests/Fixtures and
@@ -15,7 +18,7 @@ HOST="${1:?usage: clients.sh HOST:PORT}"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SCRATCH="$(mktemp -d)"
 trap 'rm -rf "$SCRATCH"' EXIT
-NS="e2e$(date +%s)$RANDOM"
+NS="${E2E_NS:-e2e$(date +%s)$RANDOM}"
 LOG="$SCRATCH/clients.log"
 PASS=0; FAIL=0
 ok() { echo "PASS $1"; PASS=$((PASS+1)); }
@@ -71,6 +74,23 @@ done
 if run skopeo list-tags "${SK[@]}" "docker://$HOST/$NS/tiny"; then
   expect "skopeo list-tags" latest "$(jq -r '.Tags|join(",")' <<<"$OUT")"
 else ko "skopeo list-tags" "$(tail -n1 <<<"$OUT")"; fi
+
+# ---- chunked upload (PATCH with Content-Range, as the spec's chunked push) ------------------------
+head -c 6291456 /dev/urandom > "$SCRATCH/chunked.bin"
+cdigest="sha256:$(sha256sum "$SCRATCH/chunked.bin" | cut -d' ' -f1)"
+head -c 4194304 "$SCRATCH/chunked.bin" > "$SCRATCH/chunk1"; tail -c 2097152 "$SCRATCH/chunked.bin" > "$SCRATCH/chunk2"
+ctoken=$(bearer "repository:$NS/chunked:pull,push")
+cauth=(); [ -n "$ctoken" ] && cauth=(-H "Authorization: Bearer $ctoken")
+location() { grep -i '^location:' "$1" | tr -d '\r' | cut -d' ' -f2 | sed "s|^/|http://$HOST/|"; }
+curl -s -o /dev/null -D "$SCRATCH/c0" "${cauth[@]}" -X POST "http://$HOST/v2/$NS/chunked/blobs/uploads/"
+code1=$(curl -s -o /dev/null -w '%{http_code}' -D "$SCRATCH/c1" "${cauth[@]}" -X PATCH -H 'Content-Type: application/octet-stream' \
+  -H 'Content-Range: 0-4194303' --data-binary @"$SCRATCH/chunk1" "$(location "$SCRATCH/c0")")
+code2=$(curl -s -o /dev/null -w '%{http_code}' -D "$SCRATCH/c2" "${cauth[@]}" -X PATCH -H 'Content-Type: application/octet-stream' \
+  -H 'Content-Range: 4194304-6291455' --data-binary @"$SCRATCH/chunk2" "$(location "$SCRATCH/c1")")
+next=$(location "$SCRATCH/c2"); case $next in *\?*) sep='&' ;; *) sep='?' ;; esac
+code3=$(curl -s -o /dev/null -w '%{http_code}' "${cauth[@]}" -X PUT "$next${sep}digest=$cdigest")
+expect "chunked upload: two PATCHes, then PUT" "202 202 201" "$code1 $code2 $code3"
+expect "chunked upload: the blob reads back" "$cdigest" "sha256:$(curl -s -L "${cauth[@]}" "http://$HOST/v2/$NS/chunked/blobs/$cdigest" | sha256sum | cut -d' ' -f1)"
 
 # ---- copy between repositories (cross-repository mount) -----------------------------------
 step "skopeo copy between repositories" skopeo --debug copy "${SKC[@]}" "docker://$HOST/$NS/tiny:latest" "docker://$HOST/$NS/copied:v1"
@@ -154,6 +174,46 @@ if [ "${SKIP_BUILDAH:-0}" != 1 ] && command -v buildah >/dev/null; then
     else ko "inspect buildah image" "$(tail -n1 <<<"$OUT")"; fi
     step "buildah pull" "${B[@]}" pull --tls-verify=false "$HOST/$NS/buildah:latest"
   else ko "buildah from scratch" "$(tail -n1 <<<"$OUT")"; fi
+fi
+
+# ---- docker (needs DOCKER_HOST of a running dockerd, and CREDS) ---------------------------------------------
+DOCKER="$(command -v /usr/bin/docker || command -v docker)"
+if [ -n "${DOCKER_HOST:-}" ] && [ -n "${CREDS:-}" ] && [ -n "$DOCKER" ]; then
+  export DOCKER_CONFIG="$SCRATCH/docker-config"
+  D=("$DOCKER")
+  step "docker login with a password" "${D[@]}" login -u "$USER_NAME" --password-stdin "$HOST" <<<"$USER_PASSWORD"
+  step "docker pull by tag" "${D[@]}" pull "$HOST/$NS/copied:v1"
+  run "${D[@]}" image inspect --format '{{index .RepoDigests 0}}' "$HOST/$NS/copied:v1"; pulled=${OUT##*@}
+  expect "docker pull by tag has the pushed digest" "$(layout_digest "$IMG/tiny")" "$pulled"
+  step "docker pull by digest" "${D[@]}" pull "$HOST/$NS/copied@$pulled"
+  run "${D[@]}" tag "$HOST/$NS/copied:v1" "$HOST/$NS/docker:v1"
+  step "docker push of a pulled image" "${D[@]}" push "$HOST/$NS/docker:v1"
+  grep -q "Mounted from $NS/copied" <<<"$OUT" && ok "docker push mounted the layer from the other repository" \
+    || ko "docker push mounted the layer from the other repository" "$(tail -n3 <<<"$OUT" | tr '\n' ' ')"
+  mkdir -p "$SCRATCH/dimg"; head -c 1048576 /dev/urandom > "$SCRATCH/dimg/data"; tar -C "$SCRATCH/dimg" -cf "$SCRATCH/dimg.tar" data
+  step "docker import" "${D[@]}" import "$SCRATCH/dimg.tar" "$HOST/$NS/docker-new:v1"
+  step "docker push of new content" "${D[@]}" push "$HOST/$NS/docker-new:v1"
+  pushed=$(grep -o 'digest: sha256:[0-9a-f]*' <<<"$OUT" | cut -d' ' -f2)
+  run "${D[@]}" rmi "$HOST/$NS/docker-new:v1"
+  step "docker pull of new content by digest" "${D[@]}" pull "$HOST/$NS/docker-new@$pushed"
+  step "docker logout" "${D[@]}" logout "$HOST"
+  step "docker login with a personal access token" "${D[@]}" login -u "$USER_NAME" --password-stdin "$HOST" <<<"$pat"
+  run "${D[@]}" tag "$HOST/$NS/copied:v1" "$HOST/$NS/docker-pat:v1"
+  step "docker push with a personal access token" "${D[@]}" push "$HOST/$NS/docker-pat:v1"
+  index="$IMG/multiarch/blobs/sha256/$(layout_digest "$IMG/multiarch" | cut -d: -f2)"
+  amd=$(jq -r '.manifests[] | select(.platform.architecture=="amd64") | .digest' "$index")
+  arm=$(jq -r '.manifests[] | select(.platform.architecture=="arm64") | .digest' "$index")
+  step "docker manifest create" "${D[@]}" manifest create --insecure "$HOST/$NS/multi:docker-list" "$HOST/$NS/multi@$amd" "$HOST/$NS/multi@$arm"
+  step "docker manifest push" "${D[@]}" manifest push --insecure "$HOST/$NS/multi:docker-list"
+  if run skopeo inspect "${SK[@]}" --raw "docker://$HOST/$NS/multi:docker-list"; then
+    expect "docker's manifest list names both platforms" "amd64,arm64" "$(jq -r '[.manifests[].platform.architecture]|sort|join(",")' <<<"$OUT")"
+  else ko "inspect docker's manifest list" "$(tail -n1 <<<"$OUT")"; fi
+  code=$(curl -s -o /dev/null -w '%{http_code}' -u "$CREDS" -X PATCH -H 'Content-Type: application/json' -d '{"immutableTags":true}' \
+    "http://$HOST/api/v0/repositories/$NS/docker")
+  expect "repository made immutable" 200 "$code"
+  run "${D[@]}" tag "$HOST/$NS/docker-new@$pushed" "$HOST/$NS/docker:v1"
+  if run "${D[@]}" push "$HOST/$NS/docker:v1"; then ko "docker push over an immutable tag is refused" "it went through"
+  else grep -qi "denied" <<<"$OUT" && ok "docker push over an immutable tag is refused" || ko "docker push over an immutable tag is refused" "$(tail -n1 <<<"$OUT")"; fi
 fi
 
 # ---- vulnerability scanning (needs a system administrator to load the OSV fixture) ----------------------
