@@ -25,7 +25,13 @@ trap cleanup EXIT
 count() { PASSED=$((PASSED + $1)); FAILED=$((FAILED + $2)); }
 # start_group LOG COMMAND...: runs COMMAND in a process group of its own (stopped by cleanup)
 start_group() { local log=$1; shift; setsid "$@" > "$log" 2>&1 < /dev/null & GROUPS_STARTED+=("$!"); }
-wait_for() { for _ in $(seq 1 300); do curl -s -o /dev/null "$1" && return 0; sleep 0.2; done; return 1; }
+# wait_for URL: until the registry there answers /v2/ (200, or 401 with authentication on)
+wait_for() {
+  for _ in $(seq 1 300); do
+    case $(curl -s -o /dev/null -w '%{http_code}' "$1") in 200|401) return 0 ;; esac; sleep 0.2
+  done
+  return 1
+}
 
 echo "== prerequisites"
 need=()

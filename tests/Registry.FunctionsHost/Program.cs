@@ -24,7 +24,9 @@ if (app is not null)
 }
 var publicUri = new Uri(builder.Configuration["urls"] ?? "http://127.0.0.1:7071");
 var grpcPort = FreePort();
-var bodyLimit = long.TryParse(builder.Configuration["FUNCTIONS_REQUEST_BODY_SIZE_LIMIT"], out var limit) ? limit : 104_857_600;
+// A forwarder adds no limit of its own; the Functions front end's is FUNCTIONS_REQUEST_BODY_SIZE_LIMIT.
+long? bodyLimit = forward is not null ? null
+    : long.TryParse(builder.Configuration["FUNCTIONS_REQUEST_BODY_SIZE_LIMIT"], out var limit) ? limit : 104_857_600;
 builder.WebHost.ConfigureKestrel(k =>
 {
     k.Limits.MaxRequestBodySize = bodyLimit;

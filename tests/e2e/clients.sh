@@ -200,10 +200,12 @@ if [ -n "${DOCKER_HOST:-}" ] && [ -n "${CREDS:-}" ] && [ -n "$DOCKER" ]; then
   step "docker login with a personal access token" "${D[@]}" login -u "$USER_NAME" --password-stdin "$HOST" <<<"$pat"
   run "${D[@]}" tag "$HOST/$NS/copied:v1" "$HOST/$NS/docker-pat:v1"
   step "docker push with a personal access token" "${D[@]}" push "$HOST/$NS/docker-pat:v1"
-  index="$IMG/multiarch/blobs/sha256/$(layout_digest "$IMG/multiarch" | cut -d: -f2)"
-  amd=$(jq -r '.manifests[] | select(.platform.architecture=="amd64") | .digest' "$index")
-  arm=$(jq -r '.manifests[] | select(.platform.architecture=="arm64") | .digest' "$index")
-  step "docker manifest create" "${D[@]}" manifest create --insecure "$HOST/$NS/multi:docker-list" "$HOST/$NS/multi@$amd" "$HOST/$NS/multi@$arm"
+  # docker's manifest list names Docker schema 2 images (it does not accept OCI manifests, as distribution answers it)
+  for arch in amd64 arm64; do
+    step "skopeo push multi-arch's $arch image as Docker v2s2" skopeo copy "${SKC[@]}" --override-arch "$arch" --format v2s2 \
+      "oci:$IMG/multiarch:latest" "docker://$HOST/$NS/multi:v2s2-$arch"
+  done
+  step "docker manifest create" "${D[@]}" manifest create --insecure "$HOST/$NS/multi:docker-list" "$HOST/$NS/multi:v2s2-amd64" "$HOST/$NS/multi:v2s2-arm64"
   step "docker manifest push" "${D[@]}" manifest push --insecure "$HOST/$NS/multi:docker-list"
   if run skopeo inspect "${SK[@]}" --raw "docker://$HOST/$NS/multi:docker-list"; then
     expect "docker's manifest list names both platforms" "amd64,arm64" "$(jq -r '[.manifests[].platform.architecture]|sort|join(",")' <<<"$OUT")"
