@@ -11,14 +11,16 @@ namespace Registry.Functions;
 
 /// <summary>
 /// The standalone host's stand-in for the queue triggers: it polls the scan queue and calls the same
-/// <see cref="QueueFunctions"/> method, backing off while the queue is empty. As the Functions host does, a message that failed 5 times goes to the
-/// poison queue (<c>&lt;queue&gt;-poison</c>); a failed one comes back after its visibility timeout.
+/// <see cref="QueueFunctions"/> method, backing off while the queue is empty. It follows host.json's queue settings as
+/// the Functions host does: <c>batchSize</c> messages at a time; a failed message comes back after
+/// <c>visibilityTimeout</c>; after <c>maxDequeueCount</c> tries it goes to the poison queue (<c>&lt;queue&gt;-poison</c>).
 /// </summary>
 public sealed partial class StandaloneQueues(IServiceProvider services, StorageClients clients, IOptions<ScanOptions> options, ILogger<StandaloneQueues> logger)
     : BackgroundService
 {
-    private const int MaxDequeueCount = 5;
-    private static readonly TimeSpan VisibilityTimeout = TimeSpan.FromMinutes(5);
+    private static readonly QueueTriggerSettings Settings = QueueTriggerSettings.Read(AppContext.BaseDirectory);
+    // How long a message being processed stays invisible to other instances (the Functions host's 10 minutes).
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(10);
     // An empty queue is polled again after 100 ms, then less often, up to every 2 s; a message resets the wait.
     private static readonly TimeSpan MinimumIdleDelay = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaximumIdleDelay = TimeSpan.FromSeconds(2);
@@ -44,7 +46,7 @@ public sealed partial class StandaloneQueues(IServiceProvider services, StorageC
             try
             {
                 await queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
-                messages = (await queue.ReceiveMessagesAsync(4, VisibilityTimeout, stoppingToken)).Value;
+                messages = (await queue.ReceiveMessagesAsync(Math.Min(Settings.BatchSize, 32), Lease, stoppingToken)).Value;
             }
             catch (RequestFailedException e)
             {
@@ -71,22 +73,34 @@ public sealed partial class StandaloneQueues(IServiceProvider services, StorageC
 
     private async Task HandleAsync(Azure.Storage.Queues.QueueClient queue, Azure.Storage.Queues.QueueClient poison, QueueMessage message, CancellationToken stoppingToken)
     {
-        if (message.DequeueCount > MaxDequeueCount)
-        {
-            await poison.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
-            await poison.SendMessageAsync(message.Body, cancellationToken: stoppingToken);
-            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, stoppingToken);
-            return;
-        }
-
         try
         {
             await services.GetRequiredService<QueueFunctions>().ScanImage(message.Body.ToString(), stoppingToken);
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, stoppingToken);
+            return;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             LogFailed(logger, e, message.MessageId, message.DequeueCount);
+        }
+
+        try
+        {
+            if (message.DequeueCount >= Settings.MaxDequeueCount)
+            {
+                await poison.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+                await poison.SendMessageAsync(message.Body, cancellationToken: stoppingToken);
+                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, stoppingToken);
+            }
+            else
+            {
+                await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: Settings.VisibilityTimeout, cancellationToken: stoppingToken);
+            }
+        }
+        catch (RequestFailedException e)
+        {
+            // The message comes back when its lease ends.
+            LogPollFailed(logger, e);
         }
     }
 
@@ -96,6 +110,6 @@ public sealed partial class StandaloneQueues(IServiceProvider services, StorageC
     [LoggerMessage(Level = LogLevel.Warning, Message = "Polling the scan queue failed")]
     private static partial void LogPollFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Scan message {Id} failed (try {Count}); it will be retried")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Scan message {Id} failed (try {Count})")]
     private static partial void LogFailed(ILogger logger, Exception exception, string id, long count);
 }
