@@ -11,16 +11,20 @@ public sealed record FunctionBinding(string Name, string Type, string Direction,
         Raw.EnumerateObject().FirstOrDefault(p => p.NameEquals(name) || string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase)) is
             { Value.ValueKind: JsonValueKind.String } p ? p.Value.GetString() : null;
 
-    public IReadOnlyList<string> Methods =>
+    /// <summary>The methods of an HTTP trigger, upper case (read once: every request is matched against them).</summary>
+    public IReadOnlySet<string> Methods { get; } =
         Raw.TryGetProperty("methods", out var methods) && methods.ValueKind == JsonValueKind.Array
-            ? methods.EnumerateArray().Select(m => m.GetString()!.ToUpperInvariant()).ToList()
+            ? methods.EnumerateArray().Select(m => m.GetString()!.ToUpperInvariant()).ToHashSet(StringComparer.Ordinal)
             : [];
+
+    /// <summary>The route of an HTTP trigger.</summary>
+    public string Route { get; } = Raw.TryGetProperty("route", out var route) && route.ValueKind == JsonValueKind.String ? route.GetString()! : "";
 }
 
 /// <summary>A function the worker indexed and loaded: its id, name and bindings (the trigger among them).</summary>
 public sealed partial record FunctionInfo(string Id, string Name, RpcFunctionMetadata Metadata, IReadOnlyList<FunctionBinding> Bindings)
 {
-    public FunctionBinding Trigger => Bindings.Single(b => b.Direction == "in" && b.Type.EndsWith("Trigger", StringComparison.OrdinalIgnoreCase));
+    public FunctionBinding Trigger { get; } = Bindings.Single(b => b.Direction == "in" && b.Type.EndsWith("Trigger", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
     /// Reads the raw bindings of the worker's metadata and resolves <c>%setting%</c> expressions from configuration

@@ -101,7 +101,7 @@ public sealed partial class HttpTriggers(WorkerChannel channel, IHttpForwarder f
             return false;
         }
 
-        var route = trigger.Property("route") ?? "";
+        var route = trigger.Route;
         var catchAll = route.IndexOf("{*", StringComparison.Ordinal);
         if (catchAll < 0)
         {

@@ -215,7 +215,4 @@ public sealed partial class WorkerChannel(IConfiguration configuration, ILogger<
 }
 
 /// <summary>Where the stand-in's gRPC server listens (the <c>--functions-uri</c> of the worker).</summary>
-public sealed class GrpcEndpoint(Uri address)
-{
-    public Task<Uri> Address { get; } = Task.FromResult(address);
-}
+public sealed record GrpcEndpoint(Uri Address);

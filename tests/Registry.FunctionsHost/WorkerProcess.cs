@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 
 namespace Registry.FunctionsHost;
 
@@ -20,15 +21,17 @@ public sealed partial class WorkerProcess(
         var workerId = Guid.NewGuid().ToString();
         var requestId = Guid.NewGuid().ToString();
         const int MaxMessageLength = int.MaxValue;
-        var uri = await grpc.Address.WaitAsync(stoppingToken);
+        var uri = grpc.Address;
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(directory, workerPath));
+        var port = uri.Port.ToString(CultureInfo.InvariantCulture);
+        var maxLength = MaxMessageLength.ToString(CultureInfo.InvariantCulture);
+        // The Functions host's arguments: the older names first, then the "functions-" ones that workers prefer.
         foreach (var argument in new[]
         {
-            "--host", uri.Host, "--port", uri.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--workerId", workerId, "--requestId", requestId, "--grpcMaxMessageLength", MaxMessageLength.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--host", uri.Host, "--port", port, "--workerId", workerId, "--requestId", requestId, "--grpcMaxMessageLength", maxLength,
             "--functions-uri", uri.AbsoluteUri, "--functions-worker-id", workerId, "--functions-request-id", requestId,
-            "--functions-grpc-max-message-length", MaxMessageLength.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--functions-grpc-max-message-length", maxLength,
         })
         {
             start.ArgumentList.Add(argument);

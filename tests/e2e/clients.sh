@@ -13,20 +13,7 @@
 #   GC_WAIT=seconds      with CREDS (a system administrator): leave a manifest untagged, wait, run GC through
 #                        /api/v0/jobs and pull everything again; the host's grace periods must end within GC_WAIT
 # Prints PASS/FAIL lines and a last line "N passed, N failed"; exits 1 when anything failed.
-set -uo pipefail
-HOST="${1:?usage: clients.sh HOST:PORT}"
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-SCRATCH="$(mktemp -d)"
-trap 'rm -rf "$SCRATCH"' EXIT
-NS="${E2E_NS:-e2e$(date +%s)$RANDOM}"
-LOG="$SCRATCH/clients.log"
-PASS=0; FAIL=0
-ok() { echo "PASS $1"; PASS=$((PASS+1)); }
-ko() { echo "FAIL $1: $2"; FAIL=$((FAIL+1)); }
-run() { echo "+ $*" >> "$LOG"; OUT=$(timeout 300 "$@" 2>&1); local rc=$?; echo "$OUT" >> "$LOG"; return $rc; }
-step() { local name=$1; shift; if run "$@"; then ok "$name"; else ko "$name" "$(tail -n1 <<<"$OUT" | cut -c1-300)"; fi; }
-expect() { if [ "$2" = "$3" ]; then ok "$1"; else ko "$1" "expected '$2', got '$3'"; fi; }
-layout_digest() { jq -r --arg t "${2:-latest}" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"]==$t) | .digest' "$1/index.json"; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SK=(--tls-verify=false)
 export CONTAINERS_REGISTRIES_CONF="$SCRATCH/registries.conf"
 printf 'unqualified-search-registries = []\n[[registry]]\nlocation = "%s"\ninsecure = true\n' "$HOST" > "$CONTAINERS_REGISTRIES_CONF"
@@ -259,6 +246,4 @@ if [ -n "${CREDS:-}" ] && [ -n "${GC_WAIT:-}" ]; then
   expect "multi-arch after GC has its digest" "$(layout_digest "$IMG/multiarch")" "$(layout_digest "$SCRATCH/gc-multi")"
 fi
 
-[ "$FAIL" -eq 0 ] || { echo "# client log:"; tail -n 60 "$LOG"; }
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+finish

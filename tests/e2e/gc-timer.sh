@@ -5,24 +5,14 @@
 #   Env: CREDS=user:password (a system administrator), GC_WAIT=seconds (the host's grace periods end within it),
 #        E2E_NS=namespace (default: a new one)
 # Prints PASS/FAIL lines and a last line "N passed, N failed".
-set -uo pipefail
-HOST="${1:?usage: gc-timer.sh HOST:PORT}"
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-SCRATCH="$(mktemp -d)"
-trap 'rm -rf "$SCRATCH"' EXIT
-NS="${E2E_NS:-e2e$(date +%s)$RANDOM}"
-PASS=0; FAIL=0
-ok() { echo "PASS $1"; PASS=$((PASS+1)); }
-ko() { echo "FAIL $1: $2"; FAIL=$((FAIL+1)); }
-expect() { if [ "$2" = "$3" ]; then ok "$1"; else ko "$1" "expected '$2', got '$3'"; fi; }
-layout_digest() { jq -r '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"]=="latest") | .digest' "$1/index.json"; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SKC=(--src-tls-verify=false --dest-tls-verify=false --dest-creds "$CREDS" --src-creds "$CREDS")
 export BLOB_INFO_CACHE="$SCRATCH/blob-info-cache"
 
 "$HERE/make-images.sh" "$SCRATCH/img" > /dev/null 2>&1 || { echo "FAIL make-images"; echo "0 passed, 1 failed"; exit 1; }
 first=$(layout_digest "$SCRATCH/img/tiny"); second=$(layout_digest "$SCRATCH/img/debian11")
-skopeo copy "${SKC[@]}" "oci:$SCRATCH/img/tiny:latest" "docker://$HOST/$NS/gc-timer:t" > /dev/null 2>&1 && ok "push gc-timer:t (first image)" || ko "push gc-timer:t (first image)" "skopeo failed"
-skopeo copy "${SKC[@]}" "oci:$SCRATCH/img/debian11:latest" "docker://$HOST/$NS/gc-timer:t" > /dev/null 2>&1 && ok "push gc-timer:t (second image)" || ko "push gc-timer:t (second image)" "skopeo failed"
+step "push gc-timer:t (first image)" skopeo copy "${SKC[@]}" "oci:$SCRATCH/img/tiny:latest" "docker://$HOST/$NS/gc-timer:t"
+step "push gc-timer:t (second image)" skopeo copy "${SKC[@]}" "oci:$SCRATCH/img/debian11:latest" "docker://$HOST/$NS/gc-timer:t"
 sleep "${GC_WAIT:-3}"
 token=$(curl -s -u "$CREDS" "http://$HOST/auth/token?service=registry&scope=repository:$NS/gc-timer:pull" | jq -r .token)
 status() { curl -s -o /dev/null -w '%{http_code}' -I -H "Authorization: Bearer $token" \
@@ -33,8 +23,6 @@ expect "the admin API fires the timer function" 202 "$(curl -s -o /dev/null -w '
 for _ in $(seq 1 600); do [ "$(status "$first")" = 404 ] && break; sleep 0.2; done
 expect "GC by timer removed the untagged manifest" 404 "$(status "$first")"
 expect "the tagged manifest stays" 200 "$(status "$second")"
-skopeo copy "${SKC[@]}" "docker://$HOST/$NS/gc-timer:t" "oci:$SCRATCH/pulled:latest" > /dev/null 2>&1
-expect "gc-timer:t pulls after GC" "$second" "$(layout_digest "$SCRATCH/pulled")"
-
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+step "pull gc-timer:t after GC" skopeo copy "${SKC[@]}" "docker://$HOST/$NS/gc-timer:t" "oci:$SCRATCH/pulled:latest"
+expect "gc-timer:t has its digest after GC" "$second" "$(layout_digest "$SCRATCH/pulled")"
+finish
