@@ -73,24 +73,18 @@ public sealed partial class StandaloneQueues(IServiceProvider services, StorageC
 
     private async Task HandleAsync(Azure.Storage.Queues.QueueClient queue, Azure.Storage.Queues.QueueClient poison, QueueMessage message, CancellationToken stoppingToken)
     {
+        // More receives than tries means an instance stopped while it held the message: given up on, as the Functions host does.
+        var exhausted = message.DequeueCount > Settings.MaxDequeueCount;
+        var succeeded = !exhausted && await RunAsync(message, stoppingToken);
         try
         {
-            await services.GetRequiredService<QueueFunctions>().ScanImage(message.Body.ToString(), stoppingToken);
-            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, stoppingToken);
-            return;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogFailed(logger, e, message.MessageId, message.DequeueCount);
-        }
-
-        try
-        {
-            if (message.DequeueCount >= Settings.MaxDequeueCount)
+            if (succeeded)
             {
-                await poison.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
-                await poison.SendMessageAsync(message.Body, cancellationToken: stoppingToken);
                 await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, stoppingToken);
+            }
+            else if (exhausted || message.DequeueCount >= Settings.MaxDequeueCount)
+            {
+                await MoveToPoisonAsync(queue, poison, message, stoppingToken);
             }
             else
             {
@@ -99,15 +93,37 @@ public sealed partial class StandaloneQueues(IServiceProvider services, StorageC
         }
         catch (RequestFailedException e)
         {
-            // The message comes back when its lease ends.
+            // Storage failed: the message comes back when its lease ends.
             LogPollFailed(logger, e);
         }
+    }
+
+    private async Task<bool> RunAsync(QueueMessage message, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await services.GetRequiredService<QueueFunctions>().ScanImage(message.Body.ToString(), stoppingToken);
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogFailed(logger, e, message.MessageId, message.DequeueCount);
+            return false;
+        }
+    }
+
+    private static async Task MoveToPoisonAsync(Azure.Storage.Queues.QueueClient queue, Azure.Storage.Queues.QueueClient poison, QueueMessage message,
+        CancellationToken stoppingToken)
+    {
+        await poison.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+        await poison.SendMessageAsync(message.Body, cancellationToken: stoppingToken);
+        await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, stoppingToken);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Scan jobs will not run: {Reason}")]
     private static partial void LogNoQueues(ILogger logger, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Polling the scan queue failed")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The scan queue could not be read or updated")]
     private static partial void LogPollFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Scan message {Id} failed (try {Count})")]

@@ -95,7 +95,16 @@ public sealed partial class NonHttpTriggers(WorkerChannel channel, IConfiguratio
                 messages = [];
             }
 
-            await Task.WhenAll(messages.Select(m => HandleAsync(function, queue, poison, m, settings, stoppingToken)));
+            try
+            {
+                await Task.WhenAll(messages.Select(m => HandleAsync(function, queue, poison, m, settings, stoppingToken)));
+            }
+            catch (RequestFailedException e)
+            {
+                // A message that could not be settled comes back when its lease ends.
+                LogPollFailed(logger, queueName, e.Message);
+            }
+
             idle = messages.Length > 0 ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, TimeSpan.FromSeconds(1).Ticks));
             if (messages.Length == 0)
             {
@@ -116,6 +125,13 @@ public sealed partial class NonHttpTriggers(WorkerChannel channel, IConfiguratio
             ["ExpirationTime"] = new() { Json = JsonSerializer.Serialize(message.ExpiresOn) },
             ["NextVisibleTime"] = new() { Json = JsonSerializer.Serialize(message.NextVisibleOn) },
         };
+        if (message.DequeueCount > settings.MaxDequeueCount)
+        {
+            // Received more often than tried: a host stopped while it held the message.
+            await MoveToPoisonAsync(queue, poison, message, stoppingToken);
+            return;
+        }
+
         var response = await InvokeQueueAsync(function, message.Body.ToString(), metadata, stoppingToken);
         Report(function, response);
         if (response.Result.Status == StatusResult.Types.Status.Success)
@@ -124,14 +140,19 @@ public sealed partial class NonHttpTriggers(WorkerChannel channel, IConfiguratio
         }
         else if (message.DequeueCount >= settings.MaxDequeueCount)
         {
-            await poison.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
-            await poison.SendMessageAsync(message.Body, cancellationToken: stoppingToken);
-            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, stoppingToken);
+            await MoveToPoisonAsync(queue, poison, message, stoppingToken);
         }
         else
         {
             await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: settings.VisibilityTimeout, cancellationToken: stoppingToken);
         }
+    }
+
+    private static async Task MoveToPoisonAsync(QueueClient queue, QueueClient poison, QueueMessage message, CancellationToken stoppingToken)
+    {
+        await poison.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+        await poison.SendMessageAsync(message.Body, cancellationToken: stoppingToken);
+        await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, stoppingToken);
     }
 
     private void Report(FunctionInfo function, InvocationResponse response)
