@@ -72,12 +72,13 @@ TAG_P=$(sort -g "$SCRATCH/tag-forwarded" | tail -n1)
   echo "| GET manifest by tag (wrk, best of two) | $TAG_F req/s | $TAG_S req/s | $(calc "$TAG_F / $TAG_S") |"
   echo "| the same through the stand-in's forwarder alone, to the standalone host (the proxy hop, no worker protocol) | $TAG_P req/s | $TAG_S req/s | $(calc "$TAG_P / $TAG_S") |"
   echo
-  echo "Of what a small request loses on the Functions path, the part above the forwarder's line is the worker protocol (an"
-  echo "invocation message and response over gRPC and the worker's invocation pipeline); the rest is the second HTTP hop,"
-  echo "which the Functions host has too. Pushes are bound by storage and hardly notice either."
+  echo "The forwarder's line is the second HTTP hop alone, which the Functions host has too; the step from it to the Functions"
+  echo "line is the worker protocol (an invocation message and response over gRPC, and the worker's invocation pipeline)."
+  echo "On these 2 cores most of what a small request loses is the hop. Pushes are bound by storage and hardly notice either."
   echo
   echo "Runs: push MB/s Functions $(grep . "$SCRATCH/push-functions" | paste -sd' '), standalone $(grep . "$SCRATCH/push-standalone" | paste -sd' ');"
   echo "req/s Functions $(paste -sd' ' "$SCRATCH/tag-functions"), standalone $(paste -sd' ' "$SCRATCH/tag-standalone"), forwarder $(paste -sd' ' "$SCRATCH/tag-forwarded")."
+  echo
 } > "$SCRATCH/section.md"
 write_section "Functions host" "$SCRATCH/section.md"
 cat "$SCRATCH/section.md"
