@@ -107,7 +107,9 @@ if command -v dockerd >/dev/null; then
     --exec-root "$SCRATCH/docker/exec" --pidfile "$SCRATCH/docker/pid" -H "unix://$SCRATCH/docker/sock"
   DOCKER_ARGS=(DOCKER_HOST="unix://$SCRATCH/docker/sock")
 fi
-wait_for http://127.0.0.1:5057/v2/ && wait_for http://127.0.0.1:5056/v2/ || { cat "$SCRATCH"/*.log; echo "hosts did not start"; count 0 1; }
+# the standalone host first: the recorder in front of it would record its 502s while it starts
+wait_for http://127.0.0.1:5055/v2/ && wait_for http://127.0.0.1:5057/v2/ && wait_for http://127.0.0.1:5056/v2/ \
+  || { cat "$SCRATCH"/*.log; echo "hosts did not start"; count 0 1; }
 
 for run in standalone:5057 functions:5056; do
   name=${run%%:*}; port=${run#*:}

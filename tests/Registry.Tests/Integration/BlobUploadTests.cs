@@ -13,6 +13,22 @@ public sealed class BlobUploadTests(HostFixture fixture)
     private HttpClient Http => _oci.Http;
 
     [Fact]
+    public async Task PostWithDigest_BodyStallsBeforeItsLength_Returns408NotAServerError()
+    {
+        // Arrange: 10 bytes of a declared 1000, then nothing (Kestrel's minimum data rate ends the wait after 5 s)
+        var repo = OciTestClient.NewRepository();
+        var digest = "sha256:" + new string('a', 64);
+
+        // Act
+        var (status, body) = await RawRequest.SendAsync(fixture.Host.BaseAddress, $"POST /v2/{repo}/blobs/uploads/?digest={digest}", "0123456789", 1000);
+
+        // Assert: the client's failure, in the OCI envelope, and no error in the registry's log
+        Assert.Equal(408, status);
+        Assert.Contains("\"code\":\"BLOB_UPLOAD_INVALID\"", body, StringComparison.Ordinal);
+        Assert.DoesNotContain($"Unexpected failure serving POST /v2/{repo}", fixture.Host.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task PostWithDigest_Monolithic_Returns201AndBlobReadsBack()
     {
         // Arrange
