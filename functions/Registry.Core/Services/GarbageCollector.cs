@@ -195,17 +195,13 @@ public sealed partial class GarbageCollector(MetadataStore metadata, ContentStor
         // What may be deleted is read before what keeps it alive: a manifest row rewritten after this read has a new
         // ETag, so its conditional delete fails.
         var start = Stopwatch.GetTimestamp();
-        var rows = await metadata.ListManifestEntitiesAsync(key, cancellationToken);
+        var graph = await ManifestGraph.LoadAsync(metadata, content, key, cancellationToken);
         var tags = await metadata.ListTagEntitiesAsync(name, cancellationToken);
-        report.ManifestsScanned += rows.Count;
+        var manifests = graph.Manifests;
+        report.ManifestsScanned += manifests.Count;
 
-        var manifests = new Dictionary<string, (ManifestEntity Row, ParsedManifest? Parsed)>(StringComparer.Ordinal);
-        foreach (var row in rows)
-        {
-            manifests[row.RowKey] = (row, await ParseOrNullAsync(row, cancellationToken));
-        }
-
-        var live = Mark(tags.Select(t => t.Digest), manifests);
+        // Live: the tagged manifests, the children of live indexes and the referrers of live manifests, transitively.
+        var live = graph.Reach(tags.Select(t => t.Digest));
         report.Time("mark", start);
         start = Stopwatch.GetTimestamp();
         var now = time.GetUtcNow();
@@ -264,38 +260,6 @@ public sealed partial class GarbageCollector(MetadataStore metadata, ContentStor
         });
         report.BlobLinksDeleted += removed;
         report.Time("sweepLinks", start);
-    }
-
-    /// <summary>The manifests reachable from the tags: children of indexes and referrers of live manifests, transitively.</summary>
-    private static HashSet<string> Mark(IEnumerable<string> roots, Dictionary<string, (ManifestEntity Row, ParsedManifest? Parsed)> manifests)
-    {
-        var referrers = manifests.Values
-            .Where(m => m.Row.Subject is not null)
-            .ToLookup(m => m.Row.Subject!, m => m.Row.RowKey, StringComparer.Ordinal);
-        var live = new HashSet<string>(StringComparer.Ordinal);
-        var pending = new Stack<string>(roots);
-        while (pending.TryPop(out var digest))
-        {
-            if (!live.Add(digest))
-            {
-                continue;
-            }
-
-            if (manifests.TryGetValue(digest, out var manifest) && manifest.Parsed is { } parsed)
-            {
-                foreach (var child in parsed.Manifests)
-                {
-                    pending.Push(child.Digest);
-                }
-            }
-
-            foreach (var referrer in referrers[digest])
-            {
-                pending.Push(referrer);
-            }
-        }
-
-        return live;
     }
 
     /// <summary>
@@ -431,25 +395,6 @@ public sealed partial class GarbageCollector(MetadataStore metadata, ContentStor
         report.Time("sweepScans", start);
         report.ScanRecordsDeleted = removed;
         return complete;
-    }
-
-    /// <summary>The manifest of a row: inline bytes, or the content blob for a large one. Null when unreadable.</summary>
-    private async Task<ParsedManifest?> ParseOrNullAsync(ManifestEntity row, CancellationToken cancellationToken)
-    {
-        if (!Digest.TryParse(row.RowKey, out var digest))
-        {
-            return null;
-        }
-
-        try
-        {
-            var bytes = row.Content ?? await content.ReadAllAsync(digest, cancellationToken);
-            return ManifestParser.Parse(bytes, row.MediaType) with { Digest = digest };
-        }
-        catch (Exception e) when (e is RegistryException or Azure.RequestFailedException or JsonException)
-        {
-            return null;
-        }
     }
 
     private static bool IsOlder(RegistryEntity row, TimeSpan age, DateTimeOffset now) => row.Timestamp is { } written && now - written > age;

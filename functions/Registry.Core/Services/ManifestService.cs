@@ -84,7 +84,9 @@ public sealed class ManifestService(
 
     /// <summary>
     /// By tag: removes that tag only. By digest: removes the tags pointing at it, its referrer row, the manifest
-    /// and its blob link; the content stays for GC. Immutable tags refuse both (DENIED, nothing removed).
+    /// and its blob link; the content stays for GC. Immutable tags refuse both (DENIED, nothing removed), and a
+    /// manifest that an immutable tag reaches (a child of a tagged index, a referrer of a tagged image) cannot be
+    /// deleted by digest either.
     /// </summary>
     public async Task DeleteAsync(RepositoryName name, ManifestReference reference, CancellationToken cancellationToken = default)
     {
@@ -104,6 +106,11 @@ public sealed class ManifestService(
 
         var digest = reference.Digest!.Value;
         var entity = await metadata.GetManifestOrNullAsync(name, digest, cancellationToken) ?? throw Unknown(reference);
+        if (await FindImmutableTagReachingAsync(name, settings, digest, cancellationToken) is { } holder)
+        {
+            throw Immutable(name, holder);
+        }
+
         var (result, blocking) = await tags.DeleteAllOfAsync(name, settings, digest, cancellationToken);
         if (result == TagWriteResult.Immutable && Tag.TryParse(blocking, out var blockingTag))
         {
@@ -117,6 +124,40 @@ public sealed class ManifestService(
 
         await metadata.DeleteManifestAsync(name, digest, cancellationToken);
         await metadata.UnlinkBlobAsync(name, digest, cancellationToken);
+    }
+
+    /// <summary>
+    /// An immutable tag of another manifest that reaches <paramref name="digest"/> through index children or
+    /// referrers, or null. The repository's rules apply as they are now, whenever its images were pushed.
+    /// </summary>
+    private async Task<Tag?> FindImmutableTagReachingAsync(
+        RepositoryName name, RepositoryEntity? settings, Digest digest, CancellationToken cancellationToken)
+    {
+        var target = digest.ToString();
+        var holders = new List<(Tag Tag, string Digest)>();
+        foreach (var row in await metadata.ListTagEntitiesAsync(name, cancellationToken))
+        {
+            if (row.Digest != target && Tag.TryParse(row.RowKey, out var tag) && TagPolicy.IsImmutable(settings, tag))
+            {
+                holders.Add((tag, row.Digest));
+            }
+        }
+
+        if (holders.Count == 0)
+        {
+            return null;
+        }
+
+        var graph = await ManifestGraph.LoadAsync(metadata, content, StorageLayout.Key(name), cancellationToken);
+        foreach (var (tag, root) in holders)
+        {
+            if (graph.Reach([root]).Contains(target))
+            {
+                return tag;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Most lookups one manifest check runs at once (a 4 MiB manifest can name tens of thousands of blobs).</summary>

@@ -39,6 +39,87 @@ public sealed class TagPolicyIntegrationTests(AuthHostFixture fixture) : IClassF
         Assert.Equal(a.Digest, still.Headers.GetValues("Docker-Content-Digest").Single());
     }
 
+    [Theory]
+    [InlineData("flag-before", "v1", true)]
+    [InlineData("flag-after", "v1", false)]
+    [InlineData("pattern", "release-1", true)]
+    public async Task DeleteByDigest_ChildOrReferrerOfImmutablyTaggedIndex_DeniedNamingTheTag(string rule, string tag, bool ruleBeforePush)
+    {
+        // Arrange: an index of one image, tagged; an SBOM-like referrer of the index; the rule set before or after the push
+        var repo = "ti" + rule.Replace("-", "", StringComparison.Ordinal) + Guid.NewGuid().ToString("N")[..6];
+        object rules = rule == "pattern" ? new { immutableTagPatterns = new[] { "release-*" } } : new { immutableTags = true };
+        var oci = await Auth.AdminRepositoryAsync(repo, ruleBeforePush ? Merge(repo, rules) : new { name = repo });
+        var name = $"admin/{repo}";
+        var child = await oci.PushImageAsync(name, "child-tag-removed-below");
+        using (await oci.Http.DeleteAsync($"/v2/{name}/manifests/child-tag-removed-below"))
+        {
+        }
+
+        var index = IndexJson(child);
+        using (var put = await oci.PutManifestAsync(name, tag, index, Registry.Oci.MediaTypes.ImageIndex))
+        {
+            Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        }
+
+        var indexDigest = OciTestClient.DigestOf(System.Text.Encoding.UTF8.GetBytes(index));
+        var referrer = await oci.PushImageAsync(name, "sbom-tag-removed-below",
+            subjectJson: $"{{\"mediaType\":\"{Registry.Oci.MediaTypes.ImageIndex}\",\"digest\":\"{indexDigest}\",\"size\":{index.Length}}}",
+            artifactType: "application/vnd.example.sbom");
+        using (await oci.Http.DeleteAsync($"/v2/{name}/manifests/sbom-tag-removed-below"))
+        {
+        }
+
+        if (!ruleBeforePush)
+        {
+            await Auth.AdminAsync(HttpMethod.Patch, $"/api/v0/repositories/{name}", rules);
+        }
+
+        // Act: the attacker's requests, each a delete by digest of something the immutable tag reaches
+        using var deleteChild = await oci.Http.DeleteAsync($"/v2/{name}/manifests/{child.Digest}");
+        using var deleteReferrer = await oci.Http.DeleteAsync($"/v2/{name}/manifests/{referrer.Digest}");
+        using var childStill = await oci.HeadAsync($"/v2/{name}/manifests/{child.Digest}");
+        using var referrerStill = await oci.HeadAsync($"/v2/{name}/manifests/{referrer.Digest}");
+
+        // Assert
+        Assert.Equal(HttpStatusCode.Forbidden, deleteChild.StatusCode);
+        Assert.Equal("DENIED", await OciTestClient.ErrorCodeAsync(deleteChild));
+        Assert.Contains($"tag={tag}", await deleteChild.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, deleteReferrer.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, childStill.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, referrerStill.StatusCode);
+    }
+
+    [Fact]
+    public async Task DeleteByDigest_ChildOfIndexWhoseTagMatchesNoRule_Allowed()
+    {
+        // Arrange: only release-* tags are immutable; the index is tagged dev
+        var repo = "tifree" + Guid.NewGuid().ToString("N")[..6];
+        var oci = await Auth.AdminRepositoryAsync(repo, new { name = repo, immutableTagPatterns = new[] { "release-*" } });
+        var name = $"admin/{repo}";
+        var child = await oci.PushImageAsync(name, "dev-child");
+        using (var put = await oci.PutManifestAsync(name, "dev", IndexJson(child), Registry.Oci.MediaTypes.ImageIndex))
+        {
+            Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        }
+
+        // Act
+        using var delete = await oci.Http.DeleteAsync($"/v2/{name}/manifests/{child.Digest}");
+
+        // Assert
+        Assert.Equal(HttpStatusCode.Accepted, delete.StatusCode);
+    }
+
+    private static string IndexJson(PushedImage child) =>
+        $"{{\"schemaVersion\":2,\"mediaType\":\"{Registry.Oci.MediaTypes.ImageIndex}\",\"manifests\":[{{\"mediaType\":\"{Registry.Oci.MediaTypes.ImageManifest}\"," +
+        $"\"digest\":\"{child.Digest}\",\"size\":{child.Manifest.Length},\"platform\":{{\"architecture\":\"amd64\",\"os\":\"linux\"}}}}]}}";
+
+    private static Dictionary<string, object> Merge(string repo, object rules)
+    {
+        var merged = JsonSerializer.SerializeToElement(rules).EnumerateObject().ToDictionary(p => p.Name, p => (object)p.Value);
+        merged["name"] = repo;
+        return merged;
+    }
+
     [Fact]
     public async Task ImmutabilityPatterns_ProtectMatchingTagsOnly()
     {
