@@ -57,10 +57,13 @@ public sealed partial class AccountService(AccountStore accounts, PermissionServ
         return View(await GetAsync(name, cancellationToken));
     }
 
-    /// <summary>System administrators change anything; users change their own name and password.</summary>
+    /// <summary>
+    /// System administrators change anything; users change their own name and password. A new password for one's own
+    /// account needs the current one (<c>oldPassword</c>); a system administrator sets another account's without it.
+    /// </summary>
     public async Task<AccountView> UpdateAccountAsync(Principal principal, string name, AccountPatch body, CancellationToken cancellationToken = default)
     {
-        RequireUser(principal);
+        RequirePassword(principal);
         if (!principal.IsAdmin && (principal.Name != name || body.IsAdmin is not null || body.IsActive is not null))
         {
             throw new DtrException(DtrError.NotAuthorized, "only a system administrator may change this");
@@ -72,6 +75,11 @@ public sealed partial class AccountService(AccountStore accounts, PermissionServ
             if (account.IsOrg || body.Password.Length is < MinPasswordLength or > MaxPasswordLength)
             {
                 throw new DtrException(DtrError.InvalidFormField, $"password: {MinPasswordLength} to {MaxPasswordLength} characters, users only");
+            }
+
+            if (principal.Name == name && !Authenticator.VerifyPassword(account, body.OldPassword ?? ""))
+            {
+                throw new DtrException(DtrError.NotAuthorized, "oldPassword must be the current password");
             }
 
             account.PasswordHash = Authenticator.HashPassword(body.Password);
@@ -209,7 +217,7 @@ public sealed partial class AccountService(AccountStore accounts, PermissionServ
     /// <summary>Creates a token for the caller; the token itself is in this answer only.</summary>
     public async Task<ApiTokenView> CreateTokenAsync(Principal principal, ApiTokenCreate body, CancellationToken cancellationToken = default)
     {
-        RequireUser(principal);
+        RequirePassword(principal);
         if (body.ExpiresAt is { } expires && expires <= time.GetUtcNow())
         {
             throw new DtrException(DtrError.InvalidFormField, "expiresAt must be in the future");
@@ -231,13 +239,13 @@ public sealed partial class AccountService(AccountStore accounts, PermissionServ
 
     public async Task<ApiTokenList> ListTokensAsync(Principal principal, CancellationToken cancellationToken = default)
     {
-        RequireUser(principal);
+        RequirePassword(principal);
         return new ApiTokenList((await accounts.ListAccessTokensAsync(principal.Name!, cancellationToken)).Select(View).ToList());
     }
 
     public async Task<ApiTokenView> UpdateTokenAsync(Principal principal, string hashedToken, ApiTokenPatch body, CancellationToken cancellationToken = default)
     {
-        RequireUser(principal);
+        RequirePassword(principal);
         var token = await accounts.GetAccessTokenOrNullAsync(principal.Name!, hashedToken, cancellationToken)
             ?? throw new DtrException(DtrError.NoSuchToken, "no such token");
         token.Label = body.TokenLabel ?? token.Label;
@@ -248,7 +256,7 @@ public sealed partial class AccountService(AccountStore accounts, PermissionServ
 
     public async Task RevokeTokenAsync(Principal principal, string hashedToken, CancellationToken cancellationToken = default)
     {
-        RequireUser(principal);
+        RequirePassword(principal);
         if (!await accounts.DeleteAccessTokenAsync(principal.Name!, hashedToken, cancellationToken))
         {
             throw new DtrException(DtrError.NoSuchToken, "no such token");
@@ -314,6 +322,19 @@ public sealed partial class AccountService(AccountStore accounts, PermissionServ
         if (principal.IsAnonymous)
         {
             throw new DtrException(DtrError.NotAuthenticated, "authentication required");
+        }
+    }
+
+    /// <summary>
+    /// Anonymous: NOT_AUTHENTICATED; a caller who used a personal access token: NOT_AUTHORIZED. Tokens, the password
+    /// and account settings need the password, so that a leaked token cannot take the account over.
+    /// </summary>
+    public static void RequirePassword(Principal principal)
+    {
+        RequireUser(principal);
+        if (principal.ByAccessToken)
+        {
+            throw new DtrException(DtrError.NotAuthorized, "a personal access token cannot do this; use the password");
         }
     }
 

@@ -26,7 +26,8 @@ public sealed record AccountPatch(
     [property: JsonPropertyName("fullName")] string? FullName,
     [property: JsonPropertyName("password")] string? Password,
     [property: JsonPropertyName("isAdmin")] bool? IsAdmin,
-    [property: JsonPropertyName("isActive")] bool? IsActive);
+    [property: JsonPropertyName("isActive")] bool? IsActive,
+    [property: JsonPropertyName("oldPassword")] string? OldPassword = null);
 
 public sealed record AccountList(
     [property: JsonPropertyName("accounts")] IReadOnlyList<AccountView> Accounts,

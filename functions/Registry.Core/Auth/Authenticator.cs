@@ -41,9 +41,8 @@ public sealed class Authenticator(AccountStore accounts, LoginThrottle throttle,
         }
 
         var account = user.Length is > 0 and <= 255 ? await accounts.GetAccountOrNullAsync(user, cancellationToken) : null;
-        var valid = secret.StartsWith(TokenPrefix, StringComparison.Ordinal)
-            ? await CheckTokenAsync(account, secret, cancellationToken)
-            : CheckPassword(account, secret);
+        var byToken = secret.StartsWith(TokenPrefix, StringComparison.Ordinal);
+        var valid = byToken ? await CheckTokenAsync(account, secret, cancellationToken) : VerifyPassword(account, secret);
         if (!valid || account is null || account.IsOrg || !account.IsActive)
         {
             throttle.RecordFailure(user, clientAddress);
@@ -51,7 +50,7 @@ public sealed class Authenticator(AccountStore accounts, LoginThrottle throttle,
         }
 
         throttle.RecordSuccess(user);
-        return (LoginOutcome.Success, new Principal(account.RowKey, account.IsAdmin));
+        return (LoginOutcome.Success, new Principal(account.RowKey, account.IsAdmin, byToken));
     }
 
     /// <summary>The principal of an active user account (for a refresh token, whose user may have been disabled since).</summary>
@@ -61,7 +60,8 @@ public sealed class Authenticator(AccountStore accounts, LoginThrottle throttle,
         return account is { IsOrg: false, IsActive: true } ? new Principal(account.RowKey, account.IsAdmin) : null;
     }
 
-    private static bool CheckPassword(AccountEntity? account, string password)
+    /// <summary>True when <paramref name="password"/> is the account's; an unknown account costs the same hash work.</summary>
+    public static bool VerifyPassword(AccountEntity? account, string password)
     {
         var hash = account?.PasswordHash ?? DummyHash;
         var result = Hasher.VerifyHashedPassword(account ?? new AccountEntity(), hash, password);

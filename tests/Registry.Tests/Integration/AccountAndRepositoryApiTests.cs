@@ -69,15 +69,17 @@ public sealed class AccountAndRepositoryApiTests(AuthHostFixture fixture) : ICla
 
         // Act
         var registryToken = await Auth.GetTokenAsync("dave", token, "repository:dave/app:pull,push");
-        using var list = await Auth.ApiAsync(HttpMethod.Get, "/api/v0/api_tokens", "dave", token);
+        using var apiUse = await Auth.ApiAsync(HttpMethod.Get, "/enzi/v0/accounts/dave", "dave", token);
+        using var list = await Auth.ApiAsync(HttpMethod.Get, "/api/v0/api_tokens", "dave", Password);
         var listed = await list.Content.ReadAsStringAsync();
         using var revoke = await Auth.ApiAsync(HttpMethod.Delete, $"/api/v0/api_tokens/{hashed}", "dave", Password);
-        using var afterRevoke = await Auth.ApiAsync(HttpMethod.Get, "/api/v0/api_tokens", "dave", token);
+        using var afterRevoke = await Auth.ApiAsync(HttpMethod.Get, "/enzi/v0/accounts/dave", "dave", token);
 
         // Assert: shown once, stored hashed, revocable
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.StartsWith("srat_", token, StringComparison.Ordinal);
         Assert.NotEmpty(registryToken);
+        Assert.Equal(HttpStatusCode.OK, apiUse.StatusCode);
         Assert.Equal(HttpStatusCode.OK, list.StatusCode);
         Assert.DoesNotContain(token, listed, StringComparison.Ordinal);
         Assert.Contains(hashed, listed, StringComparison.Ordinal);
@@ -93,11 +95,11 @@ public sealed class AccountAndRepositoryApiTests(AuthHostFixture fixture) : ICla
         using var created = await Auth.ApiAsync(HttpMethod.Post, "/api/v0/api_tokens", "erin", Password,
             new { tokenLabel = "short", expiresAt = DateTimeOffset.UtcNow.AddSeconds(5) });
         var token = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString()!;
-        using var before = await Auth.ApiAsync(HttpMethod.Get, "/api/v0/api_tokens", "erin", token);
+        using var before = await Auth.ApiAsync(HttpMethod.Get, "/enzi/v0/accounts/erin", "erin", token);
 
         // Act
         await Task.Delay(TimeSpan.FromSeconds(5.5));
-        using var after = await Auth.ApiAsync(HttpMethod.Get, "/api/v0/api_tokens", "erin", token);
+        using var after = await Auth.ApiAsync(HttpMethod.Get, "/enzi/v0/accounts/erin", "erin", token);
         using var past = await Auth.ApiAsync(HttpMethod.Post, "/api/v0/api_tokens", "erin", Password, new { expiresAt = DateTimeOffset.UtcNow.AddDays(-1) });
 
         // Assert
