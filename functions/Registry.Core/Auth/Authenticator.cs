@@ -17,7 +17,8 @@ public enum LoginOutcome
 /// <summary>
 /// Checks a user name with a password or a personal access token. Passwords are verified by ASP.NET Core
 /// Identity's PasswordHasher (PBKDF2, constant-time comparison); tokens by the SHA-256 of the token. Unknown
-/// users cost the same hash work as known ones. Failures are throttled per account and per client address.
+/// users cost the same hash work as known ones. Failures are throttled per client address and per account and
+/// address (<see cref="LoginThrottle"/>).
 /// </summary>
 public sealed class Authenticator(AccountStore accounts, LoginThrottle throttle, TimeProvider time)
 {
@@ -49,7 +50,7 @@ public sealed class Authenticator(AccountStore accounts, LoginThrottle throttle,
             return (LoginOutcome.Failed, null);
         }
 
-        throttle.RecordSuccess(user);
+        throttle.RecordSuccess(user, clientAddress);
         return (LoginOutcome.Success, new Principal(account.RowKey, account.IsAdmin, byToken));
     }
 

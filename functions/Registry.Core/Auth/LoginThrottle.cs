@@ -5,10 +5,12 @@ using Registry.Options;
 namespace Registry.Auth;
 
 /// <summary>
-/// Failed logins per account and per client address: after MaxFailedLogins (per account) or
-/// MaxFailedLoginsPerAddress within FailureWindow, further logins of that account or from that address are refused
-/// until the window has passed. Kept per instance; a Function
-/// App scales out to few instances per client, so an attacker gains at most a small factor.
+/// Failed logins per client address and per account and address, never per account alone: a stranger's failures must
+/// not lock the account's owner out. From one address, MaxFailedLoginsPerAddress failures within FailureWindow
+/// refuse its logins until they age out. For one account from one address, MaxFailedLogins failures are free; each
+/// further one waits twice as long as the one before (1 s, 2 s, 4 s …, at most FailureWindow) after the last
+/// failure. A success clears the pair. Kept per instance; a Function App scales out to few instances per client, so
+/// an attacker gains at most a small factor.
 /// </summary>
 public sealed class LoginThrottle(IOptions<AuthOptions> options, TimeProvider time)
 {
@@ -16,9 +18,24 @@ public sealed class LoginThrottle(IOptions<AuthOptions> options, TimeProvider ti
     private readonly AuthOptions _options = options.Value;
     private readonly ConcurrentDictionary<string, Failures> _failures = new(StringComparer.Ordinal);
 
-    /// <summary>True when the account or the address has too many recent failures.</summary>
-    public bool IsLocked(string account, string address) =>
-        Count("u:" + account) >= _options.MaxFailedLogins || Count("a:" + address) >= _options.MaxFailedLoginsPerAddress;
+    /// <summary>True when the address has too many recent failures, or the account from this address must still wait.</summary>
+    public bool IsLocked(string account, string address)
+    {
+        if (Recent(AddressKey(address)).Count >= _options.MaxFailedLoginsPerAddress)
+        {
+            return true;
+        }
+
+        var pair = Recent(PairKey(account, address));
+        var beyond = pair.Count - _options.MaxFailedLogins;
+        if (beyond < 0)
+        {
+            return false;
+        }
+
+        var wait = TimeSpan.FromSeconds(Math.Min(Math.Pow(2, beyond), _options.FailureWindow.TotalSeconds));
+        return time.GetUtcNow() < pair.Last + wait;
+    }
 
     public void RecordFailure(string account, string address)
     {
@@ -27,7 +44,7 @@ public sealed class LoginThrottle(IOptions<AuthOptions> options, TimeProvider ti
             Prune();
         }
 
-        foreach (var key in new[] { "u:" + account, "a:" + address })
+        foreach (var key in new[] { AddressKey(address), PairKey(account, address) })
         {
             var failures = _failures.GetOrAdd(key, _ => new Failures());
             lock (failures)
@@ -38,20 +55,25 @@ public sealed class LoginThrottle(IOptions<AuthOptions> options, TimeProvider ti
         }
     }
 
-    /// <summary>A successful login clears the account's failures (not the address's).</summary>
-    public void RecordSuccess(string account) => _failures.TryRemove("u:" + account, out _);
+    /// <summary>A successful login clears the failures of the account from that address (not the address's).</summary>
+    public void RecordSuccess(string account, string address) => _failures.TryRemove(PairKey(account, address), out _);
 
-    private int Count(string key)
+    private static string AddressKey(string address) => "a:" + address;
+
+    private static string PairKey(string account, string address) => $"p:{address}\n{account}";
+
+    /// <summary>How many failures of <paramref name="key"/> are within the window, and when the last was.</summary>
+    private (int Count, DateTimeOffset Last) Recent(string key)
     {
         if (!_failures.TryGetValue(key, out var failures))
         {
-            return 0;
+            return (0, default);
         }
 
         lock (failures)
         {
             Trim(failures);
-            return failures.Times.Count;
+            return (failures.Times.Count, failures.Times.LastOrDefault());
         }
     }
 

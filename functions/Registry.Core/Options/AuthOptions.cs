@@ -37,7 +37,10 @@ public sealed class AuthOptions
     /// <summary>Password of the bootstrap administrator (set it as a secret app setting; never logged).</summary>
     public string? AdminPassword { get; set; }
 
-    /// <summary>Failed logins allowed per account within <see cref="FailureWindow"/>.</summary>
+    /// <summary>
+    /// Failed logins of one account from one address within <see cref="FailureWindow"/> before each further try waits
+    /// twice as long as the one before.
+    /// </summary>
     public int MaxFailedLogins { get; set; } = 5;
 
     /// <summary>
@@ -46,6 +49,6 @@ public sealed class AuthOptions
     /// </summary>
     public int MaxFailedLoginsPerAddress { get; set; } = 30;
 
-    /// <summary>The window of the failure counts; a locked account or address waits for it to pass.</summary>
+    /// <summary>The window of the failure counts, and the longest wait of an account from one address.</summary>
     public TimeSpan FailureWindow { get; set; } = TimeSpan.FromMinutes(5);
 }
