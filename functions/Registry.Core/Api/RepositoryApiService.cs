@@ -404,7 +404,8 @@ public sealed partial class RepositoryApiService(
         var level = entity is null ? AccessLevel.None : await permissions.GetLevelAsync(principal, name, cancellationToken);
         if (entity is null || level == AccessLevel.None)
         {
-            throw principal.IsAnonymous && entity is not null ? Deny(principal, "authentication required") : NoSuchRepository(name);
+            // A repository the caller may not read answers as one that does not exist: no oracle of private names.
+            throw NoSuchRepository(name);
         }
 
         return level >= needed ? (name, entity) : throw Deny(principal, $"this needs {Access.ToWire(needed)} access to {name}");

@@ -160,7 +160,8 @@ public sealed class PermissionMatrixTests(PermissionFixture fixture) : IClassFix
         var anonymous = role == "anonymous";
         var rank = Array.IndexOf(Order, level);
         (int, string?) RegistryDenied() => anonymous ? (401, "UNAUTHORIZED") : (403, "DENIED");
-        (int, string?) ApiDenied() => anonymous ? (401, "NOT_AUTHENTICATED") : rank == 0 ? (404, "NO_SUCH_REPOSITORY") : (403, "NOT_AUTHORIZED");
+        // a repository the caller cannot read answers as one that does not exist
+        (int, string?) ApiDenied() => rank == 0 ? (404, "NO_SUCH_REPOSITORY") : anonymous ? (401, "NOT_AUTHENTICATED") : (403, "NOT_AUTHORIZED");
         return operation switch
         {
             "pull" or "list-tags" => rank >= 1 ? (200, null) : RegistryDenied(),
