@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Registry.Auth;
@@ -46,6 +47,43 @@ public sealed class TokenEndpoint(
         {
             return RegistryDispatcher.Error(e);
         }
+        catch (BadHttpRequestException e)
+        {
+            // The client's body ended early or stalled: its fault, not the registry's.
+            return RegistryDispatcher.Error(new RegistryException(OciErrorCode.Unsupported, "the request body could not be read", status: e.StatusCode));
+        }
+    }
+
+    /// <summary>The largest form accepted: a login needs a few hundred bytes; anonymous callers must not make it parse megabytes.</summary>
+    public const int MaxFormBytes = 64 * 1024;
+
+    private static readonly FormOptions FormLimits = new()
+    {
+        ValueCountLimit = 64,
+        KeyLengthLimit = 256,
+        ValueLengthLimit = MaxFormBytes,
+        BufferBodyLengthLimit = MaxFormBytes,
+        MultipartBodyLengthLimit = MaxFormBytes,
+        MultipartHeadersCountLimit = 16,
+        MultipartHeadersLengthLimit = 4096,
+    };
+
+    /// <summary>The OAuth2 form, within <see cref="FormLimits"/> (the length checked before parsing); 400 when it cannot be read.</summary>
+    private static async Task<IFormCollection> ReadFormAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > MaxFormBytes)
+        {
+            throw new RegistryException(OciErrorCode.Unsupported, $"the form is larger than {MaxFormBytes} bytes", status: 400);
+        }
+
+        try
+        {
+            return await request.ReadFormAsync(FormLimits, cancellationToken);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            throw new RegistryException(OciErrorCode.Unsupported, "the form cannot be read (malformed, or beyond its limits)", status: 400);
+        }
     }
 
     private async Task<OciResult> IssueFromQueryAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -74,7 +112,7 @@ public sealed class TokenEndpoint(
             throw new RegistryException(OciErrorCode.Unsupported, "expected an application/x-www-form-urlencoded body", status: 400);
         }
 
-        var form = await request.ReadFormAsync(cancellationToken);
+        var form = await ReadFormAsync(request, cancellationToken);
         CheckService(form["service"]);
         Principal principal;
         switch (form["grant_type"].ToString())

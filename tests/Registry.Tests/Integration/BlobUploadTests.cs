@@ -12,6 +12,40 @@ public sealed class BlobUploadTests(HostFixture fixture)
     private readonly OciTestClient _oci = new(fixture.Host.Client);
     private HttpClient Http => _oci.Http;
 
+    [Theory]
+    [InlineData("sha256:abc")]
+    [InlineData("sha256:0000000000000000000000000000000000000000000000000000000000000000")]
+    public async Task PostWithDigest_Refused_LeavesNoUploadSession(string digest)
+    {
+        // Arrange: a malformed digest, and a well-formed one the body does not match
+        var uploads = new Registry.Storage.StorageClients(Microsoft.Extensions.Options.Options.Create(new Registry.Options.StorageOptions
+        {
+            ConnectionString = AzuriteCheck.ConnectionString,
+            Container = fixture.Host.StoragePrefix,
+            TablePrefix = fixture.Host.StoragePrefix,
+        })).Table(Registry.Storage.StorageLayout.UploadsTable);
+        var before = await CountAsync(uploads);
+
+        // Act
+        using var response = await Http.PostAsync($"/v2/{OciTestClient.NewRepository()}/blobs/uploads/?digest={digest}", new ByteArrayContent("hello"u8.ToArray()));
+
+        // Assert
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("DIGEST_INVALID", await OciTestClient.ErrorCodeAsync(response));
+        Assert.Equal(before, await CountAsync(uploads));
+    }
+
+    private static async Task<int> CountAsync(Azure.Data.Tables.TableClient table)
+    {
+        var count = 0;
+        await foreach (var _ in table.QueryAsync<Azure.Data.Tables.TableEntity>(select: ["RowKey"]))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
     [Fact]
     public async Task PostWithDigest_BodyStallsBeforeItsLength_Returns408NotAServerError()
     {

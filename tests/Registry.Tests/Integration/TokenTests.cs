@@ -169,6 +169,37 @@ public sealed class TokenTests(AuthHostFixture fixture) : IClassFixture<AuthHost
 
     private static string Kid(string token) => JsonNode.Parse(Base64Url(token.Split('.')[0]))!["kid"]!.GetValue<string>();
 
+    [Theory]
+    [InlineData("malformed multipart")]
+    [InlineData("5000 fields")]
+    [InlineData("a 5 MB value")]
+    [InlineData("a 5 MB value, chunked")]
+    public async Task PostToken_HostileForm_Returns400NotAServerError(string input)
+    {
+        // Arrange: what an anonymous caller can send to the token endpoint
+        HttpContent content = input switch
+        {
+            "malformed multipart" => new StringContent("--xyz\r\nContent-Disposition: form-data; name=\"grant_type\"\r\n\r\npassword\r\n--xy"),
+            "5000 fields" => new StringContent(string.Join('&', Enumerable.Range(0, 5000).Select(i => $"f{i}=1"))),
+            _ => new StringContent("grant_type=password&username=admin&password=" + new string('x', 5_000_000)),
+        };
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(
+            input == "malformed multipart" ? "multipart/form-data; boundary=xyz" : "application/x-www-form-urlencoded");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/auth/token") { Content = content };
+        if (input.EndsWith("chunked", StringComparison.Ordinal))
+        {
+            request.Headers.TransferEncodingChunked = true;
+        }
+
+        // Act
+        using var response = await Auth.Http.SendAsync(request);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("UNSUPPORTED", await OciTestClient.ErrorCodeAsync(response));
+        Assert.DoesNotContain("An unhandled exception was thrown", fixture.Host.Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task GetToken_RepeatedFailures_AreThrottledPerAccount()
     {

@@ -37,12 +37,22 @@ public sealed class UploadHandlers(UploadService uploads, BlobService blobs, IOp
             }
         }
 
+        // A monolithic upload's digest is checked before a session exists, and a refused body leaves none behind.
+        Digest? monolithic = request.Query("digest") is { } digestText ? ParseDigest(digestText) : null;
         var uploadId = await uploads.StartAsync(request.Name, cancellationToken);
-        if (request.Query("digest") is { } digestText)
+        if (monolithic is { } expected)
         {
-            var digest = ParseDigest(digestText);
-            await uploads.CompleteAsync(request.Name, uploadId, digest, request.Http.Body, null, request.Http.ContentLength, cancellationToken);
-            return Created(request.Name, digest);
+            try
+            {
+                await uploads.CompleteAsync(request.Name, uploadId, expected, request.Http.Body, null, request.Http.ContentLength, cancellationToken);
+            }
+            catch (RegistryException)
+            {
+                await DiscardQuietlyAsync(request.Name, uploadId);
+                throw;
+            }
+
+            return Created(request.Name, expected);
         }
 
         return Progress(202, request.Name, uploadId, 0).WithHeader(OciHeaders.ChunkMinLength, _chunkMinLength);
@@ -79,6 +89,18 @@ public sealed class UploadHandlers(UploadService uploads, BlobService blobs, IOp
     {
         await uploads.CancelAsync(request.Name, request.UploadId!, cancellationToken);
         return OciResult.Empty(204);
+    }
+
+    /// <summary>Drops an upload that failed; one already gone is no error (GC expires what is left).</summary>
+    private async Task DiscardQuietlyAsync(RepositoryName name, string uploadId)
+    {
+        try
+        {
+            await uploads.CancelAsync(name, uploadId, CancellationToken.None);
+        }
+        catch (RegistryException)
+        {
+        }
     }
 
     private static OciResult Created(RepositoryName name, Digest digest) =>
