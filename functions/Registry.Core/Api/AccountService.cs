@@ -83,10 +83,16 @@ public sealed partial class AccountService(AccountStore accounts, PermissionServ
             }
 
             account.PasswordHash = Authenticator.HashPassword(body.Password);
+            account.SessionGeneration++;
         }
 
         account.FullName = body.FullName ?? account.FullName;
         account.IsAdmin = !account.IsOrg && (body.IsAdmin ?? account.IsAdmin);
+        if (body.IsActive == false && account.IsActive)
+        {
+            account.SessionGeneration++;
+        }
+
         account.IsActive = body.IsActive ?? account.IsActive;
         if (!await accounts.UpdateAccountAsync(account, cancellationToken))
         {
@@ -94,6 +100,26 @@ public sealed partial class AccountService(AccountStore accounts, PermissionServ
         }
 
         return View(account);
+    }
+
+    /// <summary>
+    /// Ends every session of an account at once (its refresh tokens stop working; access tokens already issued expire
+    /// on their own within minutes): the account's own user with the password, or a system administrator.
+    /// </summary>
+    public async Task RevokeSessionsAsync(Principal principal, string name, CancellationToken cancellationToken = default)
+    {
+        RequirePassword(principal);
+        if (!principal.IsAdmin && principal.Name != name)
+        {
+            throw new DtrException(DtrError.NotAuthorized, "only a system administrator may end another account's sessions");
+        }
+
+        var account = await GetAsync(name, cancellationToken);
+        account.SessionGeneration++;
+        if (!await accounts.UpdateAccountAsync(account, cancellationToken))
+        {
+            throw new DtrException(DtrError.Conflict, "the account changed meanwhile; try again");
+        }
     }
 
     public async Task DeleteAccountAsync(Principal principal, string name, CancellationToken cancellationToken = default)

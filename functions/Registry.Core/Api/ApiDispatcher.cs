@@ -149,6 +149,7 @@ public sealed partial class ApiDispatcher
             ("GET", Route($"/enzi/v0/accounts/{User}"), h.GetAccountAsync),
             ("PATCH", Route($"/enzi/v0/accounts/{User}"), h.UpdateAccountAsync),
             ("DELETE", Route($"/enzi/v0/accounts/{User}"), h.DeleteAccountAsync),
+            ("DELETE", Route($"/enzi/v0/accounts/{User}/sessions"), h.RevokeSessionsAsync),
             ("GET", Route($"/enzi/v0/accounts/{Ns}/members"), h.ListOrgMembersAsync),
             ("PUT", Route($"/enzi/v0/accounts/{Ns}/members/{User}"), h.SetOrgMemberAsync),
             ("DELETE", Route($"/enzi/v0/accounts/{Ns}/members/{User}"), h.RemoveOrgMemberAsync),

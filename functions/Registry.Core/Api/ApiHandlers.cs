@@ -197,6 +197,12 @@ public sealed class ApiHandlers(RepositoryApiService repositories, AccountServic
     public async Task<OciResult> UpdateAccountAsync(ApiRequest r, CancellationToken ct) =>
         OciResult.Json(200, await accounts.UpdateAccountAsync(r.Principal, r["user"], await r.BodyAsync<AccountPatch>(ct), ct));
 
+    public async Task<OciResult> RevokeSessionsAsync(ApiRequest r, CancellationToken ct)
+    {
+        await accounts.RevokeSessionsAsync(r.Principal, r["user"], ct);
+        return OciResult.Empty(204);
+    }
+
     public async Task<OciResult> DeleteAccountAsync(ApiRequest r, CancellationToken ct)
     {
         await accounts.DeleteAccountAsync(r.Principal, r["user"], ct);

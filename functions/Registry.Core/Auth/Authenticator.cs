@@ -54,11 +54,30 @@ public sealed class Authenticator(AccountStore accounts, LoginThrottle throttle,
         return (LoginOutcome.Success, new Principal(account.RowKey, account.IsAdmin, byToken));
     }
 
-    /// <summary>The principal of an active user account (for a refresh token, whose user may have been disabled since).</summary>
+    /// <summary>The principal of an active user account.</summary>
     public async Task<Principal?> FindActiveAsync(string user, CancellationToken cancellationToken = default)
     {
         var account = await accounts.GetAccountOrNullAsync(user, cancellationToken);
         return account is { IsOrg: false, IsActive: true } ? new Principal(account.RowKey, account.IsAdmin) : null;
+    }
+
+    /// <summary>The session a new refresh token of an active user binds to, or null.</summary>
+    public async Task<RefreshSession?> GetSessionAsync(string user, CancellationToken cancellationToken = default)
+    {
+        var account = await accounts.GetAccountOrNullAsync(user, cancellationToken);
+        return account is { IsOrg: false, IsActive: true } ? new RefreshSession(account.RowKey, account.Id, account.SessionGeneration) : null;
+    }
+
+    /// <summary>
+    /// The principal of a refresh token's session while it holds: the same account (not a new one of that name), active,
+    /// and no password change, deactivation or revocation since the token was issued.
+    /// </summary>
+    public async Task<Principal?> ResumeAsync(RefreshSession session, CancellationToken cancellationToken = default)
+    {
+        var account = await accounts.GetAccountOrNullAsync(session.User, cancellationToken);
+        return account is { IsOrg: false, IsActive: true } && account.Id == session.AccountId && account.SessionGeneration == session.Generation
+            ? new Principal(account.RowKey, account.IsAdmin)
+            : null;
     }
 
     /// <summary>True when <paramref name="password"/> is the account's; an unknown account costs the same hash work.</summary>

@@ -31,9 +31,10 @@ public sealed class TokenService(SigningKeyStore keys, IOptions<AuthOptions> opt
         return await IssueAsync(subject ?? "", _options.Service, _options.TokenLifetime, new Dictionary<string, object> { ["access"] = access }, cancellationToken);
     }
 
-    /// <summary>A refresh token for <paramref name="subject"/>.</summary>
-    public Task<IssuedToken> IssueRefreshTokenAsync(string subject, CancellationToken cancellationToken = default) =>
-        IssueAsync(subject, RefreshAudience, _options.RefreshTokenLifetime, new Dictionary<string, object>(), cancellationToken);
+    /// <summary>A refresh token of <paramref name="session"/>: the account's name, immutable id and session generation.</summary>
+    public Task<IssuedToken> IssueRefreshTokenAsync(RefreshSession session, CancellationToken cancellationToken = default) =>
+        IssueAsync(session.User, RefreshAudience, _options.RefreshTokenLifetime,
+            new Dictionary<string, object> { [AccountIdClaim] = session.AccountId, [GenerationClaim] = session.Generation }, cancellationToken);
 
     /// <summary>The subject, grants and expiry of a valid access token, or null.</summary>
     public async Task<ValidatedToken?> ValidateAccessTokenAsync(string token, CancellationToken cancellationToken = default)
@@ -42,12 +43,19 @@ public sealed class TokenService(SigningKeyStore keys, IOptions<AuthOptions> opt
         return jwt is null ? null : new ValidatedToken(jwt.Subject, ReadAccess(jwt), new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
     }
 
-    /// <summary>The subject of a valid refresh token, or null.</summary>
-    public async Task<string?> ValidateRefreshTokenAsync(string token, CancellationToken cancellationToken = default)
+    /// <summary>The session a valid refresh token names, or null.</summary>
+    public async Task<RefreshSession?> ValidateRefreshTokenAsync(string token, CancellationToken cancellationToken = default)
     {
         var jwt = await ValidateAsync(token, RefreshAudience, cancellationToken);
-        return string.IsNullOrEmpty(jwt?.Subject) ? null : jwt.Subject;
+        return !string.IsNullOrEmpty(jwt?.Subject)
+            && jwt.TryGetPayloadValue<string>(AccountIdClaim, out var accountId)
+            && jwt.TryGetPayloadValue<int>(GenerationClaim, out var generation)
+                ? new RefreshSession(jwt.Subject, accountId, generation)
+                : null;
     }
+
+    private const string AccountIdClaim = "aid";
+    private const string GenerationClaim = "sgen";
 
     private string RefreshAudience => _options.Service + "#refresh";
 
@@ -122,6 +130,9 @@ public sealed class TokenService(SigningKeyStore keys, IOptions<AuthOptions> opt
         return scopes;
     }
 }
+
+/// <summary>What a refresh token is bound to: the account by name and immutable id, and its session generation.</summary>
+public sealed record RefreshSession(string User, string AccountId, int Generation);
 
 /// <summary>A token as the token endpoint hands it out.</summary>
 public sealed record IssuedToken(string Token, int ExpiresIn, DateTimeOffset IssuedAt);

@@ -143,18 +143,19 @@ public sealed class TokenEndpoint(
 
         var granted = await grants.GrantAsync(principal, requested, cancellationToken);
         var token = await tokens.IssueAccessTokenAsync(principal.Name, granted, cancellationToken);
-        var refresh = offline && !principal.IsAnonymous ? (await tokens.IssueRefreshTokenAsync(principal.Name!, cancellationToken)).Token : null;
+        var session = offline && !principal.IsAnonymous ? await authenticator.GetSessionAsync(principal.Name!, cancellationToken) : null;
+        var refresh = session is null ? null : (await tokens.IssueRefreshTokenAsync(session, cancellationToken)).Token;
         return OciResult.Json(200, new TokenAnswer(
             token.Token, token.Token, "Bearer", token.ExpiresIn, token.IssuedAt.ToString("O", CultureInfo.InvariantCulture),
             string.Join(' ', granted), refresh))
             .WithHeader("Cache-Control", "no-store");
     }
 
-    /// <summary>The active user a refresh token was issued to.</summary>
+    /// <summary>The user of a refresh token whose session still holds.</summary>
     private async Task<Principal> FromRefreshTokenAsync(string refreshToken, CancellationToken cancellationToken)
     {
-        var subject = await tokens.ValidateRefreshTokenAsync(refreshToken, cancellationToken) ?? throw Unauthorized("invalid refresh token");
-        return await authenticator.FindActiveAsync(subject, cancellationToken) ?? throw Unauthorized("invalid refresh token");
+        var session = await tokens.ValidateRefreshTokenAsync(refreshToken, cancellationToken) ?? throw Unauthorized("invalid refresh token");
+        return await authenticator.ResumeAsync(session, cancellationToken) ?? throw Unauthorized("invalid refresh token");
     }
 
     private async Task<Principal> LoginAsync(HttpRequest request, string user, string secret, CancellationToken cancellationToken)

@@ -22,8 +22,11 @@ public sealed class AuthOptions
     /// <summary>Lifetime of an access token.</summary>
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Lifetime of a refresh token (OAuth2 refresh_token grant).</summary>
-    public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromHours(8);
+    /// <summary>
+    /// Lifetime of a refresh token (OAuth2 refresh_token grant; what <c>docker login</c> keeps instead of the
+    /// password). Long, because a password change, a deactivation, a delete or a revocation ends it at once.
+    /// </summary>
+    public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(30);
 
     /// <summary>A new signing key is made when the newest is older than this; the previous one still validates.</summary>
     public TimeSpan SigningKeyRotation { get; set; } = TimeSpan.FromDays(30);

@@ -16,6 +16,12 @@ public sealed class AccountEntity : RegistryEntity
     /// <summary>ASP.NET Core Identity's PasswordHasher format (PBKDF2); null for organizations.</summary>
     public string? PasswordHash { get; set; }
 
+    /// <summary>
+    /// Refresh tokens carry the generation they were issued in; a password change, a deactivation or a revocation of
+    /// the sessions counts it up, and the older refresh tokens stop working at once.
+    /// </summary>
+    public int SessionGeneration { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 }
 
