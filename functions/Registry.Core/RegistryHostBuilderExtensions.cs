@@ -41,6 +41,7 @@ public static class RegistryHostBuilderExtensions
         services.AddOptions<RegistryOptions>().Bind(builder.Configuration.GetSection(RegistryOptions.Section))
             .Validate(o => o.BlockSize is >= 1024 * 1024 and <= 100 * 1024 * 1024, "Registry:BlockSize must be 1 MiB to 100 MiB")
             .Validate(o => o.UploadParallelism is >= 1 and <= 64, "Registry:UploadParallelism must be 1 to 64")
+            .Validate(o => o.MetadataCacheLifetime > TimeSpan.Zero, "Registry:MetadataCacheLifetime must be positive")
             .ValidateOnStart();
         services.AddOptions<StorageOptions>().Bind(builder.Configuration.GetSection(StorageOptions.Section));
         services.AddOptions<PruningOptions>().Bind(builder.Configuration.GetSection(PruningOptions.Section))

@@ -40,6 +40,7 @@ public sealed partial class StandaloneQueues(IServiceProvider services, StorageC
         }
 
         var idle = MinimumIdleDelay;
+        var unreachable = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             QueueMessage[] messages;
@@ -47,10 +48,17 @@ public sealed partial class StandaloneQueues(IServiceProvider services, StorageC
             {
                 await queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
                 messages = (await queue.ReceiveMessagesAsync(Math.Min(Settings.BatchSize, 32), Lease, stoppingToken)).Value;
+                unreachable = false;
             }
-            catch (RequestFailedException e)
+            catch (Exception e) when (e is RequestFailedException || StorageOutage.Is(e))
             {
-                LogPollFailed(logger, e);
+                // Logged once per outage; the loop backs off and tries again, the host stays up.
+                if (!unreachable)
+                {
+                    LogPollFailed(logger, e);
+                }
+
+                unreachable = true;
                 messages = [];
             }
 
@@ -91,7 +99,7 @@ public sealed partial class StandaloneQueues(IServiceProvider services, StorageC
                 await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: Settings.VisibilityTimeout, cancellationToken: stoppingToken);
             }
         }
-        catch (RequestFailedException e)
+        catch (Exception e) when (e is RequestFailedException || StorageOutage.Is(e))
         {
             // Storage failed: the message comes back when its lease ends.
             LogPollFailed(logger, e);

@@ -200,6 +200,12 @@ public sealed partial class ApiDispatcher
         {
             return OciResult.Empty(499);
         }
+        catch (Exception e) when (Registry.Storage.StorageOutage.Is(e))
+        {
+            LogOutage(_logger, request.Method, request.Path.Value ?? "", e.Message);
+            return Error(new DtrException(DtrError.Unavailable, "storage cannot be reached; try again shortly"))
+                .WithHeader("Retry-After", Registry.Storage.StorageOutage.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture));
+        }
         catch (Exception e)
         {
             LogUnexpected(_logger, e, request.Method, request.Path.Value ?? "");
@@ -237,6 +243,9 @@ public sealed partial class ApiDispatcher
     }
 
     private static Regex Route(string pattern) => new($"^{pattern}$", RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Storage cannot be reached serving {Method} {Path}: {Reason}")]
+    private static partial void LogOutage(ILogger logger, string method, string path, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure serving {Method} {Path}")]
     private static partial void LogUnexpected(ILogger logger, Exception exception, string method, string path);

@@ -29,6 +29,7 @@ public enum DtrError
     TagImmutable,
     NoSuchPruningPolicy,
     NoSuchPromotionPolicy,
+    Unavailable,
 }
 
 /// <summary>The one table of DTR error codes: wire code and status.</summary>
@@ -60,6 +61,7 @@ public static class DtrErrors
         [DtrError.TagImmutable] = ("TAG_IMMUTABLE", 403),
         [DtrError.NoSuchPruningPolicy] = ("NO_SUCH_PRUNING_POLICY", 404),
         [DtrError.NoSuchPromotionPolicy] = ("NO_SUCH_PROMOTION_POLICY", 404),
+        [DtrError.Unavailable] = ("SERVICE_UNAVAILABLE", 503),
     };
 }
 

@@ -18,6 +18,7 @@ public sealed partial class AdminBootstrap(AccountStore accounts, IOptions<AuthO
     : IHostedService
 {
     private const string KeyVaultReferencePrefix = "@Microsoft.KeyVault(";
+    private readonly CancellationTokenSource _stopping = new();
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -33,6 +34,25 @@ public sealed partial class AdminBootstrap(AccountStore accounts, IOptions<AuthO
             return;
         }
 
+        try
+        {
+            await CreateAdminAsync(settings, cancellationToken);
+        }
+        catch (Exception e) when (Storage.StorageOutage.Is(e))
+        {
+            // Storage is down at start: the host starts anyway, and the administrator is made once storage answers.
+            _ = Storage.StorageOutage.RetryUntilDoneAsync(ct => CreateAdminAsync(settings, ct), _stopping.Token);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _stopping.Cancel();
+        return Task.CompletedTask;
+    }
+
+    private async Task CreateAdminAsync(AuthOptions settings, CancellationToken cancellationToken)
+    {
         if (await accounts.GetAccountOrNullAsync(settings.AdminUser, cancellationToken) is null)
         {
             await accounts.AddAccountAsync(new AccountEntity
@@ -42,13 +62,11 @@ public sealed partial class AdminBootstrap(AccountStore accounts, IOptions<AuthO
                 IsAdmin = true,
                 IsActive = true,
                 FullName = "System administrator",
-                PasswordHash = Authenticator.HashPassword(settings.AdminPassword),
+                PasswordHash = Authenticator.HashPassword(settings.AdminPassword!),
                 CreatedAt = time.GetUtcNow(),
             }, cancellationToken);
         }
     }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Registry:Auth:AdminPassword is an unresolved Key Vault reference; the administrator " +
         "{User} was not created. Give the app's identity the Key Vault Secrets User role on the vault and restart the app.")]

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Registry.Errors;
 using Registry.Http.Handlers;
 using Registry.Oci;
+using Registry.Storage;
 
 namespace Registry.Http;
 
@@ -69,12 +70,25 @@ public sealed partial class RegistryDispatcher
         {
             return OciResult.Empty(499);
         }
+        catch (Exception e) when (StorageOutage.Is(e))
+        {
+            LogOutage(_logger, request.Method, request.Path.Value ?? "", e.Message);
+            return Unavailable();
+        }
         catch (Exception e)
         {
             LogUnexpected(_logger, e, request.Method, request.Path.Value ?? "");
             return OciResult.Json(500, new ErrorEnvelope([new ErrorEntry("UNKNOWN", "internal error; the registry log has the details", null)]));
         }
     }
+
+    /// <summary>
+    /// 503 with Retry-After while storage cannot be reached. Not one of the spec's codes, which all describe the
+    /// request: distribution's code for a service that is down.
+    /// </summary>
+    public static OciResult Unavailable() =>
+        OciResult.Json(503, new ErrorEnvelope([new ErrorEntry("UNAVAILABLE", "storage cannot be reached; try again shortly", null)]))
+            .WithHeader("Retry-After", StorageOutage.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>The error envelope of <paramref name="e"/> with its status and headers.</summary>
     public static OciResult Error(RegistryException e)
@@ -151,6 +165,9 @@ public sealed partial class RegistryDispatcher
 
     [GeneratedRegex("^[0-9a-f]{32}$")]
     private static partial Regex UploadIdGrammar();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Storage cannot be reached serving {Method} {Path}: {Reason}")]
+    private static partial void LogOutage(ILogger logger, string method, string path, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure serving {Method} {Path}")]
     private static partial void LogUnexpected(ILogger logger, Exception exception, string method, string path);

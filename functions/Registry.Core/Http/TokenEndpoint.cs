@@ -52,6 +52,10 @@ public sealed class TokenEndpoint(
             // The client's body ended early or stalled: its fault, not the registry's.
             return RegistryDispatcher.Error(new RegistryException(OciErrorCode.Unsupported, "the request body could not be read", status: e.StatusCode));
         }
+        catch (Exception e) when (Registry.Storage.StorageOutage.Is(e))
+        {
+            return RegistryDispatcher.Unavailable();
+        }
     }
 
     /// <summary>The largest form accepted: a login needs a few hundred bytes; anonymous callers must not make it parse megabytes.</summary>

@@ -28,4 +28,13 @@ public sealed class StorageOptions
 
     /// <summary>Prefix of every table name (letters and digits), to share one account between registries.</summary>
     public string TablePrefix { get; set; } = "";
+
+    /// <summary>
+    /// The longest one storage request may take, each try (the SDK's default is 100 s); with <see cref="MaxRetries"/>
+    /// it bounds how long a request waits for storage that does not answer before the registry answers 503.
+    /// </summary>
+    public TimeSpan NetworkTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Retries of a failed storage request (the SDK's default is 3).</summary>
+    public int MaxRetries { get; set; } = 2;
 }

@@ -14,10 +14,10 @@ public sealed class StorageClients
     public StorageClients(IOptions<StorageOptions> options)
     {
         var settings = options.Value;
-        var blobOptions = new BlobClientOptions();
-        var tableOptions = new TableClientOptions();
+        var blobOptions = Bounded(new BlobClientOptions(), settings);
+        var tableOptions = Bounded(new TableClientOptions(), settings);
         // Base64, as the Functions queue trigger reads messages by default.
-        var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        var queueOptions = Bounded(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }, settings);
         BlobServiceClient blobs;
         TableServiceClient tables;
         QueueServiceClient? queues = null;
@@ -51,6 +51,17 @@ public sealed class StorageClients
         Tables = tables;
         _queues = queues;
         _tables = StorageLayout.Tables.ToDictionary(n => n, n => tables.GetTableClient(settings.TablePrefix + n));
+    }
+
+    /// <summary>Bounded tries, so that a storage outage is answered within seconds rather than minutes.</summary>
+    private static T Bounded<T>(T options, StorageOptions settings)
+        where T : ClientOptions
+    {
+        options.Retry.NetworkTimeout = settings.NetworkTimeout;
+        options.Retry.MaxRetries = settings.MaxRetries;
+        options.Retry.Delay = TimeSpan.FromMilliseconds(400);
+        options.Retry.MaxDelay = TimeSpan.FromSeconds(4);
+        return options;
     }
 
     private readonly Dictionary<string, TableClient> _tables;

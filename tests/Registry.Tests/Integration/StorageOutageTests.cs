@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Net;
+using Registry.Tests.Support;
+
+namespace Registry.Tests.Integration;
+
+/// <summary>
+/// Storage outages: the host's own Azurite is stopped under it and started again. While storage is down, requests
+/// answer 503 with Retry-After in the API's own format within seconds and the host stays up; when storage is back, the
+/// host serves again by itself. A host started while storage is down starts, and is ready once storage answers.
+/// </summary>
+public sealed class StorageOutageTests
+{
+    private static readonly TimeSpan Outage = TimeSpan.FromSeconds(45);
+
+    [Fact]
+    public async Task StorageStopped45Seconds_HostAnswers503ThenRecovers()
+    {
+        // Arrange: a host over an Azurite of its own, with an image pushed
+        await using var azurite = new OwnAzurite();
+        await azurite.StartAsync();
+        await using var host = await RegistryHost.StartAsync(settings: Settings(azurite));
+        var oci = new OciTestClient(host.Client);
+        var repo = OciTestClient.NewRepository("outage");
+        var image = await oci.PushImageAsync(repo, "v1");
+
+        // Act: storage goes away for 45 s; every few seconds a client asks
+        await azurite.StopAsync();
+        var answers = new List<(HttpStatusCode Registry, string? RetryAfter, HttpStatusCode Api, TimeSpan Took)>();
+        var outage = Stopwatch.StartNew();
+        while (outage.Elapsed < Outage)
+        {
+            var took = Stopwatch.StartNew();
+            using var tags = await host.Client.GetAsync($"/v2/{repo}/tags/list");
+            using var api = await host.Client.GetAsync($"/api/v0/repositories/{repo}");
+            answers.Add((tags.StatusCode, tags.Headers.RetryAfter?.ToString(), api.StatusCode, took.Elapsed));
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, tags.StatusCode);
+            Assert.Equal("UNAVAILABLE", await OciTestClient.ErrorCodeAsync(tags));
+            Assert.Equal("SERVICE_UNAVAILABLE", await OciTestClient.ErrorCodeAsync(api));
+            await Task.Delay(TimeSpan.FromSeconds(3));
+        }
+
+        await azurite.StartAsync();
+        var recovered = await PollAsync(async () =>
+        {
+            using var read = await host.Client.GetAsync($"/v2/{repo}/manifests/v1");
+            return read.StatusCode == HttpStatusCode.OK && read.Headers.GetValues("Docker-Content-Digest").Single() == image.Digest;
+        });
+
+        // Assert: 503 with Retry-After throughout, each within seconds, and the host serving again by itself
+        Assert.True(answers.Count >= 5);
+        Assert.All(answers, a =>
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, a.Api);
+            Assert.NotNull(a.RetryAfter);
+            Assert.True(a.Took < TimeSpan.FromSeconds(15), $"an answer took {a.Took}");
+        });
+        Assert.True(recovered, $"the host did not serve again after storage came back\n{host.Output}");
+        Assert.DoesNotContain("BackgroundService failed", host.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StartWhileStorageDown_HostStartsAnd503sThenServes()
+    {
+        // Arrange: storage that was never started
+        await using var azurite = new OwnAzurite();
+
+        // Act
+        await using var host = await RegistryHost.StartAsync(settings: Settings(azurite));
+        using var during = await host.Client.GetAsync("/v2/outage/start/tags/list");
+        await azurite.StartAsync();
+        var served = await PollAsync(async () =>
+        {
+            using var after = await host.Client.PostAsync("/v2/outage/start/blobs/uploads/", null);
+            return after.StatusCode == HttpStatusCode.Accepted;
+        });
+
+        // Assert
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, during.StatusCode);
+        Assert.True(served, $"the host did not serve once storage was up\n{host.Output}");
+    }
+
+    private static Dictionary<string, string> Settings(OwnAzurite azurite) => new()
+    {
+        ["Registry__Storage__ConnectionString"] = azurite.ConnectionString,
+        // every read goes to storage (a cached tag would be answered from memory during the outage)
+        ["Registry__MetadataCacheLifetime"] = "00:00:00.001",
+    };
+
+    private static async Task<bool> PollAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition())
+            {
+                return true;
+            }
+
+            await Task.Delay(500);
+        }
+
+        return false;
+    }
+}
