@@ -43,7 +43,10 @@ public static class RegistryHostBuilderExtensions
             .Validate(o => o.UploadParallelism is >= 1 and <= 64, "Registry:UploadParallelism must be 1 to 64")
             .Validate(o => o.MetadataCacheLifetime > TimeSpan.Zero, "Registry:MetadataCacheLifetime must be positive")
             .ValidateOnStart();
-        services.AddOptions<StorageOptions>().Bind(builder.Configuration.GetSection(StorageOptions.Section));
+        services.AddOptions<StorageOptions>().Bind(builder.Configuration.GetSection(StorageOptions.Section))
+            .Validate(o => o.NetworkTimeout > TimeSpan.Zero && o.MaxRetries is >= 0 and <= 10,
+                "Registry:Storage:NetworkTimeout must be positive and Registry:Storage:MaxRetries 0 to 10")
+            .ValidateOnStart();
         services.AddOptions<PruningOptions>().Bind(builder.Configuration.GetSection(PruningOptions.Section))
             .Validate(o => CronSchedule.TryParse(o.Schedule, out _), "Registry:Pruning:Schedule must be a six-field CRON expression")
             .ValidateOnStart();

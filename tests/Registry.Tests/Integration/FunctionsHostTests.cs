@@ -95,11 +95,11 @@ public sealed class FunctionsHostTests(FunctionsHostFixture fixture) : IClassFix
 
         // Act: the Functions host's admin API invokes the timer function
         using var fire = await _oci.Http.PostAsync("/admin/functions/CollectGarbage", new StringContent("{}", Encoding.UTF8, "application/json"));
-        var gone = await PollAsync(async () =>
+        var gone = await Poll.UntilAsync(async () =>
         {
             using var read = await _oci.HeadAsync($"/v2/{repo}/manifests/{first.Digest}");
             return read.StatusCode == HttpStatusCode.NotFound;
-        });
+        }, TimeSpan.FromSeconds(60));
 
         // Assert
         Assert.Equal(HttpStatusCode.Accepted, fire.StatusCode);
@@ -152,21 +152,5 @@ public sealed class FunctionsHostTests(FunctionsHostFixture fixture) : IClassFix
 
         // Assert: the worker refuses to start, and says which setting and which function
         Assert.Contains($"Missing app settings that trigger bindings name: {name} (app setting {appSetting}", failure.Message, StringComparison.Ordinal);
-    }
-
-    private static async Task<bool> PollAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition())
-            {
-                return true;
-            }
-
-            await Task.Delay(200);
-        }
-
-        return false;
     }
 }

@@ -41,11 +41,11 @@ public sealed class StorageOutageTests
         }
 
         await azurite.StartAsync();
-        var recovered = await PollAsync(async () =>
+        var recovered = await Poll.UntilAsync(async () =>
         {
             using var read = await host.Client.GetAsync($"/v2/{repo}/manifests/v1");
             return read.StatusCode == HttpStatusCode.OK && read.Headers.GetValues("Docker-Content-Digest").Single() == image.Digest;
-        });
+        }, TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(500));
 
         // Assert: 503 with Retry-After throughout, each within seconds, and the host serving again by itself
         Assert.True(answers.Count >= 5);
@@ -69,11 +69,11 @@ public sealed class StorageOutageTests
         await using var host = await RegistryHost.StartAsync(settings: Settings(azurite));
         using var during = await host.Client.GetAsync("/v2/outage/start/tags/list");
         await azurite.StartAsync();
-        var served = await PollAsync(async () =>
+        var served = await Poll.UntilAsync(async () =>
         {
             using var after = await host.Client.PostAsync("/v2/outage/start/blobs/uploads/", null);
             return after.StatusCode == HttpStatusCode.Accepted;
-        });
+        }, TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(500));
 
         // Assert
         Assert.Equal(HttpStatusCode.ServiceUnavailable, during.StatusCode);
@@ -86,20 +86,4 @@ public sealed class StorageOutageTests
         // every read goes to storage (a cached tag would be answered from memory during the outage)
         ["Registry__MetadataCacheLifetime"] = "00:00:00.001",
     };
-
-    private static async Task<bool> PollAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition())
-            {
-                return true;
-            }
-
-            await Task.Delay(500);
-        }
-
-        return false;
-    }
 }
