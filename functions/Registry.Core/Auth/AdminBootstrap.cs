@@ -69,6 +69,7 @@ public sealed partial class AdminBootstrap(AccountStore accounts, IOptions<AuthO
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Registry:Auth:AdminPassword is an unresolved Key Vault reference; the administrator " +
-        "{User} was not created. Give the app's identity the Key Vault Secrets User role on the vault and restart the app.")]
+        "{User} was not created. Give the app's identity a role that reads the vault's secrets (the template grants Key Vault Secrets " +
+        "Officer) and restart the app.")]
     private static partial void LogUnresolvedReference(ILogger logger, string user);
 }
