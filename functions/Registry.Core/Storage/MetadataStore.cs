@@ -24,6 +24,8 @@ public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IO
     private readonly TableClient _referrers = clients.Table(StorageLayout.ReferrersTable);
     private readonly TableClient _uploads = clients.Table(StorageLayout.UploadsTable);
     private readonly TableClient _scans = clients.Table(StorageLayout.ScansTable);
+    private readonly TableClient _pruningPolicies = clients.Table(StorageLayout.PruningPoliciesTable);
+    private readonly TableClient _promotionPolicies = clients.Table(StorageLayout.PromotionPoliciesTable);
     private readonly TimeSpan _cacheLifetime = options.Value.MetadataCacheLifetime;
 
     // ---- repositories -------------------------------------------------------------------------------
@@ -81,7 +83,7 @@ public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IO
 
     /// <summary>
     /// Deletes a repository: its tags first (so no tag points at a missing manifest), then referrer rows, manifests,
-    /// blob links and the repository row. Content blobs stay for GC.
+    /// blob links, its pruning and promotion policies and the repository row. Content blobs stay for GC.
     /// </summary>
     public async Task DeleteRepositoryAsync(RepositoryName name, CancellationToken cancellationToken = default)
     {
@@ -93,6 +95,9 @@ public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IO
             (_referrers, referrers),
             (_manifests, TableClient.CreateQueryFilter($"PartitionKey eq {key}")),
             (_links, TableClient.CreateQueryFilter($"PartitionKey eq {key}")),
+            // its policies too: a repository made again under this name starts without them
+            (_pruningPolicies, TableClient.CreateQueryFilter($"PartitionKey eq {key}")),
+            (_promotionPolicies, TableClient.CreateQueryFilter($"PartitionKey eq {key}")),
         })
         {
             await foreach (var row in table.QueryAsync<TableEntity>(filter, 1000, ["PartitionKey", "RowKey"], cancellationToken))

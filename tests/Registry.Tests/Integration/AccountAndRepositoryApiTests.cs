@@ -276,4 +276,28 @@ public sealed class AccountAndRepositoryApiTests(AuthHostFixture fixture) : ICla
 
     private static string[] Names(string json) =>
         JsonDocument.Parse(json).RootElement.GetProperty("repositories").EnumerateArray().Select(r => r.GetProperty("name").GetString()!).ToArray();
+
+    [Fact]
+    public async Task DeleteRepository_ThenCreateTheNameAgain_StartsWithoutPoliciesOrGrants()
+    {
+        // Arrange: a repository with a pruning policy, a promotion policy and a team grant
+        var repo = "reborn" + Guid.NewGuid().ToString("N")[..8];
+        var target = "target" + Guid.NewGuid().ToString("N")[..8];
+        await Auth.AdminAsync(HttpMethod.Post, "/api/v0/repositories/admin", new { name = repo });
+        await Auth.AdminAsync(HttpMethod.Post, "/api/v0/repositories/admin", new { name = target });
+        var rules = new[] { new { field = "tag", @operator = "sw", values = new[] { "dev-" } } };
+        await Auth.AdminAsync(HttpMethod.Post, $"/api/v0/repositories/admin/{repo}/pruningPolicies?initialEvaluation=false", new { enabled = true, rules });
+        await Auth.AdminAsync(HttpMethod.Post, $"/api/v0/repositories/admin/{repo}/promotionPolicies?initialEvaluation=false",
+            new { enabled = true, rules, targetRepository = $"admin/{target}", tagTemplate = "%n" });
+
+        // Act: delete it, and make the name again
+        await Auth.AdminAsync(HttpMethod.Delete, $"/api/v0/repositories/admin/{repo}");
+        await Auth.AdminAsync(HttpMethod.Post, "/api/v0/repositories/admin", new { name = repo });
+        using var pruning = await Auth.ApiAsync(HttpMethod.Get, $"/api/v0/repositories/admin/{repo}/pruningPolicies", AuthClient.AdminUser, AuthClient.AdminPassword);
+        using var promotion = await Auth.ApiAsync(HttpMethod.Get, $"/api/v0/repositories/admin/{repo}/promotionPolicies", AuthClient.AdminUser, AuthClient.AdminPassword);
+
+        // Assert
+        Assert.Equal("[]", (await pruning.Content.ReadAsStringAsync()).Trim());
+        Assert.Equal("[]", (await promotion.Content.ReadAsStringAsync()).Trim());
+    }
 }
