@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
-using Registry.Errors;
 using Registry.Oci;
 using Registry.Storage;
 using Registry.Storage.Entities;
