@@ -11,7 +11,7 @@ namespace Registry.Api;
 /// with who may do what: system administrators manage accounts; organization owners manage their members and
 /// teams; every user manages their own password, name and tokens.
 /// </summary>
-public sealed partial class AccountService(AccountStore accounts, PermissionService permissions, TimeProvider time)
+public sealed partial class AccountService(AccountStore accounts, MetadataStore metadata, PermissionService permissions, TimeProvider time)
 {
     private const int MinPasswordLength = 8;
     private const int MaxPasswordLength = 1024;
@@ -122,12 +122,38 @@ public sealed partial class AccountService(AccountStore accounts, PermissionServ
         }
     }
 
+    /// <summary>
+    /// Deletes an account (system administrators) with its memberships, teams, grants and personal access tokens; its
+    /// sessions end, and a new account of the name inherits nothing. Refused while repositories remain in its namespace:
+    /// they are deleted first, on purpose. The account is deactivated before anything is removed, so that its user
+    /// cannot log in or refresh a session meanwhile, and the namespace is checked again at the end.
+    /// </summary>
     public async Task DeleteAccountAsync(Principal principal, string name, CancellationToken cancellationToken = default)
     {
         RequireAdmin(principal);
-        if (!await accounts.DeleteAccountAsync(name, cancellationToken))
+        var account = await GetAsync(name, cancellationToken);
+        await RequireEmptyNamespaceAsync(name, cancellationToken);
+        account.IsActive = false;
+        account.SessionGeneration++;
+        if (!await accounts.UpdateAccountAsync(account, cancellationToken))
         {
-            throw new DtrException(DtrError.NoSuchAccount, $"no account {name}");
+            throw new DtrException(DtrError.Conflict, "the account changed meanwhile; try again");
+        }
+
+        // Read again for the ETag the delete is conditioned on: it holds only if nobody changed the account since.
+        account = await GetAsync(name, cancellationToken);
+        await RequireEmptyNamespaceAsync(name, cancellationToken);
+        if (!await accounts.DeleteAccountAsync(account, cancellationToken))
+        {
+            throw new DtrException(DtrError.Conflict, "the account changed meanwhile; try again");
+        }
+    }
+
+    private async Task RequireEmptyNamespaceAsync(string name, CancellationToken cancellationToken)
+    {
+        if ((await metadata.ListRepositoryEntitiesAsync(name + "/", null, includeFrom: true, 1, cancellationToken)).Count > 0)
+        {
+            throw new DtrException(DtrError.Conflict, $"the namespace {name} still has repositories; delete them first");
         }
     }
 
@@ -252,7 +278,7 @@ public sealed partial class AccountService(AccountStore accounts, PermissionServ
         var token = Authenticator.TokenPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
         var entity = new AccessTokenEntity
         {
-            PartitionKey = principal.Name!,
+            PartitionKey = OwnAccountId(principal),
             RowKey = Authenticator.HashToken(token),
             Label = (body.TokenLabel ?? "").Trim() is { Length: > 0 and <= 100 } label ? label : "token",
             IsActive = true,
@@ -266,13 +292,13 @@ public sealed partial class AccountService(AccountStore accounts, PermissionServ
     public async Task<ApiTokenList> ListTokensAsync(Principal principal, CancellationToken cancellationToken = default)
     {
         RequirePassword(principal);
-        return new ApiTokenList((await accounts.ListAccessTokensAsync(principal.Name!, cancellationToken)).Select(View).ToList());
+        return new ApiTokenList((await accounts.ListAccessTokensAsync(OwnAccountId(principal), cancellationToken)).Select(View).ToList());
     }
 
     public async Task<ApiTokenView> UpdateTokenAsync(Principal principal, string hashedToken, ApiTokenPatch body, CancellationToken cancellationToken = default)
     {
         RequirePassword(principal);
-        var token = await accounts.GetAccessTokenOrNullAsync(principal.Name!, hashedToken, cancellationToken)
+        var token = await accounts.GetAccessTokenOrNullAsync(OwnAccountId(principal), hashedToken, cancellationToken)
             ?? throw new DtrException(DtrError.NoSuchToken, "no such token");
         token.Label = body.TokenLabel ?? token.Label;
         token.IsActive = body.IsActive ?? token.IsActive;
@@ -283,7 +309,7 @@ public sealed partial class AccountService(AccountStore accounts, PermissionServ
     public async Task RevokeTokenAsync(Principal principal, string hashedToken, CancellationToken cancellationToken = default)
     {
         RequirePassword(principal);
-        if (!await accounts.DeleteAccessTokenAsync(principal.Name!, hashedToken, cancellationToken))
+        if (!await accounts.DeleteAccessTokenAsync(OwnAccountId(principal), hashedToken, cancellationToken))
         {
             throw new DtrException(DtrError.NoSuchToken, "no such token");
         }
@@ -363,6 +389,10 @@ public sealed partial class AccountService(AccountStore accounts, PermissionServ
             throw new DtrException(DtrError.NotAuthorized, "a personal access token cannot do this; use the password");
         }
     }
+
+    /// <summary>The caller's account id, under which its personal access tokens are kept (there is none with authentication off).</summary>
+    private static string OwnAccountId(Principal principal) =>
+        principal.AccountId ?? throw new DtrException(DtrError.NotAuthorized, "personal access tokens belong to accounts; authentication is off");
 
     /// <summary>Anonymous: NOT_AUTHENTICATED; a user who is not a system administrator: NOT_AUTHORIZED.</summary>
     public static void RequireAdmin(Principal principal)

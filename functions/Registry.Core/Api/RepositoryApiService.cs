@@ -123,6 +123,16 @@ public sealed partial class RepositoryApiService(
         {
             await accounts.RemoveTeamAccessAsync(partition, team, cancellationToken);
         }
+
+        // Policies of other repositories that promote into this one: whoever makes a repository of this name again
+        // did not agree to receive their images.
+        foreach (var policy in await promotions.ListByTargetAsync(name, cancellationToken))
+        {
+            if (RepositoryName.TryParse(StorageLayout.NameOf(policy.PartitionKey), out var source))
+            {
+                await promotions.DeleteAsync(source, policy.RowKey, cancellationToken);
+            }
+        }
     }
 
     public async Task<(IReadOnlyList<TagView> Tags, string? Next)> ListTagsAsync(

@@ -51,21 +51,23 @@ public sealed class Authenticator(AccountStore accounts, LoginThrottle throttle,
         }
 
         throttle.RecordSuccess(user, clientAddress);
-        return (LoginOutcome.Success, new Principal(account.RowKey, account.IsAdmin, byToken));
+        return (LoginOutcome.Success, new Principal(account.RowKey, account.Id, account.IsAdmin, byToken));
     }
 
-    /// <summary>The principal of an active user account.</summary>
-    public async Task<Principal?> FindActiveAsync(string user, CancellationToken cancellationToken = default)
+    /// <summary>The principal of an active user account, when it is still the account of that id (not a new one of the name).</summary>
+    public async Task<Principal?> FindActiveAsync(string user, string accountId, CancellationToken cancellationToken = default)
     {
         var account = await accounts.GetAccountOrNullAsync(user, cancellationToken);
-        return account is { IsOrg: false, IsActive: true } ? new Principal(account.RowKey, account.IsAdmin) : null;
+        return account is { IsOrg: false, IsActive: true } && account.Id == accountId ? new Principal(account.RowKey, account.Id, account.IsAdmin) : null;
     }
 
-    /// <summary>The session a new refresh token of an active user binds to, or null.</summary>
-    public async Task<RefreshSession?> GetSessionAsync(string user, CancellationToken cancellationToken = default)
+    /// <summary>The session a new refresh token of a principal binds to, while its account is active; or null.</summary>
+    public async Task<RefreshSession?> GetSessionAsync(Principal principal, CancellationToken cancellationToken = default)
     {
-        var account = await accounts.GetAccountOrNullAsync(user, cancellationToken);
-        return account is { IsOrg: false, IsActive: true } ? new RefreshSession(account.RowKey, account.Id, account.SessionGeneration) : null;
+        var account = principal.IsAnonymous ? null : await accounts.GetAccountOrNullAsync(principal.Name!, cancellationToken);
+        return account is { IsOrg: false, IsActive: true } && account.Id == principal.AccountId
+            ? new RefreshSession(account.RowKey, account.Id, account.SessionGeneration)
+            : null;
     }
 
     /// <summary>
@@ -76,7 +78,7 @@ public sealed class Authenticator(AccountStore accounts, LoginThrottle throttle,
     {
         var account = await accounts.GetAccountOrNullAsync(session.User, cancellationToken);
         return account is { IsOrg: false, IsActive: true } && account.Id == session.AccountId && account.SessionGeneration == session.Generation
-            ? new Principal(account.RowKey, account.IsAdmin)
+            ? new Principal(account.RowKey, account.Id, account.IsAdmin)
             : null;
     }
 
@@ -95,7 +97,7 @@ public sealed class Authenticator(AccountStore accounts, LoginThrottle throttle,
             return false;
         }
 
-        var stored = await accounts.GetAccessTokenOrNullAsync(account.RowKey, HashToken(token), cancellationToken);
+        var stored = await accounts.GetAccessTokenOrNullAsync(account.Id, HashToken(token), cancellationToken);
         if (stored is null || !stored.IsActive || stored.ExpiresAt is { } expires && expires <= time.GetUtcNow())
         {
             return false;

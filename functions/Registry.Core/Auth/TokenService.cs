@@ -19,8 +19,8 @@ public sealed class TokenService(SigningKeyStore keys, IOptions<AuthOptions> opt
     private readonly AuthOptions _options = options.Value;
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 
-    /// <summary>An access token for <paramref name="subject"/> (null: anonymous) with <paramref name="granted"/>.</summary>
-    public async Task<IssuedToken> IssueAccessTokenAsync(string? subject, IReadOnlyList<Scope> granted, CancellationToken cancellationToken = default)
+    /// <summary>An access token for <paramref name="principal"/> (its name as subject, its account id) with <paramref name="granted"/>.</summary>
+    public async Task<IssuedToken> IssueAccessTokenAsync(Principal principal, IReadOnlyList<Scope> granted, CancellationToken cancellationToken = default)
     {
         var access = granted.Select(s => new Dictionary<string, object>
         {
@@ -28,7 +28,13 @@ public sealed class TokenService(SigningKeyStore keys, IOptions<AuthOptions> opt
             ["name"] = s.Name,
             ["actions"] = s.Actions.ToArray(),
         }).ToArray();
-        return await IssueAsync(subject ?? "", _options.Service, _options.TokenLifetime, new Dictionary<string, object> { ["access"] = access }, cancellationToken);
+        var claims = new Dictionary<string, object> { ["access"] = access };
+        if (principal.AccountId is not null)
+        {
+            claims[AccountIdClaim] = principal.AccountId;
+        }
+
+        return await IssueAsync(principal.Name ?? "", _options.Service, _options.TokenLifetime, claims, cancellationToken);
     }
 
     /// <summary>A refresh token of <paramref name="session"/>: the account's name, immutable id and session generation.</summary>
@@ -36,11 +42,14 @@ public sealed class TokenService(SigningKeyStore keys, IOptions<AuthOptions> opt
         IssueAsync(session.User, RefreshAudience, _options.RefreshTokenLifetime,
             new Dictionary<string, object> { [AccountIdClaim] = session.AccountId, [GenerationClaim] = session.Generation }, cancellationToken);
 
-    /// <summary>The subject, grants and expiry of a valid access token, or null.</summary>
+    /// <summary>The subject, its account id, the grants and expiry of a valid access token, or null.</summary>
     public async Task<ValidatedToken?> ValidateAccessTokenAsync(string token, CancellationToken cancellationToken = default)
     {
         var jwt = await ValidateAsync(token, _options.Service, cancellationToken);
-        return jwt is null ? null : new ValidatedToken(jwt.Subject, ReadAccess(jwt), new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
+        return jwt is null
+            ? null
+            : new ValidatedToken(jwt.Subject, jwt.TryGetPayloadValue<string>(AccountIdClaim, out var accountId) ? accountId : "",
+                ReadAccess(jwt), new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
     }
 
     /// <summary>The session a valid refresh token names, or null.</summary>
@@ -137,8 +146,11 @@ public sealed record RefreshSession(string User, string AccountId, int Generatio
 /// <summary>A token as the token endpoint hands it out.</summary>
 public sealed record IssuedToken(string Token, int ExpiresIn, DateTimeOffset IssuedAt);
 
-/// <summary>What a valid access token says: its subject (empty for anonymous), its grants and when it expires.</summary>
-public sealed record ValidatedToken(string Subject, IReadOnlyList<Scope> Access, DateTimeOffset ExpiresAt)
+/// <summary>
+/// What a valid access token says: its subject (empty for anonymous), the subject's account id (empty for anonymous),
+/// its grants and when it expires.
+/// </summary>
+public sealed record ValidatedToken(string Subject, string AccountId, IReadOnlyList<Scope> Access, DateTimeOffset ExpiresAt)
 {
     /// <summary>True when the token grants <paramref name="action"/> on <paramref name="type"/>:<paramref name="name"/>.</summary>
     public bool Allows(string type, string name, string action)

@@ -34,7 +34,7 @@ public sealed class RegistryAuthorizer(
             return token;
         }
 
-        if (await CanBeGrantedAsync(token.Subject, scope, action, cancellationToken))
+        if (await CanBeGrantedAsync(token, scope, action, cancellationToken))
         {
             throw Challenge(request.Http, scope, "insufficient_scope");
         }
@@ -44,16 +44,17 @@ public sealed class RegistryAuthorizer(
 
     /// <summary>
     /// True when a new token asked for <paramref name="scope"/> would carry <paramref name="action"/>: anonymous callers
-    /// may log in; an account gets what the permission model grants it now (the same grant as the token endpoint's).
+    /// may log in; an account gets what the permission model grants it now (the same grant as the token endpoint's),
+    /// and a deleted account nothing, even when a new account has its name.
     /// </summary>
-    private async Task<bool> CanBeGrantedAsync(string subject, Scope scope, string action, CancellationToken cancellationToken)
+    private async Task<bool> CanBeGrantedAsync(ValidatedToken token, Scope scope, string action, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(subject))
+        if (string.IsNullOrEmpty(token.Subject))
         {
             return true;
         }
 
-        var principal = await authenticator.FindActiveAsync(subject, cancellationToken);
+        var principal = await authenticator.FindActiveAsync(token.Subject, token.AccountId, cancellationToken);
         if (principal is null)
         {
             return false;

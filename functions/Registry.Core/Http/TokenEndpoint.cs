@@ -146,8 +146,8 @@ public sealed class TokenEndpoint(
         }
 
         var granted = await grants.GrantAsync(principal, requested, cancellationToken);
-        var token = await tokens.IssueAccessTokenAsync(principal.Name, granted, cancellationToken);
-        var session = offline && !principal.IsAnonymous ? await authenticator.GetSessionAsync(principal.Name!, cancellationToken) : null;
+        var token = await tokens.IssueAccessTokenAsync(principal, granted, cancellationToken);
+        var session = offline ? await authenticator.GetSessionAsync(principal, cancellationToken) : null;
         var refresh = session is null ? null : (await tokens.IssueRefreshTokenAsync(session, cancellationToken)).Token;
         return OciResult.Json(200, new TokenAnswer(
             token.Token, token.Token, "Bearer", token.ExpiresIn, token.IssuedAt.ToString("O", CultureInfo.InvariantCulture),

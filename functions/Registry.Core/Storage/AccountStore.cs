@@ -49,8 +49,53 @@ public sealed class AccountStore(StorageClients clients)
         }
     }
 
-    public async Task<bool> DeleteAccountAsync(string name, CancellationToken cancellationToken = default) =>
-        (await _accounts.DeleteEntityAsync(StorageLayout.AccountsPartition, name, ETag.All, cancellationToken)).Status != 404;
+    /// <summary>
+    /// Deletes an account and everything keyed by it, the account row last (so an interrupted delete leaves the account
+    /// in place, to be deleted again, and its name cannot be taken while anything of it remains). A user: its
+    /// organization and team memberships and its personal access tokens. An organization: its teams (with their members
+    /// and grants), its members and the grants on its namespace. False when the account changed meanwhile.
+    /// </summary>
+    public async Task<bool> DeleteAccountAsync(AccountEntity account, CancellationToken cancellationToken = default)
+    {
+        var name = account.RowKey;
+        if (account.IsOrg)
+        {
+            foreach (var team in await ListTeamsAsync(name, null, int.MaxValue, cancellationToken))
+            {
+                await DeleteTeamAsync(name, team.RowKey, cancellationToken);
+            }
+
+            await DeleteAllAsync(_orgMembers, TableClient.CreateQueryFilter($"PartitionKey eq {name}"), cancellationToken);
+            await DeleteAllAsync(_teamAccess, TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.NamespaceAccessPartition(name)}"), cancellationToken);
+        }
+        else
+        {
+            await foreach (var membership in _orgMembers.QueryAsync<OrgMemberEntity>(
+                TableClient.CreateQueryFilter($"RowKey eq {name}"), select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+            {
+                await RemoveOrgMemberAsync(membership.PartitionKey, name, cancellationToken);
+            }
+
+            await foreach (var team in _teamMembers.QueryAsync<TeamMemberEntity>(
+                TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.UserTeamsPartition(name)}"), cancellationToken: cancellationToken))
+            {
+                var colon = team.RowKey.IndexOf(':', StringComparison.Ordinal);
+                await RemoveTeamMemberAsync(team.RowKey[..colon], team.RowKey[(colon + 1)..], name, cancellationToken);
+            }
+
+            await DeleteAllAsync(_tokens, TableClient.CreateQueryFilter($"PartitionKey eq {account.Id}"), cancellationToken);
+        }
+
+        try
+        {
+            await _accounts.DeleteEntityAsync(StorageLayout.AccountsPartition, name, account.ETag, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.IsPreconditionFailed())
+        {
+            return false;
+        }
+    }
 
     public Task<IReadOnlyList<AccountEntity>> ListAccountsAsync(string? after, int count, CancellationToken cancellationToken = default) =>
         QueryAsync<AccountEntity>(_accounts, StorageLayout.AccountsPartition, after, count, cancellationToken);
@@ -99,12 +144,19 @@ public sealed class AccountStore(StorageClients clients)
         }
     }
 
+    /// <summary>Deletes a team with its members and its grants (a team made again under this name starts without them).</summary>
     public async Task<bool> DeleteTeamAsync(string org, string team, CancellationToken cancellationToken = default)
     {
         foreach (var member in await ListTeamMembersAsync(org, team, null, int.MaxValue, cancellationToken))
         {
             await RemoveTeamMemberAsync(org, team, member.RowKey, cancellationToken);
         }
+
+        // Its grants: on the organization's namespace, and on the repositories in it (r:org:...).
+        var repositories = StorageLayout.NamespaceRepositoriesAccessPrefix(org);
+        await DeleteAllAsync(_teamAccess, TableClient.CreateQueryFilter(
+            $"(PartitionKey eq {StorageLayout.NamespaceAccessPartition(org)} or (PartitionKey ge {repositories} and PartitionKey lt {repositories[..^1] + ";"})) and RowKey eq {StorageLayout.TeamKey(org, team)}"),
+            cancellationToken);
 
         return (await _teams.DeleteEntityAsync(org, team, ETag.All, cancellationToken)).Status != 404;
     }
@@ -167,8 +219,8 @@ public sealed class AccountStore(StorageClients clients)
 
     // ---- access tokens --------------------------------------------------------------------------------
 
-    public async Task<AccessTokenEntity?> GetAccessTokenOrNullAsync(string user, string hashedToken, CancellationToken cancellationToken = default) =>
-        await _tokens.GetOrNullAsync<AccessTokenEntity>(user, hashedToken, cancellationToken);
+    public async Task<AccessTokenEntity?> GetAccessTokenOrNullAsync(string accountId, string hashedToken, CancellationToken cancellationToken = default) =>
+        await _tokens.GetOrNullAsync<AccessTokenEntity>(accountId, hashedToken, cancellationToken);
 
     public Task AddAccessTokenAsync(AccessTokenEntity token, CancellationToken cancellationToken = default) =>
         _tokens.AddEntityAsync(token, cancellationToken);
@@ -176,11 +228,19 @@ public sealed class AccountStore(StorageClients clients)
     public Task UpdateAccessTokenAsync(AccessTokenEntity token, CancellationToken cancellationToken = default) =>
         _tokens.UpdateEntityAsync(token, ETag.All, TableUpdateMode.Replace, cancellationToken);
 
-    public async Task<bool> DeleteAccessTokenAsync(string user, string hashedToken, CancellationToken cancellationToken = default) =>
-        (await _tokens.DeleteEntityAsync(user, hashedToken, ETag.All, cancellationToken)).Status != 404;
+    public async Task<bool> DeleteAccessTokenAsync(string accountId, string hashedToken, CancellationToken cancellationToken = default) =>
+        (await _tokens.DeleteEntityAsync(accountId, hashedToken, ETag.All, cancellationToken)).Status != 404;
 
-    public Task<IReadOnlyList<AccessTokenEntity>> ListAccessTokensAsync(string user, CancellationToken cancellationToken = default) =>
-        QueryAsync<AccessTokenEntity>(_tokens, user, null, OciLimits.MaxPageSize, cancellationToken);
+    public Task<IReadOnlyList<AccessTokenEntity>> ListAccessTokensAsync(string accountId, CancellationToken cancellationToken = default) =>
+        QueryAsync<AccessTokenEntity>(_tokens, accountId, null, OciLimits.MaxPageSize, cancellationToken);
+
+    private static async Task DeleteAllAsync(TableClient table, string filter, CancellationToken cancellationToken)
+    {
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, 1000, ["PartitionKey", "RowKey"], cancellationToken))
+        {
+            await table.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken);
+        }
+    }
 
     private static async Task<IReadOnlyList<T>> QueryAsync<T>(TableClient table, string partition, string? after, int count, CancellationToken cancellationToken)
         where T : RegistryEntity

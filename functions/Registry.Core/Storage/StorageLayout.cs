@@ -28,7 +28,7 @@ namespace Registry.Storage;
 ///   Teams         teams of an organization          org                       team
 ///   TeamMembers   members of a team                 "org:team"                user
 ///                 teams of a user                   "~" user                  "org:team"
-///   AccessTokens  personal access tokens            user                      SHA-256 of the token
+///   AccessTokens  personal access tokens            account id                SHA-256 of the token
 ///   TeamAccess    a team's grant on a repository    "r:" key(name)            "org:team"
 ///                 a team's grant on a namespace     "n:" namespace            "org:team"
 ///   PruningPolicies  a repository's pruning policies key(name)              policy id
@@ -109,6 +109,9 @@ public static class StorageLayout
     public static string RepositoryAccessPartition(RepositoryName name) => $"r:{Key(name)}";
 
     public static string NamespaceAccessPartition(string ns) => $"n:{ns}";
+
+    /// <summary>What the partitions of grants on the repositories of namespace <paramref name="ns"/> start with.</summary>
+    public static string NamespaceRepositoriesAccessPrefix(string ns) => $"r:{ns}:";
 
     public const string RepositoriesPartition = "r";
     public const string UploadsPartition = "u";

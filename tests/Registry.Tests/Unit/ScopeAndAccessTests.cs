@@ -63,7 +63,7 @@ public sealed class ScopeAndAccessTests
     [Fact]
     public void ValidatedTokenAllows_OnlyGrantedActionsOfThatRepository()
     {
-        var token = new ValidatedToken("u", [new Scope("repository", "a/b", ["pull"]), new Scope("repository", "c/d", ["*"])], DateTimeOffset.MaxValue);
+        var token = new ValidatedToken("u", "id-of-u", [new Scope("repository", "a/b", ["pull"]), new Scope("repository", "c/d", ["*"])], DateTimeOffset.MaxValue);
         Assert.True(token.Allows("repository", "a/b", "pull"));
         Assert.False(token.Allows("repository", "a/b", "push"));
         Assert.False(token.Allows("repository", "a/bb", "pull"));
