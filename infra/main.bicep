@@ -24,6 +24,9 @@ param requestBodySizeLimit int = 4294967296
 @description('Optional. Most instances the app scales out to.')
 param maximumInstanceCount int = 100
 
+@description('Optional. Registry:TrustedProxies: addresses or CIDR networks of proxies in front of the app whose X-Forwarded-For counts (a gateway of your own, or the front end\'s network when the app sees its address instead of the client\'s).')
+param trustedProxies string[] = []
+
 @description('Optional. Password of the bootstrap system administrator "admin" (kept in Key Vault); empty: none.')
 @secure()
 param adminPassword string = ''
@@ -86,6 +89,7 @@ module app 'modules/function-app.bicep' = {
     requestBodySizeLimit: requestBodySizeLimit
     maximumInstanceCount: maximumInstanceCount
     blobDelivery: blobDelivery
+    trustedProxies: trustedProxies
   }
 }
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Registry.Api;
 using Registry.Auth;
 using Registry.Http;
@@ -31,14 +32,23 @@ public static class RegistryHostBuilderExtensions
         // in front is the Functions front end's FUNCTIONS_REQUEST_BODY_SIZE_LIMIT.
         services.Configure<KestrelServerOptions>(k => k.Limits.MaxRequestBodySize = null);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        // X-Forwarded-For, -Host and -Proto count from trusted proxies only (loopback by default: the Functions host
-        // in front of its worker); the Functions worker reads them so, and the standalone host does the same.
-        services.Configure<ForwardedHeadersOptions>(o =>
+        // X-Forwarded-For, -Host and -Proto count from Registry:TrustedProxies only (ASP.NET Core's forwarded-headers
+        // middleware, which the Functions worker runs and the standalone host too); the Functions worker adds its host.
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<RegistryOptions>>((o, registry) =>
         {
-            o.ForwardedHeaders = ForwardedHeaders.All;
+            var networks = registry.Value.TrustedNetworks() ?? [];
+            // Empty lists of proxies would make the middleware trust every peer: with none trusted, it reads nothing.
+            o.ForwardedHeaders = networks.Count > 0 ? ForwardedHeaders.All : ForwardedHeaders.None;
             o.ForwardLimit = null;
+            o.KnownProxies.Clear();
+            o.KnownIPNetworks.Clear();
+            foreach (var network in networks)
+            {
+                o.KnownIPNetworks.Add(network);
+            }
         });
         services.AddOptions<RegistryOptions>().Bind(builder.Configuration.GetSection(RegistryOptions.Section))
+            .Validate(o => o.TrustedNetworks() is not null, "Registry:TrustedProxies must be IP addresses or CIDR networks")
             .Validate(o => o.BlockSize is >= 1024 * 1024 and <= 100 * 1024 * 1024, "Registry:BlockSize must be 1 MiB to 100 MiB")
             .Validate(o => o.UploadParallelism is >= 1 and <= 64, "Registry:UploadParallelism must be 1 to 64")
             .Validate(o => o.MetadataCacheLifetime > TimeSpan.Zero, "Registry:MetadataCacheLifetime must be positive")

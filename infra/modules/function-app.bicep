@@ -75,6 +75,9 @@ param instanceMemoryMB int = 2048
 ])
 param blobDelivery string = 'Redirect'
 
+@description('Optional. Registry:TrustedProxies: addresses or CIDR networks of proxies whose X-Forwarded-For counts.')
+param trustedProxies string[] = []
+
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
   location: location
@@ -128,7 +131,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
 }
 
 @description('The app settings. They are applied by app-settings.bicep once the identity holds its roles, so that the Key Vault reference of the administrator password resolves at the first start.')
-output appSettings object = {
+output appSettings object = union({
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__blobServiceUri: blobEndpoint
   AzureWebJobsStorage__queueServiceUri: queueEndpoint
@@ -149,7 +152,7 @@ output appSettings object = {
   Registry__Scan__DatabaseUrl: scanDatabaseUrl
   Registry__Auth__KeyVaultUri: keyVaultUri
   Registry__Auth__AdminPassword: bootstrapAdmin ? '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=registry-admin-password)' : ''
-}
+}, toObject(range(0, length(trustedProxies)), i => 'Registry__TrustedProxies__${i}', i => trustedProxies[i]))
 
 @description('The resource ID of the Function App.')
 output resourceId string = functionApp.id

@@ -25,6 +25,36 @@ public sealed class RegistryOptions
 
     /// <summary>How long an instance may answer a tag, manifest or blob link from its own cache.</summary>
     public TimeSpan MetadataCacheLifetime { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Proxies whose X-Forwarded-For, -Host and -Proto count, as addresses or CIDR networks (<c>10.0.0.0/8</c>). None by
+    /// default: a client's own X-Forwarded-For is ignored, so it cannot pose as other addresses to the login throttle.
+    /// Under the Functions host, the host itself (on loopback) is trusted as well.
+    /// </summary>
+    public string[] TrustedProxies { get; set; } = [];
+
+    /// <summary>The networks of <see cref="TrustedProxies"/>, or null when one of them is neither an address nor a network.</summary>
+    public IReadOnlyList<System.Net.IPNetwork>? TrustedNetworks()
+    {
+        var networks = new List<System.Net.IPNetwork>();
+        foreach (var entry in TrustedProxies)
+        {
+            if (System.Net.IPNetwork.TryParse(entry, out var network))
+            {
+                networks.Add(network);
+            }
+            else if (System.Net.IPAddress.TryParse(entry, out var address))
+            {
+                networks.Add(new System.Net.IPNetwork(address, address.GetAddressBytes().Length * 8));
+            }
+            else
+            {
+                return null;
+            }
+        }
+
+        return networks;
+    }
 }
 
 /// <summary>How blob content reaches a client.</summary>

@@ -2,7 +2,7 @@ using Registry.Oci;
 
 namespace Registry.Tests.Unit;
 
-/// <summary>The name, tag, digest and reference grammars.</summary>
+/// <summary>The name, tag, digest and reference grammars, and the trusted proxies' addresses and networks.</summary>
 public sealed class GrammarTests
 {
     [Theory]
@@ -86,5 +86,23 @@ public sealed class GrammarTests
         Assert.Equal(digestLike, looksLikeDigest);
         Assert.Equal(valid, reference is not null);
         Assert.Equal(valid && digestLike, reference?.IsDigest == true);
+    }
+
+    [Theory]
+    [InlineData("10.0.0.0/8", true)]
+    [InlineData("192.0.2.1", true)]
+    [InlineData("::1", true)]
+    [InlineData("fd00::/8", true)]
+    [InlineData("10.0.0.0/33", false)]
+    [InlineData("proxy.example.com", false)]
+    [InlineData("", false)]
+    [InlineData("*", false)]
+    public void TrustedNetworks_AddressOrNetwork_AcceptedElseNull(string entry, bool valid)
+    {
+        // Act
+        var networks = new Registry.Options.RegistryOptions { TrustedProxies = [entry] }.TrustedNetworks();
+
+        // Assert
+        Assert.Equal(valid, networks is not null);
     }
 }
