@@ -147,6 +147,35 @@ public sealed class ManifestTests(HostFixture fixture)
         Assert.Equal("MANIFEST_INVALID", await OciTestClient.ErrorCodeAsync(put));
     }
 
+    [Theory]
+    [InlineData(new byte[] { 0xFF })]
+    [InlineData(new byte[] { 0xC3 })]
+    [InlineData(new byte[] { 0xED, 0xA0, 0x80 })]
+    [InlineData(new byte[] { 0xC0, 0xAF })]
+    public async Task PutManifest_NotValidUtf8_Returns400ManifestInvalidAndStoresNothing(byte[] invalid)
+    {
+        // Arrange: a manifest valid in every other way, with a stray byte (0xFF, a cut sequence, a UTF-16 surrogate,
+        // an overlong '/') inside an annotation's value
+        var repo = OciTestClient.NewRepository();
+        var config = await _oci.PushBlobAsync(repo, "{}"u8.ToArray());
+        var json = $"{{\"schemaVersion\":2,\"mediaType\":\"{MediaTypes.ImageManifest}\",\"config\":{{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"{config}\",\"size\":2}},\"layers\":[],\"annotations\":{{\"x\":\"@\"}}}}";
+        var at = json.IndexOf('@');
+        var bytes = Encoding.UTF8.GetBytes(json[..at]).Concat(invalid).Concat(Encoding.UTF8.GetBytes(json[(at + 1)..])).ToArray();
+        var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new MediaTypeHeaderValue(MediaTypes.ImageManifest);
+
+        // Act
+        using var put = await _oci.Http.PutAsync($"/v2/{repo}/manifests/latest", content);
+        using var byTag = await _oci.Http.GetAsync($"/v2/{repo}/manifests/latest");
+        using var byDigest = await _oci.Http.GetAsync($"/v2/{repo}/manifests/{OciTestClient.DigestOf(bytes)}");
+
+        // Assert
+        Assert.Equal(HttpStatusCode.BadRequest, put.StatusCode);
+        Assert.Equal("MANIFEST_INVALID", await OciTestClient.ErrorCodeAsync(put));
+        Assert.Equal(HttpStatusCode.NotFound, byTag.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, byDigest.StatusCode);
+    }
+
     [Fact]
     public async Task PutManifest_ByDigestThatDoesNotMatch_Returns400DigestInvalid()
     {
