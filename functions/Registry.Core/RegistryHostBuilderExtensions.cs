@@ -72,6 +72,7 @@ public static class RegistryHostBuilderExtensions
         services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.Section))
             .Validate(o => o.TokenLifetime > TimeSpan.Zero && o.RefreshTokenLifetime > TimeSpan.Zero, "token lifetimes must be positive")
             .Validate(o => o.MaxFailedLogins >= 1 && o.MaxFailedLoginsPerAddress >= 1, "Registry:Auth:MaxFailedLogins and MaxFailedLoginsPerAddress must be at least 1")
+            .Validate(o => o.MaxConcurrentPasswordChecks >= 1, "Registry:Auth:MaxConcurrentPasswordChecks must be at least 1")
             .ValidateOnStart();
         services.AddMemoryCache();
         services.AddSingleton(TimeProvider.System);

@@ -11,7 +11,8 @@ namespace Registry.Api;
 /// with who may do what: system administrators manage accounts; organization owners manage their members and
 /// teams; every user manages their own password, name and tokens.
 /// </summary>
-public sealed partial class AccountService(AccountStore accounts, MetadataStore metadata, PermissionService permissions, TimeProvider time)
+public sealed partial class AccountService(
+    AccountStore accounts, MetadataStore metadata, PermissionService permissions, Authenticator authenticator, TimeProvider time)
 {
     private const int MinPasswordLength = 8;
     private const int MaxPasswordLength = 1024;
@@ -77,7 +78,7 @@ public sealed partial class AccountService(AccountStore accounts, MetadataStore 
                 throw new DtrException(DtrError.InvalidFormField, $"password: {MinPasswordLength} to {MaxPasswordLength} characters, users only");
             }
 
-            if (principal.Name == name && !Authenticator.VerifyPassword(account, body.OldPassword ?? ""))
+            if (principal.Name == name && !await authenticator.VerifyPasswordAsync(account, body.OldPassword ?? "", cancellationToken))
             {
                 throw new DtrException(DtrError.NotAuthorized, "oldPassword must be the current password");
             }

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+using Registry.Options;
 using Registry.Storage;
 using Registry.Storage.Entities;
 
@@ -17,16 +19,19 @@ public enum LoginOutcome
 /// <summary>
 /// Checks a user name with a password or a personal access token. Passwords are verified by ASP.NET Core
 /// Identity's PasswordHasher (PBKDF2, constant-time comparison); tokens by the SHA-256 of the token. Unknown
-/// users cost the same hash work as known ones. Failures are throttled per client address and per account and
-/// address (<see cref="LoginThrottle"/>).
+/// users cost the same hash work and storage reads as known ones. Failures are throttled per client address and per
+/// account and address (<see cref="LoginThrottle"/>); at most <see cref="AuthOptions.MaxConcurrentPasswordChecks"/>
+/// password checks run at once.
 /// </summary>
-public sealed class Authenticator(AccountStore accounts, LoginThrottle throttle, TimeProvider time)
+public sealed class Authenticator(AccountStore accounts, LoginThrottle throttle, IOptions<AuthOptions> options, TimeProvider time)
 {
     /// <summary>Every personal access token starts with this, so a token is never tried as a password.</summary>
     public const string TokenPrefix = "srat_";
 
     private static readonly PasswordHasher<AccountEntity> Hasher = new();
     private static readonly string DummyHash = Hasher.HashPassword(new AccountEntity(), Guid.NewGuid().ToString());
+
+    private readonly SemaphoreSlim _passwordChecks = new(options.Value.MaxConcurrentPasswordChecks);
 
     public static string HashPassword(string password) => Hasher.HashPassword(new AccountEntity(), password);
 
@@ -43,7 +48,7 @@ public sealed class Authenticator(AccountStore accounts, LoginThrottle throttle,
 
         var account = user.Length is > 0 and <= 255 ? await accounts.GetAccountOrNullAsync(user, cancellationToken) : null;
         var byToken = secret.StartsWith(TokenPrefix, StringComparison.Ordinal);
-        var valid = byToken ? await CheckTokenAsync(account, secret, cancellationToken) : VerifyPassword(account, secret);
+        var valid = byToken ? await CheckTokenAsync(account, secret, cancellationToken) : await VerifyPasswordAsync(account, secret, cancellationToken);
         if (!valid || account is null || account.IsOrg || !account.IsActive)
         {
             throttle.RecordFailure(user, clientAddress);
@@ -82,23 +87,30 @@ public sealed class Authenticator(AccountStore accounts, LoginThrottle throttle,
             : null;
     }
 
-    /// <summary>True when <paramref name="password"/> is the account's; an unknown account costs the same hash work.</summary>
-    public static bool VerifyPassword(AccountEntity? account, string password)
+    /// <summary>
+    /// True when <paramref name="password"/> is the account's; an unknown account costs the same hash work. Waits for
+    /// its turn among <see cref="AuthOptions.MaxConcurrentPasswordChecks"/>.
+    /// </summary>
+    public async Task<bool> VerifyPasswordAsync(AccountEntity? account, string password, CancellationToken cancellationToken = default)
     {
-        var hash = account?.PasswordHash ?? DummyHash;
-        var result = Hasher.VerifyHashedPassword(account ?? new AccountEntity(), hash, password);
-        return account?.PasswordHash is not null && result != PasswordVerificationResult.Failed;
+        await _passwordChecks.WaitAsync(cancellationToken);
+        try
+        {
+            var hash = account?.PasswordHash ?? DummyHash;
+            var result = Hasher.VerifyHashedPassword(account ?? new AccountEntity(), hash, password);
+            return account?.PasswordHash is not null && result != PasswordVerificationResult.Failed;
+        }
+        finally
+        {
+            _passwordChecks.Release();
+        }
     }
 
     private async Task<bool> CheckTokenAsync(AccountEntity? account, string token, CancellationToken cancellationToken)
     {
-        if (account is null)
-        {
-            return false;
-        }
-
-        var stored = await accounts.GetAccessTokenOrNullAsync(account.Id, HashToken(token), cancellationToken);
-        if (stored is null || !stored.IsActive || stored.ExpiresAt is { } expires && expires <= time.GetUtcNow())
+        // An unknown account costs the same read, so that timing does not tell which names exist.
+        var stored = await accounts.GetAccessTokenOrNullAsync(account?.Id ?? "-", HashToken(token), cancellationToken);
+        if (account is null || stored is null || !stored.IsActive || stored.ExpiresAt is { } expires && expires <= time.GetUtcNow())
         {
             return false;
         }

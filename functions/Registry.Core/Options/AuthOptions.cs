@@ -54,4 +54,10 @@ public sealed class AuthOptions
 
     /// <summary>The window of the failure counts, and the longest wait of an account from one address.</summary>
     public TimeSpan FailureWindow { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Password checks (PBKDF2, tens of milliseconds of one core each) that run at once; further logins wait their
+    /// turn without holding a thread, so that a burst of logins leaves the other cores to the registry's other requests.
+    /// </summary>
+    public int MaxConcurrentPasswordChecks { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
 }
