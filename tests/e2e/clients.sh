@@ -2,8 +2,9 @@
 # End-to-end tests with real clients against a running registry (plain HTTP):
 # skopeo (push, inspect, list-tags, pull back, copy between repositories, multi-arch, artifacts with
 # referrers, Docker schema 2, delete), a chunked upload with curl, podman and buildah (vfs storage, as root), and
-# docker when DOCKER_HOST names a running dockerd (login with a password and a personal access token, push, pull by
-# tag and digest, cross-repository mount, a manifest list, an immutable-tag refusal).
+# docker when DOCKER_HOST names a running dockerd (login with a password and a personal access token, the refresh
+# token docker keeps and its revocation, push, pull by tag and digest, cross-repository mount, a manifest list, an
+# immutable-tag refusal).
 # Usage: clients.sh HOST:PORT        Env: SKIP_PODMAN=1, SKIP_BUILDAH=1, BIG_MIB (default 40),
 #   E2E_NS=name          the namespace of every repository (default: a new one), to run one suite against two hosts
 #   CREDS=user:password  the registry has authentication on: check that anonymous pushes are refused, log in
@@ -173,6 +174,19 @@ if [ -n "${DOCKER_HOST:-}" ] && [ -n "${CREDS:-}" ] && [ -n "$DOCKER" ]; then
   run "${D[@]}" image inspect --format '{{index .RepoDigests 0}}' "$HOST/$NS/copied:v1"; pulled=${OUT##*@}
   expect "docker pull by tag has the pushed digest" "$(layout_digest "$IMG/tiny")" "$pulled"
   step "docker pull by digest" "${D[@]}" pull "$HOST/$NS/copied@$pulled"
+  # docker login keeps a refresh token (identitytoken), not the password, and each pull refreshes with it; revoking the
+  # account's sessions ends it at once, and a new login starts another
+  auth_entry=$(jq -c --arg h "$HOST" '.auths[$h]' "$DOCKER_CONFIG/config.json")
+  if [ -n "$(jq -r '.identitytoken // empty' <<<"$auth_entry")" ] && [ "$(jq -r .auth <<<"$auth_entry" | base64 -d)" = "$USER_NAME:" ]; then
+    ok "docker login keeps a refresh token, not the password"
+  else ko "docker login keeps a refresh token, not the password" "$auth_entry"; fi
+  code=$(curl -s -o /dev/null -w '%{http_code}' -u "$CREDS" -X DELETE "http://$HOST/enzi/v0/accounts/$USER_NAME/sessions")
+  expect "the account's sessions revoked" 204 "$code"
+  if run "${D[@]}" pull "$HOST/$NS/copied:v1"; then ko "docker pull with a revoked refresh token is refused" "it went through"
+  else grep -q "invalid refresh token" <<<"$OUT" && ok "docker pull with a revoked refresh token is refused" \
+    || ko "docker pull with a revoked refresh token is refused" "$(tail -n1 <<<"$OUT")"; fi
+  step "docker login again with the password" "${D[@]}" login -u "$USER_NAME" --password-stdin "$HOST" <<<"$USER_PASSWORD"
+  step "docker pull with the new session" "${D[@]}" pull "$HOST/$NS/copied:v1"
   run "${D[@]}" tag "$HOST/$NS/copied:v1" "$HOST/$NS/docker:v1"
   step "docker push of a pulled image" "${D[@]}" push "$HOST/$NS/docker:v1"
   grep -q "Mounted from $NS/copied" <<<"$OUT" && ok "docker push mounted the layer from the other repository" \
