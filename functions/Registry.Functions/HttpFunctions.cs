@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Registry.Api;
+using Registry.Dtr;
 using Registry.Http;
 
 namespace Registry.Functions;
@@ -10,7 +10,7 @@ namespace Registry.Functions;
 /// The HTTP surface. One catch-all trigger per API surface; the route table inside the dispatcher does the rest
 /// (repository names contain '/', which Functions route templates cannot express).
 /// </summary>
-public sealed class HttpFunctions(RegistryDispatcher dispatcher, TokenEndpoint tokenEndpoint, ApiDispatcher api)
+public sealed class HttpFunctions(RegistryDispatcher dispatcher, TokenEndpoint tokenEndpoint, DtrDispatcher api)
 {
     /// <summary>The OCI Distribution API: every method under /v2/.</summary>
     [Function(nameof(ServeDistributionApi))]

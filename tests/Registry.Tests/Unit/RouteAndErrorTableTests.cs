@@ -39,6 +39,30 @@ public sealed class RouteAndErrorTableTests
     public void Match_UnknownPath_ReturnsNull(string path) => Assert.Null(RouteTable.Match(path));
 
     [Fact]
+    public void RouteTable_EveryRow_NeedsTheAccessOfItsMethod()
+    {
+        // Act: what each row asks of the token, by method
+        var rows = RouteTable.Routes.SelectMany(r => r.Methods.Select(m => (r.Name, m.Method, m.Access))).ToList();
+
+        // Assert: one row per method of a route; whatever writes needs push (or delete for deletes); reads need at most
+        // pull, except an upload's status, which only its pusher may see
+        Assert.Equal(rows.Count, rows.Select(r => (r.Name, r.Method)).Distinct().Count());
+        foreach (var (route, method, access) in rows)
+        {
+            var expected = (route, method) switch
+            {
+                (RouteName.Base, _) => RequiredAccess.None,
+                (RouteName.Catalog, _) => RequiredAccess.Catalog,
+                (RouteName.BlobUpload or RouteName.BlobUploadStart, _) => RequiredAccess.Push,
+                (_, "PUT" or "POST" or "PATCH") => RequiredAccess.Push,
+                (_, "DELETE") => RequiredAccess.Delete,
+                _ => RequiredAccess.Pull,
+            };
+            Assert.True(expected == access, $"{method} {route} needs {expected}, the table says {access}");
+        }
+    }
+
+    [Fact]
     public void ErrorTable_HasExactlyTheFourteenSpecCodes()
     {
         // Arrange

@@ -12,7 +12,7 @@ public sealed class ManifestHandlers(ManifestService manifests)
     /// end-3: GET/HEAD /v2/&lt;name&gt;/manifests/&lt;reference&gt; — the exact bytes pushed, when the Accept header
     /// allows their media type.
     /// </summary>
-    public async Task<OciResult> GetManifestAsync(OciRequest request, CancellationToken cancellationToken)
+    public async Task<HttpResult> GetManifestAsync(OciRequest request, CancellationToken cancellationToken)
     {
         var manifest = await manifests.GetAsync(request.Name, request.Reference!.Value, cancellationToken);
         if (!IsAcceptable(request.Http.Headers.Accept, manifest.MediaType))
@@ -22,14 +22,14 @@ public sealed class ManifestHandlers(ManifestService manifests)
         }
 
         var digest = manifest.Digest.ToString();
-        return OciResult.Empty(200)
+        return HttpResult.Empty(200)
             .WithBody(manifest.Content, manifest.MediaType)
             .WithHeader(OciHeaders.ContentDigest, digest)
             .WithHeader("ETag", $"\"{digest}\"");
     }
 
     /// <summary>end-7: PUT /v2/&lt;name&gt;/manifests/&lt;reference&gt; (also ?tag= for each extra tag of a push by digest).</summary>
-    public async Task<OciResult> PutManifestAsync(OciRequest request, CancellationToken cancellationToken)
+    public async Task<HttpResult> PutManifestAsync(OciRequest request, CancellationToken cancellationToken)
     {
         var extraTags = new List<Tag>();
         foreach (var value in request.Http.Query["tag"])
@@ -41,7 +41,7 @@ public sealed class ManifestHandlers(ManifestService manifests)
 
         var body = await ReadManifestBodyAsync(request, cancellationToken);
         var manifest = await manifests.PutAsync(request.Name, request.Reference!.Value, body, request.Http.ContentType, extraTags, cancellationToken);
-        var result = OciResult.Empty(201)
+        var result = HttpResult.Empty(201)
             .WithHeader("Location", $"/v2/{request.Name}/manifests/{manifest.Digest}")
             .WithHeader(OciHeaders.ContentDigest, manifest.Digest.ToString());
         if (manifest.Subject is { } subject)
@@ -53,10 +53,10 @@ public sealed class ManifestHandlers(ManifestService manifests)
     }
 
     /// <summary>end-9: DELETE /v2/&lt;name&gt;/manifests/&lt;reference&gt; — by digest the manifest, by tag that tag only.</summary>
-    public async Task<OciResult> DeleteManifestAsync(OciRequest request, CancellationToken cancellationToken)
+    public async Task<HttpResult> DeleteManifestAsync(OciRequest request, CancellationToken cancellationToken)
     {
         await manifests.DeleteAsync(request.Name, request.Reference!.Value, cancellationToken);
-        return OciResult.Empty(202);
+        return HttpResult.Empty(202);
     }
 
     /// <summary>

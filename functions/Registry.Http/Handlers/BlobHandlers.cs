@@ -10,18 +10,18 @@ namespace Registry.Http.Handlers;
 public sealed class BlobHandlers(BlobService blobs)
 {
     /// <summary>end-2: HEAD /v2/&lt;name&gt;/blobs/&lt;digest&gt;, answered from metadata.</summary>
-    public async Task<OciResult> HeadBlobAsync(OciRequest request, CancellationToken cancellationToken)
+    public async Task<HttpResult> HeadBlobAsync(OciRequest request, CancellationToken cancellationToken)
     {
         var digest = request.Digest!.Value;
         var size = await blobs.HeadAsync(request.Name, digest, cancellationToken);
-        return OciResult.Empty(200)
+        return HttpResult.Empty(200)
             .WithoutBody(MediaTypes.OctetStream, size)
             .WithHeader(OciHeaders.ContentDigest, digest.ToString())
             .WithHeader("Accept-Ranges", "bytes");
     }
 
     /// <summary>end-2: GET /v2/&lt;name&gt;/blobs/&lt;digest&gt;: 307 to a read-only SAS URL, or the bytes in proxy mode (Range honoured).</summary>
-    public async Task<OciResult> GetBlobAsync(OciRequest request, CancellationToken cancellationToken)
+    public async Task<HttpResult> GetBlobAsync(OciRequest request, CancellationToken cancellationToken)
     {
         var digest = request.Digest!.Value;
         var rangeHeader = request.Http.Headers.Range.ToString();
@@ -30,30 +30,30 @@ public sealed class BlobHandlers(BlobService blobs)
         var download = await blobs.GetAsync(request.Name, digest, range?.Http, cancellationToken);
         if (download.RedirectUri is { } uri)
         {
-            return OciResult.Empty(307)
+            return HttpResult.Empty(307)
                 .WithHeader("Location", uri.AbsoluteUri)
                 .WithHeader(OciHeaders.ContentDigest, digest.ToString());
         }
 
         if (range is { } r)
         {
-            return OciResult.Empty(206)
+            return HttpResult.Empty(206)
                 .WithStream(download.Content!, MediaTypes.OctetStream, r.Length)
                 .WithHeader("Content-Range", $"bytes {r.Start}-{r.End}/{size}")
                 .WithHeader(OciHeaders.ContentDigest, digest.ToString());
         }
 
-        return OciResult.Empty(200)
+        return HttpResult.Empty(200)
             .WithStream(download.Content!, MediaTypes.OctetStream, size)
             .WithHeader(OciHeaders.ContentDigest, digest.ToString())
             .WithHeader("Accept-Ranges", "bytes");
     }
 
     /// <summary>end-10: DELETE /v2/&lt;name&gt;/blobs/&lt;digest&gt;.</summary>
-    public async Task<OciResult> DeleteBlobAsync(OciRequest request, CancellationToken cancellationToken)
+    public async Task<HttpResult> DeleteBlobAsync(OciRequest request, CancellationToken cancellationToken)
     {
         await blobs.DeleteAsync(request.Name, request.Digest!.Value, cancellationToken);
-        return OciResult.Empty(202);
+        return HttpResult.Empty(202);
     }
 
     /// <summary>One satisfiable byte range of RFC 9110 (<c>bytes=a-b</c>, <c>bytes=a-</c>, <c>bytes=-n</c>).</summary>

@@ -8,6 +8,7 @@ namespace Registry.Http;
 public sealed record OciRequest(
     HttpRequest Http,
     RouteName Route,
+    RequiredAccess Access,
     RepositoryName Name,
     ManifestReference? Reference,
     Digest? Digest,

@@ -9,10 +9,10 @@ using Registry.Auth;
 using Registry.Http;
 using Registry.Options;
 
-namespace Registry.Api;
+namespace Registry.Dtr;
 
 /// <summary>A request of /api/v0 or /enzi/v0 after routing and authentication.</summary>
-public sealed record ApiRequest(HttpRequest Http, Principal Principal, GroupCollection Route)
+public sealed record DtrRequest(HttpRequest Http, Principal Principal, GroupCollection Route)
 {
     public string this[string group] => Route[group].Value;
 
@@ -82,14 +82,14 @@ public sealed record ApiRequest(HttpRequest Http, Principal Principal, GroupColl
 /// for both hosts: one route table, Basic authentication (password or personal access token; none = anonymous),
 /// and DTR's error shape. Unexpected failures are logged and answered 500 without their text.
 /// </summary>
-public sealed partial class ApiDispatcher
+public sealed partial class DtrDispatcher
 {
-    private readonly List<(string Method, Regex Pattern, Func<ApiRequest, CancellationToken, Task<OciResult>> Handle)> _routes;
+    private readonly List<(string Method, Regex Pattern, Func<DtrRequest, CancellationToken, Task<HttpResult>> Handle)> _routes;
     private readonly Authenticator _authenticator;
     private readonly bool _authEnabled;
-    private readonly ILogger<ApiDispatcher> _logger;
+    private readonly ILogger<DtrDispatcher> _logger;
 
-    public ApiDispatcher(ApiHandlers h, Authenticator authenticator, IOptions<AuthOptions> options, ILogger<ApiDispatcher> logger)
+    public DtrDispatcher(DtrHandlers h, Authenticator authenticator, IOptions<AuthOptions> options, ILogger<DtrDispatcher> logger)
     {
         _authenticator = authenticator;
         _authEnabled = options.Value.Enabled;
@@ -186,7 +186,7 @@ public sealed partial class ApiDispatcher
             }
 
             var principal = await AuthenticateAsync(request, cancellationToken);
-            return await route.Handle(new ApiRequest(request, principal, route.Match.Groups), cancellationToken);
+            return await route.Handle(new DtrRequest(request, principal, route.Match.Groups), cancellationToken);
         }
         catch (DtrException e)
         {
@@ -198,7 +198,7 @@ public sealed partial class ApiDispatcher
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return OciResult.Empty(499);
+            return HttpResult.Empty(499);
         }
         catch (Exception e) when (Registry.Storage.StorageOutage.Is(e))
         {
@@ -209,13 +209,13 @@ public sealed partial class ApiDispatcher
         catch (Exception e)
         {
             LogUnexpected(_logger, e, request.Method, request.Path.Value ?? "");
-            return OciResult.Json(500, new DtrErrorBody([new DtrErrorEntry("INTERNAL_ERROR", "internal error; the registry log has the details")]));
+            return HttpResult.Json(500, new DtrErrorBody([new DtrErrorEntry("INTERNAL_ERROR", "internal error; the registry log has the details")]));
         }
     }
 
-    public static OciResult Error(DtrException e)
+    public static HttpResult Error(DtrException e)
     {
-        var result = OciResult.Json(e.Status, new DtrErrorBody([new DtrErrorEntry(DtrErrors.Table[e.Error].Code, e.Message)]));
+        var result = HttpResult.Json(e.Status, new DtrErrorBody([new DtrErrorEntry(DtrErrors.Table[e.Error].Code, e.Message)]));
         return e.Error == DtrError.NotAuthenticated ? result.WithHeader("WWW-Authenticate", "Basic realm=\"registry\"") : result;
     }
 

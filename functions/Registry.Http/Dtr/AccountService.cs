@@ -4,7 +4,7 @@ using Registry.Auth;
 using Registry.Storage;
 using Registry.Storage.Entities;
 
-namespace Registry.Api;
+namespace Registry.Dtr;
 
 /// <summary>
 /// Accounts (users and organizations), organization members, teams, team members and personal access tokens,

@@ -8,7 +8,7 @@ namespace Registry.Http;
 /// An answer of the registry: status, headers and at most one body (bytes, JSON or a stream). It writes itself, so
 /// it runs the same under the Functions host and the standalone host.
 /// </summary>
-public sealed class OciResult : IActionResult
+public sealed class HttpResult : IActionResult
 {
     /// <summary>JSON as the spec shows it: media types keep their '+' (bodies are JSON, never HTML).</summary>
     private static readonly JsonSerializerOptions JsonOptions = new()
@@ -20,7 +20,7 @@ public sealed class OciResult : IActionResult
     private ReadOnlyMemory<byte>? _bytes;
     private Stream? _stream;
 
-    private OciResult(int status) => Status = status;
+    private HttpResult(int status) => Status = status;
 
     public int Status { get; }
 
@@ -31,15 +31,15 @@ public sealed class OciResult : IActionResult
     /// <summary>Content-Length to announce without a body (HEAD answers).</summary>
     public long? ContentLength { get; private set; }
 
-    public static OciResult Empty(int status) => new(status);
+    public static HttpResult Empty(int status) => new(status);
 
-    public static OciResult Json<T>(int status, T body, string contentType = "application/json")
+    public static HttpResult Json<T>(int status, T body, string contentType = "application/json")
     {
-        var result = new OciResult(status);
+        var result = new HttpResult(status);
         return result.WithBody(JsonSerializer.SerializeToUtf8Bytes(body, JsonOptions), contentType);
     }
 
-    public OciResult WithBody(ReadOnlyMemory<byte> bytes, string contentType)
+    public HttpResult WithBody(ReadOnlyMemory<byte> bytes, string contentType)
     {
         _bytes = bytes;
         ContentType = contentType;
@@ -47,7 +47,7 @@ public sealed class OciResult : IActionResult
         return this;
     }
 
-    public OciResult WithStream(Stream stream, string contentType, long length)
+    public HttpResult WithStream(Stream stream, string contentType, long length)
     {
         _stream = stream;
         ContentType = contentType;
@@ -56,14 +56,14 @@ public sealed class OciResult : IActionResult
     }
 
     /// <summary>Announces a body's type and length without sending it.</summary>
-    public OciResult WithoutBody(string contentType, long length)
+    public HttpResult WithoutBody(string contentType, long length)
     {
         ContentType = contentType;
         ContentLength = length;
         return this;
     }
 
-    public OciResult WithHeader(string name, string value)
+    public HttpResult WithHeader(string name, string value)
     {
         Headers[name] = value;
         return this;

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Registry.Auth;
 using Registry.Services;
 
-namespace Registry.Api;
+namespace Registry.Dtr;
 
 /// <summary>
 /// Registry-wide maintenance through /api/v0, for system administrators: the online GC cron (DTR's <c>/crons</c>,

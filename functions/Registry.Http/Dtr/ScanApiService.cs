@@ -4,7 +4,7 @@ using Registry.Oci;
 using Registry.Scanning;
 using Registry.Storage.Entities;
 
-namespace Registry.Api;
+namespace Registry.Dtr;
 
 /// <summary>
 /// DTR's image scanning API (<c>/api/v0/imagescan</c>): starting scans (write access), scan summaries (read access),

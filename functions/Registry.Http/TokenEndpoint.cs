@@ -90,7 +90,7 @@ public sealed class TokenEndpoint(
         }
     }
 
-    private async Task<OciResult> IssueFromQueryAsync(HttpRequest request, CancellationToken cancellationToken)
+    private async Task<HttpResult> IssueFromQueryAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         CheckService(request.Query["service"]);
         var principal = Principal.Anonymous;
@@ -109,7 +109,7 @@ public sealed class TokenEndpoint(
         return await AnswerAsync(principal, Scope.ParseAll(request.Query["scope"]), offline, cancellationToken);
     }
 
-    private async Task<OciResult> IssueFromFormAsync(HttpRequest request, CancellationToken cancellationToken)
+    private async Task<HttpResult> IssueFromFormAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (!request.HasFormContentType)
         {
@@ -138,7 +138,7 @@ public sealed class TokenEndpoint(
     /// <summary>Most scopes one token request may ask for (each costs permission lookups).</summary>
     public const int MaxScopes = 32;
 
-    private async Task<OciResult> AnswerAsync(Principal principal, IReadOnlyList<Scope> requested, bool offline, CancellationToken cancellationToken)
+    private async Task<HttpResult> AnswerAsync(Principal principal, IReadOnlyList<Scope> requested, bool offline, CancellationToken cancellationToken)
     {
         if (requested.Count > MaxScopes)
         {
@@ -149,7 +149,7 @@ public sealed class TokenEndpoint(
         var token = await tokens.IssueAccessTokenAsync(principal, granted, cancellationToken);
         var session = offline ? await authenticator.GetSessionAsync(principal, cancellationToken) : null;
         var refresh = session is null ? null : (await tokens.IssueRefreshTokenAsync(session, cancellationToken)).Token;
-        return OciResult.Json(200, new TokenAnswer(
+        return HttpResult.Json(200, new TokenAnswer(
             token.Token, token.Token, "Bearer", token.ExpiresIn, token.IssuedAt.ToString("O", CultureInfo.InvariantCulture),
             string.Join(' ', granted), refresh))
             .WithHeader("Cache-Control", "no-store");

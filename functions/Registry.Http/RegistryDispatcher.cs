@@ -11,41 +11,20 @@ namespace Registry.Http;
 
 /// <summary>
 /// The entry of /v2/ for both hosts: matches the route table, validates name, reference, digest and upload id
-/// before any storage call, checks the token, calls the one handler bound to (route, method) and turns failures
-/// into the error envelope. Unexpected failures are logged and answered 500 without their text.
+/// before any storage call, checks the token for the access the route's row names, calls the row's handler and turns
+/// failures into the error envelope. Unexpected failures are logged and answered 500 without their text.
 /// </summary>
 public sealed partial class RegistryDispatcher
 {
-    private readonly Dictionary<(RouteName, string), Func<OciRequest, CancellationToken, Task<OciResult>>> _handlers;
+    private readonly OciHandlers _handlers;
     private readonly ILogger<RegistryDispatcher> _logger;
     private readonly RegistryAuthorizer _authorizer;
 
-    public RegistryDispatcher(
-        BlobHandlers blobs, UploadHandlers uploads, ManifestHandlers manifests, DiscoveryHandlers discovery,
-        RegistryAuthorizer authorizer, ILogger<RegistryDispatcher> logger)
+    public RegistryDispatcher(OciHandlers handlers, RegistryAuthorizer authorizer, ILogger<RegistryDispatcher> logger)
     {
+        _handlers = handlers;
         _logger = logger;
         _authorizer = authorizer;
-        _handlers = new()
-        {
-            [(RouteName.Base, "GET")] = (_, _) => Task.FromResult(OciResult.Json(200, new Dictionary<string, string>())),
-            [(RouteName.Base, "HEAD")] = (_, _) => Task.FromResult(OciResult.Json(200, new Dictionary<string, string>())),
-            [(RouteName.Catalog, "GET")] = discovery.ListRepositoriesAsync,
-            [(RouteName.Tags, "GET")] = discovery.ListTagsAsync,
-            [(RouteName.Referrers, "GET")] = discovery.ListReferrersAsync,
-            [(RouteName.Manifest, "GET")] = manifests.GetManifestAsync,
-            [(RouteName.Manifest, "HEAD")] = manifests.GetManifestAsync,
-            [(RouteName.Manifest, "PUT")] = manifests.PutManifestAsync,
-            [(RouteName.Manifest, "DELETE")] = manifests.DeleteManifestAsync,
-            [(RouteName.Blob, "GET")] = blobs.GetBlobAsync,
-            [(RouteName.Blob, "HEAD")] = blobs.HeadBlobAsync,
-            [(RouteName.Blob, "DELETE")] = blobs.DeleteBlobAsync,
-            [(RouteName.BlobUploadStart, "POST")] = uploads.StartUploadAsync,
-            [(RouteName.BlobUpload, "PATCH")] = uploads.PatchUploadAsync,
-            [(RouteName.BlobUpload, "PUT")] = uploads.CompleteUploadAsync,
-            [(RouteName.BlobUpload, "GET")] = uploads.GetUploadStatusAsync,
-            [(RouteName.BlobUpload, "DELETE")] = uploads.CancelUploadAsync,
-        };
     }
 
     /// <summary>Serves one request under /v2/.</summary>
@@ -68,7 +47,7 @@ public sealed partial class RegistryDispatcher
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return OciResult.Empty(499);
+            return HttpResult.Empty(499);
         }
         catch (Exception e) when (StorageOutage.Is(e))
         {
@@ -78,7 +57,7 @@ public sealed partial class RegistryDispatcher
         catch (Exception e)
         {
             LogUnexpected(_logger, e, request.Method, request.Path.Value ?? "");
-            return OciResult.Json(500, new ErrorEnvelope([new ErrorEntry("UNKNOWN", "internal error; the registry log has the details", null)]));
+            return HttpResult.Json(500, new ErrorEnvelope([new ErrorEntry("UNKNOWN", "internal error; the registry log has the details", null)]));
         }
     }
 
@@ -86,14 +65,14 @@ public sealed partial class RegistryDispatcher
     /// 503 with Retry-After while storage cannot be reached. Not one of the spec's codes, which all describe the
     /// request: distribution's code for a service that is down.
     /// </summary>
-    public static OciResult Unavailable() =>
-        OciResult.Json(503, new ErrorEnvelope([new ErrorEntry("UNAVAILABLE", "storage cannot be reached; try again shortly", null)]))
+    public static HttpResult Unavailable() =>
+        HttpResult.Json(503, new ErrorEnvelope([new ErrorEntry("UNAVAILABLE", "storage cannot be reached; try again shortly", null)]))
             .WithHeader("Retry-After", StorageOutage.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>The error envelope of <paramref name="e"/> with its status and headers.</summary>
-    public static OciResult Error(RegistryException e)
+    public static HttpResult Error(RegistryException e)
     {
-        var result = OciResult.Json(e.Status, ErrorEnvelope.From(e));
+        var result = HttpResult.Json(e.Status, ErrorEnvelope.From(e));
         foreach (var (name, value) in e.Headers)
         {
             result.WithHeader(name, value);
@@ -102,7 +81,7 @@ public sealed partial class RegistryDispatcher
         return result;
     }
 
-    private (OciRequest, Func<OciRequest, CancellationToken, Task<OciResult>>) Bind(HttpRequest request)
+    private (OciRequest, OciHandler) Bind(HttpRequest request)
     {
         var path = request.Path.Value ?? "";
         if (RequestTarget.IsAmbiguous(request))
@@ -114,9 +93,10 @@ public sealed partial class RegistryDispatcher
         var match = RouteTable.Match(relative)
             ?? throw RegistryException.Of(OciErrorCode.NameUnknown, "no such endpoint", "path", path.Length > 300 ? path[..300] : path, 404);
         var method = request.Method.ToUpperInvariant();
-        if (!_handlers.TryGetValue((match.Route.Name, method), out var handler))
+        var bound = match.Route.Find(method);
+        if (bound is null)
         {
-            var allow = string.Join(", ", match.Route.Methods);
+            var allow = string.Join(", ", match.Route.Methods.Select(m => m.Method));
             throw RegistryException.Of(OciErrorCode.Unsupported, $"{method} is not supported here", "allow", allow).WithHeader("Allow", allow);
         }
 
@@ -147,7 +127,7 @@ public sealed partial class RegistryDispatcher
             throw RegistryException.Of(OciErrorCode.BlobUploadUnknown, "blob upload unknown to registry", "uuid", Shorten(match.UploadId));
         }
 
-        return (new OciRequest(request, match.Route.Name, name, reference, digest, match.UploadId), handler);
+        return (new OciRequest(request, match.Route.Name, bound.Access, name, reference, digest, match.UploadId), bound.Handler(_handlers));
     }
 
     /// <summary>

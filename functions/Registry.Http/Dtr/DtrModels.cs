@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Registry.Api;
+namespace Registry.Dtr;
 
 // The JSON shapes of /enzi/v0 and /api/v0, after DTR and UCP (eNZi). Request bodies are nullable where a PATCH may
 // leave a field out.

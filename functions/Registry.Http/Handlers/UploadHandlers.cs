@@ -16,7 +16,7 @@ public sealed class UploadHandlers(UploadService uploads, BlobService blobs, IOp
     /// end-4a/end-4b/end-11: POST /v2/&lt;name&gt;/blobs/uploads/ — a mount (?mount=&amp;from=), a monolithic
     /// upload (?digest= with the body) or a new session (202).
     /// </summary>
-    public async Task<OciResult> StartUploadAsync(OciRequest request, CancellationToken cancellationToken)
+    public async Task<HttpResult> StartUploadAsync(OciRequest request, CancellationToken cancellationToken)
     {
         if (request.Query("mount") is { } mount)
         {
@@ -59,7 +59,7 @@ public sealed class UploadHandlers(UploadService uploads, BlobService blobs, IOp
     }
 
     /// <summary>end-5: PATCH /v2/&lt;name&gt;/blobs/uploads/&lt;reference&gt; — one chunk, in order (416 otherwise).</summary>
-    public async Task<OciResult> PatchUploadAsync(OciRequest request, CancellationToken cancellationToken)
+    public async Task<HttpResult> PatchUploadAsync(OciRequest request, CancellationToken cancellationToken)
     {
         var range = ParseContentRange(request);
         var size = await uploads.AppendAsync(request.Name, request.UploadId!, request.Http.Body, range, request.Http.ContentLength, cancellationToken);
@@ -67,7 +67,7 @@ public sealed class UploadHandlers(UploadService uploads, BlobService blobs, IOp
     }
 
     /// <summary>end-6: PUT /v2/&lt;name&gt;/blobs/uploads/&lt;reference&gt;?digest= — an optional last chunk, then the digest check.</summary>
-    public async Task<OciResult> CompleteUploadAsync(OciRequest request, CancellationToken cancellationToken)
+    public async Task<HttpResult> CompleteUploadAsync(OciRequest request, CancellationToken cancellationToken)
     {
         var digest = ParseDigest(request.Query("digest")
             ?? throw RegistryException.Of(OciErrorCode.DigestInvalid, "the digest query parameter is required", "digest", ""));
@@ -78,17 +78,17 @@ public sealed class UploadHandlers(UploadService uploads, BlobService blobs, IOp
     }
 
     /// <summary>end-13: GET /v2/&lt;name&gt;/blobs/uploads/&lt;reference&gt; — how much has arrived.</summary>
-    public async Task<OciResult> GetUploadStatusAsync(OciRequest request, CancellationToken cancellationToken)
+    public async Task<HttpResult> GetUploadStatusAsync(OciRequest request, CancellationToken cancellationToken)
     {
         var size = await uploads.GetSizeAsync(request.Name, request.UploadId!, cancellationToken);
         return Progress(204, request.Name, request.UploadId!, size);
     }
 
     /// <summary>DELETE /v2/&lt;name&gt;/blobs/uploads/&lt;reference&gt; — cancel.</summary>
-    public async Task<OciResult> CancelUploadAsync(OciRequest request, CancellationToken cancellationToken)
+    public async Task<HttpResult> CancelUploadAsync(OciRequest request, CancellationToken cancellationToken)
     {
         await uploads.CancelAsync(request.Name, request.UploadId!, cancellationToken);
-        return OciResult.Empty(204);
+        return HttpResult.Empty(204);
     }
 
     /// <summary>Drops an upload that failed; one already gone is no error (GC expires what is left).</summary>
@@ -103,13 +103,13 @@ public sealed class UploadHandlers(UploadService uploads, BlobService blobs, IOp
         }
     }
 
-    private static OciResult Created(RepositoryName name, Digest digest) =>
-        OciResult.Empty(201)
+    private static HttpResult Created(RepositoryName name, Digest digest) =>
+        HttpResult.Empty(201)
             .WithHeader("Location", $"/v2/{name}/blobs/{digest}")
             .WithHeader(OciHeaders.ContentDigest, digest.ToString());
 
-    private static OciResult Progress(int status, RepositoryName name, string uploadId, long size) =>
-        OciResult.Empty(status)
+    private static HttpResult Progress(int status, RepositoryName name, string uploadId, long size) =>
+        HttpResult.Empty(status)
             .WithHeader("Location", $"/v2/{name}/blobs/uploads/{uploadId}")
             .WithHeader("Range", UploadService.RangeHeader(size))
             .WithHeader(OciHeaders.UploadUuid, uploadId);

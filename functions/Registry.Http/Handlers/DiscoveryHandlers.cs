@@ -16,28 +16,28 @@ public sealed class DiscoveryHandlers(DiscoveryService discovery)
     public sealed record Catalog([property: JsonPropertyName("repositories")] IReadOnlyList<string> Repositories);
 
     /// <summary>end-8a/end-8b: GET /v2/&lt;name&gt;/tags/list?n=&amp;last=, with a Link header when more follow.</summary>
-    public async Task<OciResult> ListTagsAsync(OciRequest request, CancellationToken cancellationToken)
+    public async Task<HttpResult> ListTagsAsync(OciRequest request, CancellationToken cancellationToken)
     {
         var (n, last) = ParsePaging(request);
         var page = await discovery.ListTagsAsync(request.Name, n, last, cancellationToken);
-        return WithLink(OciResult.Json(200, new TagList(request.Name.Value, page.Items)), $"/v2/{request.Name}/tags/list", n, page);
+        return WithLink(HttpResult.Json(200, new TagList(request.Name.Value, page.Items)), $"/v2/{request.Name}/tags/list", n, page);
     }
 
     /// <summary>GET /v2/_catalog?n=&amp;last=, with a Link header when more follow.</summary>
-    public async Task<OciResult> ListRepositoriesAsync(OciRequest request, CancellationToken cancellationToken)
+    public async Task<HttpResult> ListRepositoriesAsync(OciRequest request, CancellationToken cancellationToken)
     {
         var (n, last) = ParsePaging(request);
         var page = await discovery.ListRepositoriesAsync(n, last, cancellationToken);
-        return WithLink(OciResult.Json(200, new Catalog(page.Items)), "/v2/_catalog", n, page);
+        return WithLink(HttpResult.Json(200, new Catalog(page.Items)), "/v2/_catalog", n, page);
     }
 
     /// <summary>end-12a/end-12b: GET /v2/&lt;name&gt;/referrers/&lt;digest&gt;?artifactType= — always an image index.</summary>
-    public async Task<OciResult> ListReferrersAsync(OciRequest request, CancellationToken cancellationToken)
+    public async Task<HttpResult> ListReferrersAsync(OciRequest request, CancellationToken cancellationToken)
     {
         var artifactType = request.Query("artifactType");
         var referrers = await discovery.ListReferrersAsync(request.Name, request.Digest!.Value, artifactType, cancellationToken);
         var index = new ImageIndex { SchemaVersion = 2, MediaType = MediaTypes.ImageIndex, Manifests = referrers };
-        var result = OciResult.Json(200, index, MediaTypes.ImageIndex);
+        var result = HttpResult.Json(200, index, MediaTypes.ImageIndex);
         if (artifactType is not null)
         {
             result.WithHeader(OciHeaders.FiltersApplied, "artifactType");
@@ -65,7 +65,7 @@ public sealed class DiscoveryHandlers(DiscoveryService discovery)
         return (n, last);
     }
 
-    private static OciResult WithLink(OciResult result, string path, int? n, DiscoveryService.Page page)
+    private static HttpResult WithLink(HttpResult result, string path, int? n, DiscoveryService.Page page)
     {
         if (page.HasMore && n is { } size && page.Items.Count > 0)
         {

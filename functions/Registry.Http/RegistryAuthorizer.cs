@@ -64,18 +64,16 @@ public sealed class RegistryAuthorizer(
         return granted.Any(s => s.Actions.Contains(action) || s.Actions.Contains(Access.All));
     }
 
-    /// <summary>The scope a request needs (null: any valid token) and the action it is checked for.</summary>
+    /// <summary>The scope a request needs (null: any valid token) and the action it is checked for, from its route's row.</summary>
     internal static (Scope? Scope, string Action) Required(OciRequest request)
     {
-        var method = request.Http.Method.ToUpperInvariant();
         var name = request.Name.Value;
-        return request.Route switch
+        return request.Access switch
         {
-            RouteName.Base => (null, ""),
-            RouteName.Catalog => (Scope.Catalog, Access.All),
-            RouteName.BlobUploadStart or RouteName.BlobUpload => (Repository(name, Access.Pull, Access.Push), Access.Push),
-            RouteName.Manifest when method == "PUT" => (Repository(name, Access.Pull, Access.Push), Access.Push),
-            RouteName.Manifest or RouteName.Blob when method == "DELETE" => (Repository(name, Access.Delete), Access.Delete),
+            RequiredAccess.None => (null, ""),
+            RequiredAccess.Catalog => (Scope.Catalog, Access.All),
+            RequiredAccess.Push => (Repository(name, Access.Pull, Access.Push), Access.Push),
+            RequiredAccess.Delete => (Repository(name, Access.Delete), Access.Delete),
             _ => (Repository(name, Access.Pull), Access.Pull),
         };
     }

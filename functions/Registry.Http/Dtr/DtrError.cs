@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Registry.Api;
+namespace Registry.Dtr;
 
 /// <summary>The error codes of /api/v0 and /enzi/v0, in DTR's shape (<c>{"errors":[{"code","message"}]}</c>).</summary>
 public enum DtrError

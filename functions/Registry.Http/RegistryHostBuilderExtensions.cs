@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Registry.Api;
+using Registry.Dtr;
 using Registry.Auth;
 using Registry.Http;
 using Registry.Http.Handlers;
@@ -119,6 +119,7 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<UploadHandlers>();
         services.AddSingleton<ManifestHandlers>();
         services.AddSingleton<DiscoveryHandlers>();
+        services.AddSingleton<OciHandlers>();
         services.AddSingleton<RegistryAuthorizer>();
         services.AddSingleton<RegistryDispatcher>();
         services.AddSingleton<TokenEndpoint>();
@@ -127,8 +128,8 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<RepositoryApiService>();
         services.AddSingleton<SystemApiService>();
         services.AddSingleton<ScanApiService>();
-        services.AddSingleton<ApiHandlers>();
-        services.AddSingleton<ApiDispatcher>();
+        services.AddSingleton<DtrHandlers>();
+        services.AddSingleton<DtrDispatcher>();
         return builder;
     }
 }

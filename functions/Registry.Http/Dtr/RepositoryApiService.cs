@@ -6,7 +6,7 @@ using Registry.Services;
 using Registry.Storage;
 using Registry.Storage.Entities;
 
-namespace Registry.Api;
+namespace Registry.Dtr;
 
 /// <summary>
 /// DTR's repository API: repositories under a namespace with their settings, their tags, and team access per

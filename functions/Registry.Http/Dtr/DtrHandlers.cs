@@ -1,0 +1,253 @@
+using Registry.Http;
+
+namespace Registry.Dtr;
+
+/// <summary>The handlers of /api/v0 and /enzi/v0: each binds the request, calls one service method and maps the result.</summary>
+public sealed class DtrHandlers(RepositoryApiService repositories, AccountService accounts, SystemApiService system, ScanApiService scanning)
+{
+    private const int DefaultPageSize = 10;
+
+    // ---- /api/v0/repositories ------------------------------------------------------------------------------
+
+    public async Task<HttpResult> ListRepositoriesAsync(DtrRequest r, CancellationToken ct)
+    {
+        var ns = r.Route["ns"].Success ? r["ns"] : null;
+        var (list, next) = await repositories.ListAsync(r.Principal, ns, r.Query("pageStart"), r.PageSize("pageSize", DefaultPageSize), ct);
+        return WithNext(HttpResult.Json(200, list), next);
+    }
+
+    public async Task<HttpResult> CreateRepositoryAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(201, await repositories.CreateAsync(r.Principal, r["ns"], await r.BodyAsync<RepositoryCreate>(ct), ct));
+
+    public async Task<HttpResult> GetRepositoryAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await repositories.GetAsync(r.Principal, r["ns"], r["repo"], ct));
+
+    public async Task<HttpResult> UpdateRepositoryAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await repositories.UpdateAsync(r.Principal, r["ns"], r["repo"], await r.BodyAsync<RepositoryCreate>(ct), ct));
+
+    public async Task<HttpResult> DeleteRepositoryAsync(DtrRequest r, CancellationToken ct)
+    {
+        await repositories.DeleteAsync(r.Principal, r["ns"], r["repo"], ct);
+        return HttpResult.Empty(204);
+    }
+
+    public async Task<HttpResult> ListTagsAsync(DtrRequest r, CancellationToken ct)
+    {
+        var (tags, next) = await repositories.ListTagsAsync(r.Principal, r["ns"], r["repo"], r.Query("pageStart"), r.PageSize("pageSize", DefaultPageSize), ct);
+        return WithNext(HttpResult.Json(200, tags), next);
+    }
+
+    public async Task<HttpResult> DeleteTagAsync(DtrRequest r, CancellationToken ct)
+    {
+        await repositories.DeleteTagAsync(r.Principal, r["ns"], r["repo"], r["tag"], ct);
+        return HttpResult.Empty(204);
+    }
+
+    public async Task<HttpResult> ListTeamAccessAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await repositories.ListTeamAccessAsync(r.Principal, r["ns"], r["repo"], ct));
+
+    public async Task<HttpResult> SetTeamAccessAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await repositories.SetTeamAccessAsync(r.Principal, r["ns"], r["repo"], r["team"], await r.BodyAsync<TeamAccessPut>(ct), ct));
+
+    public async Task<HttpResult> RemoveTeamAccessAsync(DtrRequest r, CancellationToken ct)
+    {
+        await repositories.RemoveTeamAccessAsync(r.Principal, r["ns"], r["repo"], r["team"], ct);
+        return HttpResult.Empty(204);
+    }
+
+    public async Task<HttpResult> ListNamespaceTeamAccessAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await repositories.ListNamespaceTeamAccessAsync(r.Principal, r["ns"], ct));
+
+    public async Task<HttpResult> SetNamespaceTeamAccessAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await repositories.SetNamespaceTeamAccessAsync(r.Principal, r["ns"], r["team"], await r.BodyAsync<TeamAccessPut>(ct), ct));
+
+    public async Task<HttpResult> RemoveNamespaceTeamAccessAsync(DtrRequest r, CancellationToken ct)
+    {
+        await repositories.RemoveNamespaceTeamAccessAsync(r.Principal, r["ns"], r["team"], ct);
+        return HttpResult.Empty(204);
+    }
+
+    public async Task<HttpResult> ListPruningPoliciesAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await repositories.ListPruningPoliciesAsync(r.Principal, r["ns"], r["repo"], ct));
+
+    public async Task<HttpResult> CreatePruningPolicyAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(201, await repositories.SavePruningPolicyAsync(r.Principal, r["ns"], r["repo"], null,
+            await r.BodyAsync<PruningPolicyBody>(ct), r.Flag("initialEvaluation", true), ct));
+
+    public async Task<HttpResult> TestPruningPolicyAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await repositories.TestPruningPolicyAsync(r.Principal, r["ns"], r["repo"], await r.BodyAsync<PruningPolicyBody>(ct), ct));
+
+    public async Task<HttpResult> GetPruningPolicyAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await repositories.GetPruningPolicyAsync(r.Principal, r["ns"], r["repo"], r["id"], ct));
+
+    public async Task<HttpResult> UpdatePruningPolicyAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await repositories.SavePruningPolicyAsync(r.Principal, r["ns"], r["repo"], r["id"],
+            await r.BodyAsync<PruningPolicyBody>(ct), r.Flag("initialEvaluation", true), ct));
+
+    public async Task<HttpResult> DeletePruningPolicyAsync(DtrRequest r, CancellationToken ct)
+    {
+        await repositories.DeletePruningPolicyAsync(r.Principal, r["ns"], r["repo"], r["id"], ct);
+        return HttpResult.Empty(204);
+    }
+
+    public async Task<HttpResult> ListPromotionPoliciesAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await repositories.ListPromotionPoliciesAsync(r.Principal, r["ns"], r["repo"], r.Flag("source", true), ct));
+
+    public async Task<HttpResult> CreatePromotionPolicyAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(201, await repositories.SavePromotionPolicyAsync(r.Principal, r["ns"], r["repo"], null,
+            await r.BodyAsync<PromotionPolicyBody>(ct), r.Flag("initialEvaluation", true), ct));
+
+    public async Task<HttpResult> GetPromotionPolicyAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await repositories.GetPromotionPolicyAsync(r.Principal, r["ns"], r["repo"], r["id"], ct));
+
+    public async Task<HttpResult> UpdatePromotionPolicyAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await repositories.SavePromotionPolicyAsync(r.Principal, r["ns"], r["repo"], r["id"],
+            await r.BodyAsync<PromotionPolicyBody>(ct), r.Flag("initialEvaluation", true), ct));
+
+    public async Task<HttpResult> DeletePromotionPolicyAsync(DtrRequest r, CancellationToken ct)
+    {
+        await repositories.DeletePromotionPolicyAsync(r.Principal, r["ns"], r["repo"], r["id"], ct);
+        return HttpResult.Empty(204);
+    }
+
+    public async Task<HttpResult> PromoteTagAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(201, await repositories.PromoteAsync(r.Principal, r["ns"], r["repo"], r["tag"], await r.BodyAsync<PromotionBody>(ct), ct));
+
+    // ---- /api/v0/imagescan ------------------------------------------------------------------------------------
+
+    public async Task<HttpResult> ScanImageAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(202, await scanning.ScanAsync(r.Principal, r["ns"], r["repo"], r["reference"], Optional(r, "os"), Optional(r, "arch"), ct));
+
+    public async Task<HttpResult> GetScanSummaryAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await scanning.GetSummaryAsync(r.Principal, r["ns"], r["repo"], r["reference"], r.Query("os"), r.Query("arch"), ct));
+
+    public async Task<HttpResult> GetLegacyScanSummaryAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await scanning.GetLegacySummaryAsync(r.Principal, r["ns"], r["repo"], r["reference"], r.Flag("detailed", false), ct));
+
+    public async Task<HttpResult> GetScanCountsAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await scanning.GetCountsAsync(r.Principal, await r.BodyAsync<BatchCountsRequest>(ct), ct));
+
+    public async Task<HttpResult> GetScannerStatusAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await scanning.GetStatusAsync(r.Principal, ct));
+
+    /// <summary>The body is the database itself (any content type), or a multipart form whose <c>file</c> part is.</summary>
+    public async Task<HttpResult> UpdateVulnerabilityDatabaseAsync(DtrRequest r, CancellationToken ct)
+    {
+        var online = r.Flag("online", false);
+        var upload = online ? null : await r.FileOrBodyAsync("file", ct);
+        return HttpResult.Json(200, await scanning.UpdateDatabaseAsync(r.Principal, upload, online, ct));
+    }
+
+    public async Task<HttpResult> ListScanOverridesAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await scanning.ListOverridesAsync(r.Principal, ct));
+
+    public async Task<HttpResult> AddScanOverrideAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(201, await scanning.AddOverrideAsync(r.Principal, r["layer"], await r.BodyAsync<ScanOverrideBody>(ct), ct));
+
+    public async Task<HttpResult> DeleteScanOverrideAsync(DtrRequest r, CancellationToken ct)
+    {
+        await scanning.DeleteOverrideAsync(r.Principal, r["id"], ct);
+        return HttpResult.Empty(204);
+    }
+
+    private static string? Optional(DtrRequest r, string group) => r.Route[group].Success ? r[group] : null;
+
+    // ---- /api/v0/crons, /api/v0/jobs --------------------------------------------------------------------------
+
+    public async Task<HttpResult> ListCronsAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await system.ListCronsAsync(r.Principal, ct));
+
+    public async Task<HttpResult> GetCronAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await system.GetCronAsync(r.Principal, r["action"], ct));
+
+    public async Task<HttpResult> UpdateCronAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await system.UpdateCronAsync(r.Principal, r["action"], await r.BodyAsync<CronUpdate>(ct), ct));
+
+    public async Task<HttpResult> RunJobAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await system.RunJobAsync(r.Principal, await r.BodyAsync<JobCreate>(ct), ct));
+
+    // ---- /api/v0/api_tokens ----------------------------------------------------------------------------------
+
+    public async Task<HttpResult> CreateTokenAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(201, await accounts.CreateTokenAsync(r.Principal, await r.BodyAsync<ApiTokenCreate>(ct), ct)).WithHeader("Cache-Control", "no-store");
+
+    public async Task<HttpResult> ListTokensAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await accounts.ListTokensAsync(r.Principal, ct));
+
+    public async Task<HttpResult> UpdateTokenAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await accounts.UpdateTokenAsync(r.Principal, r["token"], await r.BodyAsync<ApiTokenPatch>(ct), ct));
+
+    public async Task<HttpResult> RevokeTokenAsync(DtrRequest r, CancellationToken ct)
+    {
+        await accounts.RevokeTokenAsync(r.Principal, r["token"], ct);
+        return HttpResult.Empty(204);
+    }
+
+    // ---- /enzi/v0/accounts -----------------------------------------------------------------------------------
+
+    public async Task<HttpResult> ListAccountsAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await accounts.ListAccountsAsync(r.Principal, r.Query("start"), r.PageSize("limit", DefaultPageSize), ct));
+
+    public async Task<HttpResult> CreateAccountAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(201, await accounts.CreateAccountAsync(r.Principal, await r.BodyAsync<AccountCreate>(ct), ct));
+
+    public async Task<HttpResult> GetAccountAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await accounts.GetAccountAsync(r.Principal, r["user"], ct));
+
+    public async Task<HttpResult> UpdateAccountAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await accounts.UpdateAccountAsync(r.Principal, r["user"], await r.BodyAsync<AccountPatch>(ct), ct));
+
+    public async Task<HttpResult> RevokeSessionsAsync(DtrRequest r, CancellationToken ct)
+    {
+        await accounts.RevokeSessionsAsync(r.Principal, r["user"], ct);
+        return HttpResult.Empty(204);
+    }
+
+    public async Task<HttpResult> DeleteAccountAsync(DtrRequest r, CancellationToken ct)
+    {
+        await accounts.DeleteAccountAsync(r.Principal, r["user"], ct);
+        return HttpResult.Empty(204);
+    }
+
+    public async Task<HttpResult> ListOrgMembersAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await accounts.ListOrgMembersAsync(r.Principal, r["ns"], r.Query("start"), r.PageSize("limit", DefaultPageSize), ct));
+
+    public async Task<HttpResult> SetOrgMemberAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await accounts.SetOrgMemberAsync(r.Principal, r["ns"], r["user"], await r.BodyAsync<MemberPut>(ct), ct));
+
+    public async Task<HttpResult> RemoveOrgMemberAsync(DtrRequest r, CancellationToken ct)
+    {
+        await accounts.RemoveOrgMemberAsync(r.Principal, r["ns"], r["user"], ct);
+        return HttpResult.Empty(204);
+    }
+
+    public async Task<HttpResult> ListTeamsAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await accounts.ListTeamsAsync(r.Principal, r["ns"], r.Query("start"), r.PageSize("limit", DefaultPageSize), ct));
+
+    public async Task<HttpResult> CreateTeamAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(201, await accounts.CreateTeamAsync(r.Principal, r["ns"], await r.BodyAsync<TeamCreate>(ct), ct));
+
+    public async Task<HttpResult> GetTeamAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await accounts.GetTeamAsync(r.Principal, r["ns"], r["team"], ct));
+
+    public async Task<HttpResult> DeleteTeamAsync(DtrRequest r, CancellationToken ct)
+    {
+        await accounts.DeleteTeamAsync(r.Principal, r["ns"], r["team"], ct);
+        return HttpResult.Empty(204);
+    }
+
+    public async Task<HttpResult> ListTeamMembersAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await accounts.ListTeamMembersAsync(r.Principal, r["ns"], r["team"], r.Query("start"), r.PageSize("limit", DefaultPageSize), ct));
+
+    public async Task<HttpResult> SetTeamMemberAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await accounts.SetTeamMemberAsync(r.Principal, r["ns"], r["team"], r["user"], await r.BodyAsync<MemberPut>(ct), ct));
+
+    public async Task<HttpResult> RemoveTeamMemberAsync(DtrRequest r, CancellationToken ct)
+    {
+        await accounts.RemoveTeamMemberAsync(r.Principal, r["ns"], r["team"], r["user"], ct);
+        return HttpResult.Empty(204);
+    }
+
+    private static HttpResult WithNext(HttpResult result, string? next) =>
+        next is null ? result : result.WithHeader("X-Next-Page-Start", next);
+}
