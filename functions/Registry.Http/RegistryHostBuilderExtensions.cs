@@ -120,6 +120,7 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<ManifestHandlers>();
         services.AddSingleton<DiscoveryHandlers>();
         services.AddSingleton<OciHandlers>();
+        services.AddSingleton<StorageCallReport>();
         services.AddSingleton<RegistryAuthorizer>();
         services.AddSingleton<RegistryDispatcher>();
         services.AddSingleton<TokenEndpoint>();

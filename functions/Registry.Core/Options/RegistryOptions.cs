@@ -26,6 +26,9 @@ public sealed class RegistryOptions
     /// <summary>How long an instance may answer a tag, manifest or blob link from its own cache.</summary>
     public TimeSpan MetadataCacheLifetime { get; set; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>Answers carry the storage requests they cost in <c>X-Registry-Storage-Calls</c> (by kind).</summary>
+    public bool CountStorageCalls { get; set; }
+
     /// <summary>
     /// Proxies whose X-Forwarded-For, -Host and -Proto count, as addresses or CIDR networks (<c>10.0.0.0/8</c>). None by
     /// default: a client's own X-Forwarded-For is ignored, so it cannot pose as other addresses to the login throttle.

@@ -93,6 +93,19 @@ public sealed class UploadService(MetadataStore metadata, ContentStore content, 
         return size;
     }
 
+    /// <summary>
+    /// A monolithic upload (<c>POST ?digest=</c> with the body): no session, the bytes go straight to the content blob
+    /// and become visible only once they hash to <paramref name="digest"/>; then the repository's link. Returns the size.
+    /// </summary>
+    public async Task<long> StoreAsync(RepositoryName name, Digest digest, Stream body, CancellationToken cancellationToken = default)
+    {
+        var size = await content.StoreAsync(digest, body, cancellationToken)
+            ?? throw RegistryException.Of(OciErrorCode.DigestInvalid, "provided digest did not match uploaded content", "digest", digest.ToString());
+        await metadata.LinkBlobAsync(name, digest, size, cancellationToken);
+        await metadata.EnsureRepositoryAsync(name, cancellationToken);
+        return size;
+    }
+
     /// <summary>Cancels an upload and drops its data.</summary>
     public async Task CancelAsync(RepositoryName name, string uploadId, CancellationToken cancellationToken = default)
     {

@@ -161,9 +161,8 @@ public sealed class ContentStore(StorageClients clients, IOptions<RegistryOption
     }
 
     /// <summary>
-    /// Appends <paramref name="body"/> to an upload: reads it in blocks of BlockSize, feeds each to
-    /// <paramref name="hash"/> in order, stages up to UploadParallelism blocks at once, then commits the new block
-    /// list on condition that nobody else committed since <paramref name="state"/> was read.
+    /// Appends <paramref name="body"/> to an upload: stages it in blocks (<see cref="StageAllAsync"/>), then commits
+    /// the new block list on condition that nobody else committed since <paramref name="state"/> was read.
     /// Returns the number of bytes read, or null when another request won the race. When the body does not hold
     /// <paramref name="expectedLength"/> bytes, nothing is committed and the count read is returned.
     /// </summary>
@@ -172,8 +171,67 @@ public sealed class ContentStore(StorageClients clients, IOptions<RegistryOption
         CancellationToken cancellationToken = default)
     {
         var blob = _container.GetBlockBlobClient(StorageLayout.UploadPath(uploadId));
+        var (newBlocks, written) = await StageAllAsync(blob, body, hash, cancellationToken);
+        if (newBlocks.Count == 0 || (expectedLength is { } expected && expected != written))
+        {
+            return written;
+        }
+
+        try
+        {
+            await blob.CommitBlockListAsync(state.CommittedBlocks.Concat(newBlocks), new CommitBlockListOptions
+            {
+                Conditions = state.ETag is { } etag ? new BlobRequestConditions { IfMatch = etag } : new BlobRequestConditions { IfNoneMatch = ETag.All },
+            }, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.IsPreconditionFailed() || e.IsConflict())
+        {
+            return null;
+        }
+
+        return written;
+    }
+
+    /// <summary>
+    /// Stores a whole blob sent in one request (a monolithic upload) straight under its digest: stages the body as
+    /// blocks of the content blob while hashing it, and commits them, create-only, only when the bytes hash to
+    /// <paramref name="digest"/>. Nothing is visible before that; a mismatch leaves only uncommitted blocks, which
+    /// storage discards by itself. When the digest is stored already, touches it instead (as <see cref="PutAsync"/>).
+    /// Returns the size, or null when the bytes do not match the digest.
+    /// </summary>
+    public async Task<long?> StoreAsync(Digest digest, Stream body, CancellationToken cancellationToken = default)
+    {
+        var blob = _container.GetBlockBlobClient(StorageLayout.ContentPath(digest));
+        using var hash = digest.CreateHash();
+        var (blocks, written) = await StageAllAsync(blob, body, hash, cancellationToken);
+        if (Digest.FromHash(digest.Algorithm, hash.GetHashAndReset()) != digest)
+        {
+            return null;
+        }
+
+        if (written == 0)
+        {
+            await PutAsync(digest, ReadOnlyMemory<byte>.Empty, cancellationToken);
+            return 0;
+        }
+
+        await CreateOrTouchAsync(digest, () => blob.CommitBlockListAsync(blocks, new CommitBlockListOptions
+        {
+            Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+        }, cancellationToken), cancellationToken);
+        return written;
+    }
+
+    /// <summary>
+    /// Reads <paramref name="body"/> in blocks of BlockSize, feeds each to <paramref name="hash"/> in order and stages
+    /// up to UploadParallelism blocks of <paramref name="blob"/> at once, under block ids of its own (so that two
+    /// requests staging to one blob never mix their blocks). Returns the staged block ids and the bytes read.
+    /// </summary>
+    private async Task<(List<string> Blocks, long Written)> StageAllAsync(
+        BlockBlobClient blob, Stream body, IncrementalHash? hash, CancellationToken cancellationToken)
+    {
         var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-        var newBlocks = new List<string>();
+        var blocks = new List<string>();
         var inFlight = new List<Task>();
         long written = 0;
         try
@@ -199,8 +257,8 @@ public sealed class ContentStore(StorageClients clients, IOptions<RegistryOption
                 }
 
                 // Block ids must have one length within a blob: 16 hex of nonce + 8 digits.
-                var blockId = Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes($"{nonce}{newBlocks.Count:D8}"));
-                newBlocks.Add(blockId);
+                var blockId = Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes($"{nonce}{blocks.Count:D8}"));
+                blocks.Add(blockId);
                 inFlight.Add(StageAsync(blob, blockId, buffer, length, cancellationToken));
 
                 if (length < _options.BlockSize)
@@ -217,24 +275,7 @@ public sealed class ContentStore(StorageClients clients, IOptions<RegistryOption
             await Task.WhenAll(inFlight.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
         }
 
-        if (newBlocks.Count == 0 || (expectedLength is { } expected && expected != written))
-        {
-            return written;
-        }
-
-        try
-        {
-            await blob.CommitBlockListAsync(state.CommittedBlocks.Concat(newBlocks), new CommitBlockListOptions
-            {
-                Conditions = state.ETag is { } etag ? new BlobRequestConditions { IfMatch = etag } : new BlobRequestConditions { IfNoneMatch = ETag.All },
-            }, cancellationToken);
-        }
-        catch (RequestFailedException e) when (e.IsPreconditionFailed() || e.IsConflict())
-        {
-            return null;
-        }
-
-        return written;
+        return (blocks, written);
     }
 
     /// <summary>What has been committed to an upload so far (nothing when the blob does not exist yet).</summary>

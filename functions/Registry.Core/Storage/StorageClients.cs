@@ -15,9 +15,12 @@ public sealed class StorageClients
     {
         var settings = options.Value;
         var blobOptions = Bounded(new BlobClientOptions(), settings);
+        blobOptions.AddPolicy(StorageCalls.Blobs, HttpPipelinePosition.PerRetry);
         var tableOptions = Bounded(new TableClientOptions(), settings);
+        tableOptions.AddPolicy(StorageCalls.Tables, HttpPipelinePosition.PerRetry);
         // Base64, as the Functions queue trigger reads messages by default.
         var queueOptions = Bounded(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }, settings);
+        queueOptions.AddPolicy(StorageCalls.Queues, HttpPipelinePosition.PerRetry);
         BlobServiceClient blobs;
         TableServiceClient tables;
         QueueServiceClient? queues = null;
@@ -79,13 +82,8 @@ public sealed class StorageClients
     public QueueClient Queue(string name) =>
         (_queues ?? throw new InvalidOperationException("Set Registry:Storage:QueueServiceUri (or a connection string) to use queues.")).GetQueueClient(name);
 
-    /// <summary>Creates the container and the tables when missing.</summary>
-    public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
-    {
-        await Container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-        foreach (var table in StorageLayout.Tables)
-        {
-            await Table(table).CreateIfNotExistsAsync(cancellationToken);
-        }
-    }
+    /// <summary>Creates the container and the tables when missing, all at once (start-up waits for the slowest, not the sum).</summary>
+    public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default) =>
+        await Task.WhenAll(StorageLayout.Tables.Select(t => (Task)Table(t).CreateIfNotExistsAsync(cancellationToken))
+            .Append(Container.CreateIfNotExistsAsync(cancellationToken: cancellationToken)));
 }

@@ -7,7 +7,8 @@ namespace Registry.Storage;
 /// <code>
 /// Blob container &lt;Container&gt;
 ///   blobs/&lt;alg&gt;/&lt;2 hex&gt;/&lt;hex&gt;   content, shared by every repository, create-only, never rewritten
-///                                     (layers, configs and the exact bytes of every manifest)
+///                                     (layers, configs and the exact bytes of every manifest); a monolithic upload
+///                                     stages its blocks here and commits them only once they hash to the digest
 ///   uploads/&lt;upload id&gt;             an upload in progress: a block blob, one commit per PATCH
 ///   scans/v1/layers/&lt;alg&gt;/&lt;hex&gt;.json  what a layer holds (LayerAnalysis), by layer digest: read once for all images
 ///   scans/v1/inventories/&lt;alg&gt;/&lt;hex&gt;.json  an image's components (by manifest digest), what re-evaluation reads

@@ -37,24 +37,15 @@ public sealed class UploadHandlers(UploadService uploads, BlobService blobs, IOp
             }
         }
 
-        // A monolithic upload's digest is checked before a session exists, and a refused body leaves none behind.
-        Digest? monolithic = request.Query("digest") is { } digestText ? ParseDigest(digestText) : null;
-        var uploadId = await uploads.StartAsync(request.Name, cancellationToken);
-        if (monolithic is { } expected)
+        // A monolithic upload needs no session: its bytes go straight to the content blob, visible once they match.
+        if (request.Query("digest") is { } digestText)
         {
-            try
-            {
-                await uploads.CompleteAsync(request.Name, uploadId, expected, request.Http.Body, null, request.Http.ContentLength, cancellationToken);
-            }
-            catch (RegistryException)
-            {
-                await DiscardQuietlyAsync(request.Name, uploadId);
-                throw;
-            }
-
-            return Created(request.Name, expected);
+            var digest = ParseDigest(digestText);
+            await uploads.StoreAsync(request.Name, digest, request.Http.Body, cancellationToken);
+            return Created(request.Name, digest);
         }
 
+        var uploadId = await uploads.StartAsync(request.Name, cancellationToken);
         return Progress(202, request.Name, uploadId, 0).WithHeader(OciHeaders.ChunkMinLength, _chunkMinLength);
     }
 
@@ -89,18 +80,6 @@ public sealed class UploadHandlers(UploadService uploads, BlobService blobs, IOp
     {
         await uploads.CancelAsync(request.Name, request.UploadId!, cancellationToken);
         return HttpResult.Empty(204);
-    }
-
-    /// <summary>Drops an upload that failed; one already gone is no error (GC expires what is left).</summary>
-    private async Task DiscardQuietlyAsync(RepositoryName name, string uploadId)
-    {
-        try
-        {
-            await uploads.CancelAsync(name, uploadId, CancellationToken.None);
-        }
-        catch (RegistryException)
-        {
-        }
     }
 
     private static HttpResult Created(RepositoryName name, Digest digest) =>

@@ -85,6 +85,34 @@ public sealed class BlobUploadTests(HostFixture fixture)
     }
 
     [Fact]
+    public async Task PostWithDigest_SameBlobManyAtOnceAfterAWrongBody_AllStoredOnceAndReadBack()
+    {
+        // Arrange: three 4 MiB blocks per body, so that the pushes stage to one content blob at once;
+        // first a body that does not match the digest, whose staged blocks must not get in the way
+        var repo = OciTestClient.NewRepository();
+        var content = OciTestClient.RandomBytes((9 * 1024 * 1024) + 17);
+        var digest = OciTestClient.DigestOf(content);
+        var wrong = content.ToArray();
+        wrong[^1] ^= 0xFF;
+        using var refused = await Http.PostAsync($"/v2/{repo}/blobs/uploads/?digest={digest}", new ByteArrayContent(wrong));
+
+        // Act: four pushes of the right bytes, at once, to two repositories
+        var pushes = Enumerable.Range(0, 4).Select(i =>
+            Http.PostAsync($"/v2/{(i % 2 == 0 ? repo : repo + "-other")}/blobs/uploads/?digest={digest}", new ByteArrayContent(content))).ToList();
+        var responses = await Task.WhenAll(pushes);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+        Assert.Equal(content, await _oci.GetBlobAsync(repo, digest));
+        Assert.Equal(content, await _oci.GetBlobAsync(repo + "-other", digest));
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task GetBlob_Redirect_Is307ToReadOnlySasThatHonoursRange()
     {
         // Arrange
