@@ -98,6 +98,10 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<PruningService>();
         services.AddSingleton<PromotionService>();
         services.AddSingleton<ManifestService>();
+        // What follows a manifest push, in this order: the source's promotion policies, then the scan on push.
+        services.AddSingleton<IAfterPushStep, PromotionStep>();
+        services.AddSingleton<IAfterPushStep, ScanOnPushStep>();
+        services.AddSingleton<PushPipeline>();
         services.AddSingleton<GarbageCollector>();
         services.AddSingleton<GcService>();
         services.AddSingleton<DiscoveryService>();
@@ -113,6 +117,8 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<IPackageFileParser, GoBinaryParser>();
         services.AddSingleton<LayerAnalyzer>();
         services.AddSingleton<VulnerabilityDatabase>();
+        services.AddSingleton<ScanResults>();
+        services.AddSingleton<ScanQueue>();
         services.AddSingleton<ScanService>();
 
         services.AddSingleton<BlobHandlers>();

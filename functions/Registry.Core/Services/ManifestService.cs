@@ -7,9 +7,11 @@ using Registry.Storage.Entities;
 
 namespace Registry.Services;
 
-/// <summary>Manifests: pull by tag or digest, push with reference checks, delete (distribution-spec).</summary>
-public sealed class ManifestService(
-    MetadataStore metadata, ContentStore content, TagService tags, PromotionService promotions, Scanning.ScanService scans, IOptions<GcOptions> gc)
+/// <summary>
+/// Manifests: pull by tag or digest, write with reference checks, delete (distribution-spec). The writer has no side
+/// effects beyond the manifest and its tags: what follows a push runs in <see cref="PushPipeline"/>.
+/// </summary>
+public sealed class ManifestService(MetadataStore metadata, ContentStore content, TagService tags, IOptions<GcOptions> gc)
 {
     private readonly TimeSpan _touchInterval = gc.Value.TouchInterval;
 
@@ -28,11 +30,11 @@ public sealed class ManifestService(
 
     /// <summary>
     /// Stores a manifest after checking it and that every blob and child manifest it names is in the repository.
-    /// Content goes first, then the manifest row, the referrer row and last the tags; then the repository's
-    /// promotion policies run for those tags, and with scanOnPush a scan is queued. Rewriting the manifest row
-    /// (a new Timestamp and ETag) is what keeps a concurrent GC from deleting it as untagged.
+    /// Content goes first, then the manifest row, the referrer row and last the tags (a tag limit prunes as the tag is
+    /// set). Rewriting the manifest row (a new Timestamp and ETag) is what keeps a concurrent GC from deleting it as
+    /// untagged. Returns the push, for the after-push steps.
     /// </summary>
-    public async Task<ParsedManifest> PutAsync(
+    public async Task<ManifestPush> PutAsync(
         RepositoryName name, ManifestReference reference, ReadOnlyMemory<byte> body, string? contentType,
         IReadOnlyList<Tag> extraTags, CancellationToken cancellationToken = default)
     {
@@ -77,9 +79,7 @@ public sealed class ManifestService(
             }
         }
 
-        await promotions.OnPushAsync(name, tagsToSet, digest, cancellationToken);
-        await scans.OnPushAsync(name, settings, stored, cancellationToken);
-        return stored;
+        return new ManifestPush(name, settings, stored, tagsToSet);
     }
 
     /// <summary>

@@ -1,7 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Caching.Memory;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Registry.Errors;
@@ -12,34 +11,24 @@ using Registry.Storage.Entities;
 
 namespace Registry.Services;
 
-/// <summary>A tag that a promotion wrote.</summary>
-public sealed record PromotedTag(RepositoryName Target, Tag Tag, Digest Digest);
-
 /// <summary>
 /// Promotion policies after DTR: when a tag pushed to the source repository meets every rule of an enabled policy,
 /// the image is promoted to the policy's target repository under the policy's tag template. A promotion moves no
-/// bytes: the target gets links to the source's blobs (a mount) and the manifests' exact bytes, written through
-/// the same manifest push as any client's, so the target's own policies (immutable tags, tag limit, its promotion
-/// policies, up to <see cref="MaxChain"/> steps) apply. A promotion that fails (an immutable target tag, say) is
-/// logged and does not fail the push that triggered it.
+/// bytes: the target gets links to the source's blobs (a mount) and the manifests' exact bytes, written by the same
+/// manifest writer as any client's push, so the target's immutable tags and tag limit apply; the pushes a promotion
+/// makes are returned, and the caller runs the after-push steps on them (<see cref="PushPipeline"/>), so the target's
+/// own promotion policies apply too, up to <see cref="MaxChain"/> steps. A promotion that fails (an immutable target
+/// tag, say) is logged and does not fail the push that triggered it.
 /// </summary>
 public sealed partial class PromotionService(
-    StorageClients clients, MetadataStore metadata, BlobService blobs, IServiceProvider services, IMemoryCache cache,
-    IOptions<RegistryOptions> options, TimeProvider time, ILogger<PromotionService> logger)
+    StorageClients clients, MetadataStore metadata, BlobService blobs, ManifestService manifests, Scanning.ScanResults scans,
+    IMemoryCache cache, IOptions<RegistryOptions> options, TimeProvider time, ILogger<PromotionService> logger)
 {
     /// <summary>Most promotions one push sets off in a chain (A to B to C …); also what stops a cycle.</summary>
     public const int MaxChain = 5;
 
-    private static readonly AsyncLocal<int> ChainDepth = new();
-
     private readonly TableClient _policies = clients.Table(StorageLayout.PromotionPoliciesTable);
     private readonly TimeSpan _cacheLifetime = options.Value.MetadataCacheLifetime;
-
-    // ManifestService triggers promotions and promotions push manifests; scans trigger promotions and promotions
-    // read scan results: both resolved when first needed.
-    private ManifestService Manifests => services.GetRequiredService<ManifestService>();
-
-    private Scanning.ScanService Scans => services.GetRequiredService<Scanning.ScanService>();
 
     public async Task<IReadOnlyList<PromotionPolicyEntity>> ListAsync(RepositoryName source, CancellationToken cancellationToken = default) =>
         await _policies.QueryAsync<PromotionPolicyEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.Key(source)}"),
@@ -77,36 +66,41 @@ public sealed partial class PromotionService(
         return (await _policies.DeleteEntityAsync(StorageLayout.Key(source), id, ETag.All, cancellationToken)).Status != 404;
     }
 
-    /// <summary>After a push set <paramref name="tags"/> of <paramref name="source"/>: runs the policies they meet.</summary>
-    public async Task OnPushAsync(RepositoryName source, IReadOnlyList<Tag> tags, Digest digest, CancellationToken cancellationToken = default)
+    /// <summary>After a push: runs the source's policies that the tags it set meet; returns the pushes they made.</summary>
+    public async Task<IReadOnlyList<ManifestPush>> OnPushAsync(ManifestPush push, CancellationToken cancellationToken = default)
     {
-        if (tags.Count == 0 || ChainDepth.Value >= MaxChain)
+        var made = new List<ManifestPush>();
+        if (push.Tags.Count == 0 || push.Chain >= MaxChain)
         {
-            return;
+            return made;
         }
 
+        var source = push.Repository;
         var policies = await GetEnabledAsync(source, cancellationToken);
         var now = time.GetUtcNow();
-        var facts = FactsOnce(source, digest, cancellationToken);
+        var facts = FactsOnce(source, push.Manifest.Digest, cancellationToken);
         foreach (var policy in policies)
         {
-            foreach (var tag in tags)
+            foreach (var tag in push.Tags)
             {
-                await ApplyAsync(source, policy, tag, digest, now, facts, cancellationToken);
+                made.AddRange(await ApplyAsync(source, policy, tag, push.Manifest.Digest, now, facts, push.Chain + 1, cancellationToken));
             }
         }
+
+        return made;
     }
 
     /// <summary>
     /// After a scan of <paramref name="digest"/>: the policies with rules on scan results run for the tags of the
-    /// source that name the image (the others ran at push).
+    /// source that name the image (the others ran at push). Returns the pushes they made.
     /// </summary>
-    public async Task OnScanAsync(RepositoryName source, Digest digest, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<ManifestPush>> OnScanAsync(RepositoryName source, Digest digest, CancellationToken cancellationToken = default)
     {
+        var made = new List<ManifestPush>();
         var policies = (await GetEnabledAsync(source, cancellationToken)).Where(p => PolicyRule.Load(p.Rules).Any(r => r.NeedsScan)).ToList();
         if (policies.Count == 0)
         {
-            return;
+            return made;
         }
 
         var now = time.GetUtcNow();
@@ -117,16 +111,18 @@ public sealed partial class PromotionService(
             {
                 foreach (var policy in policies)
                 {
-                    await ApplyAsync(source, policy, tag, digest, now, facts, cancellationToken);
+                    made.AddRange(await ApplyAsync(source, policy, tag, digest, now, facts, 1, cancellationToken));
                 }
             }
         }
+
+        return made;
     }
 
-    /// <summary>initialEvaluation: runs one policy over the source's existing tags; returns how many it promoted.</summary>
-    public async Task<int> EvaluateAsync(RepositoryName source, PromotionPolicyEntity policy, CancellationToken cancellationToken = default)
+    /// <summary>initialEvaluation: runs one policy over the source's existing tags; returns the pushes it made.</summary>
+    public async Task<IReadOnlyList<ManifestPush>> EvaluateAsync(RepositoryName source, PromotionPolicyEntity policy, CancellationToken cancellationToken = default)
     {
-        var promoted = 0;
+        var made = new List<ManifestPush>();
         var facts = new Dictionary<Digest, Lazy<Task<ImageFacts?>>>();   // per image, for this evaluation
         foreach (var row in await metadata.ListTagEntitiesAsync(source, cancellationToken))
         {
@@ -140,84 +136,87 @@ public sealed partial class PromotionService(
                 facts[digest] = imageFacts = FactsOnce(source, digest, cancellationToken);
             }
 
-            if (await ApplyAsync(source, policy, tag, digest, row.UpdatedAt == default ? row.CreatedAt : row.UpdatedAt, imageFacts, cancellationToken))
-            {
-                promoted++;
-            }
+            made.AddRange(await ApplyAsync(source, policy, tag, digest, row.UpdatedAt == default ? row.CreatedAt : row.UpdatedAt, imageFacts, 1, cancellationToken));
         }
 
-        return promoted;
+        return made;
     }
 
     /// <summary>
     /// Promotes the image <paramref name="tag"/> of <paramref name="source"/> names to <paramref name="target"/> as
-    /// <paramref name="targetTag"/> (DTR's manual promotion). Errors are the manifest push's own (DENIED for an
-    /// immutable target tag, MANIFEST_UNKNOWN for a missing source tag).
+    /// <paramref name="targetTag"/> (DTR's manual promotion); returns the pushes it made, the promoted image last.
+    /// Errors are the manifest writer's own (DENIED for an immutable target tag, MANIFEST_UNKNOWN for a missing source tag).
     /// </summary>
-    public async Task<PromotedTag> PromoteAsync(RepositoryName source, Tag tag, RepositoryName target, Tag targetTag, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<ManifestPush>> PromoteAsync(RepositoryName source, Tag tag, RepositoryName target, Tag targetTag, CancellationToken cancellationToken = default)
     {
-        ChainDepth.Value++;   // seen by the pushes below (and their promotions), not by the caller
-        var image = await Manifests.GetAsync(source, new ManifestReference(tag, null), cancellationToken);
-        await CopyAsync(source, target, image, targetTag, cancellationToken);
-        return new PromotedTag(target, targetTag, image.Digest);
+        var image = await manifests.GetAsync(source, new ManifestReference(tag, null), cancellationToken);
+        var made = new List<ManifestPush>();
+        await CopyAsync(source, target, image, targetTag, 1, made, cancellationToken);
+        return made;
     }
 
     /// <summary>The scan facts of an image, read when a rule first needs them and then kept for one push, scan or evaluation.</summary>
     private Lazy<Task<ImageFacts?>> FactsOnce(RepositoryName source, Digest digest, CancellationToken cancellationToken) =>
-        new(() => Scans.GetFactsAsync(source, digest, cancellationToken));
+        new(() => scans.GetFactsAsync(source, digest, cancellationToken));
 
-    private async Task<bool> ApplyAsync(
+    /// <summary>Promotes one tag when the policy's rules hold; returns the pushes made (none when they do not, or it failed).</summary>
+    private async Task<IReadOnlyList<ManifestPush>> ApplyAsync(
         RepositoryName source, PromotionPolicyEntity policy, Tag tag, Digest digest, DateTimeOffset updatedAt, Lazy<Task<ImageFacts?>> facts,
-        CancellationToken cancellationToken)
+        int chain, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var rules = PolicyRule.Load(policy.Rules);
         var scanned = rules.Any(r => r.NeedsScan) ? await facts.Value : null;
         if (!rules.All(r => r.Matches(tag.Value, updatedAt, now, scanned)))
         {
-            return false;
+            return [];
         }
 
         var rendered = TagTemplate.Render(policy.TagTemplate, tag.Value, now);
         if (!RepositoryName.TryParse(policy.TargetRepository, out var target) || !Tag.TryParse(rendered, out var targetTag))
         {
             LogSkipped(logger, policy.RowKey, source.Value, tag.Value, $"{policy.TargetRepository}:{rendered} is not a valid target");
-            return false;
+            return [];
         }
 
         if (!await metadata.RepositoryExistsAsync(target, cancellationToken))
         {
             LogSkipped(logger, policy.RowKey, source.Value, tag.Value, $"the target {target} no longer exists");
-            return false;
+            return [];
         }
 
+        var made = new List<ManifestPush>();
         try
         {
-            ChainDepth.Value++;
-            var image = await Manifests.GetAsync(source, new ManifestReference(null, digest), cancellationToken);
-            await CopyAsync(source, target, image, targetTag, cancellationToken);
+            var image = await manifests.GetAsync(source, new ManifestReference(null, digest), cancellationToken);
+            await CopyAsync(source, target, image, targetTag, chain, made, cancellationToken);
             policy.LastPromotedAt = now;
             await _policies.UpdateEntityAsync(new TableEntity(policy.PartitionKey, policy.RowKey) { ["LastPromotedAt"] = now },
                 ETag.All, TableUpdateMode.Merge, cancellationToken);
-            return true;
         }
         catch (Exception e) when (e is RegistryException or RequestFailedException)
         {
             LogSkipped(logger, policy.RowKey, source.Value, tag.Value, e.Message);
-            return false;
         }
+
+        return made;
     }
 
-    /// <summary>Children first, then the blobs (mounted), then the manifest itself: the order a client pushes in.</summary>
-    private async Task CopyAsync(RepositoryName source, RepositoryName target, ManifestService.StoredManifest image, Tag? tag, CancellationToken cancellationToken)
+    /// <summary>
+    /// Children first, then the blobs (mounted), then the manifest itself: the order a client pushes in. Each manifest
+    /// written is added to <paramref name="made"/>, <paramref name="chain"/> promotions from a client's push.
+    /// </summary>
+    private async Task CopyAsync(
+        RepositoryName source, RepositoryName target, ManifestService.StoredManifest image, Tag? tag, int chain, List<ManifestPush> made,
+        CancellationToken cancellationToken)
     {
         var parsed = ManifestParser.Parse(image.Content, image.MediaType);
         foreach (var child in parsed.Manifests)
         {
             if (Digest.TryParse(child.Digest, out var childDigest))
             {
-                var stored = await Manifests.GetAsync(source, new ManifestReference(null, childDigest), cancellationToken);
-                await CopyAsync(source, target, stored, null, cancellationToken);
+                var stored = await manifests.GetAsync(source, new ManifestReference(null, childDigest), cancellationToken);
+                await CopyAsync(source, target, stored, null, chain, made, cancellationToken);
             }
         }
 
@@ -229,7 +228,8 @@ public sealed partial class PromotionService(
             }
         }
 
-        await Manifests.PutAsync(target, new ManifestReference(tag, tag is null ? image.Digest : null), image.Content, image.MediaType, [], cancellationToken);
+        var push = await manifests.PutAsync(target, new ManifestReference(tag, tag is null ? image.Digest : null), image.Content, image.MediaType, [], cancellationToken);
+        made.Add(push with { Chain = chain });
     }
 
     private async Task<IReadOnlyList<PromotionPolicyEntity>> GetEnabledAsync(RepositoryName source, CancellationToken cancellationToken)

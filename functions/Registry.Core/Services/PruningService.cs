@@ -17,7 +17,7 @@ public sealed record PrunedTag(
 /// pruned. Pruning deletes tags only; garbage collection frees the storage later. Runs on a timer over every repository with policies, and at once for one repository when a
 /// policy is created or changed with initialEvaluation.
 /// </summary>
-public sealed class PruningService(StorageClients clients, MetadataStore metadata, TagService tags, Scanning.ScanService scans, TimeProvider time)
+public sealed class PruningService(StorageClients clients, MetadataStore metadata, TagService tags, Scanning.ScanResults scans, TimeProvider time)
 {
     private readonly TableClient _policies = clients.Table(StorageLayout.PruningPoliciesTable);
 

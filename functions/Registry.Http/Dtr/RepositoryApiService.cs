@@ -15,7 +15,7 @@ namespace Registry.Dtr;
 /// </summary>
 public sealed partial class RepositoryApiService(
     MetadataStore metadata, AccountStore accounts, PermissionService permissions, TagService tags, PruningService pruning,
-    PromotionService promotions)
+    PromotionService promotions, PushPipeline pushes)
 {
     public async Task<RepositoryView> CreateAsync(Principal principal, string ns, RepositoryCreate body, CancellationToken cancellationToken = default)
     {
@@ -323,8 +323,9 @@ public sealed partial class RepositoryApiService(
         }
 
         var policy = await promotions.SaveAsync(source, id, body.Enabled ?? true, rules, target, body.TagTemplate!, cancellationToken);
-        if (initialEvaluation && policy.Enabled && await promotions.EvaluateAsync(source, policy, cancellationToken) > 0)
+        if (initialEvaluation && policy.Enabled && await promotions.EvaluateAsync(source, policy, cancellationToken) is { Count: > 0 } made)
         {
+            await pushes.RunStepsAsync(made, cancellationToken);
             policy = await promotions.GetOrNullAsync(source, policy.RowKey, cancellationToken) ?? policy;
         }
 
@@ -357,8 +358,9 @@ public sealed partial class RepositoryApiService(
 
         try
         {
-            var promoted = await promotions.PromoteAsync(source, sourceTag, target, targetTag, cancellationToken);
-            return new PromotionView("MANUAL_P", source.Value, sourceTag.Value, target.Value, targetTag.Value, promoted.Digest.ToString());
+            var made = await promotions.PromoteAsync(source, sourceTag, target, targetTag, cancellationToken);
+            await pushes.RunStepsAsync(made, cancellationToken);
+            return new PromotionView("MANUAL_P", source.Value, sourceTag.Value, target.Value, targetTag.Value, made[^1].Manifest.Digest.ToString());
         }
         catch (RegistryException e)
         {

@@ -10,13 +10,14 @@ namespace Registry.Dtr;
 /// DTR's image scanning API (<c>/api/v0/imagescan</c>): starting scans (write access), scan summaries (read access),
 /// the scanner's status, and updating the vulnerability database (system administrators).
 /// </summary>
-public sealed class ScanApiService(RepositoryApiService repositories, ScanService scans, VulnerabilityDatabase database)
+public sealed class ScanApiService(
+    RepositoryApiService repositories, ScanQueue queue, ScanResults results, ScanService scans, VulnerabilityDatabase database)
 {
     /// <summary>Queues scans of the image a tag or digest names, of one platform or of all.</summary>
     public async Task<ScanSubmitted> ScanAsync(Principal principal, string ns, string repo, string reference, string? os, string? architecture, CancellationToken cancellationToken = default)
     {
         var (name, _) = await repositories.RequireAsync(principal, ns, repo, AccessLevel.ReadWrite, cancellationToken);
-        var queued = await OrNoSuchTagAsync(() => scans.RequestAsync(name, Reference(name, reference), os, architecture, cancellationToken), reference);
+        var queued = await OrNoSuchTagAsync(() => queue.RequestAsync(name, Reference(name, reference), os, architecture, cancellationToken), reference);
         if (queued.Count == 0)
         {
             throw new DtrException(DtrError.NoSuchTag, os is null && architecture is null
@@ -31,7 +32,7 @@ public sealed class ScanApiService(RepositoryApiService repositories, ScanServic
     public async Task<IReadOnlyList<ScanSummaryView>> GetSummaryAsync(Principal principal, string ns, string repo, string reference, string? os, string? architecture, CancellationToken cancellationToken = default)
     {
         var (name, _) = await repositories.RequireAsync(principal, ns, repo, AccessLevel.ReadOnly, cancellationToken);
-        var images = await OrNoSuchTagAsync(() => scans.ResolveAsync(name, Reference(name, reference), cancellationToken), reference);
+        var images = await OrNoSuchTagAsync(() => results.ResolveAsync(name, Reference(name, reference), cancellationToken), reference);
         var views = new List<ScanSummaryView>();
         foreach (var (digest, imageOs, imageArchitecture) in images)
         {
@@ -40,7 +41,7 @@ public sealed class ScanApiService(RepositoryApiService repositories, ScanServic
                 continue;
             }
 
-            var (scan, report, overrides) = await scans.GetResultAsync(digest, cancellationToken);
+            var (scan, report, overrides) = await results.GetResultAsync(digest, cancellationToken);
             var image = scan is null || report is null
                 ? null
                 : View(name, reference.Contains(':', StringComparison.Ordinal) ? null : reference, digest, scan, report, overrides);
@@ -172,7 +173,7 @@ public sealed class ScanApiService(RepositoryApiService repositories, ScanServic
     public async Task<IReadOnlyList<ScanOverrideView>> ListOverridesAsync(Principal principal, CancellationToken cancellationToken = default)
     {
         AccountService.RequireAdmin(principal);
-        return (await scans.ListOverridesAsync(cancellationToken)).Select(OverrideView).ToList();
+        return (await results.ListOverridesAsync(cancellationToken)).Select(OverrideView).ToList();
     }
 
     /// <summary>DTR's layer override: hides a CVE of a component in a layer, in every image that has the layer.</summary>
@@ -190,13 +191,13 @@ public sealed class ScanApiService(RepositoryApiService repositories, ScanServic
             throw new DtrException(DtrError.InvalidFormField, "component (1 to 255 characters) and cve (1 to 100) are required; notes are at most 1000");
         }
 
-        return OverrideView(await scans.AddOverrideAsync(layer, body.Component, body.ComponentVersion ?? "", body.Cve, body.Notes ?? "", principal.Name ?? "", cancellationToken));
+        return OverrideView(await results.AddOverrideAsync(layer, body.Component, body.ComponentVersion ?? "", body.Cve, body.Notes ?? "", principal.Name ?? "", cancellationToken));
     }
 
     public async Task DeleteOverrideAsync(Principal principal, string id, CancellationToken cancellationToken = default)
     {
         AccountService.RequireAdmin(principal);
-        if (!await scans.DeleteOverrideAsync(id, cancellationToken))
+        if (!await results.DeleteOverrideAsync(id, cancellationToken))
         {
             throw new DtrException(DtrError.NotFound, $"no override {id}");
         }

@@ -6,7 +6,7 @@ using Registry.Services;
 namespace Registry.Http.Handlers;
 
 /// <summary>Manifest pull, push and delete.</summary>
-public sealed class ManifestHandlers(ManifestService manifests)
+public sealed class ManifestHandlers(ManifestService manifests, PushPipeline pushes)
 {
     /// <summary>
     /// end-3: GET/HEAD /v2/&lt;name&gt;/manifests/&lt;reference&gt; — the exact bytes pushed, when the Accept header
@@ -40,7 +40,7 @@ public sealed class ManifestHandlers(ManifestService manifests)
         }
 
         var body = await ReadManifestBodyAsync(request, cancellationToken);
-        var manifest = await manifests.PutAsync(request.Name, request.Reference!.Value, body, request.Http.ContentType, extraTags, cancellationToken);
+        var manifest = await pushes.PushAsync(request.Name, request.Reference!.Value, body, request.Http.ContentType, extraTags, cancellationToken);
         var result = HttpResult.Empty(201)
             .WithHeader("Location", $"/v2/{request.Name}/manifests/{manifest.Digest}")
             .WithHeader(OciHeaders.ContentDigest, manifest.Digest.ToString());

@@ -17,6 +17,8 @@ public sealed class ArchitectureTests
     private static readonly string[] AzureInCore =
     [
         "Registry.Auth.SigningKeyStore",
+        "Registry.Scanning.ScanQueue",
+        "Registry.Scanning.ScanResults",
         "Registry.Scanning.ScanService",
         "Registry.Scanning.VulnerabilityDatabase",
         "Registry.Services.BlobService",

@@ -1,0 +1,24 @@
+using Registry.Scanning;
+
+namespace Registry.Services;
+
+/// <summary>The source repository's promotion policies, for the tags a push set.</summary>
+public sealed class PromotionStep(PromotionService promotions) : IAfterPushStep
+{
+    public string Name => "promotion";
+
+    public Task<IReadOnlyList<ManifestPush>> RunAsync(ManifestPush push, CancellationToken cancellationToken) =>
+        promotions.OnPushAsync(push, cancellationToken);
+}
+
+/// <summary>With scanOnPush, the image's scan is queued.</summary>
+public sealed class ScanOnPushStep(ScanQueue scans) : IAfterPushStep
+{
+    public string Name => "scan on push";
+
+    public async Task<IReadOnlyList<ManifestPush>> RunAsync(ManifestPush push, CancellationToken cancellationToken)
+    {
+        await scans.OnPushAsync(push, cancellationToken);
+        return [];
+    }
+}
