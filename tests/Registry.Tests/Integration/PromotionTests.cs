@@ -94,6 +94,28 @@ public sealed class PromotionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PushToSource_PoliciesFormACycle_ChainStopsAfterFivePromotionsAndThePushStands()
+    {
+        // Arrange: cyc-a promotes "x" to cyc-b as "xx", and cyc-b promotes it back to cyc-a: every promotion appends an x
+        var a = await _auth.AdminRepositoryAsync("cyc-a", new { name = "cyc-a" });
+        await _auth.AdminRepositoryAsync("cyc-b", new { name = "cyc-b" });
+        using var ab = await Api(HttpMethod.Post, "/api/v0/repositories/admin/cyc-a/promotionPolicies", Policy("admin/cyc-b", "%nx", values: "x"));
+        using var ba = await Api(HttpMethod.Post, "/api/v0/repositories/admin/cyc-b/promotionPolicies", Policy("admin/cyc-a", "%nx", values: "x"));
+
+        // Act
+        var image = await a.PushImageAsync("admin/cyc-a", "x");
+
+        // Assert: x (pushed), xx in b, xxx in a, xxxx in b, xxxxx in a, xxxxxx in b: five promotions, then no more
+        var token = await _auth.GetTokenAsync(AuthClient.AdminUser, AuthClient.AdminPassword, "repository:admin/cyc-b:pull");
+        using var listB = await _auth.SendAsync(HttpMethod.Get, "/v2/admin/cyc-b/tags/list", token);
+        var tagsB = JsonDocument.Parse(await listB.Content.ReadAsStringAsync()).RootElement.GetProperty("tags").EnumerateArray().Select(t => t.GetString()!).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(["xx", "xxxx", "xxxxxx"], tagsB);
+        Assert.Equal(["x", "xxx", "xxxxx"], await TagsAsync(a, "admin/cyc-a"));
+        using var pushed = await a.Http.GetAsync($"/v2/admin/cyc-a/manifests/{image.Digest}");
+        Assert.Equal(HttpStatusCode.OK, pushed.StatusCode);
+    }
+
+    [Fact]
     public async Task PushToSource_TargetTagImmutable_PushSucceedsAndTargetKeepsFirstImage()
     {
         // Arrange
