@@ -5,81 +5,28 @@ using Microsoft.Extensions.Logging;
 using Registry.Errors;
 using Registry.Http.Handlers;
 using Registry.Oci;
-using Registry.Storage;
 
 namespace Registry.Http;
 
 /// <summary>
 /// The entry of /v2/ for both hosts: matches the route table, validates name, reference, digest and upload id
-/// before any storage call, checks the token for the access the route's row names, calls the row's handler and turns
-/// failures into the error envelope. Unexpected failures are logged and answered 500 without their text.
+/// before any storage call, checks the token for the access the route's row names and calls the row's handler, inside
+/// the skeleton every API shares (<see cref="ApiEntry"/>), answering in the OCI error envelope.
 /// </summary>
-public sealed partial class RegistryDispatcher
+public sealed partial class RegistryDispatcher(OciHandlers handlers, RegistryAuthorizer authorizer, ILogger<RegistryDispatcher> logger)
+    : OciEntry(logger)
 {
-    private readonly OciHandlers _handlers;
-    private readonly ILogger<RegistryDispatcher> _logger;
-    private readonly RegistryAuthorizer _authorizer;
-
-    public RegistryDispatcher(OciHandlers handlers, RegistryAuthorizer authorizer, ILogger<RegistryDispatcher> logger)
-    {
-        _handlers = handlers;
-        _logger = logger;
-        _authorizer = authorizer;
-    }
 
     /// <summary>Serves one request under /v2/.</summary>
-    public async Task<IActionResult> DispatchAsync(HttpRequest request, CancellationToken cancellationToken = default)
-    {
-        try
+    public Task<IActionResult> DispatchAsync(HttpRequest request, CancellationToken cancellationToken = default) =>
+        ServeAsync(request, async () =>
         {
             var (ociRequest, handler) = Bind(request);
-            var token = await _authorizer.AuthorizeAsync(ociRequest, cancellationToken);
+            var token = await authorizer.AuthorizeAsync(ociRequest, cancellationToken);
             return await handler(ociRequest with { Token = token }, cancellationToken);
-        }
-        catch (RegistryException e)
-        {
-            return Error(e);
-        }
-        catch (BadHttpRequestException e)
-        {
-            // The client's body ended early or broke a server limit: its fault, not the registry's.
-            return Error(new RegistryException(OciErrorCode.BlobUploadInvalid, "the request body could not be read", status: e.StatusCode));
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            return HttpResult.Empty(499);
-        }
-        catch (Exception e) when (StorageOutage.Is(e))
-        {
-            LogOutage(_logger, request.Method, request.Path.Value ?? "", e.Message);
-            return Unavailable();
-        }
-        catch (Exception e)
-        {
-            LogUnexpected(_logger, e, request.Method, request.Path.Value ?? "");
-            return HttpResult.Json(500, new ErrorEnvelope([new ErrorEntry("UNKNOWN", "internal error; the registry log has the details", null)]));
-        }
-    }
+        }, cancellationToken);
 
-    /// <summary>
-    /// 503 with Retry-After while storage cannot be reached. Not one of the spec's codes, which all describe the
-    /// request: distribution's code for a service that is down.
-    /// </summary>
-    public static HttpResult Unavailable() =>
-        HttpResult.Json(503, new ErrorEnvelope([new ErrorEntry("UNAVAILABLE", "storage cannot be reached; try again shortly", null)]))
-            .WithHeader("Retry-After", StorageOutage.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
-
-    /// <summary>The error envelope of <paramref name="e"/> with its status and headers.</summary>
-    public static HttpResult Error(RegistryException e)
-    {
-        var result = HttpResult.Json(e.Status, ErrorEnvelope.From(e));
-        foreach (var (name, value) in e.Headers)
-        {
-            result.WithHeader(name, value);
-        }
-
-        return result;
-    }
+    protected override OciErrorCode BadBodyCode => OciErrorCode.BlobUploadInvalid;
 
     private (OciRequest, OciHandler) Bind(HttpRequest request)
     {
@@ -127,7 +74,7 @@ public sealed partial class RegistryDispatcher
             throw RegistryException.Of(OciErrorCode.BlobUploadUnknown, "blob upload unknown to registry", "uuid", Shorten(match.UploadId));
         }
 
-        return (new OciRequest(request, match.Route.Name, bound.Access, name, reference, digest, match.UploadId), bound.Handler(_handlers));
+        return (new OciRequest(request, match.Route.Name, bound.Access, name, reference, digest, match.UploadId), bound.Handler(handlers));
     }
 
     /// <summary>
@@ -145,10 +92,4 @@ public sealed partial class RegistryDispatcher
 
     [GeneratedRegex("^[0-9a-f]{32}$")]
     private static partial Regex UploadIdGrammar();
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Storage cannot be reached serving {Method} {Path}: {Reason}")]
-    private static partial void LogOutage(ILogger logger, string method, string path, string reason);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure serving {Method} {Path}")]
-    private static partial void LogUnexpected(ILogger logger, Exception exception, string method, string path);
 }

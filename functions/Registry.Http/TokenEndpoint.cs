@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Registry.Auth;
 using Registry.Errors;
@@ -16,7 +17,8 @@ namespace Registry.Http;
 /// refresh_token) after its oauth spec. Grants are the intersection of the asked scopes and the permission model.
 /// </summary>
 public sealed class TokenEndpoint(
-    Authenticator authenticator, GrantService grants, TokenService tokens, IOptions<AuthOptions> options)
+    Authenticator authenticator, GrantService grants, TokenService tokens, IOptions<AuthOptions> options, ILogger<TokenEndpoint> logger)
+    : OciEntry(logger)
 {
     private readonly AuthOptions _options = options.Value;
 
@@ -30,9 +32,8 @@ public sealed class TokenEndpoint(
         [property: JsonPropertyName("scope")] string Scope,
         [property: JsonPropertyName("refresh_token")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RefreshToken);
 
-    public async Task<IActionResult> IssueTokenAsync(HttpRequest request, CancellationToken cancellationToken = default)
-    {
-        try
+    public Task<IActionResult> IssueTokenAsync(HttpRequest request, CancellationToken cancellationToken = default) =>
+        ServeAsync(request, async () =>
         {
             if (!_options.Enabled)
             {
@@ -42,21 +43,9 @@ public sealed class TokenEndpoint(
             return HttpMethods.IsPost(request.Method)
                 ? await IssueFromFormAsync(request, cancellationToken)
                 : await IssueFromQueryAsync(request, cancellationToken);
-        }
-        catch (RegistryException e)
-        {
-            return RegistryDispatcher.Error(e);
-        }
-        catch (BadHttpRequestException e)
-        {
-            // The client's body ended early or stalled: its fault, not the registry's.
-            return RegistryDispatcher.Error(new RegistryException(OciErrorCode.Unsupported, "the request body could not be read", status: e.StatusCode));
-        }
-        catch (Exception e) when (Registry.Storage.StorageOutage.Is(e))
-        {
-            return RegistryDispatcher.Unavailable();
-        }
-    }
+        }, cancellationToken);
+
+    protected override OciErrorCode BadBodyCode => OciErrorCode.Unsupported;
 
     /// <summary>The largest form accepted: a login needs a few hundred bytes; anonymous callers must not make it parse megabytes.</summary>
     public const int MaxFormBytes = 64 * 1024;

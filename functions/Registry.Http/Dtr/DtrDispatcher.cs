@@ -80,20 +80,19 @@ public sealed record DtrRequest(HttpRequest Http, Principal Principal, GroupColl
 /// <summary>
 /// The entry of /api/v0 (repositories, tags, team access, tokens) and /enzi/v0 (accounts, organizations, teams)
 /// for both hosts: one route table, Basic authentication (password or personal access token; none = anonymous),
-/// and DTR's error shape. Unexpected failures are logged and answered 500 without their text.
+/// inside the skeleton every API shares (<see cref="ApiEntry"/>), answering in DTR's error shape.
 /// </summary>
-public sealed partial class DtrDispatcher
+public sealed class DtrDispatcher : ApiEntry
 {
     private readonly List<(string Method, Regex Pattern, Func<DtrRequest, CancellationToken, Task<HttpResult>> Handle)> _routes;
     private readonly Authenticator _authenticator;
     private readonly bool _authEnabled;
-    private readonly ILogger<DtrDispatcher> _logger;
 
     public DtrDispatcher(DtrHandlers h, Authenticator authenticator, IOptions<AuthOptions> options, ILogger<DtrDispatcher> logger)
+        : base(logger)
     {
         _authenticator = authenticator;
         _authEnabled = options.Value.Enabled;
-        _logger = logger;
         const string Ns = "(?<ns>[^/]+)";
         const string Repo = "(?<repo>[^/]+)";
         const string Team = "(?<team>[^/]+)";
@@ -163,9 +162,8 @@ public sealed partial class DtrDispatcher
         ];
     }
 
-    public async Task<IActionResult> DispatchAsync(HttpRequest request, CancellationToken cancellationToken = default)
-    {
-        try
+    public Task<IActionResult> DispatchAsync(HttpRequest request, CancellationToken cancellationToken = default) =>
+        ServeAsync(request, async () =>
         {
             if (RequestTarget.IsAmbiguous(request))
             {
@@ -187,31 +185,17 @@ public sealed partial class DtrDispatcher
 
             var principal = await AuthenticateAsync(request, cancellationToken);
             return await route.Handle(new DtrRequest(request, principal, route.Match.Groups), cancellationToken);
-        }
-        catch (DtrException e)
-        {
-            return Error(e);
-        }
-        catch (BadHttpRequestException)
-        {
-            return Error(new DtrException(DtrError.InvalidParameter, "the request body could not be read"));
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            return HttpResult.Empty(499);
-        }
-        catch (Exception e) when (Registry.Storage.StorageOutage.Is(e))
-        {
-            LogOutage(_logger, request.Method, request.Path.Value ?? "", e.Message);
-            return Error(new DtrException(DtrError.Unavailable, "storage cannot be reached; try again shortly"))
-                .WithHeader("Retry-After", Registry.Storage.StorageOutage.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture));
-        }
-        catch (Exception e)
-        {
-            LogUnexpected(_logger, e, request.Method, request.Path.Value ?? "");
-            return HttpResult.Json(500, new DtrErrorBody([new DtrErrorEntry("INTERNAL_ERROR", "internal error; the registry log has the details")]));
-        }
-    }
+        }, cancellationToken);
+
+    protected override HttpResult? Known(Exception exception) => exception is DtrException e ? Error(e) : null;
+
+    /// <summary>DTR's shape for the shared failures: a body that could not be read is a bad parameter (400).</summary>
+    protected override HttpResult Failure(ApiFailure failure, int status, string message) => failure switch
+    {
+        ApiFailure.BadBody => Error(new DtrException(DtrError.InvalidParameter, message)),
+        ApiFailure.Unavailable => Error(new DtrException(DtrError.Unavailable, message)),
+        _ => HttpResult.Json(status, new DtrErrorBody([new DtrErrorEntry("INTERNAL_ERROR", message)])),
+    };
 
     public static HttpResult Error(DtrException e)
     {
@@ -243,10 +227,4 @@ public sealed partial class DtrDispatcher
     }
 
     private static Regex Route(string pattern) => new($"^{pattern}$", RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Storage cannot be reached serving {Method} {Path}: {Reason}")]
-    private static partial void LogOutage(ILogger logger, string method, string path, string reason);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure serving {Method} {Path}")]
-    private static partial void LogUnexpected(ILogger logger, Exception exception, string method, string path);
 }
