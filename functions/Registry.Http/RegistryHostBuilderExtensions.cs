@@ -84,6 +84,9 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<UploadHashCache>();
         services.AddSingleton<AccountStore>();
 
+        services.AddSingleton<ISigningKeyDocument>(sp => sp.GetRequiredService<IOptions<AuthOptions>>().Value.KeyVaultUri is { } vault
+            ? new KeyVaultSigningKeyDocument(vault)
+            : new BlobSigningKeyDocument(sp.GetRequiredService<StorageClients>()));
         services.AddSingleton<SigningKeyStore>();
         services.AddSingleton<TokenService>();
         services.AddSingleton<LoginThrottle>();

@@ -1,16 +1,24 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Azure;
-using Azure.Identity;
-using Azure.Security.KeyVault.Secrets;
-using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using Registry.Options;
-using Registry.Storage;
 
 namespace Registry.Auth;
+
+/// <summary>
+/// Where the signing keys are kept: one JSON document, written only on condition that nobody wrote it since it was
+/// read (the storage side: a blob of the registry container, or a Key Vault secret).
+/// </summary>
+public interface ISigningKeyDocument
+{
+    /// <summary>The document and a version to write against; a null document when there is none yet.</summary>
+    Task<(string? Json, string? Version)> ReadAsync(CancellationToken cancellationToken);
+
+    /// <summary>Writes the document if it is still at <paramref name="version"/> (null: if there is none); false when another wrote first.</summary>
+    Task<bool> TryWriteAsync(string json, string? version, CancellationToken cancellationToken);
+}
 
 /// <summary>
 /// The ES256 keys that sign tokens, each with a kid. Kept as one JSON document: a Key Vault secret in Azure
@@ -18,10 +26,8 @@ namespace Registry.Auth;
 /// after SigningKeyRotation, and the two before it still validate tokens issued before the rotation.
 /// Instances reread the document every minute, so a rotation made by one is soon known to all.
 /// </summary>
-public sealed class SigningKeyStore(StorageClients clients, IOptions<AuthOptions> options, TimeProvider time)
+public sealed class SigningKeyStore(ISigningKeyDocument store, IOptions<AuthOptions> options, TimeProvider time)
 {
-    private const string BlobName = "keys/token-signing-keys.json";
-    private const string SecretName = "registry-token-signing-keys";
     private const int KeysKept = 3;
     private static readonly TimeSpan RereadAfter = TimeSpan.FromMinutes(1);
 
@@ -45,11 +51,11 @@ public sealed class SigningKeyStore(StorageClients clients, IOptions<AuthOptions
         await _lock.WaitAsync(cancellationToken);
         try
         {
-            var (document, etag) = await ReadAsync(cancellationToken);
+            var (document, version) = await ReadAsync(cancellationToken);
             if (NeedsRotation(document))
             {
                 document = Rotate(document);
-                if (!await TryWriteAsync(document, etag, cancellationToken))
+                if (!await TryWriteAsync(document, version, cancellationToken))
                 {
                     (document, _) = await ReadAsync(cancellationToken);   // another instance rotated first
                 }
@@ -80,58 +86,14 @@ public sealed class SigningKeyStore(StorageClients clients, IOptions<AuthOptions
         return new KeySet([key, .. keys.Keys.Take(KeysKept - 1)]);
     }
 
-    private async Task<(KeySet Keys, ETag? ETag)> ReadAsync(CancellationToken cancellationToken)
+    private async Task<(KeySet Keys, string? Version)> ReadAsync(CancellationToken cancellationToken)
     {
-        if (_options.KeyVaultUri is { } vault)
-        {
-            try
-            {
-                var secret = await Secrets(vault).GetSecretAsync(SecretName, cancellationToken: cancellationToken);
-                return (Parse(secret.Value.Value), null);
-            }
-            catch (RequestFailedException e) when (e.IsNotFound())
-            {
-                return (new KeySet([]), null);
-            }
-        }
-
-        try
-        {
-            var blob = await clients.Container.GetBlobClient(BlobName).DownloadContentAsync(cancellationToken);
-            return (Parse(blob.Value.Content.ToString()), blob.Value.Details.ETag);
-        }
-        catch (RequestFailedException e) when (e.IsNotFound())
-        {
-            return (new KeySet([]), null);
-        }
+        var (json, version) = await store.ReadAsync(cancellationToken);
+        return (json is null ? new KeySet([]) : Parse(json), version);
     }
 
-    private async Task<bool> TryWriteAsync(KeySet keys, ETag? etag, CancellationToken cancellationToken)
-    {
-        var json = JsonSerializer.Serialize(keys.Keys);
-        if (_options.KeyVaultUri is { } vault)
-        {
-            await Secrets(vault).SetSecretAsync(new KeyVaultSecret(SecretName, json) { Properties = { ContentType = "application/json" } }, cancellationToken);
-            return true;
-        }
-
-        try
-        {
-            await clients.Container.GetBlobClient(BlobName).UploadAsync(BinaryData.FromString(json), new BlobUploadOptions
-            {
-                Conditions = etag is { } e ? new BlobRequestConditions { IfMatch = e } : new BlobRequestConditions { IfNoneMatch = ETag.All },
-            }, cancellationToken);
-            return true;
-        }
-        catch (RequestFailedException e) when (e.IsPreconditionFailed() || e.IsConflict())
-        {
-            return false;
-        }
-    }
-
-    private SecretClient Secrets(Uri vault) => _secrets ??= new SecretClient(vault, new DefaultAzureCredential());
-
-    private SecretClient? _secrets;
+    private Task<bool> TryWriteAsync(KeySet keys, string? version, CancellationToken cancellationToken) =>
+        store.TryWriteAsync(JsonSerializer.Serialize(keys.Keys), version, cancellationToken);
 
     private static KeySet Parse(string json) => new(JsonSerializer.Deserialize<List<StoredKey>>(json) ?? []);
 

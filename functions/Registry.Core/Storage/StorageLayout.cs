@@ -14,6 +14,8 @@ namespace Registry.Storage;
 ///   scans/v1/inventories/&lt;alg&gt;/&lt;hex&gt;.json  an image's components (by manifest digest), what re-evaluation reads
 ///   scans/v1/reports/&lt;alg&gt;/&lt;hex&gt;.json  an image's latest report: components, layers, vulnerabilities
 ///                                     (GC removes the scan records and Scans rows of a digest whose content is gone)
+///   keys/token-signing-keys.json      the ES256 keys that sign tokens, newest first (unless Registry:Auth:KeyVaultUri
+///                                     keeps them as a Key Vault secret); written on condition of its ETag
 ///   vulndb/&lt;version&gt;/&lt;ecosystem&gt;.json.gz   one version of the vulnerability database: per OSV ecosystem, the
 ///                                     advisories by package name (gzip JSON); never touched by GC
 ///
@@ -85,6 +87,8 @@ public static class StorageLayout
     public const string VulnerabilityDatabaseRow = "vulndb";
 
     public const string ScansPrefix = "scans/v1/";
+
+    public const string SigningKeysPath = "keys/token-signing-keys.json";
 
     /// <summary>A scan record of a digest: <c>kind</c> is layers, inventories or reports.</summary>
     public static string ScanPath(string kind, Digest digest) => $"{ScansPrefix}{kind}/{digest.Algorithm}/{digest.Hex}.json";

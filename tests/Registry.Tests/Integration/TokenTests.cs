@@ -298,7 +298,7 @@ public sealed class TokenTests(AuthHostFixture fixture) : IClassFixture<AuthHost
     private async Task<(string Kid, ECDsa Key)> ReadSigningKeyAsync()
     {
         var container = new BlobServiceClient(AzuriteConnection).GetBlobContainerClient(fixture.Host.StoragePrefix);
-        var json = (await container.GetBlobClient("keys/token-signing-keys.json").DownloadContentAsync()).Value.Content.ToString();
+        var json = (await container.GetBlobClient(Registry.Storage.StorageLayout.SigningKeysPath).DownloadContentAsync()).Value.Content.ToString();
         var newest = JsonNode.Parse(json)!.AsArray().OrderByDescending(k => k!["createdAt"]!.GetValue<DateTimeOffset>()).First()!;
         var key = ECDsa.Create();
         key.ImportPkcs8PrivateKey(Convert.FromBase64String(newest["privateKey"]!.GetValue<string>()), out _);
