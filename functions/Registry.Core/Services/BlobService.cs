@@ -1,4 +1,3 @@
-using Azure;
 using Microsoft.Extensions.Options;
 using Registry.Errors;
 using Registry.Oci;
@@ -33,7 +32,7 @@ public sealed class BlobService(MetadataStore metadata, ContentStore content, IO
     }
 
     /// <summary>How to deliver a blob: a redirect URL, or (proxy mode) a stream of the asked range.</summary>
-    public async Task<BlobDownload> GetAsync(RepositoryName name, Digest digest, HttpRange? range, CancellationToken cancellationToken = default)
+    public async Task<BlobDownload> GetAsync(RepositoryName name, Digest digest, ContentRange? range, CancellationToken cancellationToken = default)
     {
         var size = await GetSizeAsync(name, digest, cancellationToken);
         if (_delivery == BlobDelivery.Redirect)
@@ -41,7 +40,7 @@ public sealed class BlobService(MetadataStore metadata, ContentStore content, IO
             return new BlobDownload(size, await content.CreateReadUriAsync(digest, cancellationToken), null);
         }
 
-        var stream = await content.OpenReadAsync(digest, range ?? default, cancellationToken);
+        var stream = await content.OpenReadAsync(digest, range, cancellationToken);
         return new BlobDownload(size, null, stream);
     }
 

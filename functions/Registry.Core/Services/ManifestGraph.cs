@@ -77,10 +77,10 @@ public sealed class ManifestGraph
 
         try
         {
-            var bytes = row.Content ?? await content.ReadAllAsync(digest, cancellationToken);
-            return ManifestParser.Parse(bytes, row.MediaType) with { Digest = digest };
+            var bytes = row.Content ?? await content.ReadAllOrNullAsync(digest, cancellationToken);
+            return bytes is null ? null : ManifestParser.Parse(bytes, row.MediaType) with { Digest = digest };
         }
-        catch (Exception e) when (e is RegistryException or Azure.RequestFailedException or JsonException)
+        catch (Exception e) when (e is RegistryException or JsonException)
         {
             return null;
         }

@@ -124,6 +124,19 @@ public sealed class ContentStore(StorageClients clients, IOptions<RegistryOption
         }
     }
 
+    /// <summary>Reads small content whole; null when it is not stored.</summary>
+    public async Task<byte[]?> ReadAllOrNullAsync(Digest digest, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await ReadAllAsync(digest, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.IsNotFound())
+        {
+            return null;
+        }
+    }
+
     /// <summary>Reads small content (a manifest too large to keep inline) whole.</summary>
     public async Task<byte[]> ReadAllAsync(Digest digest, CancellationToken cancellationToken = default)
     {
@@ -131,11 +144,13 @@ public sealed class ContentStore(StorageClients clients, IOptions<RegistryOption
         return result.Value.Content.ToArray();
     }
 
-    /// <summary>Opens content for streaming, optionally one byte range of it.</summary>
-    public async Task<Stream> OpenReadAsync(Digest digest, HttpRange range, CancellationToken cancellationToken = default)
+    /// <summary>Opens content for streaming, optionally one byte range of it (inclusive ends).</summary>
+    public async Task<Stream> OpenReadAsync(Digest digest, Services.ContentRange? range, CancellationToken cancellationToken = default)
     {
-        var result = await _container.GetBlobClient(StorageLayout.ContentPath(digest))
-            .DownloadStreamingAsync(new BlobDownloadOptions { Range = range }, cancellationToken);
+        var result = await _container.GetBlobClient(StorageLayout.ContentPath(digest)).DownloadStreamingAsync(new BlobDownloadOptions
+        {
+            Range = range is { } r ? new HttpRange(r.Start, r.Length) : default,
+        }, cancellationToken);
         return result.Value.Content;
     }
 

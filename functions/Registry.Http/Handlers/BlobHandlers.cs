@@ -27,7 +27,7 @@ public sealed class BlobHandlers(BlobService blobs)
         var rangeHeader = request.Http.Headers.Range.ToString();
         var size = await blobs.GetSizeAsync(request.Name, digest, cancellationToken);
         var range = ParseRange(rangeHeader, size);
-        var download = await blobs.GetAsync(request.Name, digest, range?.Http, cancellationToken);
+        var download = await blobs.GetAsync(request.Name, digest, range, cancellationToken);
         if (download.RedirectUri is { } uri)
         {
             return HttpResult.Empty(307)
@@ -56,16 +56,11 @@ public sealed class BlobHandlers(BlobService blobs)
         return HttpResult.Empty(202);
     }
 
-    /// <summary>One satisfiable byte range of RFC 9110 (<c>bytes=a-b</c>, <c>bytes=a-</c>, <c>bytes=-n</c>).</summary>
-    internal readonly record struct ByteRange(long Start, long End)
-    {
-        public long Length => End - Start + 1;
-
-        public HttpRange Http => new(Start, Length);
-    }
-
-    /// <summary>Null for no Range header (or several ranges, answered whole); 416 for one that cannot be satisfied.</summary>
-    internal static ByteRange? ParseRange(string header, long size)
+    /// <summary>
+    /// The one satisfiable byte range of an RFC 9110 Range header (<c>bytes=a-b</c>, <c>bytes=a-</c>, <c>bytes=-n</c>);
+    /// null for no Range header (or several ranges, answered whole); 416 for one that cannot be satisfied.
+    /// </summary>
+    internal static ContentRange? ParseRange(string header, long size)
     {
         if (string.IsNullOrWhiteSpace(header))
         {
@@ -117,7 +112,7 @@ public sealed class BlobHandlers(BlobService blobs)
             end = Math.Min(end, size - 1);
         }
 
-        return new ByteRange(start, end);
+        return new ContentRange(start, end);
     }
 
     private static RegistryException Unsatisfiable(long size) =>

@@ -20,9 +20,7 @@ public sealed class ArchitectureTests
         "Registry.Scanning.ScanResults",
         "Registry.Scanning.ScanService",
         "Registry.Scanning.VulnerabilityDatabase",
-        "Registry.Services.BlobService",
         "Registry.Services.GcService",
-        "Registry.Services.ManifestGraph",
         "Registry.Services.PromotionService",
         "Registry.Services.PruningService",
     ];
