@@ -83,6 +83,7 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<MetadataStore>();
         services.AddSingleton<UploadHashCache>();
         services.AddSingleton<AccountStore>();
+        services.AddSingleton<SettingsStore>();
 
         services.AddSingleton<ISigningKeyDocument>(sp => sp.GetRequiredService<IOptions<AuthOptions>>().Value.KeyVaultUri is { } vault
             ? new KeyVaultSigningKeyDocument(vault)

@@ -1,6 +1,4 @@
 using System.Text.Json;
-using Azure;
-using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using Registry.Options;
 using Registry.Storage;
@@ -18,17 +16,16 @@ public sealed record GcSettings(
 /// configuration) and its runs. The schedule belongs to the deployment (the timer trigger reads Registry:Gc:Schedule);
 /// the rest may be changed at run time.
 /// </summary>
-public sealed class GcService(StorageClients clients, GarbageCollector collector, IOptions<GcOptions> options)
+public sealed class GcService(SettingsStore store, GarbageCollector collector, IOptions<GcOptions> options)
 {
     /// <summary>The longest run an API request waits for; a longer deadline applies to timer runs only.</summary>
     public static readonly TimeSpan MaxRequestDeadline = TimeSpan.FromMinutes(3);
 
-    private readonly TableClient _settings = clients.Table(StorageLayout.SettingsTable);
     private readonly GcOptions _options = options.Value;
 
     public async Task<GcSettings> GetSettingsAsync(CancellationToken cancellationToken = default)
     {
-        var stored = await GetStoredAsync(cancellationToken);
+        var stored = await store.GetGcSettingsOrNullAsync(cancellationToken);
         TimeSpan Pick(string? value, TimeSpan fallback) => GoDuration.Parse(value) ?? fallback;
         // A grace period shorter than the touch interval would let GC take what a push skipped touching.
         TimeSpan Grace(string? value, TimeSpan fallback) => Max(Pick(value, fallback), _options.TouchInterval);
@@ -55,31 +52,19 @@ public sealed class GcService(StorageClients clients, GarbageCollector collector
         string? Set(string? value, string? current) => value is null ? current : value.Length == 0 ? null : value;
         while (true)
         {
-            var found = await GetStoredAsync(cancellationToken);
-            var stored = found ?? new GcSettingsEntity { PartitionKey = StorageLayout.SettingsPartition, RowKey = StorageLayout.GcSettingsRow };
+            var found = await store.GetGcSettingsOrNullAsync(cancellationToken);
+            var stored = found ?? new GcSettingsEntity();
             stored.Enabled = enabled ?? stored.Enabled;
             stored.Deadline = Set(deadline, stored.Deadline);
             stored.ManifestGracePeriod = Set(manifestGracePeriod, stored.ManifestGracePeriod);
             stored.BlobGracePeriod = Set(blobGracePeriod, stored.BlobGracePeriod);
             stored.UploadLifetime = Set(uploadLifetime, stored.UploadLifetime);
-            try
+            if (await store.TrySaveGcSettingsAsync(stored, found is not null, cancellationToken))
             {
-                // Replace: a setting returned to configuration must lose its stored value (a merge keeps what is left out).
-                if (found is null)
-                {
-                    await _settings.AddEntityAsync(stored, cancellationToken);
-                }
-                else
-                {
-                    await _settings.UpdateEntityAsync(stored, found.ETag, TableUpdateMode.Replace, cancellationToken);
-                }
-
                 return await GetSettingsAsync(cancellationToken);
             }
-            catch (RequestFailedException e) when (e.IsConflict() || e.IsPreconditionFailed())
-            {
-                // Written meanwhile: read it again.
-            }
+
+            // Written meanwhile: read it again.
         }
     }
 
@@ -102,17 +87,11 @@ public sealed class GcService(StorageClients clients, GarbageCollector collector
         var report = await collector.RunAsync(new GcRun(dryRun, deadline, settings.ManifestGracePeriod, settings.BlobGracePeriod, settings.UploadLifetime), cancellationToken);
         if (!dryRun)
         {
-            var summary = JsonSerializer.Serialize(report.Summary());
-            // A merge of the one column: the settings saved beside it stay as they are.
-            await _settings.UpsertEntityAsync(new TableEntity(StorageLayout.SettingsPartition, StorageLayout.GcSettingsRow) { ["LastRun"] = summary },
-                TableUpdateMode.Merge, cancellationToken);
+            await store.SaveGcLastRunAsync(JsonSerializer.Serialize(report.Summary()), cancellationToken);
         }
 
         return report;
     }
-
-    private async Task<GcSettingsEntity?> GetStoredAsync(CancellationToken cancellationToken) =>
-        await _settings.GetOrNullAsync<GcSettingsEntity>(StorageLayout.SettingsPartition, StorageLayout.GcSettingsRow, cancellationToken);
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 

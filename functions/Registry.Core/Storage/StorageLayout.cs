@@ -38,7 +38,7 @@ namespace Registry.Storage;
 ///   PromotionPolicies  promotion policies of a source  key(name)            policy id
 ///   Scans         an image's scan status           manifest digest           "scan"
 ///   ScanOverrides hidden vulnerabilities of a layer  layer digest              override id
-///   Settings      registry-wide settings (GC)       "settings"                "onlinegc"
+///   Settings      registry-wide settings (GC)       "settings"                "onlinegc"        (owner: SettingsStore)
 ///                 the vulnerability database in use  "settings"                "vulndb"
 ///
 /// Queues

@@ -20,7 +20,6 @@ public sealed class ArchitectureTests
         "Registry.Scanning.ScanResults",
         "Registry.Scanning.ScanService",
         "Registry.Scanning.VulnerabilityDatabase",
-        "Registry.Services.GcService",
         "Registry.Services.PromotionService",
         "Registry.Services.PruningService",
     ];
