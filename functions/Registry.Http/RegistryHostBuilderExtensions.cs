@@ -84,6 +84,7 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<UploadHashCache>();
         services.AddSingleton<AccountStore>();
         services.AddSingleton<SettingsStore>();
+        services.AddSingleton<PolicyStore>();
 
         services.AddSingleton<ISigningKeyDocument>(sp => sp.GetRequiredService<IOptions<AuthOptions>>().Value.KeyVaultUri is { } vault
             ? new KeyVaultSigningKeyDocument(vault)

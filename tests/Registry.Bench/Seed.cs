@@ -123,6 +123,6 @@ public static class Seed
         var clients = Clients(connection, prefix);
         var registry = MsOptions.Create(new RegistryOptions());
         return (new ContentStore(clients, registry, TimeProvider.System),
-            new MetadataStore(clients, new MemoryCache(new MemoryCacheOptions()), registry, TimeProvider.System));
+            new MetadataStore(clients, new PolicyStore(clients), new MemoryCache(new MemoryCacheOptions()), registry, TimeProvider.System));
     }
 }

@@ -1,5 +1,3 @@
-using Azure;
-using Azure.Data.Tables;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -21,41 +19,29 @@ namespace Registry.Services;
 /// tag, say) is logged and does not fail the push that triggered it.
 /// </summary>
 public sealed partial class PromotionService(
-    StorageClients clients, MetadataStore metadata, BlobService blobs, ManifestService manifests, Scanning.ScanResults scans,
+    PolicyStore store, MetadataStore metadata, BlobService blobs, ManifestService manifests, Scanning.ScanResults scans,
     IMemoryCache cache, IOptions<RegistryOptions> options, TimeProvider time, ILogger<PromotionService> logger)
 {
     /// <summary>Most promotions one push sets off in a chain (A to B to C …); also what stops a cycle.</summary>
     public const int MaxChain = 5;
 
-    private readonly TableClient _policies = clients.Table(StorageLayout.PromotionPoliciesTable);
     private readonly TimeSpan _cacheLifetime = options.Value.MetadataCacheLifetime;
 
-    public async Task<IReadOnlyList<PromotionPolicyEntity>> ListAsync(RepositoryName source, CancellationToken cancellationToken = default) =>
-        await _policies.QueryAsync<PromotionPolicyEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.Key(source)}"),
-            cancellationToken: cancellationToken).TakeAsync(1000, cancellationToken);
+    public Task<IReadOnlyList<PromotionPolicyEntity>> ListAsync(RepositoryName source, CancellationToken cancellationToken = default) =>
+        store.ListPromotionAsync(source, cancellationToken);
 
-    /// <summary>The policies that promote into <paramref name="target"/> (a scan of the policies table).</summary>
-    public async Task<IReadOnlyList<PromotionPolicyEntity>> ListByTargetAsync(RepositoryName target, CancellationToken cancellationToken = default) =>
-        await _policies.QueryAsync<PromotionPolicyEntity>(TableClient.CreateQueryFilter($"TargetRepository eq {target.Value}"),
-            cancellationToken: cancellationToken).TakeAsync(1000, cancellationToken);
+    /// <summary>The policies that promote into <paramref name="target"/>.</summary>
+    public Task<IReadOnlyList<PromotionPolicyEntity>> ListByTargetAsync(RepositoryName target, CancellationToken cancellationToken = default) =>
+        store.ListPromotionByTargetAsync(target, cancellationToken);
 
-    public async Task<PromotionPolicyEntity?> GetOrNullAsync(RepositoryName source, string id, CancellationToken cancellationToken = default) =>
-        await _policies.GetOrNullAsync<PromotionPolicyEntity>(StorageLayout.Key(source), id, cancellationToken);
+    public Task<PromotionPolicyEntity?> GetOrNullAsync(RepositoryName source, string id, CancellationToken cancellationToken = default) =>
+        store.GetPromotionOrNullAsync(source, id, cancellationToken);
 
     public async Task<PromotionPolicyEntity> SaveAsync(
         RepositoryName source, string? id, bool enabled, IReadOnlyList<PolicyRule> rules, RepositoryName target, string tagTemplate,
         CancellationToken cancellationToken = default)
     {
-        var entity = new PromotionPolicyEntity
-        {
-            PartitionKey = StorageLayout.Key(source),
-            RowKey = id ?? Guid.NewGuid().ToString("N"),
-            Enabled = enabled,
-            Rules = PolicyRule.Store(rules),
-            TargetRepository = target.Value,
-            TagTemplate = tagTemplate,
-        };
-        await _policies.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
+        var entity = await store.SavePromotionAsync(source, id, enabled, PolicyRule.Store(rules), target, tagTemplate, cancellationToken);
         cache.Remove(CacheKey(source));
         return entity;
     }
@@ -63,7 +49,7 @@ public sealed partial class PromotionService(
     public async Task<bool> DeleteAsync(RepositoryName source, string id, CancellationToken cancellationToken = default)
     {
         cache.Remove(CacheKey(source));
-        return (await _policies.DeleteEntityAsync(StorageLayout.Key(source), id, ETag.All, cancellationToken)).Status != 404;
+        return await store.DeletePromotionAsync(source, id, cancellationToken);
     }
 
     /// <summary>After a push: runs the source's policies that the tags it set meet; returns the pushes they made.</summary>
@@ -191,11 +177,11 @@ public sealed partial class PromotionService(
             var image = await manifests.GetAsync(source, new ManifestReference(null, digest), cancellationToken);
             await CopyAsync(source, target, image, targetTag, chain, made, cancellationToken);
             policy.LastPromotedAt = now;
-            await _policies.UpdateEntityAsync(new TableEntity(policy.PartitionKey, policy.RowKey) { ["LastPromotedAt"] = now },
-                ETag.All, TableUpdateMode.Merge, cancellationToken);
+            await store.MarkPromotedAsync(policy, now, cancellationToken);
         }
-        catch (Exception e) when (e is RegistryException or RequestFailedException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // One policy's failure (an immutable target tag, a blob gone, storage refusing) leaves the others to run.
             LogSkipped(logger, policy.RowKey, source.Value, tag.Value, e.Message);
         }
 

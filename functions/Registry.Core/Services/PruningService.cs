@@ -1,5 +1,3 @@
-using Azure;
-using Azure.Data.Tables;
 using Registry.Oci;
 using Registry.Storage;
 using Registry.Storage.Entities;
@@ -17,32 +15,19 @@ public sealed record PrunedTag(
 /// pruned. Pruning deletes tags only; garbage collection frees the storage later. Runs on a timer over every repository with policies, and at once for one repository when a
 /// policy is created or changed with initialEvaluation.
 /// </summary>
-public sealed class PruningService(StorageClients clients, MetadataStore metadata, TagService tags, Scanning.ScanResults scans, TimeProvider time)
+public sealed class PruningService(PolicyStore store, MetadataStore metadata, TagService tags, Scanning.ScanResults scans, TimeProvider time)
 {
-    private readonly TableClient _policies = clients.Table(StorageLayout.PruningPoliciesTable);
+    public Task<IReadOnlyList<PruningPolicyEntity>> ListAsync(RepositoryName name, CancellationToken cancellationToken = default) =>
+        store.ListPruningAsync(name, cancellationToken);
 
-    public async Task<IReadOnlyList<PruningPolicyEntity>> ListAsync(RepositoryName name, CancellationToken cancellationToken = default) =>
-        await _policies.QueryAsync<PruningPolicyEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.Key(name)}"),
-            cancellationToken: cancellationToken).TakeAsync(1000, cancellationToken);
+    public Task<PruningPolicyEntity?> GetOrNullAsync(RepositoryName name, string id, CancellationToken cancellationToken = default) =>
+        store.GetPruningOrNullAsync(name, id, cancellationToken);
 
-    public async Task<PruningPolicyEntity?> GetOrNullAsync(RepositoryName name, string id, CancellationToken cancellationToken = default) =>
-        await _policies.GetOrNullAsync<PruningPolicyEntity>(StorageLayout.Key(name), id, cancellationToken);
+    public Task<PruningPolicyEntity> SaveAsync(RepositoryName name, string? id, bool enabled, IReadOnlyList<PolicyRule> rules, CancellationToken cancellationToken = default) =>
+        store.SavePruningAsync(name, id, enabled, PolicyRule.Store(rules), cancellationToken);
 
-    public async Task<PruningPolicyEntity> SaveAsync(RepositoryName name, string? id, bool enabled, IReadOnlyList<PolicyRule> rules, CancellationToken cancellationToken = default)
-    {
-        var entity = new PruningPolicyEntity
-        {
-            PartitionKey = StorageLayout.Key(name),
-            RowKey = id ?? Guid.NewGuid().ToString("N"),
-            Enabled = enabled,
-            Rules = PolicyRule.Store(rules),
-        };
-        await _policies.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
-        return entity;
-    }
-
-    public async Task<bool> DeleteAsync(RepositoryName name, string id, CancellationToken cancellationToken = default) =>
-        (await _policies.DeleteEntityAsync(StorageLayout.Key(name), id, ETag.All, cancellationToken)).Status != 404;
+    public Task<bool> DeleteAsync(RepositoryName name, string id, CancellationToken cancellationToken = default) =>
+        store.DeletePruningAsync(name, id, cancellationToken);
 
     /// <summary>The tags of <paramref name="name"/> that <paramref name="policies"/> select (immutable ones excluded).</summary>
     public async Task<IReadOnlyList<PrunedTag>> SelectAsync(
@@ -97,7 +82,7 @@ public sealed class PruningService(StorageClients clients, MetadataStore metadat
         foreach (var policy in policies)
         {
             policy.LastPrunedAt = time.GetUtcNow();
-            await _policies.UpdateEntityAsync(policy, ETag.All, TableUpdateMode.Merge, cancellationToken);
+            await store.MarkPrunedAsync(policy, policy.LastPrunedAt.Value, cancellationToken);
         }
 
         return removed;
@@ -106,19 +91,10 @@ public sealed class PruningService(StorageClients clients, MetadataStore metadat
     /// <summary>The timer's run: every repository that has pruning policies. Returns the number of tags removed.</summary>
     public async Task<int> PruneAllAsync(CancellationToken cancellationToken = default)
     {
-        var repositories = new HashSet<string>(StringComparer.Ordinal);
-        await foreach (var row in _policies.QueryAsync<TableEntity>(select: ["PartitionKey"], cancellationToken: cancellationToken))
-        {
-            repositories.Add(row.PartitionKey);
-        }
-
         var removed = 0;
-        foreach (var key in repositories)
+        foreach (var name in await store.ListPrunedRepositoriesAsync(cancellationToken))
         {
-            if (RepositoryName.TryParse(StorageLayout.NameOf(key), out var name))
-            {
-                removed += (await PruneAsync(name, cancellationToken)).Count;
-            }
+            removed += (await PruneAsync(name, cancellationToken)).Count;
         }
 
         return removed;

@@ -15,7 +15,7 @@ namespace Registry.Storage;
 /// Positive lookups of tags, manifests and blob links are cached for MetadataCacheLifetime; every write on this
 /// instance evicts what it changes, so this instance sees its own writes at once and others within that lifetime.
 /// </summary>
-public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IOptions<RegistryOptions> options, TimeProvider time)
+public sealed class MetadataStore(StorageClients clients, PolicyStore policies, IMemoryCache cache, IOptions<RegistryOptions> options, TimeProvider time)
 {
     private readonly TableClient _repositories = clients.Table(StorageLayout.RepositoriesTable);
     private readonly TableClient _tags = clients.Table(StorageLayout.TagsTable);
@@ -24,8 +24,6 @@ public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IO
     private readonly TableClient _referrers = clients.Table(StorageLayout.ReferrersTable);
     private readonly TableClient _uploads = clients.Table(StorageLayout.UploadsTable);
     private readonly TableClient _scans = clients.Table(StorageLayout.ScansTable);
-    private readonly TableClient _pruningPolicies = clients.Table(StorageLayout.PruningPoliciesTable);
-    private readonly TableClient _promotionPolicies = clients.Table(StorageLayout.PromotionPoliciesTable);
     private readonly TimeSpan _cacheLifetime = options.Value.MetadataCacheLifetime;
 
     // ---- repositories -------------------------------------------------------------------------------
@@ -95,9 +93,6 @@ public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IO
             (_referrers, referrers),
             (_manifests, TableClient.CreateQueryFilter($"PartitionKey eq {key}")),
             (_links, TableClient.CreateQueryFilter($"PartitionKey eq {key}")),
-            // its policies too: a repository made again under this name starts without them
-            (_pruningPolicies, TableClient.CreateQueryFilter($"PartitionKey eq {key}")),
-            (_promotionPolicies, TableClient.CreateQueryFilter($"PartitionKey eq {key}")),
         })
         {
             await foreach (var row in table.QueryAsync<TableEntity>(filter, 1000, ["PartitionKey", "RowKey"], cancellationToken))
@@ -106,6 +101,8 @@ public sealed class MetadataStore(StorageClients clients, IMemoryCache cache, IO
             }
         }
 
+        // its policies too: a repository made again under this name starts without them
+        await policies.DeleteAllAsync(name, cancellationToken);
         await _repositories.DeleteEntityAsync(StorageLayout.RepositoriesPartition, key, ETag.All, cancellationToken);
         cache.Remove(("repo", name.Value));
     }

@@ -34,8 +34,8 @@ namespace Registry.Storage;
 ///   AccessTokens  personal access tokens            account id                SHA-256 of the token
 ///   TeamAccess    a team's grant on a repository    "r:" key(name)            "org:team"
 ///                 a team's grant on a namespace     "n:" namespace            "org:team"
-///   PruningPolicies  a repository's pruning policies key(name)              policy id
-///   PromotionPolicies  promotion policies of a source  key(name)            policy id
+///   PruningPolicies  a repository's pruning policies key(name)              policy id        (owner: PolicyStore)
+///   PromotionPolicies  promotion policies of a source  key(name)            policy id        (owner: PolicyStore)
 ///   Scans         an image's scan status           manifest digest           "scan"
 ///   ScanOverrides hidden vulnerabilities of a layer  layer digest              override id
 ///   Settings      registry-wide settings (GC)       "settings"                "onlinegc"        (owner: SettingsStore)

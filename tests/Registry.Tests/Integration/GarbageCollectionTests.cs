@@ -468,7 +468,7 @@ public sealed class GarbageCollectionTests : IAsyncLifetime
         }));
         var registry = MsOptions.Create(new RegistryOptions());
         return (new ContentStore(clients, registry, TimeProvider.System),
-            new MetadataStore(clients, new MemoryCache(new MemoryCacheOptions()), registry, TimeProvider.System));
+            new MetadataStore(clients, new PolicyStore(clients), new MemoryCache(new MemoryCacheOptions()), registry, TimeProvider.System));
     }
 
     private static async Task<ContentStore.StoredBlob> FindAsync(ContentStore content, string digest) =>

@@ -20,8 +20,6 @@ public sealed class ArchitectureTests
         "Registry.Scanning.ScanResults",
         "Registry.Scanning.ScanService",
         "Registry.Scanning.VulnerabilityDatabase",
-        "Registry.Services.PromotionService",
-        "Registry.Services.PruningService",
     ];
 
     [Fact]

@@ -1,0 +1,109 @@
+using Azure;
+using Azure.Data.Tables;
+using Registry.Oci;
+using Registry.Storage.Entities;
+
+namespace Registry.Storage;
+
+/// <summary>The PruningPolicies and PromotionPolicies tables, their one owner: a repository's policies by id.</summary>
+public sealed class PolicyStore(StorageClients clients)
+{
+    private readonly TableClient _pruning = clients.Table(StorageLayout.PruningPoliciesTable);
+    private readonly TableClient _promotion = clients.Table(StorageLayout.PromotionPoliciesTable);
+
+    // ---- pruning --------------------------------------------------------------------------------------
+
+    public async Task<IReadOnlyList<PruningPolicyEntity>> ListPruningAsync(RepositoryName name, CancellationToken cancellationToken = default) =>
+        await _pruning.QueryAsync<PruningPolicyEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.Key(name)}"),
+            cancellationToken: cancellationToken).TakeAsync(1000, cancellationToken);
+
+    public async Task<PruningPolicyEntity?> GetPruningOrNullAsync(RepositoryName name, string id, CancellationToken cancellationToken = default) =>
+        await _pruning.GetOrNullAsync<PruningPolicyEntity>(StorageLayout.Key(name), id, cancellationToken);
+
+    /// <summary>Adds (a new id when <paramref name="id"/> is null) or replaces a pruning policy.</summary>
+    public async Task<PruningPolicyEntity> SavePruningAsync(RepositoryName name, string? id, bool enabled, string rules, CancellationToken cancellationToken = default)
+    {
+        var entity = new PruningPolicyEntity { PartitionKey = StorageLayout.Key(name), RowKey = id ?? NewId(), Enabled = enabled, Rules = rules };
+        await _pruning.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
+        return entity;
+    }
+
+    public async Task<bool> DeletePruningAsync(RepositoryName name, string id, CancellationToken cancellationToken = default) =>
+        (await _pruning.DeleteEntityAsync(StorageLayout.Key(name), id, ETag.All, cancellationToken)).Status != 404;
+
+    public async Task MarkPrunedAsync(PruningPolicyEntity policy, DateTimeOffset at, CancellationToken cancellationToken = default) =>
+        await _pruning.UpdateEntityAsync(new TableEntity(policy.PartitionKey, policy.RowKey) { ["LastPrunedAt"] = at },
+            ETag.All, TableUpdateMode.Merge, cancellationToken);
+
+    /// <summary>The repositories that have pruning policies.</summary>
+    public async Task<IReadOnlyList<RepositoryName>> ListPrunedRepositoriesAsync(CancellationToken cancellationToken = default)
+    {
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        await foreach (var row in _pruning.QueryAsync<TableEntity>(select: ["PartitionKey"], cancellationToken: cancellationToken))
+        {
+            names.Add(row.PartitionKey);
+        }
+
+        return names.Select(StorageLayout.NameOf).Where(n => RepositoryName.TryParse(n, out _))
+            .Select(n => RepositoryName.TryParse(n, out var name) ? name : default).ToList();
+    }
+
+    // ---- promotion ------------------------------------------------------------------------------------
+
+    public async Task<IReadOnlyList<PromotionPolicyEntity>> ListPromotionAsync(RepositoryName source, CancellationToken cancellationToken = default) =>
+        await _promotion.QueryAsync<PromotionPolicyEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.Key(source)}"),
+            cancellationToken: cancellationToken).TakeAsync(1000, cancellationToken);
+
+    /// <summary>The policies that promote into <paramref name="target"/> (a scan of the table).</summary>
+    public async Task<IReadOnlyList<PromotionPolicyEntity>> ListPromotionByTargetAsync(RepositoryName target, CancellationToken cancellationToken = default) =>
+        await _promotion.QueryAsync<PromotionPolicyEntity>(TableClient.CreateQueryFilter($"TargetRepository eq {target.Value}"),
+            cancellationToken: cancellationToken).TakeAsync(1000, cancellationToken);
+
+    public async Task<PromotionPolicyEntity?> GetPromotionOrNullAsync(RepositoryName source, string id, CancellationToken cancellationToken = default) =>
+        await _promotion.GetOrNullAsync<PromotionPolicyEntity>(StorageLayout.Key(source), id, cancellationToken);
+
+    /// <summary>Adds (a new id when <paramref name="id"/> is null) or replaces a promotion policy.</summary>
+    public async Task<PromotionPolicyEntity> SavePromotionAsync(
+        RepositoryName source, string? id, bool enabled, string rules, RepositoryName target, string tagTemplate, CancellationToken cancellationToken = default)
+    {
+        var entity = new PromotionPolicyEntity
+        {
+            PartitionKey = StorageLayout.Key(source),
+            RowKey = id ?? NewId(),
+            Enabled = enabled,
+            Rules = rules,
+            TargetRepository = target.Value,
+            TagTemplate = tagTemplate,
+        };
+        await _promotion.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
+        return entity;
+    }
+
+    public async Task<bool> DeletePromotionAsync(RepositoryName source, string id, CancellationToken cancellationToken = default) =>
+        (await _promotion.DeleteEntityAsync(StorageLayout.Key(source), id, ETag.All, cancellationToken)).Status != 404;
+
+    public async Task MarkPromotedAsync(PromotionPolicyEntity policy, DateTimeOffset at, CancellationToken cancellationToken = default) =>
+        await _promotion.UpdateEntityAsync(new TableEntity(policy.PartitionKey, policy.RowKey) { ["LastPromotedAt"] = at },
+            ETag.All, TableUpdateMode.Merge, cancellationToken);
+
+    /// <summary>The source repository of a promotion policy.</summary>
+    public static RepositoryName? SourceOf(PromotionPolicyEntity policy) =>
+        RepositoryName.TryParse(StorageLayout.NameOf(policy.PartitionKey), out var name) ? name : null;
+
+    // ---- both -----------------------------------------------------------------------------------------
+
+    /// <summary>Deletes every policy of a repository (when it is deleted: one made again under the name starts without them).</summary>
+    public async Task DeleteAllAsync(RepositoryName name, CancellationToken cancellationToken = default)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.Key(name)}");
+        foreach (var table in new[] { _pruning, _promotion })
+        {
+            await foreach (var row in table.QueryAsync<TableEntity>(filter, 1000, ["PartitionKey", "RowKey"], cancellationToken))
+            {
+                await table.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken);
+            }
+        }
+    }
+
+    private static string NewId() => Guid.NewGuid().ToString("N");
+}
