@@ -85,6 +85,7 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<AccountStore>();
         services.AddSingleton<SettingsStore>();
         services.AddSingleton<PolicyStore>();
+        services.AddSingleton<ScanStore>();
 
         services.AddSingleton<ISigningKeyDocument>(sp => sp.GetRequiredService<IOptions<AuthOptions>>().Value.KeyVaultUri is { } vault
             ? new KeyVaultSigningKeyDocument(vault)

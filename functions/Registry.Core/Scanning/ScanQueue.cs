@@ -1,10 +1,4 @@
-using System.Text.Json;
-using Azure;
-using Azure.Data.Tables;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Registry.Oci;
-using Registry.Options;
 using Registry.Services;
 using Registry.Storage;
 using Registry.Storage.Entities;
@@ -12,11 +6,8 @@ using Registry.Storage.Entities;
 namespace Registry.Scanning;
 
 /// <summary>Scans asked for: a Pending row and a job on the scan queue per image (platform), on request or on push.</summary>
-public sealed partial class ScanQueue(
-    StorageClients clients, ScanResults results, IOptions<ScanOptions> options, TimeProvider time, ILogger<ScanQueue> logger)
+public sealed class ScanQueue(ScanStore store, ScanResults results, TimeProvider time)
 {
-    private readonly TableClient _scans = clients.Table(StorageLayout.ScansTable);
-
     /// <summary>
     /// Queues a scan of the image <paramref name="reference"/> names: of each platform of an index, or of those
     /// matching <paramref name="os"/> and <paramref name="architecture"/>. Returns the images queued.
@@ -32,15 +23,13 @@ public sealed partial class ScanQueue(
                 continue;
             }
 
-            var scan = await results.GetOrNullAsync(digest, cancellationToken) ?? new ScanEntity { PartitionKey = digest.ToString(), RowKey = StorageLayout.ScanRow };
+            var scan = await results.GetOrNullAsync(digest, cancellationToken) ?? ScanStore.NewScan(digest);
             scan.Status = ScanService.Pending;
             scan.Os = imageOs;
             scan.Architecture = imageArchitecture;
             scan.RequestedAt = time.GetUtcNow();
-            await _scans.UpsertEntityAsync(scan, TableUpdateMode.Merge, cancellationToken);
-            var queue = clients.Queue(options.Value.Queue);
-            await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-            await queue.SendMessageAsync(JsonSerializer.Serialize(new ScanJob(name.Value, digest.ToString()), ScanResults.Json), cancellationToken);
+            await store.SaveScanAsync(scan, merge: true, cancellationToken);
+            await store.EnqueueAsync(new ScanJob(name.Value, digest.ToString()), cancellationToken);
             queued.Add(scan);
         }
 
@@ -48,8 +37,8 @@ public sealed partial class ScanQueue(
     }
 
     /// <summary>
-    /// After a push to a repository with scanOnPush: queues the image's scan. A failure to queue is logged; the push
-    /// has succeeded and a scan can be asked for later.
+    /// After a push to a repository with scanOnPush: queues the image's scan. A failure to queue is the after-push
+    /// step's: logged, and the push stands (a scan can be asked for later).
     /// </summary>
     public async Task OnPushAsync(ManifestPush push, CancellationToken cancellationToken = default)
     {
@@ -60,16 +49,6 @@ public sealed partial class ScanQueue(
             return;
         }
 
-        try
-        {
-            await RequestAsync(push.Repository, new ManifestReference(null, manifest.Digest), null, null, cancellationToken);
-        }
-        catch (Exception e) when (e is RequestFailedException or InvalidOperationException)
-        {
-            LogNotQueued(logger, e, push.Repository.Value, manifest.Digest.ToString());
-        }
+        await RequestAsync(push.Repository, new ManifestReference(null, manifest.Digest), null, null, cancellationToken);
     }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "The scan on push of {Repository}@{Digest} could not be queued")]
-    private static partial void LogNotQueued(ILogger logger, Exception exception, string repository, string digest);
 }

@@ -1,6 +1,4 @@
 using System.Text.Json;
-using Azure;
-using Azure.Data.Tables;
 using Registry.Oci;
 using Registry.Services;
 using Registry.Storage;
@@ -12,12 +10,8 @@ namespace Registry.Scanning;
 /// What scans found, read: an image's scan row and report, the hidden vulnerabilities (DTR's layer overrides), the
 /// facts policy rules judge, and the images (platforms) a reference names. Writes only overrides.
 /// </summary>
-public sealed class ScanResults(StorageClients clients, ManifestService manifests, ContentStore content, TimeProvider time)
+public sealed class ScanResults(ScanStore store, ManifestService manifests, ContentStore content, TimeProvider time)
 {
-    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private readonly TableClient _scans = clients.Table(StorageLayout.ScansTable);
-    private readonly TableClient _overrides = clients.Table(StorageLayout.ScanOverridesTable);
-
     /// <summary>
     /// What the scans of an image tell policy rules: the counts (without hidden vulnerabilities, as summaries show them)
     /// and names of all its platforms together; null when no platform has a completed scan.
@@ -54,66 +48,38 @@ public sealed class ScanResults(StorageClients clients, ManifestService manifest
         return scanned ? new ImageFacts(critical, major, minor, components, licenses) : null;
     }
 
-    public async Task<ScanEntity?> GetOrNullAsync(Digest digest, CancellationToken cancellationToken = default) =>
-        await _scans.GetOrNullAsync<ScanEntity>(digest.ToString(), StorageLayout.ScanRow, cancellationToken);
+    public Task<ScanEntity?> GetOrNullAsync(Digest digest, CancellationToken cancellationToken = default) =>
+        store.GetScanOrNullAsync(digest, cancellationToken);
 
     /// <summary>The scan of one image: its row (null before any), and once completed its report and layer overrides.</summary>
     public async Task<ScanResult> GetResultAsync(Digest digest, CancellationToken cancellationToken = default)
     {
         var scan = await GetOrNullAsync(digest, cancellationToken);
-        var report = scan?.Status == ScanService.Completed ? await ReadOrNullAsync<ScanReport>(StorageLayout.ScanPath("reports", digest), cancellationToken) : null;
-        var overrides = report is null ? [] : await ListOverridesAsync(report.Inventory.Layers.Select(l => l.Digest), cancellationToken);
+        var report = scan?.Status == ScanService.Completed ? await store.ReadRecordOrNullAsync<ScanReport>("reports", digest, cancellationToken) : null;
+        var overrides = report is null ? [] : await store.ListOverridesAsync(report.Inventory.Layers.Select(l => l.Digest), cancellationToken);
         return new ScanResult(scan, report, overrides);
     }
 
     // ---- hidden vulnerabilities (DTR's layer overrides) -------------------------------------------------
 
-    public async Task<IReadOnlyList<ScanOverrideEntity>> ListOverridesAsync(CancellationToken cancellationToken = default) =>
-        await _overrides.QueryAsync<ScanOverrideEntity>(cancellationToken: cancellationToken).TakeAsync(10_000, cancellationToken);
+    public Task<IReadOnlyList<ScanOverrideEntity>> ListOverridesAsync(CancellationToken cancellationToken = default) =>
+        store.ListOverridesAsync(cancellationToken);
 
-    /// <summary>The overrides of the given layers.</summary>
-    private async Task<IReadOnlyList<ScanOverrideEntity>> ListOverridesAsync(IEnumerable<string> layers, CancellationToken cancellationToken = default)
-    {
-        var found = new List<ScanOverrideEntity>();
-        foreach (var layer in layers.Distinct())
+    public Task<ScanOverrideEntity> AddOverrideAsync(
+        Digest layer, string component, string componentVersion, string cve, string notes, string createdBy, CancellationToken cancellationToken = default) =>
+        store.AddOverrideAsync(layer, new ScanOverrideEntity
         {
-            found.AddRange(await _overrides.QueryAsync<ScanOverrideEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {layer}"), cancellationToken: cancellationToken)
-                .TakeAsync(1000, cancellationToken));
-        }
-
-        return found;
-    }
-
-    public async Task<ScanOverrideEntity> AddOverrideAsync(Digest layer, string component, string componentVersion, string cve, string notes, string createdBy, CancellationToken cancellationToken = default)
-    {
-        var entity = new ScanOverrideEntity
-        {
-            PartitionKey = layer.ToString(),
-            RowKey = Guid.NewGuid().ToString("N"),
             Component = component,
             ComponentVersion = componentVersion,
             Cve = cve,
             Notes = notes,
             CreatedBy = createdBy,
             CreatedAt = time.GetUtcNow(),
-        };
-        await _overrides.AddEntityAsync(entity, cancellationToken);
-        return entity;
-    }
+        }, cancellationToken);
 
     /// <summary>Removes an override by id; false when there is none.</summary>
-    public async Task<bool> DeleteOverrideAsync(string id, CancellationToken cancellationToken = default)
-    {
-        var found = await _overrides.QueryAsync<ScanOverrideEntity>(TableClient.CreateQueryFilter($"RowKey eq {id}"), cancellationToken: cancellationToken)
-            .TakeAsync(1, cancellationToken);
-        if (found.Count == 0)
-        {
-            return false;
-        }
-
-        await _overrides.DeleteEntityAsync(found[0].PartitionKey, found[0].RowKey, ETag.All, cancellationToken);
-        return true;
-    }
+    public Task<bool> DeleteOverrideAsync(string id, CancellationToken cancellationToken = default) =>
+        store.DeleteOverrideAsync(id, cancellationToken);
 
     /// <summary>The images of a reference with their platforms: the children of an index, or the image itself.</summary>
     public async Task<IReadOnlyList<(Digest Digest, string Os, string Architecture)>> ResolveAsync(
@@ -144,10 +110,15 @@ public sealed class ScanResults(StorageClients clients, ManifestService manifest
 
         try
         {
-            using var document = JsonDocument.Parse(await content.ReadAllAsync(config, cancellationToken));
+            if (await content.ReadAllOrNullAsync(config, cancellationToken) is not { } bytes)
+            {
+                return ("unknown", "unknown");
+            }
+
+            using var document = JsonDocument.Parse(bytes);
             return (Text(document.RootElement, "os"), Text(document.RootElement, "architecture"));
         }
-        catch (Exception e) when (e is JsonException or RequestFailedException)
+        catch (JsonException)
         {
             return ("unknown", "unknown");
         }
@@ -157,18 +128,4 @@ public sealed class ScanResults(StorageClients clients, ManifestService manifest
         element is { ValueKind: JsonValueKind.Object } e && e.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String
             ? value.GetString()!
             : "unknown";
-
-    internal async Task<T?> ReadOrNullAsync<T>(string path, CancellationToken cancellationToken)
-        where T : class
-    {
-        try
-        {
-            var result = await clients.Container.GetBlobClient(path).DownloadContentAsync(cancellationToken);
-            return result.Value.Content.ToObjectFromJson<T>(Json);
-        }
-        catch (RequestFailedException e) when (e.IsNotFound())
-        {
-            return null;
-        }
-    }
 }

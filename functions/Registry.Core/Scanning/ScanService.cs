@@ -1,7 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Azure;
-using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -66,13 +64,12 @@ public sealed record ReportFinding(
 /// without reading a layer.
 /// </summary>
 public sealed partial class ScanService(
-    StorageClients clients, ManifestService manifests, ScanResults results, MetadataStore metadata, ContentStore content, LayerAnalyzer analyzer,
+    ScanStore store, ManifestService manifests, ScanResults results, MetadataStore metadata, ContentStore content, LayerAnalyzer analyzer,
     PromotionService promotions, PushPipeline pipeline, VulnerabilityDatabase database, IOptions<ScanOptions> options, TimeProvider time,
     ILogger<ScanService> logger)
 {
     public const int Failed = 0, Unscanned = 1, Scanning = 2, Pending = 3, Completed = 6;
 
-    private readonly TableClient _scans = clients.Table(StorageLayout.ScansTable);
 
     /// <summary>Runs one job. A layer the analyzer refuses fails the scan with the reason; storage errors go up (the queue retries).</summary>
     public async Task RunAsync(ScanJob job, CancellationToken cancellationToken = default)
@@ -83,10 +80,7 @@ public sealed partial class ScanService(
             return;
         }
 
-        await _scans.UpsertEntityAsync(new TableEntity(digest.ToString(), StorageLayout.ScanRow)
-        {
-            ["Status"] = Scanning, ["StartedAt"] = time.GetUtcNow(), ["Error"] = "",
-        }, TableUpdateMode.Merge, cancellationToken);
+        await store.SetStatusAsync(digest, Scanning, null, time.GetUtcNow(), cancellationToken);
         ImageInventoryRecord inventory;
         try
         {
@@ -98,7 +92,7 @@ public sealed partial class ScanService(
             return;
         }
 
-        await WriteAsync(StorageLayout.ScanPath("inventories", digest), inventory, cancellationToken);
+        await store.WriteRecordAsync("inventories", digest, inventory, cancellationToken);
         await AttachSbomAsync(name, digest, inventory, cancellationToken);
         await EvaluateAsync(digest, inventory, cancellationToken);
         await pipeline.RunStepsAsync(await promotions.OnScanAsync(name, digest, cancellationToken), cancellationToken);
@@ -150,10 +144,10 @@ public sealed partial class ScanService(
     public async Task<int> ReevaluateAllAsync(CancellationToken cancellationToken = default)
     {
         var count = 0;
-        await foreach (var scan in _scans.QueryAsync<ScanEntity>(s => s.Status == Completed, cancellationToken: cancellationToken))
+        await foreach (var scan in store.ListByStatusAsync(Completed, cancellationToken))
         {
             if (Digest.TryParse(scan.PartitionKey, out var digest)
-                && await results.ReadOrNullAsync<ImageInventoryRecord>(StorageLayout.ScanPath("inventories", digest), cancellationToken) is { } inventory)
+                && await store.ReadRecordOrNullAsync<ImageInventoryRecord>("inventories", digest, cancellationToken) is { } inventory)
             {
                 await EvaluateAsync(digest, inventory, cancellationToken);
                 count++;
@@ -173,13 +167,12 @@ public sealed partial class ScanService(
         foreach (var layer in parsed.Blobs.Skip(1).Where(b => b.Urls is not { Count: > 0 } && Digest.TryParse(b.Digest, out _)))
         {
             Digest.TryParse(layer.Digest, out var layerDigest);
-            var path = StorageLayout.ScanPath("layers", layerDigest);
-            var analysis = await results.ReadOrNullAsync<LayerAnalysis>(path, cancellationToken);
+            var analysis = await store.ReadRecordOrNullAsync<LayerAnalysis>("layers", layerDigest, cancellationToken);
             if (analysis is null)
             {
                 await using var stream = await content.OpenReadAsync(layerDigest, default, cancellationToken);
                 analysis = await analyzer.AnalyzeAsync(stream, cancellationToken);
-                await WriteAsync(path, analysis, cancellationToken);
+                await store.WriteRecordAsync("layers", layerDigest, analysis, cancellationToken);
             }
 
             layers.Add((layer.Digest, analysis));
@@ -201,24 +194,21 @@ public sealed partial class ScanService(
         }
 
         var report = new ScanReport(info?.Version, inventory, findings.Select(f => new ReportFinding(index[f.Component], f.Advisory, f.FixedVersion)).ToList());
-        await WriteAsync(StorageLayout.ScanPath("reports", digest), report, cancellationToken);
+        await store.WriteRecordAsync("reports", digest, report, cancellationToken);
 
-        var scan = await results.GetOrNullAsync(digest, cancellationToken) ?? new ScanEntity { PartitionKey = digest.ToString(), RowKey = StorageLayout.ScanRow };
+        var scan = await results.GetOrNullAsync(digest, cancellationToken) ?? ScanStore.NewScan(digest);
         scan.Status = Completed;
         scan.Os = inventory.Os;
         scan.Architecture = inventory.Architecture;
         scan.CompletedAt = time.GetUtcNow();
         scan.DatabaseVersion = info?.Version;
         scan.Error = null;
-        await _scans.UpsertEntityAsync(scan, TableUpdateMode.Replace, cancellationToken);
+        await store.SaveScanAsync(scan, merge: false, cancellationToken);
     }
 
     private async Task SetStatusAsync(Digest digest, int status, string? error, CancellationToken cancellationToken) =>
-        await _scans.UpsertEntityAsync(new TableEntity(digest.ToString(), StorageLayout.ScanRow) { ["Status"] = status, ["Error"] = error ?? "" },
-            TableUpdateMode.Merge, cancellationToken);
+        await store.SetStatusAsync(digest, status, error, null, cancellationToken);
 
-    private async Task WriteAsync<T>(string path, T value, CancellationToken cancellationToken) =>
-        await clients.Container.GetBlobClient(path).UploadAsync(BinaryData.FromObjectAsJson(value, ScanResults.Json), overwrite: true, cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Scan job for {Repository}@{Digest} is not valid; dropped")]
     private static partial void LogBadJob(ILogger logger, string repository, string digest);

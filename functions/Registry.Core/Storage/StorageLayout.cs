@@ -36,8 +36,8 @@ namespace Registry.Storage;
 ///                 a team's grant on a namespace     "n:" namespace            "org:team"
 ///   PruningPolicies  a repository's pruning policies key(name)              policy id        (owner: PolicyStore)
 ///   PromotionPolicies  promotion policies of a source  key(name)            policy id        (owner: PolicyStore)
-///   Scans         an image's scan status           manifest digest           "scan"
-///   ScanOverrides hidden vulnerabilities of a layer  layer digest              override id
+///   Scans         an image's scan status           manifest digest           "scan"            (owner: ScanStore)
+///   ScanOverrides hidden vulnerabilities of a layer  layer digest              override id       (owner: ScanStore)
 ///   Settings      registry-wide settings (GC)       "settings"                "onlinegc"        (owner: SettingsStore)
 ///                 the vulnerability database in use  "settings"                "vulndb"
 ///
