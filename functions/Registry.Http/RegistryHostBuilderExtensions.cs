@@ -86,6 +86,7 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<SettingsStore>();
         services.AddSingleton<PolicyStore>();
         services.AddSingleton<ScanStore>();
+        services.AddSingleton<VulnerabilityShardStore>();
 
         services.AddSingleton<ISigningKeyDocument>(sp => sp.GetRequiredService<IOptions<AuthOptions>>().Value.KeyVaultUri is { } vault
             ? new KeyVaultSigningKeyDocument(vault)
