@@ -35,12 +35,16 @@ public sealed class AccountStore(StorageClients clients)
         }
     }
 
-    /// <summary>Replaces an account on condition of its ETag; false when someone changed it meanwhile.</summary>
+    /// <summary>
+    /// Replaces an account on condition of its ETag, and leaves the new ETag on it; false when someone changed it
+    /// meanwhile.
+    /// </summary>
     public async Task<bool> UpdateAccountAsync(AccountEntity account, CancellationToken cancellationToken = default)
     {
         try
         {
-            await _accounts.UpdateEntityAsync(account, account.ETag, TableUpdateMode.Replace, cancellationToken);
+            var response = await _accounts.UpdateEntityAsync(account, account.ETag, TableUpdateMode.Replace, cancellationToken);
+            account.ETag = response.Headers.ETag ?? account.ETag;
             return true;
         }
         catch (RequestFailedException e) when (e.IsPreconditionFailed())
@@ -65,8 +69,8 @@ public sealed class AccountStore(StorageClients clients)
                 await DeleteTeamAsync(name, team.RowKey, cancellationToken);
             }
 
-            await DeleteAllAsync(_orgMembers, TableClient.CreateQueryFilter($"PartitionKey eq {name}"), cancellationToken);
-            await DeleteAllAsync(_teamAccess, TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.NamespaceAccessPartition(name)}"), cancellationToken);
+            await _orgMembers.DeleteWhereAsync(TableClient.CreateQueryFilter($"PartitionKey eq {name}"), cancellationToken);
+            await _teamAccess.DeleteWhereAsync(TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.NamespaceAccessPartition(name)}"), cancellationToken);
         }
         else
         {
@@ -83,7 +87,7 @@ public sealed class AccountStore(StorageClients clients)
                 await RemoveTeamMemberAsync(team.RowKey[..colon], team.RowKey[(colon + 1)..], name, cancellationToken);
             }
 
-            await DeleteAllAsync(_tokens, TableClient.CreateQueryFilter($"PartitionKey eq {account.Id}"), cancellationToken);
+            await _tokens.DeleteWhereAsync(TableClient.CreateQueryFilter($"PartitionKey eq {account.Id}"), cancellationToken);
         }
 
         try
@@ -154,7 +158,7 @@ public sealed class AccountStore(StorageClients clients)
 
         // Its grants: on the organization's namespace, and on the repositories in it (r:org:...).
         var repositories = StorageLayout.NamespaceRepositoriesAccessPrefix(org);
-        await DeleteAllAsync(_teamAccess, TableClient.CreateQueryFilter(
+        await _teamAccess.DeleteWhereAsync(TableClient.CreateQueryFilter(
             $"(PartitionKey eq {StorageLayout.NamespaceAccessPartition(org)} or (PartitionKey ge {repositories} and PartitionKey lt {repositories[..^1] + ";"})) and RowKey eq {StorageLayout.TeamKey(org, team)}"),
             cancellationToken);
 
@@ -233,14 +237,6 @@ public sealed class AccountStore(StorageClients clients)
 
     public Task<IReadOnlyList<AccessTokenEntity>> ListAccessTokensAsync(string accountId, CancellationToken cancellationToken = default) =>
         QueryAsync<AccessTokenEntity>(_tokens, accountId, null, OciLimits.MaxPageSize, cancellationToken);
-
-    private static async Task DeleteAllAsync(TableClient table, string filter, CancellationToken cancellationToken)
-    {
-        await foreach (var row in table.QueryAsync<TableEntity>(filter, 1000, ["PartitionKey", "RowKey"], cancellationToken))
-        {
-            await table.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken);
-        }
-    }
 
     private static async Task<IReadOnlyList<T>> QueryAsync<T>(TableClient table, string partition, string? after, int count, CancellationToken cancellationToken)
         where T : RegistryEntity

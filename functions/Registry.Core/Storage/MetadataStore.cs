@@ -95,10 +95,7 @@ public sealed class MetadataStore(StorageClients clients, PolicyStore policies, 
             (_links, TableClient.CreateQueryFilter($"PartitionKey eq {key}")),
         })
         {
-            await foreach (var row in table.QueryAsync<TableEntity>(filter, 1000, ["PartitionKey", "RowKey"], cancellationToken))
-            {
-                await table.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken);
-            }
+            await table.DeleteWhereAsync(filter, cancellationToken);
         }
 
         // its policies too: a repository made again under this name starts without them

@@ -44,8 +44,16 @@ public sealed class PolicyStore(StorageClients clients)
             names.Add(row.PartitionKey);
         }
 
-        return names.Select(StorageLayout.NameOf).Where(n => RepositoryName.TryParse(n, out _))
-            .Select(n => RepositoryName.TryParse(n, out var name) ? name : default).ToList();
+        var repositories = new List<RepositoryName>();
+        foreach (var key in names)
+        {
+            if (RepositoryName.TryParse(StorageLayout.NameOf(key), out var name))
+            {
+                repositories.Add(name);
+            }
+        }
+
+        return repositories;
     }
 
     // ---- promotion ------------------------------------------------------------------------------------
@@ -96,13 +104,8 @@ public sealed class PolicyStore(StorageClients clients)
     public async Task DeleteAllAsync(RepositoryName name, CancellationToken cancellationToken = default)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.Key(name)}");
-        foreach (var table in new[] { _pruning, _promotion })
-        {
-            await foreach (var row in table.QueryAsync<TableEntity>(filter, 1000, ["PartitionKey", "RowKey"], cancellationToken))
-            {
-                await table.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken);
-            }
-        }
+        await _pruning.DeleteWhereAsync(filter, cancellationToken);
+        await _promotion.DeleteWhereAsync(filter, cancellationToken);
     }
 
     private static string NewId() => Guid.NewGuid().ToString("N");

@@ -22,8 +22,6 @@ public sealed class StorageCallCount
 
     public int this[StorageCallKind kind] => Volatile.Read(ref _counts[(int)kind]);
 
-    public int Total => _counts.Sum();
-
     internal void Add(StorageCallKind kind) => Interlocked.Increment(ref _counts[(int)kind]);
 
     /// <summary>The non-zero counts, as <c>blob-read=1, table-write=2</c>.</summary>

@@ -3,7 +3,7 @@ using Azure.Data.Tables;
 
 namespace Registry.Storage;
 
-/// <summary>Reading one row, or a bounded number of rows of a query.</summary>
+/// <summary>Reading one row, or a bounded number of rows of a query; deleting every row a filter matches.</summary>
 public static class TableQueryExtensions
 {
     /// <summary>The row at (<paramref name="partitionKey"/>, <paramref name="rowKey"/>), or null when there is none.</summary>
@@ -34,5 +34,14 @@ public static class TableQueryExtensions
         }
 
         return rows;
+    }
+
+    /// <summary>Deletes every row that <paramref name="filter"/> matches, whatever its ETag.</summary>
+    public static async Task DeleteWhereAsync(this TableClient table, string filter, CancellationToken cancellationToken = default)
+    {
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, 1000, ["PartitionKey", "RowKey"], cancellationToken))
+        {
+            await table.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken);
+        }
     }
 }

@@ -141,8 +141,7 @@ public sealed partial class AccountService(
             throw new DtrException(DtrError.Conflict, "the account changed meanwhile; try again");
         }
 
-        // Read again for the ETag the delete is conditioned on: it holds only if nobody changed the account since.
-        account = await GetAsync(name, cancellationToken);
+        // The delete holds only if nobody changed the account since the update (whose ETag it carries).
         await RequireEmptyNamespaceAsync(name, cancellationToken);
         if (!await accounts.DeleteAccountAsync(account, cancellationToken))
         {

@@ -157,14 +157,8 @@ public sealed class StorageCallTests(CountingHostsFixture hosts) : IClassFixture
         return await hosts.Pusher.Client.SendAsync(request);
     }
 
-    private static async Task<OciTestClient> ClientAsync(RegistryHost host)
-    {
-        var auth = new AuthClient(host.Client);
-        var token = await auth.GetTokenAsync(AuthClient.AdminUser, AuthClient.AdminPassword, $"repository:{Repo}:pull,push,delete");
-        var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = host.BaseAddress };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return new OciTestClient(client);
-    }
+    private static Task<OciTestClient> ClientAsync(RegistryHost host) =>
+        new AuthClient(host.Client).AdminClientAsync($"repository:{Repo}:pull,push,delete");
 
     private static async Task<string> CallsAsync(OciTestClient client, string path, HttpMethod? method = null)
     {

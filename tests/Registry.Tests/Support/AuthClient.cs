@@ -76,7 +76,13 @@ public sealed class AuthClient(HttpClient http)
     public async Task<OciTestClient> AdminRepositoryAsync(string name, object settings)
     {
         await AdminAsync(HttpMethod.Post, "/api/v0/repositories/admin", settings);
-        var token = await GetTokenAsync(AdminUser, AdminPassword, $"repository:admin/{name}:pull,push,delete");
+        return await AdminClientAsync($"repository:admin/{name}:pull,push,delete");
+    }
+
+    /// <summary>An OCI client whose requests carry the administrator's token for <paramref name="scopes"/>.</summary>
+    public async Task<OciTestClient> AdminClientAsync(params string[] scopes)
+    {
+        var token = await GetTokenAsync(AdminUser, AdminPassword, scopes);
         var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = Http.BaseAddress };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return new OciTestClient(client);
