@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Registry;
 using Registry.Functions;
+using Registry.Storage;
 
 // The Functions host always starts its worker with --functions-uri (and the native host sets an AppContext key);
 // anything else is a user starting the executable: run the standalone host.
@@ -28,6 +29,7 @@ if (BindingSettings.FindMissing(builder.Configuration) is { } missing)
 
 builder.ConfigureFunctionsWebApplication();
 builder.Services.AddApplicationInsightsTelemetryWorkerService().ConfigureFunctionsApplicationInsights();
+builder.AddAzureStorage();
 builder.AddRegistry();
 // The Functions host forwards every HTTP request to this worker from loopback, with the X-Forwarded-* of the caller it saw.
 builder.Services.PostConfigure<ForwardedHeadersOptions>(o =>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Registry.Storage;
 
 namespace Registry.Functions;
 
@@ -7,13 +8,13 @@ namespace Registry.Functions;
 /// The queue settings of host.json (<c>extensions.queues</c>), which the Functions host applies to the queue
 /// trigger; the standalone host reads the same file, so that both retry and give up alike.
 /// </summary>
-public sealed record QueueTriggerSettings(int BatchSize, TimeSpan VisibilityTimeout, int MaxDequeueCount)
+public static class QueueTriggerSettings
 {
     /// <summary>The Functions host's defaults, for what host.json leaves out.</summary>
-    public static readonly QueueTriggerSettings Defaults = new(16, TimeSpan.Zero, 5);
+    public static readonly QueuePolling Defaults = new(16, TimeSpan.Zero, 5);
 
     /// <summary>Reads host.json next to the app (copied to the output with it).</summary>
-    public static QueueTriggerSettings Read(string directory)
+    public static QueuePolling Read(string directory)
     {
         var path = Path.Combine(directory, "host.json");
         if (!File.Exists(path))
@@ -27,7 +28,7 @@ public sealed record QueueTriggerSettings(int BatchSize, TimeSpan VisibilityTime
             return Defaults;
         }
 
-        return new QueueTriggerSettings(
+        return new QueuePolling(
             queues.TryGetProperty("batchSize", out var batch) ? batch.GetInt32() : Defaults.BatchSize,
             queues.TryGetProperty("visibilityTimeout", out var visibility)
                 ? TimeSpan.Parse(visibility.GetString()!, CultureInfo.InvariantCulture)

@@ -3,6 +3,10 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Registry.Options;
+using Registry.Storage;
 
 namespace Registry.Functions;
 
@@ -40,12 +44,19 @@ public static class StandaloneHost
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
+        builder.AddAzureStorage();
         builder.AddRegistry();
         builder.Services.AddTransient<HttpFunctions>();
         builder.Services.AddTransient<TimerFunctions>();
         builder.Services.AddHostedService<StandaloneTimers>();
         builder.Services.AddTransient<QueueFunctions>();
-        builder.Services.AddHostedService<StandaloneQueues>();
+        // The queue trigger's stand-in: the same queue, host.json's settings, the same function method.
+        builder.Services.AddHostedService(sp => new QueuePoller(
+            sp.GetRequiredService<StorageClients>(),
+            sp.GetRequiredService<IOptions<ScanOptions>>().Value.Queue,
+            QueueTriggerSettings.Read(AppContext.BaseDirectory),
+            (message, ct) => sp.GetRequiredService<QueueFunctions>().ScanImage(message, ct),
+            sp.GetRequiredService<ILogger<QueuePoller>>()));
 
         var app = builder.Build();
         // As the Functions worker does in front of its function endpoints.

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Logging;
 using Registry.Errors;
-using Registry.Storage;
+using Registry.Stores;
 
 namespace Registry.Http;
 

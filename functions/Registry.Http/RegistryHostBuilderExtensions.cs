@@ -13,13 +13,12 @@ using Registry.Options;
 using Registry.Scanning;
 using Registry.Scanning.Parsers;
 using Registry.Services;
-using Registry.Storage;
 
 namespace Registry;
 
 /// <summary>
 /// The one registration of the registry, shared by the Functions host and the standalone host: services, options and
-/// the web server's limits. Both hosts run Kestrel (the Functions worker runs its own behind the Functions host), so
+/// the web server's limits. The stores it needs are registered apart (Registry.Storage.Azure's AddAzureStorage). Both hosts run Kestrel (the Functions worker runs its own behind the Functions host), so
 /// what is set here holds in both.
 /// </summary>
 public static class RegistryHostBuilderExtensions
@@ -53,10 +52,6 @@ public static class RegistryHostBuilderExtensions
             .Validate(o => o.UploadParallelism is >= 1 and <= 64, "Registry:UploadParallelism must be 1 to 64")
             .Validate(o => o.MetadataCacheLifetime > TimeSpan.Zero, "Registry:MetadataCacheLifetime must be positive")
             .ValidateOnStart();
-        services.AddOptions<StorageOptions>().Bind(builder.Configuration.GetSection(StorageOptions.Section))
-            .Validate(o => o.NetworkTimeout > TimeSpan.Zero && o.MaxRetries is >= 0 and <= 10,
-                "Registry:Storage:NetworkTimeout must be positive and Registry:Storage:MaxRetries 0 to 10")
-            .ValidateOnStart();
         services.AddOptions<PruningOptions>().Bind(builder.Configuration.GetSection(PruningOptions.Section))
             .Validate(o => CronSchedule.TryParse(o.Schedule, out _), "Registry:Pruning:Schedule must be a six-field CRON expression")
             .ValidateOnStart();
@@ -77,20 +72,7 @@ public static class RegistryHostBuilderExtensions
         services.AddMemoryCache();
         services.AddSingleton(TimeProvider.System);
 
-        services.AddSingleton<StorageClients>();
-        services.AddHostedService<StorageInitializer>();
-        services.AddSingleton<ContentStore>();
-        services.AddSingleton<MetadataStore>();
         services.AddSingleton<UploadHashCache>();
-        services.AddSingleton<AccountStore>();
-        services.AddSingleton<SettingsStore>();
-        services.AddSingleton<PolicyStore>();
-        services.AddSingleton<ScanStore>();
-        services.AddSingleton<VulnerabilityShardStore>();
-
-        services.AddSingleton<ISigningKeyDocument>(sp => sp.GetRequiredService<IOptions<AuthOptions>>().Value.KeyVaultUri is { } vault
-            ? new KeyVaultSigningKeyDocument(vault)
-            : new BlobSigningKeyDocument(sp.GetRequiredService<StorageClients>()));
         services.AddSingleton<SigningKeyStore>();
         services.AddSingleton<TokenService>();
         services.AddSingleton<LoginThrottle>();

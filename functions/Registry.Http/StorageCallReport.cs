@@ -1,12 +1,12 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Registry.Options;
-using Registry.Storage;
+using Registry.Stores;
 
 namespace Registry.Http;
 
 /// <summary>
-/// Counts the storage requests of each API request (<see cref="StorageCalls"/>) and, with
+/// Counts the storage requests of each API request (<see cref="StorageCallCount"/>) and, with
 /// <c>Registry:CountStorageCalls</c>, answers them in the <c>X-Registry-Storage-Calls</c> header (for tests, cost
 /// estimates and operators; off by default).
 /// </summary>
@@ -19,7 +19,7 @@ public sealed class StorageCallReport(IOptions<RegistryOptions> options)
     /// <summary>Serves one API request with a count of its own.</summary>
     public async Task<IActionResult> ServeAsync(Func<Task<IActionResult>> serve)
     {
-        var count = StorageCalls.Begin();
+        var count = StorageCallCount.Begin();
         var result = await serve();
         if (_enabled && result is HttpResult answer)
         {

@@ -2,8 +2,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Registry.Options;
-using Registry.Storage;
-using Registry.Storage.Entities;
+using Registry.Stores;
+using Registry.Records;
 
 namespace Registry.Auth;
 
@@ -14,7 +14,7 @@ namespace Registry.Auth;
 /// a Key Vault reference that the platform resolves; one it could not resolve arrives as the literal
 /// <c>@Microsoft.KeyVault(...)</c>, which is refused rather than made the password.
 /// </summary>
-public sealed partial class AdminBootstrap(AccountStore accounts, IOptions<AuthOptions> options, TimeProvider time, ILogger<AdminBootstrap> logger)
+public sealed partial class AdminBootstrap(IAccountStore accounts, IOptions<AuthOptions> options, TimeProvider time, ILogger<AdminBootstrap> logger)
     : IHostedService
 {
     private const string KeyVaultReferencePrefix = "@Microsoft.KeyVault(";
@@ -38,10 +38,10 @@ public sealed partial class AdminBootstrap(AccountStore accounts, IOptions<AuthO
         {
             await CreateAdminAsync(settings, cancellationToken);
         }
-        catch (Exception e) when (Storage.StorageOutage.Is(e))
+        catch (Exception e) when (StorageOutage.Is(e))
         {
             // Storage is down at start: the host starts anyway, and the administrator is made once storage answers.
-            _ = Storage.StorageOutage.RetryUntilDoneAsync(ct => CreateAdminAsync(settings, ct), _stopping.Token);
+            _ = StorageOutage.RetryUntilDoneAsync(ct => CreateAdminAsync(settings, ct), _stopping.Token);
         }
     }
 
@@ -55,9 +55,9 @@ public sealed partial class AdminBootstrap(AccountStore accounts, IOptions<AuthO
     {
         if (await accounts.GetAccountOrNullAsync(settings.AdminUser, cancellationToken) is null)
         {
-            await accounts.AddAccountAsync(new AccountEntity
+            await accounts.AddAccountAsync(new Account
             {
-                RowKey = settings.AdminUser,
+                Name = settings.AdminUser,
                 Id = Guid.NewGuid().ToString(),
                 IsAdmin = true,
                 IsActive = true,

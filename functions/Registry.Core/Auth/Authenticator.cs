@@ -3,8 +3,8 @@ using System.Text;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using Registry.Options;
-using Registry.Storage;
-using Registry.Storage.Entities;
+using Registry.Stores;
+using Registry.Records;
 
 namespace Registry.Auth;
 
@@ -23,17 +23,17 @@ public enum LoginOutcome
 /// account and address (<see cref="LoginThrottle"/>); at most <see cref="AuthOptions.MaxConcurrentPasswordChecks"/>
 /// password checks run at once.
 /// </summary>
-public sealed class Authenticator(AccountStore accounts, LoginThrottle throttle, IOptions<AuthOptions> options, TimeProvider time)
+public sealed class Authenticator(IAccountStore accounts, LoginThrottle throttle, IOptions<AuthOptions> options, TimeProvider time)
 {
     /// <summary>Every personal access token starts with this, so a token is never tried as a password.</summary>
     public const string TokenPrefix = "srat_";
 
-    private static readonly PasswordHasher<AccountEntity> Hasher = new();
-    private static readonly string DummyHash = Hasher.HashPassword(new AccountEntity(), Guid.NewGuid().ToString());
+    private static readonly PasswordHasher<Account> Hasher = new();
+    private static readonly string DummyHash = Hasher.HashPassword(new Account(), Guid.NewGuid().ToString());
 
     private readonly SemaphoreSlim _passwordChecks = new(options.Value.MaxConcurrentPasswordChecks);
 
-    public static string HashPassword(string password) => Hasher.HashPassword(new AccountEntity(), password);
+    public static string HashPassword(string password) => Hasher.HashPassword(new Account(), password);
 
     /// <summary>The SHA-256 (hex) under which a personal access token is stored.</summary>
     public static string HashToken(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
@@ -56,14 +56,14 @@ public sealed class Authenticator(AccountStore accounts, LoginThrottle throttle,
         }
 
         throttle.RecordSuccess(user, clientAddress);
-        return (LoginOutcome.Success, new Principal(account.RowKey, account.Id, account.IsAdmin, byToken));
+        return (LoginOutcome.Success, new Principal(account.Name, account.Id, account.IsAdmin, byToken));
     }
 
     /// <summary>The principal of an active user account, when it is still the account of that id (not a new one of the name).</summary>
     public async Task<Principal?> FindActiveAsync(string user, string accountId, CancellationToken cancellationToken = default)
     {
         var account = await accounts.GetAccountOrNullAsync(user, cancellationToken);
-        return account is { IsOrg: false, IsActive: true } && account.Id == accountId ? new Principal(account.RowKey, account.Id, account.IsAdmin) : null;
+        return account is { IsOrg: false, IsActive: true } && account.Id == accountId ? new Principal(account.Name, account.Id, account.IsAdmin) : null;
     }
 
     /// <summary>The session a new refresh token of a principal binds to, while its account is active; or null.</summary>
@@ -71,7 +71,7 @@ public sealed class Authenticator(AccountStore accounts, LoginThrottle throttle,
     {
         var account = principal.IsAnonymous ? null : await accounts.GetAccountOrNullAsync(principal.Name!, cancellationToken);
         return account is { IsOrg: false, IsActive: true } && account.Id == principal.AccountId
-            ? new RefreshSession(account.RowKey, account.Id, account.SessionGeneration)
+            ? new RefreshSession(account.Name, account.Id, account.SessionGeneration)
             : null;
     }
 
@@ -83,7 +83,7 @@ public sealed class Authenticator(AccountStore accounts, LoginThrottle throttle,
     {
         var account = await accounts.GetAccountOrNullAsync(session.User, cancellationToken);
         return account is { IsOrg: false, IsActive: true } && account.Id == session.AccountId && account.SessionGeneration == session.Generation
-            ? new Principal(account.RowKey, account.Id, account.IsAdmin)
+            ? new Principal(account.Name, account.Id, account.IsAdmin)
             : null;
     }
 
@@ -91,13 +91,13 @@ public sealed class Authenticator(AccountStore accounts, LoginThrottle throttle,
     /// True when <paramref name="password"/> is the account's; an unknown account costs the same hash work. Waits for
     /// its turn among <see cref="AuthOptions.MaxConcurrentPasswordChecks"/>.
     /// </summary>
-    public async Task<bool> VerifyPasswordAsync(AccountEntity? account, string password, CancellationToken cancellationToken = default)
+    public async Task<bool> VerifyPasswordAsync(Account? account, string password, CancellationToken cancellationToken = default)
     {
         await _passwordChecks.WaitAsync(cancellationToken);
         try
         {
             var hash = account?.PasswordHash ?? DummyHash;
-            var result = Hasher.VerifyHashedPassword(account ?? new AccountEntity(), hash, password);
+            var result = Hasher.VerifyHashedPassword(account ?? new Account(), hash, password);
             return account?.PasswordHash is not null && result != PasswordVerificationResult.Failed;
         }
         finally
@@ -106,7 +106,7 @@ public sealed class Authenticator(AccountStore accounts, LoginThrottle throttle,
         }
     }
 
-    private async Task<bool> CheckTokenAsync(AccountEntity? account, string token, CancellationToken cancellationToken)
+    private async Task<bool> CheckTokenAsync(Account? account, string token, CancellationToken cancellationToken)
     {
         // An unknown account costs the same read, so that timing does not tell which names exist.
         var stored = await accounts.GetAccessTokenOrNullAsync(account?.Id ?? "-", HashToken(token), cancellationToken);

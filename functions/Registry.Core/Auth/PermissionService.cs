@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Options;
 using Registry.Oci;
 using Registry.Options;
-using Registry.Storage;
+using Registry.Records;
+using Registry.Stores;
 
 namespace Registry.Auth;
 
@@ -12,7 +13,7 @@ namespace Registry.Auth;
 /// public repository for everyone, anonymous included. Repositories that do not exist yet get the namespace's
 /// level, which decides who may create them by pushing.
 /// </summary>
-public sealed class PermissionService(MetadataStore metadata, AccountStore accounts, IOptions<AuthOptions> options)
+public sealed class PermissionService(IMetadataStore metadata, IAccountStore accounts, IOptions<AuthOptions> options)
 {
     private readonly bool _enabled = options.Value.Enabled;
 
@@ -50,7 +51,7 @@ public sealed class PermissionService(MetadataStore metadata, AccountStore accou
             var teams = await accounts.ListTeamsOfUserAsync(principal.Name!, ns, cancellationToken);
             if (teams.Count > 0)
             {
-                var grants = await accounts.ListTeamAccessAsync(StorageLayout.RepositoryAccessPartition(name), cancellationToken);
+                var grants = await accounts.ListTeamAccessAsync(GrantTarget.Of(name), cancellationToken);
                 level = Max(level, HighestGrant(teams, grants));
             }
         }
@@ -96,7 +97,7 @@ public sealed class PermissionService(MetadataStore metadata, AccountStore accou
             return AccessLevel.None;
         }
 
-        var grants = await accounts.ListTeamAccessAsync(StorageLayout.NamespaceAccessPartition(ns), cancellationToken);
+        var grants = await accounts.ListTeamAccessAsync(GrantTarget.OfNamespace(ns), cancellationToken);
         return HighestGrant(teams, grants);
     }
 

@@ -1,21 +1,21 @@
 using Registry.Oci;
 using Registry.Services;
-using Registry.Storage;
-using Registry.Storage.Entities;
+using Registry.Stores;
+using Registry.Records;
 
 namespace Registry.Scanning;
 
 /// <summary>Scans asked for: a Pending row and a job on the scan queue per image (platform), on request or on push.</summary>
-public sealed class ScanQueue(ScanStore store, ScanResults results, TimeProvider time)
+public sealed class ScanQueue(IScanStore store, ScanResults results, TimeProvider time)
 {
     /// <summary>
     /// Queues a scan of the image <paramref name="reference"/> names: of each platform of an index, or of those
     /// matching <paramref name="os"/> and <paramref name="architecture"/>. Returns the images queued.
     /// </summary>
-    public async Task<IReadOnlyList<ScanEntity>> RequestAsync(
+    public async Task<IReadOnlyList<ImageScan>> RequestAsync(
         RepositoryName name, ManifestReference reference, string? os, string? architecture, CancellationToken cancellationToken = default)
     {
-        var queued = new List<ScanEntity>();
+        var queued = new List<ImageScan>();
         foreach (var (digest, imageOs, imageArchitecture) in await results.ResolveAsync(name, reference, cancellationToken))
         {
             if ((os is not null && os != imageOs) || (architecture is not null && architecture != imageArchitecture))
@@ -23,7 +23,7 @@ public sealed class ScanQueue(ScanStore store, ScanResults results, TimeProvider
                 continue;
             }
 
-            var scan = await results.GetOrNullAsync(digest, cancellationToken) ?? ScanStore.NewScan(digest);
+            var scan = await results.GetOrNullAsync(digest, cancellationToken) ?? new ImageScan { Digest = digest.ToString() };
             scan.Status = ScanService.Pending;
             scan.Os = imageOs;
             scan.Architecture = imageArchitecture;

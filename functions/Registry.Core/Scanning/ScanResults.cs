@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Registry.Oci;
 using Registry.Services;
-using Registry.Storage;
-using Registry.Storage.Entities;
+using Registry.Stores;
+using Registry.Records;
 
 namespace Registry.Scanning;
 
@@ -10,7 +10,7 @@ namespace Registry.Scanning;
 /// What scans found, read: an image's scan row and report, the hidden vulnerabilities (DTR's layer overrides), the
 /// facts policy rules judge, and the images (platforms) a reference names. Writes only overrides.
 /// </summary>
-public sealed class ScanResults(ScanStore store, ManifestService manifests, ContentStore content, TimeProvider time)
+public sealed class ScanResults(IScanStore store, ManifestService manifests, IContentStore content, TimeProvider time)
 {
     /// <summary>
     /// What the scans of an image tell policy rules: the counts (without hidden vulnerabilities, as summaries show them)
@@ -48,7 +48,7 @@ public sealed class ScanResults(ScanStore store, ManifestService manifests, Cont
         return scanned ? new ImageFacts(critical, major, minor, components, licenses) : null;
     }
 
-    public Task<ScanEntity?> GetOrNullAsync(Digest digest, CancellationToken cancellationToken = default) =>
+    public Task<ImageScan?> GetOrNullAsync(Digest digest, CancellationToken cancellationToken = default) =>
         store.GetScanOrNullAsync(digest, cancellationToken);
 
     /// <summary>The scan of one image: its row (null before any), and once completed its report and layer overrides.</summary>
@@ -62,12 +62,12 @@ public sealed class ScanResults(ScanStore store, ManifestService manifests, Cont
 
     // ---- hidden vulnerabilities (DTR's layer overrides) -------------------------------------------------
 
-    public Task<IReadOnlyList<ScanOverrideEntity>> ListOverridesAsync(CancellationToken cancellationToken = default) =>
+    public Task<IReadOnlyList<ScanOverride>> ListOverridesAsync(CancellationToken cancellationToken = default) =>
         store.ListOverridesAsync(cancellationToken);
 
-    public Task<ScanOverrideEntity> AddOverrideAsync(
+    public Task<ScanOverride> AddOverrideAsync(
         Digest layer, string component, string componentVersion, string cve, string notes, string createdBy, CancellationToken cancellationToken = default) =>
-        store.AddOverrideAsync(layer, new ScanOverrideEntity
+        store.AddOverrideAsync(layer, new ScanOverride
         {
             Component = component,
             ComponentVersion = componentVersion,

@@ -7,8 +7,8 @@ using Registry.Oci;
 using Registry.Options;
 using Registry.Scanning.Osv;
 using Registry.Services;
-using Registry.Storage;
-using Registry.Storage.Entities;
+using Registry.Stores;
+using Registry.Records;
 
 namespace Registry.Scanning;
 
@@ -37,17 +37,17 @@ public sealed record ScanReport(
     /// The findings no override hides. An override (DTR's layer override) names a layer, a component, optionally its
     /// version, and a CVE or advisory id.
     /// </summary>
-    public IReadOnlyList<ReportFinding> Visible(IReadOnlyList<ScanOverrideEntity> overrides) =>
+    public IReadOnlyList<ReportFinding> Visible(IReadOnlyList<ScanOverride> overrides) =>
         Findings.Where(f => !overrides.Any(o => Hides(o, Inventory.Components[f.Component], f.Advisory))).ToList();
 
-    private static bool Hides(ScanOverrideEntity o, Component component, Advisory advisory) =>
-        o.PartitionKey == component.Layer && o.Component == component.Name
+    private static bool Hides(ScanOverride o, Component component, Advisory advisory) =>
+        o.Layer == component.Layer && o.Component == component.Name
         && (o.ComponentVersion.Length == 0 || o.ComponentVersion == component.Version)
         && (o.Cve == advisory.Id || o.Cve == advisory.CveKey || advisory.Aliases.Contains(o.Cve));
 }
 
 /// <summary>An image's scan as it is read: its row, and for a completed scan its report and the overrides of its layers.</summary>
-public sealed record ScanResult(ScanEntity? Scan, ScanReport? Report, IReadOnlyList<ScanOverrideEntity> Overrides);
+public sealed record ScanResult(ImageScan? Scan, ScanReport? Report, IReadOnlyList<ScanOverride> Overrides);
 
 /// <summary>One vulnerability of one component (the index into the inventory's components).</summary>
 public sealed record ReportFinding(
@@ -64,7 +64,7 @@ public sealed record ReportFinding(
 /// without reading a layer.
 /// </summary>
 public sealed partial class ScanService(
-    ScanStore store, ManifestService manifests, ScanResults results, MetadataStore metadata, ContentStore content, LayerAnalyzer analyzer,
+    IScanStore store, ManifestService manifests, ScanResults results, IMetadataStore metadata, IContentStore content, LayerAnalyzer analyzer,
     PromotionService promotions, PushPipeline pipeline, VulnerabilityDatabase database, IOptions<ScanOptions> options, TimeProvider time,
     ILogger<ScanService> logger)
 {
@@ -146,7 +146,7 @@ public sealed partial class ScanService(
         var count = 0;
         await foreach (var scan in store.ListByStatusAsync(Completed, cancellationToken))
         {
-            if (Digest.TryParse(scan.PartitionKey, out var digest)
+            if (Digest.TryParse(scan.Digest, out var digest)
                 && await store.ReadRecordOrNullAsync<ImageInventoryRecord>("inventories", digest, cancellationToken) is { } inventory)
             {
                 await EvaluateAsync(digest, inventory, cancellationToken);
@@ -196,7 +196,7 @@ public sealed partial class ScanService(
         var report = new ScanReport(info?.Version, inventory, findings.Select(f => new ReportFinding(index[f.Component], f.Advisory, f.FixedVersion)).ToList());
         await store.WriteRecordAsync("reports", digest, report, cancellationToken);
 
-        var scan = await results.GetOrNullAsync(digest, cancellationToken) ?? ScanStore.NewScan(digest);
+        var scan = await results.GetOrNullAsync(digest, cancellationToken) ?? new ImageScan { Digest = digest.ToString() };
         scan.Status = Completed;
         scan.Os = inventory.Os;
         scan.Architecture = inventory.Architecture;

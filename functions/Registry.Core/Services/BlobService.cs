@@ -2,12 +2,12 @@ using Microsoft.Extensions.Options;
 using Registry.Errors;
 using Registry.Oci;
 using Registry.Options;
-using Registry.Storage;
+using Registry.Stores;
 
 namespace Registry.Services;
 
 /// <summary>Blobs as a repository sees them: only through its own links (distribution-spec "Pulling blobs").</summary>
-public sealed class BlobService(MetadataStore metadata, ContentStore content, IOptions<RegistryOptions> options, IOptions<GcOptions> gc)
+public sealed class BlobService(IMetadataStore metadata, IContentStore content, IOptions<RegistryOptions> options, IOptions<GcOptions> gc)
 {
     private readonly BlobDelivery _delivery = options.Value.BlobDelivery;
     private readonly TimeSpan _touchInterval = gc.Value.TouchInterval;
@@ -22,8 +22,8 @@ public sealed class BlobService(MetadataStore metadata, ContentStore content, IO
     /// </summary>
     public async Task<long> HeadAsync(RepositoryName name, Digest digest, CancellationToken cancellationToken = default)
     {
-        var link = await metadata.GetBlobLinkEntityOrNullAsync(name, digest, cancellationToken);
-        if (link is null || !await metadata.TouchBlobLinkAsync(name, digest, link, _touchInterval, cancellationToken))
+        var link = await metadata.GetBlobLinkRecordOrNullAsync(name, digest, cancellationToken);
+        if (link is null || !await metadata.TouchBlobLinkAsync(name, link, _touchInterval, cancellationToken))
         {
             throw Unknown(digest);
         }

@@ -1,12 +1,12 @@
 using System.Text.Json;
 using Registry.Errors;
 using Registry.Oci;
-using Registry.Storage;
+using Registry.Stores;
 
 namespace Registry.Services;
 
 /// <summary>Content discovery: tag lists, the catalog and the referrers API, with spec paging.</summary>
-public sealed class DiscoveryService(MetadataStore metadata)
+public sealed class DiscoveryService(IMetadataStore metadata)
 {
     /// <summary>One page: the items and whether more follow.</summary>
     public sealed record Page(IReadOnlyList<string> Items, bool HasMore);
@@ -39,7 +39,7 @@ public sealed class DiscoveryService(MetadataStore metadata)
             .Select(r => new Descriptor
             {
                 MediaType = r.MediaType,
-                Digest = r.RowKey,
+                Digest = r.Digest,
                 Size = r.Size,
                 ArtifactType = r.ArtifactType,
                 Annotations = r.Annotations is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(r.Annotations),

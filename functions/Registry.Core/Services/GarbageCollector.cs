@@ -3,8 +3,8 @@ using System.Diagnostics;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
 using Registry.Oci;
-using Registry.Storage;
-using Registry.Storage.Entities;
+using Registry.Stores;
+using Registry.Records;
 
 namespace Registry.Services;
 
@@ -97,7 +97,7 @@ public sealed record GcBlob([property: JsonPropertyName("digest")] string Digest
 /// candidates, which covers a push between its manifest row and its tag. Listing starts with what may be deleted and
 /// reads what keeps it alive afterwards. Its cost grows with the number of rows and blobs, not with stored bytes.
 /// </summary>
-public sealed partial class GarbageCollector(MetadataStore metadata, ContentStore content, TimeProvider time, ILogger<GarbageCollector> logger)
+public sealed partial class GarbageCollector(IMetadataStore metadata, IContentStore content, IScanStore scans, TimeProvider time, ILogger<GarbageCollector> logger)
 {
     private const int DeleteParallelism = 16;
 
@@ -113,9 +113,9 @@ public sealed partial class GarbageCollector(MetadataStore metadata, ContentStor
         var droppedLinks = new HashSet<string>(StringComparer.Ordinal);
         var complete = true;
         start = Stopwatch.GetTimestamp();
-        var keys = await metadata.ListRepositoryKeysWithContentAsync(cancellationToken);
+        var names = await metadata.ListRepositoriesWithContentAsync(cancellationToken);
         report.Time("listRepositories", start);
-        foreach (var key in keys)
+        foreach (var repository in names)
         {
             if (time.GetUtcNow() > deadline)
             {
@@ -123,9 +123,9 @@ public sealed partial class GarbageCollector(MetadataStore metadata, ContentStor
                 break;
             }
 
-            if (RepositoryName.TryParse(StorageLayout.NameOf(key), out var name))
+            if (RepositoryName.TryParse(repository, out var name))
             {
-                await CollectRepositoryAsync(name, key, run, report, droppedLinks, cancellationToken);
+                await CollectRepositoryAsync(name, run, report, droppedLinks, cancellationToken);
                 report.Repositories++;
             }
         }
@@ -152,16 +152,16 @@ public sealed partial class GarbageCollector(MetadataStore metadata, ContentStor
     private async Task ExpireUploadsAsync(GcRun run, GcReport report, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var blobs = new Dictionary<string, ContentStore.StoredBlob>(StringComparer.Ordinal);
+        var blobs = new Dictionary<string, StoredBlob>(StringComparer.Ordinal);
         await foreach (var blob in content.ListUploadsAsync(cancellationToken))
         {
-            blobs[StorageLayout.UploadIdOf(blob.Path)] = blob;
+            blobs[blob.Name] = blob;
         }
 
-        foreach (var session in await metadata.ListUploadEntitiesAsync(cancellationToken))
+        foreach (var session in await metadata.ListUploadSessionsAsync(cancellationToken))
         {
-            var blob = blobs.GetValueOrDefault(session.RowKey);
-            blobs.Remove(session.RowKey);
+            var blob = blobs.GetValueOrDefault(session.Id);
+            blobs.Remove(session.Id);
             var lastActivity = blob is null || blob.LastModified < session.StartedAt ? session.StartedAt : blob.LastModified;
             if (now - lastActivity <= run.UploadLifetime)
             {
@@ -169,7 +169,7 @@ public sealed partial class GarbageCollector(MetadataStore metadata, ContentStor
             }
 
             if (!run.DryRun && (blob is not null && !await content.DeleteIfUnchangedAsync(blob, cancellationToken)
-                || !await metadata.DeleteIfUnchangedAsync(session, cancellationToken)))
+                || !await metadata.DeleteUploadIfUnchangedAsync(session, cancellationToken)))
             {
                 continue;   // written meanwhile: the upload is alive after all
             }
@@ -188,13 +188,13 @@ public sealed partial class GarbageCollector(MetadataStore metadata, ContentStor
     }
 
     private async Task CollectRepositoryAsync(
-        RepositoryName name, string key, GcRun run, GcReport report, HashSet<string> droppedLinks, CancellationToken cancellationToken)
+        RepositoryName name, GcRun run, GcReport report, HashSet<string> droppedLinks, CancellationToken cancellationToken)
     {
         // What may be deleted is read before what keeps it alive: a manifest row rewritten after this read has a new
         // ETag, so its conditional delete fails.
         var start = Stopwatch.GetTimestamp();
-        var graph = await ManifestGraph.LoadAsync(metadata, content, key, cancellationToken);
-        var tags = await metadata.ListTagEntitiesAsync(name, cancellationToken);
+        var graph = await ManifestGraph.LoadAsync(metadata, content, name, cancellationToken);
+        var tags = await metadata.ListTagRecordsAsync(name, cancellationToken);
         var manifests = graph.Manifests;
         report.ManifestsScanned += manifests.Count;
 
@@ -237,21 +237,21 @@ public sealed partial class GarbageCollector(MetadataStore metadata, ContentStor
         }
 
         start = Stopwatch.GetTimestamp();
-        var links = await metadata.ListBlobLinkEntitiesAsync(key, cancellationToken);
+        var links = await metadata.ListBlobLinksAsync(name, cancellationToken);
         report.Time("mark", start);
         start = Stopwatch.GetTimestamp();
-        var candidates = links.Where(l => !referenced.Contains(l.RowKey) && IsOlder(l, run.BlobGracePeriod, now)).ToList();
+        var candidates = links.Where(l => !referenced.Contains(l.Digest) && IsOlder(l, run.BlobGracePeriod, now)).ToList();
         var removed = 0;
         await Parallel.ForEachAsync(candidates, Parallelism(cancellationToken), async (link, ct) =>
         {
-            if (run.DryRun || await metadata.DeleteIfUnchangedAsync(link, ct))
+            if (run.DryRun || await metadata.DeleteBlobLinkIfUnchangedAsync(name, link, ct))
             {
                 Interlocked.Increment(ref removed);
                 if (run.DryRun)
                 {
                     lock (droppedLinks)
                     {
-                        droppedLinks.Add($"{key}\n{link.RowKey}");
+                        droppedLinks.Add($"{name}\n{link.Digest}");
                     }
                 }
             }
@@ -264,7 +264,7 @@ public sealed partial class GarbageCollector(MetadataStore metadata, ContentStor
     /// Removes a manifest row on condition of its ETag. Its referrer row goes first (so no listing shows a referrer
     /// without its manifest) and comes back when the manifest turns out to have been pushed again meanwhile.
     /// </summary>
-    private async Task<bool> DeleteManifestAsync(RepositoryName name, ManifestEntity row, ParsedManifest parsed, CancellationToken cancellationToken)
+    private async Task<bool> DeleteManifestAsync(RepositoryName name, ManifestRecord row, ParsedManifest parsed, CancellationToken cancellationToken)
     {
         var subject = parsed.Subject is { } s && Digest.TryParse(s.Digest, out var d) ? d : (Digest?)null;
         if (subject is { } removedFrom)
@@ -272,7 +272,7 @@ public sealed partial class GarbageCollector(MetadataStore metadata, ContentStor
             await metadata.RemoveReferrerAsync(name, removedFrom, parsed.Digest, cancellationToken);
         }
 
-        if (await metadata.DeleteIfUnchangedAsync(row, cancellationToken))
+        if (await metadata.DeleteManifestIfUnchangedAsync(name, row, cancellationToken))
         {
             return true;
         }
@@ -293,11 +293,11 @@ public sealed partial class GarbageCollector(MetadataStore metadata, ContentStor
         // Candidates (with the ETags the deletes are conditional on) first, then the links that keep them.
         var start = Stopwatch.GetTimestamp();
         var now = time.GetUtcNow();
-        var candidates = new List<(ContentStore.StoredBlob Blob, Digest Digest)>();
+        var candidates = new List<(StoredBlob Blob, Digest Digest)>();
         await foreach (var blob in content.ListContentAsync(cancellationToken))
         {
             report.BlobsScanned++;
-            if (StorageLayout.DigestOf(blob.Path) is not { } digest)
+            if (!Digest.TryParse(blob.Name, out var digest))
             {
                 continue;
             }
@@ -354,21 +354,21 @@ public sealed partial class GarbageCollector(MetadataStore metadata, ContentStor
             digest is { } d && written is { } w && now - w > run.BlobGracePeriod && !stored.Contains(d.ToString());
 
         var candidates = new List<(Digest Digest, Func<CancellationToken, Task<bool>> DeleteAsync)>();
-        await foreach (var record in content.ListScanRecordsAsync(cancellationToken))
+        await foreach (var record in scans.ListRecordsAsync(cancellationToken))
         {
-            var digest = StorageLayout.ScanDigestOf(record.Path);
+            var digest = Digest.TryParse(record.Name, out var d) ? d : (Digest?)null;
             if (Orphaned(digest, record.LastModified))
             {
-                candidates.Add((digest!.Value, ct => content.DeleteIfUnchangedAsync(record, ct)));
+                candidates.Add((digest!.Value, ct => scans.DeleteRecordIfUnchangedAsync(record, ct)));
             }
         }
 
-        foreach (var row in await metadata.ListScanEntitiesAsync(cancellationToken))
+        foreach (var row in await scans.ListScansAsync(cancellationToken))
         {
-            var digest = Digest.TryParse(row.PartitionKey, out var d) ? d : (Digest?)null;
-            if (Orphaned(digest, row.Timestamp))
+            var digest = Digest.TryParse(row.Digest, out var d) ? d : (Digest?)null;
+            if (Orphaned(digest, row.WrittenAt))
             {
-                candidates.Add((digest!.Value, ct => metadata.DeleteIfUnchangedAsync(row, ct)));
+                candidates.Add((digest!.Value, ct => scans.DeleteScanIfUnchangedAsync(row, ct)));
             }
         }
 
@@ -395,7 +395,7 @@ public sealed partial class GarbageCollector(MetadataStore metadata, ContentStor
         return complete;
     }
 
-    private static bool IsOlder(RegistryEntity row, TimeSpan age, DateTimeOffset now) => row.Timestamp is { } written && now - written > age;
+    private static bool IsOlder(StoredRecord row, TimeSpan age, DateTimeOffset now) => row.WrittenAt is { } written && now - written > age;
 
     private static void AddItem(List<string>? items, string item)
     {

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Registry.Options;
-using Registry.Storage;
-using Registry.Storage.Entities;
+using Registry.Stores;
+using Registry.Records;
 
 namespace Registry.Services;
 
@@ -16,7 +16,7 @@ public sealed record GcSettings(
 /// configuration) and its runs. The schedule belongs to the deployment (the timer trigger reads Registry:Gc:Schedule);
 /// the rest may be changed at run time.
 /// </summary>
-public sealed class GcService(SettingsStore store, GarbageCollector collector, IOptions<GcOptions> options)
+public sealed class GcService(ISettingsStore store, GarbageCollector collector, IOptions<GcOptions> options)
 {
     /// <summary>The longest run an API request waits for; a longer deadline applies to timer runs only.</summary>
     public static readonly TimeSpan MaxRequestDeadline = TimeSpan.FromMinutes(3);
@@ -53,7 +53,7 @@ public sealed class GcService(SettingsStore store, GarbageCollector collector, I
         while (true)
         {
             var found = await store.GetGcSettingsOrNullAsync(cancellationToken);
-            var stored = found ?? new GcSettingsEntity();
+            var stored = found ?? new SavedGcSettings();
             stored.Enabled = enabled ?? stored.Enabled;
             stored.Deadline = Set(deadline, stored.Deadline);
             stored.ManifestGracePeriod = Set(manifestGracePeriod, stored.ManifestGracePeriod);

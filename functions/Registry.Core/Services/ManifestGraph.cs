@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Registry.Errors;
 using Registry.Oci;
-using Registry.Storage;
-using Registry.Storage.Entities;
+using Registry.Stores;
+using Registry.Records;
 
 namespace Registry.Services;
 
@@ -15,24 +15,24 @@ public sealed class ManifestGraph
 {
     private readonly ILookup<string, string> _referrers;
 
-    private ManifestGraph(Dictionary<string, (ManifestEntity Row, ParsedManifest? Parsed)> manifests)
+    private ManifestGraph(Dictionary<string, (ManifestRecord Row, ParsedManifest? Parsed)> manifests)
     {
         Manifests = manifests;
         _referrers = manifests.Values
             .Where(m => m.Row.Subject is not null)
-            .ToLookup(m => m.Row.Subject!, m => m.Row.RowKey, StringComparer.Ordinal);
+            .ToLookup(m => m.Row.Subject!, m => m.Row.Digest, StringComparer.Ordinal);
     }
 
     /// <summary>Every manifest row by digest, with its parsed content (null when it cannot be read).</summary>
-    public IReadOnlyDictionary<string, (ManifestEntity Row, ParsedManifest? Parsed)> Manifests { get; }
+    public IReadOnlyDictionary<string, (ManifestRecord Row, ParsedManifest? Parsed)> Manifests { get; }
 
-    /// <summary>Reads the manifests of the repository whose storage key is <paramref name="key"/>.</summary>
-    public static async Task<ManifestGraph> LoadAsync(MetadataStore metadata, ContentStore content, string key, CancellationToken cancellationToken)
+    /// <summary>Reads the manifests of a repository.</summary>
+    public static async Task<ManifestGraph> LoadAsync(IMetadataStore metadata, IContentStore content, RepositoryName name, CancellationToken cancellationToken)
     {
-        var manifests = new Dictionary<string, (ManifestEntity Row, ParsedManifest? Parsed)>(StringComparer.Ordinal);
-        foreach (var row in await metadata.ListManifestEntitiesAsync(key, cancellationToken))
+        var manifests = new Dictionary<string, (ManifestRecord Row, ParsedManifest? Parsed)>(StringComparer.Ordinal);
+        foreach (var row in await metadata.ListManifestRecordsAsync(name, cancellationToken))
         {
-            manifests[row.RowKey] = (row, await ParseOrNullAsync(content, row, cancellationToken));
+            manifests[row.Digest] = (row, await ParseOrNullAsync(content, row, cancellationToken));
         }
 
         return new ManifestGraph(manifests);
@@ -68,9 +68,9 @@ public sealed class ManifestGraph
     }
 
     /// <summary>The manifest of a row: inline bytes, or the content blob for a large one. Null when unreadable.</summary>
-    private static async Task<ParsedManifest?> ParseOrNullAsync(ContentStore content, ManifestEntity row, CancellationToken cancellationToken)
+    private static async Task<ParsedManifest?> ParseOrNullAsync(IContentStore content, ManifestRecord row, CancellationToken cancellationToken)
     {
-        if (!Digest.TryParse(row.RowKey, out var digest))
+        if (!Digest.TryParse(row.Digest, out var digest))
         {
             return null;
         }

@@ -2,8 +2,8 @@ using Microsoft.Extensions.Options;
 using Registry.Errors;
 using Registry.Oci;
 using Registry.Options;
-using Registry.Storage;
-using Registry.Storage.Entities;
+using Registry.Stores;
+using Registry.Records;
 
 namespace Registry.Services;
 
@@ -11,7 +11,7 @@ namespace Registry.Services;
 /// Manifests: pull by tag or digest, write with reference checks, delete (distribution-spec). The writer has no side
 /// effects beyond the manifest and its tags: what follows a push runs in <see cref="PushPipeline"/>.
 /// </summary>
-public sealed class ManifestService(MetadataStore metadata, ContentStore content, TagService tags, IOptions<GcOptions> gc)
+public sealed class ManifestService(IMetadataStore metadata, IContentStore content, TagService tags, IOptions<GcOptions> gc)
 {
     private readonly TimeSpan _touchInterval = gc.Value.TouchInterval;
 
@@ -23,9 +23,9 @@ public sealed class ManifestService(MetadataStore metadata, ContentStore content
     {
         var digest = reference.Digest ?? await metadata.GetTagOrNullAsync(name, reference.Tag!.Value, cancellationToken)
             ?? throw Unknown(reference);
-        var entity = await metadata.GetManifestOrNullAsync(name, digest, cancellationToken) ?? throw Unknown(reference);
-        var bytes = entity.Content ?? await content.ReadAllAsync(digest, cancellationToken);
-        return new StoredManifest(digest, entity.MediaType, bytes);
+        var row = await metadata.GetManifestOrNullAsync(name, digest, cancellationToken) ?? throw Unknown(reference);
+        var bytes = row.Content ?? await content.ReadAllAsync(digest, cancellationToken);
+        return new StoredManifest(digest, row.MediaType, bytes);
     }
 
     /// <summary>
@@ -105,7 +105,7 @@ public sealed class ManifestService(MetadataStore metadata, ContentStore content
         }
 
         var digest = reference.Digest!.Value;
-        var entity = await metadata.GetManifestOrNullAsync(name, digest, cancellationToken) ?? throw Unknown(reference);
+        var row = await metadata.GetManifestOrNullAsync(name, digest, cancellationToken) ?? throw Unknown(reference);
         if (await FindImmutableTagReachingAsync(name, settings, digest, cancellationToken) is { } holder)
         {
             throw Immutable(name, holder);
@@ -117,7 +117,7 @@ public sealed class ManifestService(MetadataStore metadata, ContentStore content
             throw Immutable(name, blockingTag);
         }
 
-        if (entity.Subject is { } subject && Digest.TryParse(subject, out var subjectDigest))
+        if (row.Subject is { } subject && Digest.TryParse(subject, out var subjectDigest))
         {
             await metadata.RemoveReferrerAsync(name, subjectDigest, digest, cancellationToken);
         }
@@ -131,13 +131,13 @@ public sealed class ManifestService(MetadataStore metadata, ContentStore content
     /// referrers, or null. The repository's rules apply as they are now, whenever its images were pushed.
     /// </summary>
     private async Task<Tag?> FindImmutableTagReachingAsync(
-        RepositoryName name, RepositoryEntity? settings, Digest digest, CancellationToken cancellationToken)
+        RepositoryName name, RepositoryRecord? settings, Digest digest, CancellationToken cancellationToken)
     {
         var target = digest.ToString();
         var holders = new List<(Tag Tag, string Digest)>();
-        foreach (var row in await metadata.ListTagEntitiesAsync(name, cancellationToken))
+        foreach (var row in await metadata.ListTagRecordsAsync(name, cancellationToken))
         {
-            if (row.Digest != target && Tag.TryParse(row.RowKey, out var tag) && TagPolicy.IsImmutable(settings, tag))
+            if (row.Digest != target && Tag.TryParse(row.Name, out var tag) && TagPolicy.IsImmutable(settings, tag))
             {
                 holders.Add((tag, row.Digest));
             }
@@ -148,7 +148,7 @@ public sealed class ManifestService(MetadataStore metadata, ContentStore content
             return null;
         }
 
-        var graph = await ManifestGraph.LoadAsync(metadata, content, StorageLayout.Key(name), cancellationToken);
+        var graph = await ManifestGraph.LoadAsync(metadata, content, name, cancellationToken);
         foreach (var (tag, root) in holders)
         {
             if (graph.Reach([root]).Contains(target))
@@ -188,9 +188,9 @@ public sealed class ManifestService(MetadataStore metadata, ContentStore content
             var digest = ParseDigest(check.Digest);
             var found = check.IsManifest
                 ? await metadata.GetManifestOrNullAsync(name, digest, ct) is { } child
-                    && await metadata.TouchManifestAsync(name, digest, child, _touchInterval, ct)
-                : await metadata.GetBlobLinkEntityOrNullAsync(name, digest, ct) is { } link
-                    && await metadata.TouchBlobLinkAsync(name, digest, link, _touchInterval, ct);
+                    && await metadata.TouchManifestAsync(name, child, _touchInterval, ct)
+                : await metadata.GetBlobLinkRecordOrNullAsync(name, digest, ct) is { } link
+                    && await metadata.TouchBlobLinkAsync(name, link, _touchInterval, ct);
             if (!found)
             {
                 Interlocked.CompareExchange(ref missing, check.Digest, null);

@@ -4,8 +4,8 @@ using Microsoft.Extensions.Options;
 using Registry.Errors;
 using Registry.Oci;
 using Registry.Options;
-using Registry.Storage;
-using Registry.Storage.Entities;
+using Registry.Stores;
+using Registry.Records;
 
 namespace Registry.Services;
 
@@ -19,7 +19,7 @@ namespace Registry.Services;
 /// tag, say) is logged and does not fail the push that triggered it.
 /// </summary>
 public sealed partial class PromotionService(
-    PolicyStore store, MetadataStore metadata, BlobService blobs, ManifestService manifests, Scanning.ScanResults scans,
+    IPolicyStore store, IMetadataStore metadata, BlobService blobs, ManifestService manifests, Scanning.ScanResults scans,
     IMemoryCache cache, IOptions<RegistryOptions> options, TimeProvider time, ILogger<PromotionService> logger)
 {
     /// <summary>Most promotions one push sets off in a chain (A to B to C …); also what stops a cycle.</summary>
@@ -27,23 +27,23 @@ public sealed partial class PromotionService(
 
     private readonly TimeSpan _cacheLifetime = options.Value.MetadataCacheLifetime;
 
-    public Task<IReadOnlyList<PromotionPolicyEntity>> ListAsync(RepositoryName source, CancellationToken cancellationToken = default) =>
+    public Task<IReadOnlyList<PromotionPolicy>> ListAsync(RepositoryName source, CancellationToken cancellationToken = default) =>
         store.ListPromotionAsync(source, cancellationToken);
 
     /// <summary>The policies that promote into <paramref name="target"/>.</summary>
-    public Task<IReadOnlyList<PromotionPolicyEntity>> ListByTargetAsync(RepositoryName target, CancellationToken cancellationToken = default) =>
+    public Task<IReadOnlyList<PromotionPolicy>> ListByTargetAsync(RepositoryName target, CancellationToken cancellationToken = default) =>
         store.ListPromotionByTargetAsync(target, cancellationToken);
 
-    public Task<PromotionPolicyEntity?> GetOrNullAsync(RepositoryName source, string id, CancellationToken cancellationToken = default) =>
+    public Task<PromotionPolicy?> GetOrNullAsync(RepositoryName source, string id, CancellationToken cancellationToken = default) =>
         store.GetPromotionOrNullAsync(source, id, cancellationToken);
 
-    public async Task<PromotionPolicyEntity> SaveAsync(
+    public async Task<PromotionPolicy> SaveAsync(
         RepositoryName source, string? id, bool enabled, IReadOnlyList<PolicyRule> rules, RepositoryName target, string tagTemplate,
         CancellationToken cancellationToken = default)
     {
-        var entity = await store.SavePromotionAsync(source, id, enabled, PolicyRule.Store(rules), target, tagTemplate, cancellationToken);
+        var policy = await store.SavePromotionAsync(source, id, enabled, PolicyRule.Store(rules), target, tagTemplate, cancellationToken);
         cache.Remove(CacheKey(source));
-        return entity;
+        return policy;
     }
 
     public async Task<bool> DeleteAsync(RepositoryName source, string id, CancellationToken cancellationToken = default)
@@ -91,9 +91,9 @@ public sealed partial class PromotionService(
 
         var now = time.GetUtcNow();
         var facts = FactsOnce(source, digest, cancellationToken);
-        foreach (var row in (await metadata.ListTagEntitiesAsync(source, cancellationToken)).Where(t => t.Digest == digest.ToString()))
+        foreach (var row in (await metadata.ListTagRecordsAsync(source, cancellationToken)).Where(t => t.Digest == digest.ToString()))
         {
-            if (Tag.TryParse(row.RowKey, out var tag))
+            if (Tag.TryParse(row.Name, out var tag))
             {
                 foreach (var policy in policies)
                 {
@@ -106,13 +106,13 @@ public sealed partial class PromotionService(
     }
 
     /// <summary>initialEvaluation: runs one policy over the source's existing tags; returns the pushes it made.</summary>
-    public async Task<IReadOnlyList<ManifestPush>> EvaluateAsync(RepositoryName source, PromotionPolicyEntity policy, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<ManifestPush>> EvaluateAsync(RepositoryName source, PromotionPolicy policy, CancellationToken cancellationToken = default)
     {
         var made = new List<ManifestPush>();
         var facts = new Dictionary<Digest, Lazy<Task<ImageFacts?>>>();   // per image, for this evaluation
-        foreach (var row in await metadata.ListTagEntitiesAsync(source, cancellationToken))
+        foreach (var row in await metadata.ListTagRecordsAsync(source, cancellationToken))
         {
-            if (!Tag.TryParse(row.RowKey, out var tag) || !Digest.TryParse(row.Digest, out var digest))
+            if (!Tag.TryParse(row.Name, out var tag) || !Digest.TryParse(row.Digest, out var digest))
             {
                 continue;
             }
@@ -147,7 +147,7 @@ public sealed partial class PromotionService(
 
     /// <summary>Promotes one tag when the policy's rules hold; returns the pushes made (none when they do not, or it failed).</summary>
     private async Task<IReadOnlyList<ManifestPush>> ApplyAsync(
-        RepositoryName source, PromotionPolicyEntity policy, Tag tag, Digest digest, DateTimeOffset updatedAt, Lazy<Task<ImageFacts?>> facts,
+        RepositoryName source, PromotionPolicy policy, Tag tag, Digest digest, DateTimeOffset updatedAt, Lazy<Task<ImageFacts?>> facts,
         int chain, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -161,13 +161,13 @@ public sealed partial class PromotionService(
         var rendered = TagTemplate.Render(policy.TagTemplate, tag.Value, now);
         if (!RepositoryName.TryParse(policy.TargetRepository, out var target) || !Tag.TryParse(rendered, out var targetTag))
         {
-            LogSkipped(logger, policy.RowKey, source.Value, tag.Value, $"{policy.TargetRepository}:{rendered} is not a valid target");
+            LogSkipped(logger, policy.Id, source.Value, tag.Value, $"{policy.TargetRepository}:{rendered} is not a valid target");
             return [];
         }
 
         if (!await metadata.RepositoryExistsAsync(target, cancellationToken))
         {
-            LogSkipped(logger, policy.RowKey, source.Value, tag.Value, $"the target {target} no longer exists");
+            LogSkipped(logger, policy.Id, source.Value, tag.Value, $"the target {target} no longer exists");
             return [];
         }
 
@@ -182,7 +182,7 @@ public sealed partial class PromotionService(
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // One policy's failure (an immutable target tag, a blob gone, storage refusing) leaves the others to run.
-            LogSkipped(logger, policy.RowKey, source.Value, tag.Value, e.Message);
+            LogSkipped(logger, policy.Id, source.Value, tag.Value, e.Message);
         }
 
         return made;
@@ -218,15 +218,15 @@ public sealed partial class PromotionService(
         made.Add(push with { Chain = chain });
     }
 
-    private async Task<IReadOnlyList<PromotionPolicyEntity>> GetEnabledAsync(RepositoryName source, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<PromotionPolicy>> GetEnabledAsync(RepositoryName source, CancellationToken cancellationToken)
     {
-        if (cache.TryGetValue(CacheKey(source), out IReadOnlyList<PromotionPolicyEntity>? cached))
+        if (cache.TryGetValue(CacheKey(source), out IReadOnlyList<PromotionPolicy>? cached))
         {
             return cached!;
         }
 
         var enabled = (await ListAsync(source, cancellationToken)).Where(p => p.Enabled).ToList();
-        cache.Set(CacheKey(source), (IReadOnlyList<PromotionPolicyEntity>)enabled, _cacheLifetime);
+        cache.Set(CacheKey(source), (IReadOnlyList<PromotionPolicy>)enabled, _cacheLifetime);
         return enabled;
     }
 

@@ -1,6 +1,6 @@
 using Registry.Oci;
-using Registry.Storage;
-using Registry.Storage.Entities;
+using Registry.Stores;
+using Registry.Records;
 
 namespace Registry.Services;
 
@@ -15,15 +15,15 @@ public sealed record PrunedTag(
 /// pruned. Pruning deletes tags only; garbage collection frees the storage later. Runs on a timer over every repository with policies, and at once for one repository when a
 /// policy is created or changed with initialEvaluation.
 /// </summary>
-public sealed class PruningService(PolicyStore store, MetadataStore metadata, TagService tags, Scanning.ScanResults scans, TimeProvider time)
+public sealed class PruningService(IPolicyStore store, IMetadataStore metadata, TagService tags, Scanning.ScanResults scans, TimeProvider time)
 {
-    public Task<IReadOnlyList<PruningPolicyEntity>> ListAsync(RepositoryName name, CancellationToken cancellationToken = default) =>
+    public Task<IReadOnlyList<PruningPolicy>> ListAsync(RepositoryName name, CancellationToken cancellationToken = default) =>
         store.ListPruningAsync(name, cancellationToken);
 
-    public Task<PruningPolicyEntity?> GetOrNullAsync(RepositoryName name, string id, CancellationToken cancellationToken = default) =>
+    public Task<PruningPolicy?> GetOrNullAsync(RepositoryName name, string id, CancellationToken cancellationToken = default) =>
         store.GetPruningOrNullAsync(name, id, cancellationToken);
 
-    public Task<PruningPolicyEntity> SaveAsync(RepositoryName name, string? id, bool enabled, IReadOnlyList<PolicyRule> rules, CancellationToken cancellationToken = default) =>
+    public Task<PruningPolicy> SaveAsync(RepositoryName name, string? id, bool enabled, IReadOnlyList<PolicyRule> rules, CancellationToken cancellationToken = default) =>
         store.SavePruningAsync(name, id, enabled, PolicyRule.Store(rules), cancellationToken);
 
     public Task<bool> DeleteAsync(RepositoryName name, string id, CancellationToken cancellationToken = default) =>
@@ -35,15 +35,15 @@ public sealed class PruningService(PolicyStore store, MetadataStore metadata, Ta
         await SelectAsync(name, await metadata.GetRepositoryOrNullAsync(name, cancellationToken), policies, cancellationToken);
 
     private async Task<IReadOnlyList<PrunedTag>> SelectAsync(
-        RepositoryName name, RepositoryEntity? settings, IReadOnlyList<IReadOnlyList<PolicyRule>> policies, CancellationToken cancellationToken)
+        RepositoryName name, RepositoryRecord? settings, IReadOnlyList<IReadOnlyList<PolicyRule>> policies, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var selected = new List<PrunedTag>();
         var needsScan = policies.Any(rules => rules.Any(r => r.NeedsScan));
         var facts = new Dictionary<string, ImageFacts?>(StringComparer.Ordinal);   // per digest, for this run
-        foreach (var tag in await metadata.ListTagEntitiesAsync(name, cancellationToken))
+        foreach (var tag in await metadata.ListTagRecordsAsync(name, cancellationToken))
         {
-            if (!Tag.TryParse(tag.RowKey, out var parsed) || TagPolicy.IsImmutable(settings, parsed))
+            if (!Tag.TryParse(tag.Name, out var parsed) || TagPolicy.IsImmutable(settings, parsed))
             {
                 continue;
             }
@@ -55,9 +55,9 @@ public sealed class PruningService(PolicyStore store, MetadataStore metadata, Ta
 
             var updated = tag.UpdatedAt == default ? tag.CreatedAt : tag.UpdatedAt;
             var image = needsScan ? facts[tag.Digest] : null;
-            if (policies.Any(rules => rules.Count > 0 && rules.All(r => r.Matches(tag.RowKey, updated, now, image))))
+            if (policies.Any(rules => rules.Count > 0 && rules.All(r => r.Matches(tag.Name, updated, now, image))))
             {
-                selected.Add(new PrunedTag(tag.RowKey, tag.Digest));
+                selected.Add(new PrunedTag(tag.Name, tag.Digest));
             }
         }
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Registry.Oci;
-using Registry.Storage.Entities;
+using Registry.Records;
 
 namespace Registry.Services;
 
@@ -8,7 +8,7 @@ namespace Registry.Services;
 /// A manifest just written (by a client, a promotion or an evaluation) and the tags the write set: what after-push
 /// steps act on. <paramref name="Chain"/>: how many promotions led to it (0 for a client's push).
 /// </summary>
-public sealed record ManifestPush(RepositoryName Repository, RepositoryEntity? Settings, ParsedManifest Manifest, IReadOnlyList<Tag> Tags, int Chain = 0);
+public sealed record ManifestPush(RepositoryName Repository, RepositoryRecord? Settings, ParsedManifest Manifest, IReadOnlyList<Tag> Tags, int Chain = 0);
 
 /// <summary>Something that follows a manifest push; it returns the pushes it made itself (a promotion's), which get the steps in turn.</summary>
 public interface IAfterPushStep

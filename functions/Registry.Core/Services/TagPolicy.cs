@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Registry.Oci;
-using Registry.Storage.Entities;
+using Registry.Records;
 
 namespace Registry.Services;
 
@@ -13,10 +13,10 @@ public static class TagPolicy
 {
     public const int MaxPatterns = 32;
 
-    public static bool IsImmutable(RepositoryEntity? repository, Tag tag) =>
+    public static bool IsImmutable(RepositoryRecord? repository, Tag tag) =>
         repository is not null && (repository.ImmutableTags || PatternsOf(repository).Any(p => Matches(p, tag.Value)));
 
-    public static IReadOnlyList<string> PatternsOf(RepositoryEntity repository) =>
+    public static IReadOnlyList<string> PatternsOf(RepositoryRecord repository) =>
         string.IsNullOrEmpty(repository.ImmutableTagPatterns) ? [] : JsonSerializer.Deserialize<List<string>>(repository.ImmutableTagPatterns) ?? [];
 
     /// <summary>A pattern is a tag in which <c>*</c> stands for any run of characters and <c>?</c> for one.</summary>

@@ -1,6 +1,6 @@
 using Registry.Oci;
-using Registry.Storage;
-using Registry.Storage.Entities;
+using Registry.Stores;
+using Registry.Records;
 
 namespace Registry.Services;
 
@@ -20,24 +20,24 @@ public enum TagWriteResult
 /// push (FIFO) until the limit holds; immutable tags are never removed, so a repository whose surplus is all
 /// immutable stays above its limit.
 /// </summary>
-public sealed class TagService(MetadataStore metadata)
+public sealed class TagService(IMetadataStore metadata)
 {
     private const int MaxAttempts = 5;
 
     /// <summary>Whether pointing <paramref name="tag"/> at <paramref name="digest"/> is allowed (checked before content is written).</summary>
-    public async Task<TagWriteResult> CheckAsync(RepositoryName name, RepositoryEntity? settings, Tag tag, Digest digest, CancellationToken cancellationToken = default)
+    public async Task<TagWriteResult> CheckAsync(RepositoryName name, RepositoryRecord? settings, Tag tag, Digest digest, CancellationToken cancellationToken = default)
     {
         if (!TagPolicy.IsImmutable(settings, tag))
         {
             return TagWriteResult.Done;
         }
 
-        var existing = await metadata.GetTagEntityOrNullAsync(name, tag, cancellationToken);
+        var existing = await metadata.GetTagRecordOrNullAsync(name, tag, cancellationToken);
         return existing is null || existing.Digest == digest.ToString() ? TagWriteResult.Done : TagWriteResult.Immutable;
     }
 
     /// <summary>Points <paramref name="tag"/> at <paramref name="digest"/>, then applies the tag limit when the tag is new.</summary>
-    public async Task<TagWriteResult> SetAsync(RepositoryName name, RepositoryEntity? settings, Tag tag, Digest digest, CancellationToken cancellationToken = default)
+    public async Task<TagWriteResult> SetAsync(RepositoryName name, RepositoryRecord? settings, Tag tag, Digest digest, CancellationToken cancellationToken = default)
     {
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
@@ -47,7 +47,7 @@ public sealed class TagService(MetadataStore metadata)
                 return TagWriteResult.Done;
             }
 
-            var existing = await metadata.GetTagEntityOrNullAsync(name, tag, cancellationToken);
+            var existing = await metadata.GetTagRecordOrNullAsync(name, tag, cancellationToken);
             if (existing is null)
             {
                 continue;   // deleted meanwhile: create it
@@ -63,7 +63,7 @@ public sealed class TagService(MetadataStore metadata)
                 return TagWriteResult.Immutable;
             }
 
-            if (await metadata.UpdateTagAsync(existing, digest, cancellationToken))
+            if (await metadata.UpdateTagAsync(name, existing, digest, cancellationToken))
             {
                 return TagWriteResult.Done;
             }
@@ -73,9 +73,9 @@ public sealed class TagService(MetadataStore metadata)
     }
 
     /// <summary>Deletes a tag unless it is immutable.</summary>
-    public async Task<TagWriteResult> DeleteAsync(RepositoryName name, RepositoryEntity? settings, Tag tag, CancellationToken cancellationToken = default)
+    public async Task<TagWriteResult> DeleteAsync(RepositoryName name, RepositoryRecord? settings, Tag tag, CancellationToken cancellationToken = default)
     {
-        if (TagPolicy.IsImmutable(settings, tag) && await metadata.GetTagEntityOrNullAsync(name, tag, cancellationToken) is not null)
+        if (TagPolicy.IsImmutable(settings, tag) && await metadata.GetTagRecordOrNullAsync(name, tag, cancellationToken) is not null)
         {
             return TagWriteResult.Immutable;
         }
@@ -88,20 +88,20 @@ public sealed class TagService(MetadataStore metadata)
     /// (returned in <paramref name="blocking"/>).
     /// </summary>
     public async Task<(TagWriteResult Result, string? Blocking)> DeleteAllOfAsync(
-        RepositoryName name, RepositoryEntity? settings, Digest digest, CancellationToken cancellationToken = default)
+        RepositoryName name, RepositoryRecord? settings, Digest digest, CancellationToken cancellationToken = default)
     {
-        var tags = (await metadata.ListTagEntitiesAsync(name, cancellationToken)).Where(t => t.Digest == digest.ToString()).ToList();
+        var tags = (await metadata.ListTagRecordsAsync(name, cancellationToken)).Where(t => t.Digest == digest.ToString()).ToList();
         foreach (var tag in tags)
         {
-            if (Tag.TryParse(tag.RowKey, out var parsed) && TagPolicy.IsImmutable(settings, parsed))
+            if (Tag.TryParse(tag.Name, out var parsed) && TagPolicy.IsImmutable(settings, parsed))
             {
-                return (TagWriteResult.Immutable, tag.RowKey);
+                return (TagWriteResult.Immutable, tag.Name);
             }
         }
 
         foreach (var tag in tags)
         {
-            if (Tag.TryParse(tag.RowKey, out var parsed))
+            if (Tag.TryParse(tag.Name, out var parsed))
             {
                 await metadata.DeleteTagAsync(name, parsed, cancellationToken);
             }
@@ -110,14 +110,14 @@ public sealed class TagService(MetadataStore metadata)
         return (TagWriteResult.Done, null);
     }
 
-    private async Task EnforceLimitAsync(RepositoryName name, RepositoryEntity? settings, CancellationToken cancellationToken)
+    private async Task EnforceLimitAsync(RepositoryName name, RepositoryRecord? settings, CancellationToken cancellationToken)
     {
         if (settings is not { TagLimit: > 0 } repository)
         {
             return;
         }
 
-        var tags = await metadata.ListTagEntitiesAsync(name, cancellationToken);
+        var tags = await metadata.ListTagRecordsAsync(name, cancellationToken);
         var surplus = tags.Count - repository.TagLimit;
         if (surplus <= 0)
         {
@@ -125,9 +125,9 @@ public sealed class TagService(MetadataStore metadata)
         }
 
         var oldest = tags
-            .Select(t => (Entity: t, Tag: Tag.TryParse(t.RowKey, out var parsed) ? parsed : (Tag?)null))
+            .Select(t => (Row: t, Tag: Tag.TryParse(t.Name, out var parsed) ? parsed : (Tag?)null))
             .Where(t => t.Tag is { } tag && !TagPolicy.IsImmutable(repository, tag))
-            .OrderBy(t => t.Entity.CreatedAt).ThenBy(t => t.Entity.RowKey, StringComparer.Ordinal)
+            .OrderBy(t => t.Row.CreatedAt).ThenBy(t => t.Row.Name, StringComparer.Ordinal)
             .Take(surplus);
         foreach (var (_, tag) in oldest)
         {

@@ -1,6 +1,7 @@
 using Registry.Errors;
 using Registry.Oci;
-using Registry.Storage;
+using Registry.Records;
+using Registry.Stores;
 
 namespace Registry.Services;
 
@@ -9,7 +10,7 @@ namespace Registry.Services;
 /// check, cancel. State lives in storage, so the requests of one upload may land on different instances.
 /// Nothing becomes visible to pulls before the digest has been checked.
 /// </summary>
-public sealed class UploadService(MetadataStore metadata, ContentStore content, UploadHashCache hashes)
+public sealed class UploadService(IMetadataStore metadata, IContentStore content, UploadHashCache hashes)
 {
     /// <summary>Opens an upload session and returns its id.</summary>
     public async Task<string> StartAsync(RepositoryName name, CancellationToken cancellationToken = default)

@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Registry.Auth;
-using Registry.Storage;
-using Registry.Storage.Entities;
+using Registry.Stores;
+using Registry.Records;
 
 namespace Registry.Dtr;
 
@@ -12,23 +12,22 @@ namespace Registry.Dtr;
 /// teams; every user manages their own password, name and tokens.
 /// </summary>
 public sealed partial class AccountService(
-    AccountStore accounts, MetadataStore metadata, PermissionService permissions, Authenticator authenticator, TimeProvider time)
+    IAccountStore accounts, IMetadataStore metadata, PermissionService permissions, Authenticator authenticator, TimeProvider time)
 {
     private const int MinPasswordLength = 8;
     private const int MaxPasswordLength = 1024;
 
     public async Task<AccountView> CreateAccountAsync(Principal principal, AccountCreate body, CancellationToken cancellationToken = default)
     {
-        RequireAdmin(principal);
         var name = CheckAccountName(body.Name);
         if (!body.IsOrg && body.Password is not { Length: >= MinPasswordLength and <= MaxPasswordLength })
         {
             throw new DtrException(DtrError.InvalidFormField, $"password: {MinPasswordLength} to {MaxPasswordLength} characters");
         }
 
-        var account = new AccountEntity
+        var account = new Account
         {
-            RowKey = name,
+            Name = name,
             Id = Guid.NewGuid().ToString(),
             IsOrg = body.IsOrg,
             IsAdmin = !body.IsOrg && body.IsAdmin,
@@ -47,14 +46,12 @@ public sealed partial class AccountService(
 
     public async Task<AccountList> ListAccountsAsync(Principal principal, string? start, int limit, CancellationToken cancellationToken = default)
     {
-        RequireUser(principal);
         var page = await accounts.ListAccountsAsync(start, limit + 1, cancellationToken);
-        return new AccountList(page.Take(limit).Select(View).ToList(), page.Count > limit ? page[limit - 1].RowKey : "");
+        return new AccountList(page.Take(limit).Select(View).ToList(), page.Count > limit ? page[limit - 1].Name : "");
     }
 
     public async Task<AccountView> GetAccountAsync(Principal principal, string name, CancellationToken cancellationToken = default)
     {
-        RequireUser(principal);
         return View(await GetAsync(name, cancellationToken));
     }
 
@@ -64,7 +61,6 @@ public sealed partial class AccountService(
     /// </summary>
     public async Task<AccountView> UpdateAccountAsync(Principal principal, string name, AccountPatch body, CancellationToken cancellationToken = default)
     {
-        RequirePassword(principal);
         if (!principal.IsAdmin && (principal.Name != name || body.IsAdmin is not null || body.IsActive is not null))
         {
             throw new DtrException(DtrError.NotAuthorized, "only a system administrator may change this");
@@ -109,7 +105,6 @@ public sealed partial class AccountService(
     /// </summary>
     public async Task RevokeSessionsAsync(Principal principal, string name, CancellationToken cancellationToken = default)
     {
-        RequirePassword(principal);
         if (!principal.IsAdmin && principal.Name != name)
         {
             throw new DtrException(DtrError.NotAuthorized, "only a system administrator may end another account's sessions");
@@ -131,7 +126,6 @@ public sealed partial class AccountService(
     /// </summary>
     public async Task DeleteAccountAsync(Principal principal, string name, CancellationToken cancellationToken = default)
     {
-        RequireAdmin(principal);
         var account = await GetAsync(name, cancellationToken);
         await RequireEmptyNamespaceAsync(name, cancellationToken);
         account.IsActive = false;
@@ -151,7 +145,7 @@ public sealed partial class AccountService(
 
     private async Task RequireEmptyNamespaceAsync(string name, CancellationToken cancellationToken)
     {
-        if ((await metadata.ListRepositoryEntitiesAsync(name + "/", null, includeFrom: true, 1, cancellationToken)).Count > 0)
+        if ((await metadata.ListRepositoryRecordsAsync(name + "/", null, includeFrom: true, 1, cancellationToken)).Count > 0)
         {
             throw new DtrException(DtrError.Conflict, $"the namespace {name} still has repositories; delete them first");
         }
@@ -166,10 +160,10 @@ public sealed partial class AccountService(
         var members = new List<MemberView>();
         foreach (var member in page.Take(limit))
         {
-            members.Add(new MemberView(View(await GetAsync(member.RowKey, cancellationToken)), member.IsAdmin));
+            members.Add(new MemberView(View(await GetAsync(member.User, cancellationToken)), member.IsAdmin));
         }
 
-        return new MemberList(members, page.Count > limit ? page[limit - 1].RowKey : "");
+        return new MemberList(members, page.Count > limit ? page[limit - 1].User : "");
     }
 
     public async Task<MemberView> SetOrgMemberAsync(Principal principal, string org, string user, MemberPut body, CancellationToken cancellationToken = default)
@@ -195,7 +189,7 @@ public sealed partial class AccountService(
     {
         await RequireOrgOwnerAsync(principal, org, cancellationToken);
         var name = CheckAccountName(body.Name);
-        var team = new TeamEntity { PartitionKey = org, RowKey = name, Id = Guid.NewGuid().ToString(), Description = body.Description ?? "" };
+        var team = new Team(org, name, Guid.NewGuid().ToString(), body.Description ?? "");
         if (!await accounts.AddTeamAsync(team, cancellationToken))
         {
             throw new DtrException(DtrError.TeamExists, $"team {name} exists already in {org}");
@@ -208,7 +202,7 @@ public sealed partial class AccountService(
     {
         await RequireOrgMemberAsync(principal, org, cancellationToken);
         var page = await accounts.ListTeamsAsync(org, start, limit + 1, cancellationToken);
-        return new TeamList(page.Take(limit).Select(View).ToList(), page.Count > limit ? page[limit - 1].RowKey : "");
+        return new TeamList(page.Take(limit).Select(View).ToList(), page.Count > limit ? page[limit - 1].Name : "");
     }
 
     public async Task<TeamView> GetTeamAsync(Principal principal, string org, string team, CancellationToken cancellationToken = default)
@@ -234,10 +228,10 @@ public sealed partial class AccountService(
         var members = new List<MemberView>();
         foreach (var member in page.Take(limit))
         {
-            members.Add(new MemberView(View(await GetAsync(member.RowKey, cancellationToken)), member.IsAdmin));
+            members.Add(new MemberView(View(await GetAsync(member.User, cancellationToken)), member.IsAdmin));
         }
 
-        return new MemberList(members, page.Count > limit ? page[limit - 1].RowKey : "");
+        return new MemberList(members, page.Count > limit ? page[limit - 1].User : "");
     }
 
     /// <summary>Adds a user to a team (and to the organization, as a plain member, when not in it yet).</summary>
@@ -269,17 +263,16 @@ public sealed partial class AccountService(
     /// <summary>Creates a token for the caller; the token itself is in this answer only.</summary>
     public async Task<ApiTokenView> CreateTokenAsync(Principal principal, ApiTokenCreate body, CancellationToken cancellationToken = default)
     {
-        RequirePassword(principal);
         if (body.ExpiresAt is { } expires && expires <= time.GetUtcNow())
         {
             throw new DtrException(DtrError.InvalidFormField, "expiresAt must be in the future");
         }
 
         var token = Authenticator.TokenPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-        var entity = new AccessTokenEntity
+        var entity = new AccessToken
         {
-            PartitionKey = OwnAccountId(principal),
-            RowKey = Authenticator.HashToken(token),
+            AccountId = OwnAccountId(principal),
+            Hash = Authenticator.HashToken(token),
             Label = (body.TokenLabel ?? "").Trim() is { Length: > 0 and <= 100 } label ? label : "token",
             IsActive = true,
             CreatedAt = time.GetUtcNow(),
@@ -291,13 +284,11 @@ public sealed partial class AccountService(
 
     public async Task<ApiTokenList> ListTokensAsync(Principal principal, CancellationToken cancellationToken = default)
     {
-        RequirePassword(principal);
         return new ApiTokenList((await accounts.ListAccessTokensAsync(OwnAccountId(principal), cancellationToken)).Select(View).ToList());
     }
 
     public async Task<ApiTokenView> UpdateTokenAsync(Principal principal, string hashedToken, ApiTokenPatch body, CancellationToken cancellationToken = default)
     {
-        RequirePassword(principal);
         var token = await accounts.GetAccessTokenOrNullAsync(OwnAccountId(principal), hashedToken, cancellationToken)
             ?? throw new DtrException(DtrError.NoSuchToken, "no such token");
         token.Label = body.TokenLabel ?? token.Label;
@@ -308,7 +299,6 @@ public sealed partial class AccountService(
 
     public async Task RevokeTokenAsync(Principal principal, string hashedToken, CancellationToken cancellationToken = default)
     {
-        RequirePassword(principal);
         if (!await accounts.DeleteAccessTokenAsync(OwnAccountId(principal), hashedToken, cancellationToken))
         {
             throw new DtrException(DtrError.NoSuchToken, "no such token");
@@ -323,22 +313,22 @@ public sealed partial class AccountService(
             ? name
             : throw new DtrException(DtrError.InvalidFormField, "name: 2 to 100 lowercase letters, digits and separators (. _ -), starting and ending with a letter or digit");
 
-    public static AccountView View(AccountEntity a) => new(a.RowKey, a.Id, a.FullName, a.IsOrg, a.IsAdmin, a.IsActive);
+    public static AccountView View(Account a) => new(a.Name, a.Id, a.FullName, a.IsOrg, a.IsAdmin, a.IsActive);
 
-    private static TeamView View(TeamEntity t) => new(t.Id, t.PartitionKey, t.RowKey, t.Description);
+    private static TeamView View(Team t) => new(t.Id, t.Org, t.Name, t.Description);
 
-    private static ApiTokenView View(AccessTokenEntity t) => new(null, t.RowKey, t.Label, t.IsActive, t.LastUsed, t.CreatedAt, t.ExpiresAt);
+    private static ApiTokenView View(AccessToken t) => new(null, t.Hash, t.Label, t.IsActive, t.LastUsed, t.CreatedAt, t.ExpiresAt);
 
-    private async Task<AccountEntity> GetAsync(string name, CancellationToken cancellationToken) =>
+    private async Task<Account> GetAsync(string name, CancellationToken cancellationToken) =>
         await accounts.GetAccountOrNullAsync(name, cancellationToken) ?? throw new DtrException(DtrError.NoSuchAccount, $"no account {name}");
 
-    private async Task<AccountEntity> GetUserAsync(string name, CancellationToken cancellationToken)
+    private async Task<Account> GetUserAsync(string name, CancellationToken cancellationToken)
     {
         var account = await GetAsync(name, cancellationToken);
         return account.IsOrg ? throw new DtrException(DtrError.NoSuchAccount, $"{name} is an organization, not a user") : account;
     }
 
-    private async Task<TeamEntity> GetTeamEntityAsync(string org, string team, CancellationToken cancellationToken) =>
+    private async Task<Team> GetTeamEntityAsync(string org, string team, CancellationToken cancellationToken) =>
         await accounts.GetTeamOrNullAsync(org, team, cancellationToken) ?? throw new DtrException(DtrError.NoSuchTeam, $"no team {team} in {org}");
 
     private async Task RequireOrgAsync(string org, CancellationToken cancellationToken)
@@ -349,9 +339,9 @@ public sealed partial class AccountService(
         }
     }
 
+    /// <summary>The caller (signed in: the route requires it) owns <paramref name="org"/>, or is a system administrator.</summary>
     private async Task RequireOrgOwnerAsync(Principal principal, string org, CancellationToken cancellationToken)
     {
-        RequireUser(principal);
         await RequireOrgAsync(org, cancellationToken);
         if (!await permissions.IsOrgOwnerAsync(principal, org, cancellationToken))
         {
@@ -359,9 +349,9 @@ public sealed partial class AccountService(
         }
     }
 
+    /// <summary>The caller (signed in: the route requires it) is a member of <paramref name="org"/>, or a system administrator.</summary>
     private async Task RequireOrgMemberAsync(Principal principal, string org, CancellationToken cancellationToken)
     {
-        RequireUser(principal);
         await RequireOrgAsync(org, cancellationToken);
         if (!principal.IsAdmin && await accounts.GetOrgMemberOrNullAsync(org, principal.Name!, cancellationToken) is null)
         {
@@ -369,40 +359,9 @@ public sealed partial class AccountService(
         }
     }
 
-    public static void RequireUser(Principal principal)
-    {
-        if (principal.IsAnonymous)
-        {
-            throw new DtrException(DtrError.NotAuthenticated, "authentication required");
-        }
-    }
-
-    /// <summary>
-    /// Anonymous: NOT_AUTHENTICATED; a caller who used a personal access token: NOT_AUTHORIZED. Tokens, the password
-    /// and account settings need the password, so that a leaked token cannot take the account over.
-    /// </summary>
-    public static void RequirePassword(Principal principal)
-    {
-        RequireUser(principal);
-        if (principal.ByAccessToken)
-        {
-            throw new DtrException(DtrError.NotAuthorized, "a personal access token cannot do this; use the password");
-        }
-    }
-
     /// <summary>The caller's account id, under which its personal access tokens are kept (there is none with authentication off).</summary>
     private static string OwnAccountId(Principal principal) =>
         principal.AccountId ?? throw new DtrException(DtrError.NotAuthorized, "personal access tokens belong to accounts; authentication is off");
-
-    /// <summary>Anonymous: NOT_AUTHENTICATED; a user who is not a system administrator: NOT_AUTHORIZED.</summary>
-    public static void RequireAdmin(Principal principal)
-    {
-        RequireUser(principal);
-        if (!principal.IsAdmin)
-        {
-            throw new DtrException(DtrError.NotAuthorized, "only a system administrator may do this");
-        }
-    }
 
     [GeneratedRegex("^[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*$")]
     private static partial Regex AccountName();

@@ -77,6 +77,25 @@ public sealed record DtrRequest(HttpRequest Http, Principal Principal, GroupColl
     }
 }
 
+/// <summary>Who may call a route at all; what the resource itself allows (a repository, an organization) its service decides.</summary>
+public enum Caller
+{
+    /// <summary>Anyone, anonymous included.</summary>
+    Anyone,
+
+    /// <summary>A signed-in user (password or personal access token).</summary>
+    User,
+
+    /// <summary>A user signed in with the password, not a personal access token.</summary>
+    Password,
+
+    /// <summary>A system administrator.</summary>
+    Admin,
+}
+
+/// <summary>One route of /api/v0 or /enzi/v0: method, path pattern, who may call it, and its handler.</summary>
+public sealed record DtrRoute(string Method, Regex Pattern, Caller Caller, Func<DtrRequest, CancellationToken, Task<HttpResult>> Handle);
+
 /// <summary>
 /// The entry of /api/v0 (repositories, tags, team access, tokens) and /enzi/v0 (accounts, organizations, teams)
 /// for both hosts: one route table, Basic authentication (password or personal access token; none = anonymous),
@@ -84,7 +103,7 @@ public sealed record DtrRequest(HttpRequest Http, Principal Principal, GroupColl
 /// </summary>
 public sealed class DtrDispatcher : ApiEntry
 {
-    private readonly List<(string Method, Regex Pattern, Func<DtrRequest, CancellationToken, Task<HttpResult>> Handle)> _routes;
+    private readonly List<DtrRoute> _routes;
     private readonly Authenticator _authenticator;
     private readonly bool _authEnabled;
 
@@ -99,66 +118,66 @@ public sealed class DtrDispatcher : ApiEntry
         const string User = "(?<user>[^/]+)";
         _routes =
         [
-            ("GET", Route("/api/v0/repositories"), h.ListRepositoriesAsync),
-            ("GET", Route($"/api/v0/repositories/{Ns}"), h.ListRepositoriesAsync),
-            ("POST", Route($"/api/v0/repositories/{Ns}"), h.CreateRepositoryAsync),
-            ("GET", Route($"/api/v0/repositories/{Ns}/{Repo}"), h.GetRepositoryAsync),
-            ("PATCH", Route($"/api/v0/repositories/{Ns}/{Repo}"), h.UpdateRepositoryAsync),
-            ("DELETE", Route($"/api/v0/repositories/{Ns}/{Repo}"), h.DeleteRepositoryAsync),
-            ("GET", Route($"/api/v0/repositories/{Ns}/{Repo}/tags"), h.ListTagsAsync),
-            ("DELETE", Route($"/api/v0/repositories/{Ns}/{Repo}/tags/(?<tag>[^/]+)"), h.DeleteTagAsync),
-            ("GET", Route($"/api/v0/repositories/{Ns}/{Repo}/pruningPolicies"), h.ListPruningPoliciesAsync),
-            ("POST", Route($"/api/v0/repositories/{Ns}/{Repo}/pruningPolicies"), h.CreatePruningPolicyAsync),
-            ("POST", Route($"/api/v0/repositories/{Ns}/{Repo}/pruningPolicies/test"), h.TestPruningPolicyAsync),
-            ("GET", Route($"/api/v0/repositories/{Ns}/{Repo}/pruningPolicies/(?<id>[^/]+)"), h.GetPruningPolicyAsync),
-            ("PUT", Route($"/api/v0/repositories/{Ns}/{Repo}/pruningPolicies/(?<id>[^/]+)"), h.UpdatePruningPolicyAsync),
-            ("DELETE", Route($"/api/v0/repositories/{Ns}/{Repo}/pruningPolicies/(?<id>[^/]+)"), h.DeletePruningPolicyAsync),
-            ("GET", Route($"/api/v0/repositories/{Ns}/{Repo}/promotionPolicies"), h.ListPromotionPoliciesAsync),
-            ("POST", Route($"/api/v0/repositories/{Ns}/{Repo}/promotionPolicies"), h.CreatePromotionPolicyAsync),
-            ("GET", Route($"/api/v0/repositories/{Ns}/{Repo}/promotionPolicies/(?<id>[^/]+)"), h.GetPromotionPolicyAsync),
-            ("PUT", Route($"/api/v0/repositories/{Ns}/{Repo}/promotionPolicies/(?<id>[^/]+)"), h.UpdatePromotionPolicyAsync),
-            ("DELETE", Route($"/api/v0/repositories/{Ns}/{Repo}/promotionPolicies/(?<id>[^/]+)"), h.DeletePromotionPolicyAsync),
-            ("POST", Route($"/api/v0/repositories/{Ns}/{Repo}/tags/(?<tag>[^/]+)/promotion"), h.PromoteTagAsync),
-            ("GET", Route($"/api/v0/repositories/{Ns}/{Repo}/teamAccess"), h.ListTeamAccessAsync),
-            ("PUT", Route($"/api/v0/repositories/{Ns}/{Repo}/teamAccess/{Team}"), h.SetTeamAccessAsync),
-            ("DELETE", Route($"/api/v0/repositories/{Ns}/{Repo}/teamAccess/{Team}"), h.RemoveTeamAccessAsync),
-            ("GET", Route($"/api/v0/repositoryNamespaces/{Ns}/teamAccess"), h.ListNamespaceTeamAccessAsync),
-            ("PUT", Route($"/api/v0/repositoryNamespaces/{Ns}/teamAccess/{Team}"), h.SetNamespaceTeamAccessAsync),
-            ("DELETE", Route($"/api/v0/repositoryNamespaces/{Ns}/teamAccess/{Team}"), h.RemoveNamespaceTeamAccessAsync),
-            ("POST", Route($"/api/v0/imagescan/scan/{Ns}/{Repo}/(?<reference>[^/]+)/(?<os>[^/]+)/(?<arch>[^/]+)"), h.ScanImageAsync),
-            ("POST", Route($"/api/v0/imagescan/scan/{Ns}/{Repo}/(?<reference>[^/]+)"), h.ScanImageAsync),
-            ("PUT", Route("/api/v0/imagescan/scan/update"), h.UpdateVulnerabilityDatabaseAsync),
-            ("GET", Route($"/api/v0/imagescan/scansummary/repositories/{Ns}/{Repo}/(?<reference>[^/]+)"), h.GetScanSummaryAsync),
-            ("POST", Route("/api/v0/imagescan/scansummary/tags"), h.GetScanCountsAsync),
-            ("GET", Route($"/api/v0/imagescan/repositories/{Ns}/{Repo}/(?<reference>[^/]+)"), h.GetLegacyScanSummaryAsync),
-            ("GET", Route("/api/v0/imagescan/status"), h.GetScannerStatusAsync),
-            ("GET", Route("/api/v0/imagescan/layeroverride"), h.ListScanOverridesAsync),
-            ("POST", Route("/api/v0/imagescan/layeroverride/(?<layer>[^/]+)"), h.AddScanOverrideAsync),
-            ("DELETE", Route("/api/v0/imagescan/layeroverride/(?<id>[^/]+)"), h.DeleteScanOverrideAsync),
-            ("GET", Route("/api/v0/crons"), h.ListCronsAsync),
-            ("GET", Route("/api/v0/crons/(?<action>[^/]+)"), h.GetCronAsync),
-            ("PUT", Route("/api/v0/crons/(?<action>[^/]+)"), h.UpdateCronAsync),
-            ("POST", Route("/api/v0/jobs"), h.RunJobAsync),
-            ("POST", Route("/api/v0/api_tokens"), h.CreateTokenAsync),
-            ("GET", Route("/api/v0/api_tokens"), h.ListTokensAsync),
-            ("PATCH", Route("/api/v0/api_tokens/(?<token>[^/]+)"), h.UpdateTokenAsync),
-            ("DELETE", Route("/api/v0/api_tokens/(?<token>[^/]+)"), h.RevokeTokenAsync),
-            ("GET", Route("/enzi/v0/accounts"), h.ListAccountsAsync),
-            ("POST", Route("/enzi/v0/accounts"), h.CreateAccountAsync),
-            ("GET", Route($"/enzi/v0/accounts/{User}"), h.GetAccountAsync),
-            ("PATCH", Route($"/enzi/v0/accounts/{User}"), h.UpdateAccountAsync),
-            ("DELETE", Route($"/enzi/v0/accounts/{User}"), h.DeleteAccountAsync),
-            ("DELETE", Route($"/enzi/v0/accounts/{User}/sessions"), h.RevokeSessionsAsync),
-            ("GET", Route($"/enzi/v0/accounts/{Ns}/members"), h.ListOrgMembersAsync),
-            ("PUT", Route($"/enzi/v0/accounts/{Ns}/members/{User}"), h.SetOrgMemberAsync),
-            ("DELETE", Route($"/enzi/v0/accounts/{Ns}/members/{User}"), h.RemoveOrgMemberAsync),
-            ("GET", Route($"/enzi/v0/accounts/{Ns}/teams"), h.ListTeamsAsync),
-            ("POST", Route($"/enzi/v0/accounts/{Ns}/teams"), h.CreateTeamAsync),
-            ("GET", Route($"/enzi/v0/accounts/{Ns}/teams/{Team}"), h.GetTeamAsync),
-            ("DELETE", Route($"/enzi/v0/accounts/{Ns}/teams/{Team}"), h.DeleteTeamAsync),
-            ("GET", Route($"/enzi/v0/accounts/{Ns}/teams/{Team}/members"), h.ListTeamMembersAsync),
-            ("PUT", Route($"/enzi/v0/accounts/{Ns}/teams/{Team}/members/{User}"), h.SetTeamMemberAsync),
-            ("DELETE", Route($"/enzi/v0/accounts/{Ns}/teams/{Team}/members/{User}"), h.RemoveTeamMemberAsync),
+            new("GET", Route("/api/v0/repositories"), Caller.Anyone, h.ListRepositoriesAsync),
+            new("GET", Route($"/api/v0/repositories/{Ns}"), Caller.Anyone, h.ListRepositoriesAsync),
+            new("POST", Route($"/api/v0/repositories/{Ns}"), Caller.Anyone, h.CreateRepositoryAsync),
+            new("GET", Route($"/api/v0/repositories/{Ns}/{Repo}"), Caller.Anyone, h.GetRepositoryAsync),
+            new("PATCH", Route($"/api/v0/repositories/{Ns}/{Repo}"), Caller.Anyone, h.UpdateRepositoryAsync),
+            new("DELETE", Route($"/api/v0/repositories/{Ns}/{Repo}"), Caller.Anyone, h.DeleteRepositoryAsync),
+            new("GET", Route($"/api/v0/repositories/{Ns}/{Repo}/tags"), Caller.Anyone, h.ListTagsAsync),
+            new("DELETE", Route($"/api/v0/repositories/{Ns}/{Repo}/tags/(?<tag>[^/]+)"), Caller.Anyone, h.DeleteTagAsync),
+            new("GET", Route($"/api/v0/repositories/{Ns}/{Repo}/pruningPolicies"), Caller.Anyone, h.ListPruningPoliciesAsync),
+            new("POST", Route($"/api/v0/repositories/{Ns}/{Repo}/pruningPolicies"), Caller.Anyone, h.CreatePruningPolicyAsync),
+            new("POST", Route($"/api/v0/repositories/{Ns}/{Repo}/pruningPolicies/test"), Caller.Anyone, h.TestPruningPolicyAsync),
+            new("GET", Route($"/api/v0/repositories/{Ns}/{Repo}/pruningPolicies/(?<id>[^/]+)"), Caller.Anyone, h.GetPruningPolicyAsync),
+            new("PUT", Route($"/api/v0/repositories/{Ns}/{Repo}/pruningPolicies/(?<id>[^/]+)"), Caller.Anyone, h.UpdatePruningPolicyAsync),
+            new("DELETE", Route($"/api/v0/repositories/{Ns}/{Repo}/pruningPolicies/(?<id>[^/]+)"), Caller.Anyone, h.DeletePruningPolicyAsync),
+            new("GET", Route($"/api/v0/repositories/{Ns}/{Repo}/promotionPolicies"), Caller.Anyone, h.ListPromotionPoliciesAsync),
+            new("POST", Route($"/api/v0/repositories/{Ns}/{Repo}/promotionPolicies"), Caller.Anyone, h.CreatePromotionPolicyAsync),
+            new("GET", Route($"/api/v0/repositories/{Ns}/{Repo}/promotionPolicies/(?<id>[^/]+)"), Caller.Anyone, h.GetPromotionPolicyAsync),
+            new("PUT", Route($"/api/v0/repositories/{Ns}/{Repo}/promotionPolicies/(?<id>[^/]+)"), Caller.Anyone, h.UpdatePromotionPolicyAsync),
+            new("DELETE", Route($"/api/v0/repositories/{Ns}/{Repo}/promotionPolicies/(?<id>[^/]+)"), Caller.Anyone, h.DeletePromotionPolicyAsync),
+            new("POST", Route($"/api/v0/repositories/{Ns}/{Repo}/tags/(?<tag>[^/]+)/promotion"), Caller.Anyone, h.PromoteTagAsync),
+            new("GET", Route($"/api/v0/repositories/{Ns}/{Repo}/teamAccess"), Caller.Anyone, h.ListTeamAccessAsync),
+            new("PUT", Route($"/api/v0/repositories/{Ns}/{Repo}/teamAccess/{Team}"), Caller.Anyone, h.SetTeamAccessAsync),
+            new("DELETE", Route($"/api/v0/repositories/{Ns}/{Repo}/teamAccess/{Team}"), Caller.Anyone, h.RemoveTeamAccessAsync),
+            new("GET", Route($"/api/v0/repositoryNamespaces/{Ns}/teamAccess"), Caller.Anyone, h.ListNamespaceTeamAccessAsync),
+            new("PUT", Route($"/api/v0/repositoryNamespaces/{Ns}/teamAccess/{Team}"), Caller.Anyone, h.SetNamespaceTeamAccessAsync),
+            new("DELETE", Route($"/api/v0/repositoryNamespaces/{Ns}/teamAccess/{Team}"), Caller.Anyone, h.RemoveNamespaceTeamAccessAsync),
+            new("POST", Route($"/api/v0/imagescan/scan/{Ns}/{Repo}/(?<reference>[^/]+)/(?<os>[^/]+)/(?<arch>[^/]+)"), Caller.Anyone, h.ScanImageAsync),
+            new("POST", Route($"/api/v0/imagescan/scan/{Ns}/{Repo}/(?<reference>[^/]+)"), Caller.Anyone, h.ScanImageAsync),
+            new("PUT", Route("/api/v0/imagescan/scan/update"), Caller.Admin, h.UpdateVulnerabilityDatabaseAsync),
+            new("GET", Route($"/api/v0/imagescan/scansummary/repositories/{Ns}/{Repo}/(?<reference>[^/]+)"), Caller.Anyone, h.GetScanSummaryAsync),
+            new("POST", Route("/api/v0/imagescan/scansummary/tags"), Caller.Anyone, h.GetScanCountsAsync),
+            new("GET", Route($"/api/v0/imagescan/repositories/{Ns}/{Repo}/(?<reference>[^/]+)"), Caller.Anyone, h.GetLegacyScanSummaryAsync),
+            new("GET", Route("/api/v0/imagescan/status"), Caller.User, h.GetScannerStatusAsync),
+            new("GET", Route("/api/v0/imagescan/layeroverride"), Caller.Admin, h.ListScanOverridesAsync),
+            new("POST", Route("/api/v0/imagescan/layeroverride/(?<layer>[^/]+)"), Caller.Admin, h.AddScanOverrideAsync),
+            new("DELETE", Route("/api/v0/imagescan/layeroverride/(?<id>[^/]+)"), Caller.Admin, h.DeleteScanOverrideAsync),
+            new("GET", Route("/api/v0/crons"), Caller.Admin, h.ListCronsAsync),
+            new("GET", Route("/api/v0/crons/(?<action>[^/]+)"), Caller.Admin, h.GetCronAsync),
+            new("PUT", Route("/api/v0/crons/(?<action>[^/]+)"), Caller.Admin, h.UpdateCronAsync),
+            new("POST", Route("/api/v0/jobs"), Caller.Admin, h.RunJobAsync),
+            new("POST", Route("/api/v0/api_tokens"), Caller.Password, h.CreateTokenAsync),
+            new("GET", Route("/api/v0/api_tokens"), Caller.Password, h.ListTokensAsync),
+            new("PATCH", Route("/api/v0/api_tokens/(?<token>[^/]+)"), Caller.Password, h.UpdateTokenAsync),
+            new("DELETE", Route("/api/v0/api_tokens/(?<token>[^/]+)"), Caller.Password, h.RevokeTokenAsync),
+            new("GET", Route("/enzi/v0/accounts"), Caller.User, h.ListAccountsAsync),
+            new("POST", Route("/enzi/v0/accounts"), Caller.Admin, h.CreateAccountAsync),
+            new("GET", Route($"/enzi/v0/accounts/{User}"), Caller.User, h.GetAccountAsync),
+            new("PATCH", Route($"/enzi/v0/accounts/{User}"), Caller.Password, h.UpdateAccountAsync),
+            new("DELETE", Route($"/enzi/v0/accounts/{User}"), Caller.Admin, h.DeleteAccountAsync),
+            new("DELETE", Route($"/enzi/v0/accounts/{User}/sessions"), Caller.Password, h.RevokeSessionsAsync),
+            new("GET", Route($"/enzi/v0/accounts/{Ns}/members"), Caller.User, h.ListOrgMembersAsync),
+            new("PUT", Route($"/enzi/v0/accounts/{Ns}/members/{User}"), Caller.User, h.SetOrgMemberAsync),
+            new("DELETE", Route($"/enzi/v0/accounts/{Ns}/members/{User}"), Caller.User, h.RemoveOrgMemberAsync),
+            new("GET", Route($"/enzi/v0/accounts/{Ns}/teams"), Caller.User, h.ListTeamsAsync),
+            new("POST", Route($"/enzi/v0/accounts/{Ns}/teams"), Caller.User, h.CreateTeamAsync),
+            new("GET", Route($"/enzi/v0/accounts/{Ns}/teams/{Team}"), Caller.User, h.GetTeamAsync),
+            new("DELETE", Route($"/enzi/v0/accounts/{Ns}/teams/{Team}"), Caller.User, h.DeleteTeamAsync),
+            new("GET", Route($"/enzi/v0/accounts/{Ns}/teams/{Team}/members"), Caller.User, h.ListTeamMembersAsync),
+            new("PUT", Route($"/enzi/v0/accounts/{Ns}/teams/{Team}/members/{User}"), Caller.User, h.SetTeamMemberAsync),
+            new("DELETE", Route($"/enzi/v0/accounts/{Ns}/teams/{Team}/members/{User}"), Caller.User, h.RemoveTeamMemberAsync),
         ];
     }
 
@@ -171,7 +190,7 @@ public sealed class DtrDispatcher : ApiEntry
             }
 
             var path = (request.Path.Value ?? "").TrimEnd('/');
-            var matches = _routes.Select(r => (r.Method, r.Handle, Match: r.Pattern.Match(path))).Where(r => r.Match.Success).ToList();
+            var matches = _routes.Select(r => (r.Method, r.Caller, r.Handle, Match: r.Pattern.Match(path))).Where(r => r.Match.Success).ToList();
             if (matches.Count == 0)
             {
                 throw new DtrException(DtrError.NotFound, "no such endpoint");
@@ -184,8 +203,37 @@ public sealed class DtrDispatcher : ApiEntry
             }
 
             var principal = await AuthenticateAsync(request, cancellationToken);
+            Require(route.Caller, principal);
             return await route.Handle(new DtrRequest(request, principal, route.Match.Groups), cancellationToken);
         }, cancellationToken);
+
+    /// <summary>
+    /// Who may call a route at all, before its handler looks at the resource: anonymous callers get NOT_AUTHENTICATED;
+    /// a personal access token where the password is needed, or a user where a system administrator is, NOT_AUTHORIZED.
+    /// </summary>
+    public static void Require(Caller caller, Principal principal)
+    {
+        if (caller == Caller.Anyone)
+        {
+            return;
+        }
+
+        if (principal.IsAnonymous)
+        {
+            throw new DtrException(DtrError.NotAuthenticated, "authentication required");
+        }
+
+        if (caller == Caller.Password && principal.ByAccessToken)
+        {
+            // Tokens, the password and account settings need the password, so that a leaked token cannot take the account over.
+            throw new DtrException(DtrError.NotAuthorized, "a personal access token cannot do this; use the password");
+        }
+
+        if (caller == Caller.Admin && !principal.IsAdmin)
+        {
+            throw new DtrException(DtrError.NotAuthorized, "only a system administrator may do this");
+        }
+    }
 
     protected override HttpResult? Known(Exception exception) => exception is DtrException e ? Error(e) : null;
 

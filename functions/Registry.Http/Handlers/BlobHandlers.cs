@@ -1,5 +1,4 @@
 using System.Globalization;
-using Azure;
 using Registry.Errors;
 using Registry.Oci;
 using Registry.Services;

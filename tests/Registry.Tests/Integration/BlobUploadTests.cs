@@ -18,7 +18,7 @@ public sealed class BlobUploadTests(HostFixture fixture)
     public async Task PostWithDigest_Refused_LeavesNoUploadSession(string digest)
     {
         // Arrange: a malformed digest, and a well-formed one the body does not match
-        var uploads = new Registry.Storage.StorageClients(Microsoft.Extensions.Options.Options.Create(new Registry.Options.StorageOptions
+        var uploads = new Registry.Storage.StorageClients(Microsoft.Extensions.Options.Options.Create(new Registry.Storage.StorageOptions
         {
             ConnectionString = AzuriteCheck.ConnectionString,
             Container = fixture.Host.StoragePrefix,

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Caching.Memory;
 using Registry.Oci;
 using Registry.Options;
+using Registry.Records;
 using Registry.Storage;
 using Registry.Tests.Support;
 using MsOptions = Microsoft.Extensions.Options.Options;
@@ -205,20 +206,20 @@ public sealed class GarbageCollectionTests : IAsyncLifetime
     public async Task DeleteIfUnchanged_BlobTouchedByPushAfterListing_DeleteFailsAndContentStays()
     {
         // Arrange: content and a link that GC would collect, listed as GC lists them
-        var (content, metadata) = Stores();
+        var (content, metadata, _) = Stores();
         var repo = OciTestClient.NewRepository("gc");
         var bytes = OciTestClient.RandomBytes(2048);
         var digest = await _oci.PushBlobAsync(repo, bytes);
         await Task.Delay(Grace + TimeSpan.FromSeconds(1));
         var listedBlob = await FindAsync(content, digest);
-        var listedLink = (await metadata.ListBlobLinkEntitiesAsync(StorageLayout.Key(repo))).Single(l => l.RowKey == digest);
+        var listedLink = (await metadata.ListBlobLinksAsync(NameOf(repo))).Single(l => l.Digest == digest);
 
         // Act: a pusher checks the blob (HEAD touches the old link) and pushes the same content again (touches the
         // content), then GC deletes what it listed
         using var head = await _oci.HeadAsync($"/v2/{repo}/blobs/{digest}");
         var other = OciTestClient.NewRepository("gc");
         await _oci.PushBlobAsync(other, bytes);
-        var linkDeleted = await metadata.DeleteIfUnchangedAsync(listedLink);
+        var linkDeleted = await metadata.DeleteBlobLinkIfUnchangedAsync(NameOf(repo), listedLink);
         var blobDeleted = await content.DeleteIfUnchangedAsync(listedBlob);
 
         // Assert
@@ -233,15 +234,15 @@ public sealed class GarbageCollectionTests : IAsyncLifetime
     public async Task PutManifest_LayerLinkDeletedByGcFirst_RefusedThenReuploadWorks()
     {
         // Arrange: an old unreferenced layer link, which GC lists and deletes before the manifest arrives
-        var (_, metadata) = Stores();
+        var (_, metadata, _) = Stores();
         var repo = OciTestClient.NewRepository("gc");
         var layer = OciTestClient.RandomBytes(512);
         var layerDigest = await _oci.PushBlobAsync(repo, layer);
         var config = Encoding.UTF8.GetBytes("{\"os\":\"linux\",\"architecture\":\"amd64\"}");
         var configDigest = await _oci.PushBlobAsync(repo, config);
         await Task.Delay(Grace + TimeSpan.FromSeconds(1));
-        var listed = (await metadata.ListBlobLinkEntitiesAsync(StorageLayout.Key(repo))).Single(l => l.RowKey == layerDigest);
-        Assert.True(await metadata.DeleteIfUnchangedAsync(listed));
+        var listed = (await metadata.ListBlobLinksAsync(NameOf(repo))).Single(l => l.Digest == layerDigest);
+        Assert.True(await metadata.DeleteBlobLinkIfUnchangedAsync(NameOf(repo), listed));
         var manifest = OciTestClient.ImageManifestJson(configDigest, config.Length, layerDigest, layer.Length);
 
         // Act: the push that relied on the layer is refused; the client uploads it again and retries
@@ -346,8 +347,8 @@ public sealed class GarbageCollectionTests : IAsyncLifetime
             await _oci.WaitForScanAsync(repo, tag);
         }
 
-        var (content, metadata) = Stores();
-        var before = await ScanRecordDigestsAsync(content, metadata);
+        var (_, _, scans) = Stores();
+        var before = await ScanRecordDigestsAsync(scans);
         using (var untag = await _oci.Http.DeleteAsync($"/v2/{repo}/manifests/gone"))
         {
             Assert.Equal(HttpStatusCode.Accepted, untag.StatusCode);
@@ -357,9 +358,9 @@ public sealed class GarbageCollectionTests : IAsyncLifetime
 
         // Act
         var dry = await RunAsync(dryRun: true);
-        var afterDry = await ScanRecordDigestsAsync(content, metadata);
+        var afterDry = await ScanRecordDigestsAsync(scans);
         var real = await RunAsync(dryRun: false);
-        var after = await ScanRecordDigestsAsync(content, metadata);
+        var after = await ScanRecordDigestsAsync(scans);
 
         // Assert: the layer analysis, inventory, report and scan row of the gone image go; the kept image's stay
         var (kept, gone) = (images["kept"], images["gone"]);
@@ -433,23 +434,26 @@ public sealed class GarbageCollectionTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, manifest.StatusCode);
         using var layer = await _oci.HeadAsync($"/v2/{repo}/blobs/{image.LayerDigest}");
         Assert.Equal(HttpStatusCode.NotFound, layer.StatusCode);
-        var (content, _) = Stores();
+        var (content, _, _) = Stores();
         Assert.Null(await FindOrNullAsync(content, image.LayerDigest));
     }
 
     /// <summary>The digest of every scan record blob and scan row, sorted.</summary>
-    private static async Task<List<string>> ScanRecordDigestsAsync(ContentStore content, MetadataStore metadata)
+    private static async Task<List<string>> ScanRecordDigestsAsync(ScanStore scans)
     {
         var digests = new List<string>();
-        await foreach (var record in content.ListScanRecordsAsync())
+        await foreach (var record in scans.ListRecordsAsync())
         {
-            digests.Add(StorageLayout.ScanDigestOf(record.Path)!.Value.ToString());
+            digests.Add(record.Name);
         }
 
-        digests.AddRange((await metadata.ListScanEntitiesAsync()).Select(row => row.PartitionKey));
+        digests.AddRange((await scans.ListScansAsync()).Select(row => row.Digest));
         digests.Sort(StringComparer.Ordinal);
         return digests;
     }
+
+    private static RepositoryName NameOf(string repo) =>
+        RepositoryName.TryParse(repo, out var name) ? name : throw new ArgumentException($"{repo} is not a repository name", nameof(repo));
 
     private static string Subject(PushedImage image) =>
         $"{{\"mediaType\":\"{MediaTypes.ImageManifest}\",\"digest\":\"{image.Digest}\",\"size\":{image.Manifest.Length}}}";
@@ -458,7 +462,7 @@ public sealed class GarbageCollectionTests : IAsyncLifetime
         report.GetProperty(property).EnumerateArray().Select(e => e.GetString()!);
 
     /// <summary>The host's own stores, opened in the test process on the same storage.</summary>
-    private (ContentStore Content, MetadataStore Metadata) Stores()
+    private (ContentStore Content, MetadataStore Metadata, ScanStore Scans) Stores()
     {
         var clients = new StorageClients(MsOptions.Create(new StorageOptions
         {
@@ -468,17 +472,18 @@ public sealed class GarbageCollectionTests : IAsyncLifetime
         }));
         var registry = MsOptions.Create(new RegistryOptions());
         return (new ContentStore(clients, registry, TimeProvider.System),
-            new MetadataStore(clients, new PolicyStore(clients), new MemoryCache(new MemoryCacheOptions()), registry, TimeProvider.System));
+            new MetadataStore(clients, new PolicyStore(clients), new MemoryCache(new MemoryCacheOptions()), registry, TimeProvider.System),
+            new ScanStore(clients, MsOptions.Create(new ScanOptions())));
     }
 
-    private static async Task<ContentStore.StoredBlob> FindAsync(ContentStore content, string digest) =>
+    private static async Task<StoredBlob> FindAsync(ContentStore content, string digest) =>
         await FindOrNullAsync(content, digest) ?? throw new InvalidOperationException($"{digest} is not stored");
 
-    private static async Task<ContentStore.StoredBlob?> FindOrNullAsync(ContentStore content, string digest)
+    private static async Task<StoredBlob?> FindOrNullAsync(ContentStore content, string digest)
     {
         await foreach (var blob in content.ListContentAsync())
         {
-            if (StorageLayout.DigestOf(blob.Path)?.ToString() == digest)
+            if (blob.Name == digest)
             {
                 return blob;
             }

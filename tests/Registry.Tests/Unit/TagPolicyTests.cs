@@ -1,6 +1,6 @@
 using Registry.Oci;
 using Registry.Services;
-using Registry.Storage.Entities;
+using Registry.Records;
 
 namespace Registry.Tests.Unit;
 
@@ -44,8 +44,8 @@ public sealed class TagPolicyTests
     [Fact]
     public void IsImmutable_RepositoryFlagOrPattern_DecidesPerTag()
     {
-        var all = new RepositoryEntity { ImmutableTags = true };
-        var patterns = new RepositoryEntity { ImmutableTagPatterns = "[\"v*\",\"release-*\"]" };
+        var all = new RepositoryRecord { ImmutableTags = true };
+        var patterns = new RepositoryRecord { ImmutableTagPatterns = "[\"v*\",\"release-*\"]" };
         Tag.TryParse("latest", out var latest);
         Tag.TryParse("v1", out var v1);
         Assert.True(TagPolicy.IsImmutable(all, latest));

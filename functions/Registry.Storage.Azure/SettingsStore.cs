@@ -1,0 +1,56 @@
+using Azure;
+using Azure.Data.Tables;
+using Registry.Records;
+using Registry.Storage.Entities;
+using Registry.Stores;
+
+namespace Registry.Storage;
+
+/// <summary>The Settings table, its one owner: the saved GC settings with the last run's summary, and the vulnerability database in use.</summary>
+public sealed class SettingsStore(StorageClients clients) : ISettingsStore
+{
+    private readonly TableClient _settings = clients.Table(StorageLayout.SettingsTable);
+
+    public async Task<SavedGcSettings?> GetGcSettingsOrNullAsync(CancellationToken cancellationToken = default) =>
+        (await _settings.GetOrNullAsync<GcSettingsEntity>(StorageLayout.SettingsPartition, StorageLayout.GcSettingsRow, cancellationToken))?.ToRecord();
+
+    /// <summary>
+    /// Saves the GC settings whole (a setting returned to configuration loses its stored value): added when
+    /// <paramref name="exists"/> is false, else replaced on condition of the ETag read. False when written meanwhile.
+    /// </summary>
+    public async Task<bool> TrySaveGcSettingsAsync(SavedGcSettings settings, bool exists, CancellationToken cancellationToken = default)
+    {
+        var entity = GcSettingsEntity.From(settings);
+        try
+        {
+            if (exists)
+            {
+                await _settings.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken);
+            }
+            else
+            {
+                await _settings.AddEntityAsync(entity, cancellationToken);
+            }
+
+            return true;
+        }
+        catch (RequestFailedException e) when (e.IsConflict() || e.IsPreconditionFailed())
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The last GC run's summary: a merge of that one column, so the settings saved beside it stay.</summary>
+    public async Task SaveGcLastRunAsync(string summary, CancellationToken cancellationToken = default) =>
+        await _settings.UpsertEntityAsync(new TableEntity(StorageLayout.SettingsPartition, StorageLayout.GcSettingsRow) { ["LastRun"] = summary },
+            TableUpdateMode.Merge, cancellationToken);
+
+    /// <summary>The vulnerability database in use, as JSON; null before the first import.</summary>
+    public async Task<string?> GetVulnerabilityDatabaseOrNullAsync(CancellationToken cancellationToken = default) =>
+        (await _settings.GetOrNullAsync<TableEntity>(StorageLayout.SettingsPartition, StorageLayout.VulnerabilityDatabaseRow, cancellationToken))
+            ?.GetString("Info");
+
+    public async Task SaveVulnerabilityDatabaseAsync(string info, CancellationToken cancellationToken = default) =>
+        await _settings.UpsertEntityAsync(new TableEntity(StorageLayout.SettingsPartition, StorageLayout.VulnerabilityDatabaseRow) { ["Info"] = info },
+            TableUpdateMode.Replace, cancellationToken);
+}

@@ -1,0 +1,76 @@
+using Azure;
+using Azure.Identity;
+using Azure.Security.KeyVault.Secrets;
+using Azure.Storage.Blobs.Models;
+using Azure.Core;
+using Registry.Stores;
+
+namespace Registry.Storage;
+
+/// <summary>The signing keys as a blob of the registry container, written on condition of its ETag.</summary>
+public sealed class BlobSigningKeyDocument(StorageClients clients) : ISigningKeyDocument
+{
+    public async Task<(string? Json, string? Version)> ReadAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var blob = await clients.Container.GetBlobClient(StorageLayout.SigningKeysPath).DownloadContentAsync(cancellationToken);
+            return (blob.Value.Content.ToString(), blob.Value.Details.ETag.ToString());
+        }
+        catch (RequestFailedException e) when (e.IsNotFound())
+        {
+            return (null, null);
+        }
+    }
+
+    public async Task<bool> TryWriteAsync(string json, string? version, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await clients.Container.GetBlobClient(StorageLayout.SigningKeysPath).UploadAsync(BinaryData.FromString(json), new BlobUploadOptions
+            {
+                Conditions = version is { } etag ? new BlobRequestConditions { IfMatch = new ETag(etag) } : new BlobRequestConditions { IfNoneMatch = ETag.All },
+            }, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.IsPreconditionFailed() || e.IsConflict())
+        {
+            return false;
+        }
+    }
+}
+
+/// <summary>
+/// The signing keys as a Key Vault secret (Registry:Auth:KeyVaultUri), read with the app's identity. A secret has no
+/// conditional write: the last rotation wins, and the keys it drops validate nothing for long (they were the oldest).
+/// </summary>
+public sealed class KeyVaultSigningKeyDocument(Uri vault) : ISigningKeyDocument
+{
+    private const string SecretName = "registry-token-signing-keys";
+    private readonly SecretClient _secrets = new(vault, new DefaultAzureCredential(), WithOutagePolicy(new SecretClientOptions()));
+
+    private static SecretClientOptions WithOutagePolicy(SecretClientOptions options)
+    {
+        options.AddPolicy(OutagePolicy.Instance, HttpPipelinePosition.PerCall);
+        return options;
+    }
+
+    public async Task<(string? Json, string? Version)> ReadAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var secret = await _secrets.GetSecretAsync(SecretName, cancellationToken: cancellationToken);
+            return (secret.Value.Value, null);
+        }
+        catch (RequestFailedException e) when (e.IsNotFound())
+        {
+            return (null, null);
+        }
+    }
+
+    public async Task<bool> TryWriteAsync(string json, string? version, CancellationToken cancellationToken)
+    {
+        await _secrets.SetSecretAsync(new KeyVaultSecret(SecretName, json) { Properties = { ContentType = "application/json" } }, cancellationToken);
+        return true;
+    }
+}

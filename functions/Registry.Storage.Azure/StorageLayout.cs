@@ -1,0 +1,157 @@
+using Registry.Oci;
+
+namespace Registry.Storage;
+
+/// <summary>
+/// The storage layout, in one place.
+/// <code>
+/// Blob container &lt;Container&gt;
+///   blobs/&lt;alg&gt;/&lt;2 hex&gt;/&lt;hex&gt;   content, shared by every repository, create-only, never rewritten
+///                                     (layers, configs and the exact bytes of every manifest); a monolithic upload
+///                                     stages its blocks here and commits them only once they hash to the digest
+///   uploads/&lt;upload id&gt;             an upload in progress: a block blob, one commit per PATCH
+///   scans/v1/layers/&lt;alg&gt;/&lt;hex&gt;.json  what a layer holds (LayerAnalysis), by layer digest: read once for all images
+///   scans/v1/inventories/&lt;alg&gt;/&lt;hex&gt;.json  an image's components (by manifest digest), what re-evaluation reads
+///   scans/v1/reports/&lt;alg&gt;/&lt;hex&gt;.json  an image's latest report: components, layers, vulnerabilities
+///                                     (GC removes the scan records and Scans rows of a digest whose content is gone)
+///   keys/token-signing-keys.json      the ES256 keys that sign tokens, newest first (unless Registry:Auth:KeyVaultUri
+///                                     keeps them as a Key Vault secret); written on condition of its ETag
+///   vulndb/&lt;version&gt;/&lt;ecosystem&gt;.json.gz   one version of the vulnerability database: per OSV ecosystem, the
+///                                     advisories by package name (gzip JSON); never touched by GC
+///
+/// Tables (each name carries TablePrefix)            PartitionKey              RowKey
+///   Repositories  one row per repository            "r"                       key(name)
+///   Tags          tag -> manifest digest            key(name)                 tag
+///   Manifests     a repository's manifests          key(name)                 digest
+///   BlobLinks     what a repository may read        key(name)                 digest
+///   Referrers     manifests whose subject is X      key(name) "@" X           referrer digest
+///   Uploads       upload sessions                   "u"                       upload id
+///   Accounts      users and organizations           "a"                       name
+///   OrgMembers    members of an organization        org                       user
+///   Teams         teams of an organization          org                       team
+///   TeamMembers   members of a team                 "org:team"                user
+///                 teams of a user                   "~" user                  "org:team"
+///   AccessTokens  personal access tokens            account id                SHA-256 of the token
+///   TeamAccess    a team's grant on a repository    "r:" key(name)            "org:team"
+///                 a team's grant on a namespace     "n:" namespace            "org:team"
+///   PruningPolicies  a repository's pruning policies key(name)              policy id        (owner: PolicyStore)
+///   PromotionPolicies  promotion policies of a source  key(name)            policy id        (owner: PolicyStore)
+///   Scans         an image's scan status           manifest digest           "scan"            (owner: ScanStore)
+///   ScanOverrides hidden vulnerabilities of a layer  layer digest              override id       (owner: ScanStore)
+///   Settings      registry-wide settings (GC)       "settings"                "onlinegc"        (owner: SettingsStore)
+///                 the vulnerability database in use  "settings"                "vulndb"
+///
+/// Queues
+///   &lt;Registry:Scan:Queue&gt;           scan jobs, one per image and platform: {"repository", "digest"} (base64)
+///   &lt;Registry:Scan:Queue&gt;-poison    jobs that failed 5 times
+///
+/// key(name) is the repository name with '/' written as ':' (':' is not in the name grammar,
+/// '/' is not allowed in table keys).
+/// </code>
+/// Each table has one owner, the store that implements Registry.Core's interface for it: MetadataStore (Repositories,
+/// Tags, Manifests, BlobLinks, Referrers, Uploads), AccountStore (Accounts, OrgMembers, Teams, TeamMembers,
+/// AccessTokens, TeamAccess), PolicyStore, ScanStore (also the scan records and the scan queue) and SettingsStore as
+/// marked; ContentStore keeps blobs/ and uploads/, VulnerabilityShardStore vulndb/, BlobSigningKeyDocument keys/.
+/// Nothing outside this project sees a path, key or entity: the stores speak Core's records.
+/// Every write of a row or blob changes its ETag and last-modified time. GC judges a row or blob by them and deletes
+/// only on condition of the ETag it judged; a push that reuses something old writes it again first ("touches" it).
+///
+/// Write order: content first, then the blob link or manifest row, then referrer rows, then the tag.
+/// A crash leaves only unreferenced content or rows that GC removes, never a visible half-state.
+/// </summary>
+public static class StorageLayout
+{
+    public const string RepositoriesTable = "Repositories";
+    public const string TagsTable = "Tags";
+    public const string ManifestsTable = "Manifests";
+    public const string BlobLinksTable = "BlobLinks";
+    public const string ReferrersTable = "Referrers";
+    public const string UploadsTable = "Uploads";
+    public const string AccountsTable = "Accounts";
+    public const string OrgMembersTable = "OrgMembers";
+    public const string TeamsTable = "Teams";
+    public const string TeamMembersTable = "TeamMembers";
+    public const string AccessTokensTable = "AccessTokens";
+    public const string TeamAccessTable = "TeamAccess";
+    public const string PruningPoliciesTable = "PruningPolicies";
+    public const string PromotionPoliciesTable = "PromotionPolicies";
+    public const string SettingsTable = "Settings";
+    public const string ScansTable = "Scans";
+    public const string ScanRow = "scan";
+    public const string ScanOverridesTable = "ScanOverrides";
+
+    public static readonly IReadOnlyList<string> Tables =
+    [
+        RepositoriesTable, TagsTable, ManifestsTable, BlobLinksTable, ReferrersTable, UploadsTable,
+        AccountsTable, OrgMembersTable, TeamsTable, TeamMembersTable, AccessTokensTable, TeamAccessTable,
+        PruningPoliciesTable, PromotionPoliciesTable, SettingsTable, ScansTable, ScanOverridesTable,
+    ];
+
+    public const string SettingsPartition = "settings";
+    public const string GcSettingsRow = "onlinegc";
+    public const string VulnerabilityDatabaseRow = "vulndb";
+
+    public const string ScansPrefix = "scans/v1/";
+
+    public const string SigningKeysPath = "keys/token-signing-keys.json";
+
+    /// <summary>A scan record of a digest: <c>kind</c> is layers, inventories or reports.</summary>
+    public static string ScanPath(string kind, Digest digest) => $"{ScansPrefix}{kind}/{digest.Algorithm}/{digest.Hex}.json";
+
+    /// <summary>The digest a scan record's path is about, or null for a path that is not one.</summary>
+    public static Digest? ScanDigestOf(string path)
+    {
+        var parts = path.Split('/');
+        return parts.Length == 5 && parts[0] + "/" + parts[1] + "/" == ScansPrefix && parts[4].EndsWith(".json", StringComparison.Ordinal)
+            && Digest.TryParse($"{parts[3]}:{parts[4][..^".json".Length]}", out var digest) ? digest : null;
+    }
+
+    /// <summary>The blob of one ecosystem's advisories in one version of the vulnerability database.</summary>
+    public static string VulnerabilityShardPath(string version, string ecosystem) =>
+        $"vulndb/{version}/{Uri.EscapeDataString(ecosystem)}.json.gz";
+
+    public const string AccountsPartition = "a";
+
+    public static string TeamKey(string org, string team) => $"{org}:{team}";
+
+    public static string UserTeamsPartition(string user) => $"~{user}";
+
+    public static string NamespaceAccessPartition(string ns) => $"n:{ns}";
+
+    /// <summary>The TeamAccess partition of a grant's target.</summary>
+    public static string AccessPartition(Records.GrantTarget target) =>
+        target.Repository is { } repository ? $"r:{Key(repository)}" : NamespaceAccessPartition(target.Namespace);
+
+    /// <summary>What the partitions of grants on the repositories of namespace <paramref name="ns"/> start with.</summary>
+    public static string NamespaceRepositoriesAccessPrefix(string ns) => $"r:{ns}:";
+
+    public const string RepositoriesPartition = "r";
+    public const string UploadsPartition = "u";
+
+    public const string ContentPrefix = "blobs/";
+    public const string UploadsPrefix = "uploads/";
+
+    public static string ContentPath(Digest digest) => $"{ContentPrefix}{digest.Algorithm}/{digest.Hex[..2]}/{digest.Hex}";
+
+    public static string UploadPath(string uploadId) => $"{UploadsPrefix}{uploadId}";
+
+    /// <summary>The upload id of an upload blob's path.</summary>
+    public static string UploadIdOf(string path) => path[UploadsPrefix.Length..];
+
+    /// <summary>The digest of a content blob's path, or null for a path that is not one.</summary>
+    public static Digest? DigestOf(string path)
+    {
+        var parts = path.Split('/');
+        return parts.Length == 4 && parts[0] + "/" == ContentPrefix && Digest.TryParse($"{parts[1]}:{parts[3]}", out var digest) ? digest : null;
+    }
+
+    public static string Key(RepositoryName name) => Key(name.Value);
+
+    /// <summary>key(name) of a name that is only compared (a paging cursor), not validated.</summary>
+    public static string Key(string name) => name.Replace('/', ':');
+
+    /// <summary>The repository name of a key(name).</summary>
+    public static string NameOf(string key) => key.Replace(':', '/');
+
+    public static string ReferrersPartition(RepositoryName name, Digest subject) => $"{Key(name)}@{subject}";
+}
