@@ -38,6 +38,26 @@ var tags = {
 }
 var registryContainer = 'registry'
 var deploymentContainer = 'app-package-${resourceToken}'
+// The registry's tables (StorageLayout.Tables; a test keeps the two lists alike), created with the storage account.
+var registryTables = [
+  'Repositories'
+  'Tags'
+  'Manifests'
+  'BlobLinks'
+  'Referrers'
+  'Uploads'
+  'Accounts'
+  'OrgMembers'
+  'Teams'
+  'TeamMembers'
+  'AccessTokens'
+  'TeamAccess'
+  'PruningPolicies'
+  'PromotionPolicies'
+  'Settings'
+  'Scans'
+  'ScanOverrides'
+]
 
 module storage 'modules/storage.bicep' = {
   name: 'storage'
@@ -47,6 +67,7 @@ module storage 'modules/storage.bicep' = {
     tags: tags
     registryContainer: registryContainer
     deploymentContainer: deploymentContainer
+    registryTables: registryTables
   }
 }
 

@@ -32,7 +32,13 @@ public static class StandaloneHost
 
     public static void Run(string[] args)
     {
-        var builder = WebApplication.CreateSlimBuilder(args);
+        // The app's own folder is its content root, and configuration (settings come from the environment) is read once:
+        // watching files for changes costs start-up time and serves nothing here.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [.. args, "--hostBuilder:reloadConfigOnChange=false"],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         if (string.IsNullOrEmpty(builder.Configuration["Registry:Storage:ConnectionString"])
             && string.IsNullOrEmpty(builder.Configuration["Registry:Storage:BlobServiceUri"]))
         {

@@ -17,13 +17,18 @@ public sealed partial class StandaloneTimers(
     ILogger<StandaloneTimers> logger)
     : BackgroundService
 {
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.WhenAll(
-        RunOnScheduleAsync(nameof(TimerFunctions.PruneTags), pruning.Value.Schedule,
-            ct => services.GetRequiredService<TimerFunctions>().PruneTags(new TimerInfo(), ct), stoppingToken),
-        RunOnScheduleAsync(nameof(TimerFunctions.CollectGarbage), gc.Value.Schedule,
-            ct => services.GetRequiredService<TimerFunctions>().CollectGarbage(new TimerInfo(), ct), stoppingToken),
-        RunOnScheduleAsync(nameof(TimerFunctions.RefreshVulnerabilityDatabase), scan.Value.DatabaseSchedule,
-            ct => services.GetRequiredService<TimerFunctions>().RefreshVulnerabilityDatabase(new TimerInfo(), ct), stoppingToken));
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Off the start-up path: the host serves while the schedules are read.
+        await Task.Yield();
+        await Task.WhenAll(
+            RunOnScheduleAsync(nameof(TimerFunctions.PruneTags), pruning.Value.Schedule,
+                ct => services.GetRequiredService<TimerFunctions>().PruneTags(new TimerInfo(), ct), stoppingToken),
+            RunOnScheduleAsync(nameof(TimerFunctions.CollectGarbage), gc.Value.Schedule,
+                ct => services.GetRequiredService<TimerFunctions>().CollectGarbage(new TimerInfo(), ct), stoppingToken),
+            RunOnScheduleAsync(nameof(TimerFunctions.RefreshVulnerabilityDatabase), scan.Value.DatabaseSchedule,
+                ct => services.GetRequiredService<TimerFunctions>().RefreshVulnerabilityDatabase(new TimerInfo(), ct), stoppingToken));
+    }
 
     private async Task RunOnScheduleAsync(string name, string expression, Func<CancellationToken, Task> run, CancellationToken stoppingToken)
     {

@@ -1,23 +1,40 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Registry.Stores;
 
 namespace Registry.Storage;
 
 /// <summary>
-/// Creates the blob container and the tables at start-up, before the first request is served. Storage that cannot
-/// be reached does not stop the host: it starts anyway (requests answer 503 until storage answers), and the creation
-/// is tried again in the background until it succeeds.
+/// Creates the blob container and the tables at start-up when missing: before the first request is served, or, with
+/// Registry:Storage:CreateBeforeStart off (the deployment made them), in the background while the host serves. Storage
+/// that cannot be reached does not stop the host: it starts anyway (requests answer 503 until storage answers), and
+/// the creation is tried again in the background until it succeeds.
 /// </summary>
-public sealed partial class StorageInitializer(StorageClients clients, ILogger<StorageInitializer> logger) : IHostedService
+public sealed partial class StorageInitializer(StorageClients clients, IOptions<StorageOptions> options, ILogger<StorageInitializer> logger) : IHostedService
 {
     private readonly CancellationTokenSource _stopping = new();
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (!options.Value.CreateBeforeStart)
+        {
+            _ = Task.Run(() => CreateAsync(_stopping.Token), CancellationToken.None);
+            return;
+        }
+
+        await CreateAsync(cancellationToken);
+    }
+
+    private async Task CreateAsync(CancellationToken cancellationToken)
+    {
         try
         {
             await clients.EnsureCreatedAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // stopping
         }
         catch (Exception e) when (StorageOutage.Is(e))
         {

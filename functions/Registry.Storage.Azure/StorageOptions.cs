@@ -37,4 +37,11 @@ public sealed class StorageOptions
 
     /// <summary>Retries of a failed storage request (the SDK's default is 3).</summary>
     public int MaxRetries { get; set; } = 2;
+
+    /// <summary>
+    /// True: the host creates the container and tables (when missing) before it serves. False: the deployment created
+    /// them (the Bicep does), so the host serves at once and checks them in the background, which keeps a cold start
+    /// short.
+    /// </summary>
+    public bool CreateBeforeStart { get; set; } = true;
 }

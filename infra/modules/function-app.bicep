@@ -143,6 +143,8 @@ output appSettings object = union({
   Registry__Storage__TableServiceUri: tableEndpoint
   Registry__Storage__QueueServiceUri: queueEndpoint
   Registry__Storage__Container: registryContainer
+  // The deployment made the container and tables: the app serves at once and checks them in the background.
+  Registry__Storage__CreateBeforeStart: 'false'
   Registry__BlobDelivery: blobDelivery
   Registry__Auth__Enabled: 'true'
   Registry__Pruning__Schedule: pruningSchedule

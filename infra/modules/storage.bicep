@@ -61,6 +61,19 @@ resource storageAccount_deploymentContainer 'Microsoft.Storage/storageAccounts/b
   }
 }
 
+@description('Required. The registry\'s tables, created here once per deployment so that the app need not create them at start-up (the list of StorageLayout.Tables).')
+param registryTables array
+
+resource storageAccount_tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
+  parent: storageAccount
+  name: 'default'
+}
+
+resource storageAccount_registryTables 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = [for table in registryTables: {
+  parent: storageAccount_tableService
+  name: table
+}]
+
 resource storageAccount_managementPolicy 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
   parent: storageAccount
   name: 'default'
