@@ -95,6 +95,7 @@ $(row "build deployed ping" "build, as deployed, \`GET /v2/\`")
 $(row "build deployed pull" "build, as deployed, \`GET /v2/<repo>/manifests/<tag>\`")
 $(row "build local ping" "build, local, \`GET /v2/\`")
 $(row "build local pull" "build, local, \`GET /v2/<repo>/manifests/<tag>\`")
+
 MD
 write_section "Cold start" "$SCRATCH/section.md"
 cat "$SCRATCH/section.md"

@@ -8,7 +8,8 @@ namespace Registry.Storage;
 
 /// <summary>
 /// Turns an outage an SDK client meets into the domain's <see cref="StorageUnavailableException"/>: its retries
-/// exhausted on a refused or dropped connection or a timeout, or a 408 or 5xx answer after them. It sits once per
+/// exhausted on a refused or dropped connection or on its network timeout (storage that accepts and does not answer),
+/// or a 408 or 5xx answer after them. It sits once per
 /// call, around the SDK's retries, on every client of this project; a refusal of one request (404, 409, 412) passes
 /// through as the SDK reports it.
 /// </summary>
@@ -26,7 +27,7 @@ internal sealed class OutagePolicy : HttpPipelinePolicy
         {
             ProcessNext(message, pipeline);
         }
-        catch (Exception e) when (IsOutage(e))
+        catch (Exception e) when (IsOutage(e, message.CancellationToken))
         {
             throw Unavailable(e);
         }
@@ -40,7 +41,7 @@ internal sealed class OutagePolicy : HttpPipelinePolicy
         {
             await ProcessNextAsync(message, pipeline);
         }
-        catch (Exception e) when (IsOutage(e))
+        catch (Exception e) when (IsOutage(e, message.CancellationToken))
         {
             throw Unavailable(e);
         }
@@ -58,12 +59,13 @@ internal sealed class OutagePolicy : HttpPipelinePolicy
 
     private static StorageUnavailableException Unavailable(Exception e) => new($"Storage cannot be reached: {e.Message}", e);
 
-    private static bool IsOutage(Exception exception) => exception switch
+    /// <param name="caller">The token of the call: a cancellation it did not ask for is the SDK's network timeout.</param>
+    private static bool IsOutage(Exception exception, CancellationToken caller) => exception switch
     {
         RequestFailedException failed => failed.Status is 0 or 408 or >= 500,
-        AggregateException aggregate => aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(IsOutage),
-        HttpRequestException or SocketException or TimeoutException => true,
-        TaskCanceledException canceled => canceled.InnerException is TimeoutException,
+        AggregateException aggregate => aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(e => IsOutage(e, caller)),
+        HttpRequestException or SocketException or TimeoutException or IOException => true,
+        OperationCanceledException => !caller.IsCancellationRequested,
         _ => false,
     };
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Sockets;
 using Registry.Tests.Support;
 
 namespace Registry.Tests.Integration;
@@ -78,6 +79,50 @@ public sealed class StorageOutageTests
         // Assert
         Assert.Equal(HttpStatusCode.ServiceUnavailable, during.StatusCode);
         Assert.True(served, $"the host did not serve once storage was up\n{host.Output}");
+    }
+
+    [Fact]
+    public async Task StorageThatNeverAnswers_HostStartsAndAnswers503()
+    {
+        // Arrange: storage that accepts connections and never answers (a hung account or a black-holing network),
+        // with a short network timeout and no retries so that each request gives up within a second
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        var held = new List<TcpClient>();
+        using var stop = new CancellationTokenSource();
+        var accepting = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                held.Add(await silent.AcceptTcpClientAsync(stop.Token));
+            }
+        });
+        var settings = new Dictionary<string, string>
+        {
+            ["Registry__Storage__ConnectionString"] =
+                "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+                $"BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{port}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{port}/devstoreaccount1;",
+            ["Registry__Storage__NetworkTimeout"] = "00:00:01",
+            ["Registry__Storage__MaxRetries"] = "0",
+            ["Registry__MetadataCacheLifetime"] = "00:00:00.001",
+        };
+
+        // Act: the host starts (its start-up creation of the tables times out), then a pull and an API request
+        await using var host = await RegistryHost.StartAsync(settings: settings);
+        using var tags = await host.Client.GetAsync("/v2/outage/silent/tags/list");
+        using var api = await host.Client.GetAsync("/api/v0/repositories/outage/silent");
+        await stop.CancelAsync();
+        silent.Stop();
+        await Task.WhenAny(accepting);
+        held.ForEach(c => c.Dispose());
+
+        // Assert: the storage timeout is an outage (503 with Retry-After in each API's format), not an internal error
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, tags.StatusCode);
+        Assert.Equal("UNAVAILABLE", await OciTestClient.ErrorCodeAsync(tags));
+        Assert.NotNull(tags.Headers.RetryAfter);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, api.StatusCode);
+        Assert.Equal("SERVICE_UNAVAILABLE", await OciTestClient.ErrorCodeAsync(api));
     }
 
     private static Dictionary<string, string> Settings(OwnAzurite azurite) => new()
