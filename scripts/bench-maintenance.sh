@@ -28,7 +28,9 @@ api POST /api/v0/jobs '{"action":"onlinegc","parameters":{"dryRun":false}}' > "$
 GC_PEAK=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$HOST_PID/status")
 DRY_S=$(calc "$t1 - $t0"); GC_S=$(calc "$t2 - $t1")
 r() { jq -r ".result.$1" "$SCRATCH/$2.json"; }
-phases() { jq -r '.result.phases | to_entries | map("\(.key) \(.value) s") | join(", ")' "$SCRATCH/$1.json"; }
+phases() { jq -r 'if .result then .result.phases | to_entries | map("\(.key) \(.value) s") | join(", ") else "no report" end' "$SCRATCH/$1.json"; }
+# What a run answered: its report, or the error it answered instead.
+outcome() { jq -r 'if .result then "removed \(.result.manifestsDeleted) manifests, \(.result.blobLinksDeleted) links, \(.result.blobsDeleted) blobs (\(.result.bytesFreed) bytes); complete: \(.result.complete)" else "failed: \(.errors[0].code): \(.errors[0].message)" end' "$SCRATCH/$1.json"; }
 echo "dry run ${DRY_S} s: $(phases dry); run ${GC_S} s: $(phases gc)"
 [ "$(r complete gc)" = true ] || echo "the GC run did not complete within its deadline" >&2
 SDK_DELETE="$(dotnet "$BENCH" sdk-delete "$STORAGE" 50)"; echo "$SDK_DELETE"
@@ -60,7 +62,7 @@ SECTION="$SCRATCH/section.md"
   echo "| figure | time | what it did |"
   echo "|---|---|---|"
   echo "| GC dry run, $((REPOS * MANIFESTS)) manifests, $(r blobsScanned dry) blobs | ${DRY_S} s | would remove $(r manifestsDeleted dry) manifests, $(r blobLinksDeleted dry) links, $(r blobsDeleted dry) blobs ($(r bytesFreed dry) bytes) |"
-  echo "| GC run, same content | ${GC_S} s | removed $(r manifestsDeleted gc) manifests, $(r blobLinksDeleted gc) links, $(r blobsDeleted gc) blobs ($(r bytesFreed gc) bytes); complete: $(r complete gc) |"
+  echo "| GC run, same content | ${GC_S} s | $(outcome gc) |"
   echo "| pruning dry run over $TAGS tags | ${PRUNE_DRY_S} s | selected $SELECTED tags |"
   echo "| pruning policy applied (initialEvaluation) | ${PRUNE_S} s | deleted $((TAGS - REMAINING)) tags, $REMAINING left |"
   echo
