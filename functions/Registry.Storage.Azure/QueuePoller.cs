@@ -27,8 +27,8 @@ public sealed partial class QueuePoller(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Off the start-up path: the host serves while the poller makes its clients and first call.
-        await Task.Yield();
+        // Off the start-up path: the host serves its first requests before the poller makes its clients and first call.
+        await Task.Delay(StorageInitializer.BackgroundDelay, stoppingToken);
         Azure.Storage.Queues.QueueClient queue, poison;
         try
         {

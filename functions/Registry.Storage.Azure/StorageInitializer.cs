@@ -13,13 +13,31 @@ namespace Registry.Storage;
 /// </summary>
 public sealed partial class StorageInitializer(StorageClients clients, IOptions<StorageOptions> options, ILogger<StorageInitializer> logger) : IHostedService
 {
+    /// <summary>
+    /// How long background work waits after start-up: the first requests of a cold instance get both cores, and the
+    /// storage check and the queue poller (which load and JIT the storage clients) come after them.
+    /// </summary>
+    public static readonly TimeSpan BackgroundDelay = TimeSpan.FromSeconds(2);
+
     private readonly CancellationTokenSource _stopping = new();
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (!options.Value.CreateBeforeStart)
         {
-            _ = Task.Run(() => CreateAsync(_stopping.Token), CancellationToken.None);
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await Task.Delay(BackgroundDelay, _stopping.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;   // stopped before the check began
+                }
+
+                await CreateAsync(_stopping.Token);
+            }, CancellationToken.None);
             return;
         }
 
