@@ -248,22 +248,8 @@ public sealed class MetadataStore(StorageClients clients, IPolicyStore policies,
 
     // ---- manifests ----------------------------------------------------------------------------------
 
-    public async Task<ManifestRecord?> GetManifestOrNullAsync(RepositoryName name, Digest digest, CancellationToken cancellationToken = default)
-    {
-        var cacheKey = ("manifest", name.Value, digest);
-        if (cache.TryGetValue(cacheKey, out ManifestRecord? cached))
-        {
-            return cached;
-        }
-
-        var result = await _manifests.GetEntityIfExistsAsync<ManifestEntity>(StorageLayout.Key(name), digest.ToString(), cancellationToken: cancellationToken);
-        if (!result.HasValue)
-        {
-            return null;
-        }
-
-        return cache.Set(cacheKey, result.Value!.ToRecord(), _cacheLifetime);
-    }
+    public Task<ManifestRecord?> GetManifestOrNullAsync(RepositoryName name, Digest digest, CancellationToken cancellationToken = default) =>
+        GetCachedAsync(_manifests, "manifest", name, digest, (ManifestEntity m) => m.ToRecord(), cancellationToken);
 
     public async Task PutManifestAsync(RepositoryName name, ParsedManifest manifest, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
     {
@@ -298,21 +284,26 @@ public sealed class MetadataStore(StorageClients clients, IPolicyStore policies,
         (await GetBlobLinkRecordOrNullAsync(name, digest, cancellationToken))?.Size;
 
     /// <summary>A repository's link to a blob (size and last write), or null when it has none.</summary>
-    public async Task<BlobLink?> GetBlobLinkRecordOrNullAsync(RepositoryName name, Digest digest, CancellationToken cancellationToken = default)
+    public Task<BlobLink?> GetBlobLinkRecordOrNullAsync(RepositoryName name, Digest digest, CancellationToken cancellationToken = default) =>
+        GetCachedAsync(_links, "link", name, digest, (BlobLinkEntity l) => l.ToRecord(), cancellationToken);
+
+    /// <summary>
+    /// A repository's row keyed by digest (a manifest or a blob link), from this instance's cache when it read it within
+    /// the cache lifetime; found rows are cached, absent ones are not.
+    /// </summary>
+    private async Task<TRecord?> GetCachedAsync<TEntity, TRecord>(
+        TableClient table, string cacheKind, RepositoryName name, Digest digest, Func<TEntity, TRecord> toRecord, CancellationToken cancellationToken)
+        where TEntity : class, ITableEntity
+        where TRecord : class
     {
-        var cacheKey = ("link", name.Value, digest);
-        if (cache.TryGetValue(cacheKey, out BlobLink? cached))
+        var cacheKey = (cacheKind, name.Value, digest);
+        if (cache.TryGetValue(cacheKey, out TRecord? cached))
         {
             return cached;
         }
 
-        var result = await _links.GetEntityIfExistsAsync<BlobLinkEntity>(StorageLayout.Key(name), digest.ToString(), cancellationToken: cancellationToken);
-        if (!result.HasValue)
-        {
-            return null;
-        }
-
-        return cache.Set(cacheKey, result.Value!.ToRecord(), _cacheLifetime);
+        var row = await table.GetOrNullAsync<TEntity>(StorageLayout.Key(name), digest.ToString(), cancellationToken);
+        return row is null ? null : cache.Set(cacheKey, toRecord(row), _cacheLifetime);
     }
 
     public async Task LinkBlobAsync(RepositoryName name, Digest digest, long size, CancellationToken cancellationToken = default)
@@ -404,13 +395,13 @@ public sealed class MetadataStore(StorageClients clients, IPolicyStore policies,
     public async Task<bool> DeleteManifestIfUnchangedAsync(RepositoryName name, ManifestRecord manifest, CancellationToken cancellationToken = default)
     {
         Forget("manifest", name, manifest.Digest);
-        return await DeleteIfUnchangedAsync(_manifests, StorageLayout.Key(name), manifest.Digest, manifest, cancellationToken);
+        return await _manifests.DeleteIfUnchangedAsync(StorageLayout.Key(name), manifest.Digest, manifest, cancellationToken);
     }
 
     public async Task<bool> DeleteBlobLinkIfUnchangedAsync(RepositoryName name, BlobLink link, CancellationToken cancellationToken = default)
     {
         Forget("link", name, link.Digest);
-        return await DeleteIfUnchangedAsync(_links, StorageLayout.Key(name), link.Digest, link, cancellationToken);
+        return await _links.DeleteIfUnchangedAsync(StorageLayout.Key(name), link.Digest, link, cancellationToken);
     }
 
     private void Forget(string cacheKind, RepositoryName name, string digest)
@@ -418,20 +409,6 @@ public sealed class MetadataStore(StorageClients clients, IPolicyStore policies,
         if (Digest.TryParse(digest, out var parsed))
         {
             cache.Remove((cacheKind, name.Value, parsed));
-        }
-    }
-
-    private static async Task<bool> DeleteIfUnchangedAsync(TableClient table, string partition, string row, StoredRecord read, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var etag = new ETag(read.ETag ?? throw new ArgumentException("Only what was read can be deleted on condition", nameof(read)));
-            var response = await table.DeleteEntityAsync(partition, row, etag, cancellationToken);
-            return response.Status != 404;
-        }
-        catch (RequestFailedException e) when (e.IsPreconditionFailed())
-        {
-            return false;
         }
     }
 
@@ -493,7 +470,7 @@ public sealed class MetadataStore(StorageClients clients, IPolicyStore policies,
             .TakeAsync(int.MaxValue, cancellationToken)).Select(u => u.ToRecord()).ToList();
 
     public async Task<bool> DeleteUploadIfUnchangedAsync(UploadSession session, CancellationToken cancellationToken = default) =>
-        await DeleteIfUnchangedAsync(_uploads, StorageLayout.UploadsPartition, session.Id, session, cancellationToken);
+        await _uploads.DeleteIfUnchangedAsync(StorageLayout.UploadsPartition, session.Id, session, cancellationToken);
 
     private static async Task<IReadOnlyList<string>> TakeRowKeysAsync<T>(
         AsyncPageable<T> query, int count, Func<string, string> map, CancellationToken cancellationToken)

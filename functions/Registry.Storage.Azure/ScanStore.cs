@@ -54,18 +54,8 @@ public sealed class ScanStore(StorageClients clients, IOptions<ScanOptions> opti
         (await _scans.QueryAsync<ScanEntity>(maxPerPage: 1000, select: ["PartitionKey", "RowKey", "Timestamp"], cancellationToken: cancellationToken)
             .TakeAsync(int.MaxValue, cancellationToken)).Select(s => s.ToRecord()).ToList();
 
-    public async Task<bool> DeleteScanIfUnchangedAsync(ImageScan scan, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            var etag = new ETag(scan.ETag ?? throw new ArgumentException("Only what was read can be deleted on condition", nameof(scan)));
-            return (await _scans.DeleteEntityAsync(scan.Digest, StorageLayout.ScanRow, etag, cancellationToken)).Status != 404;
-        }
-        catch (RequestFailedException e) when (e.IsPreconditionFailed())
-        {
-            return false;
-        }
-    }
+    public Task<bool> DeleteScanIfUnchangedAsync(ImageScan scan, CancellationToken cancellationToken = default) =>
+        _scans.DeleteIfUnchangedAsync(scan.Digest, StorageLayout.ScanRow, scan, cancellationToken);
 
     // ---- overrides (DTR's layer overrides) --------------------------------------------------------------
 

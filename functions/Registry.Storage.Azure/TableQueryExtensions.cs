@@ -1,9 +1,10 @@
 using Azure;
 using Azure.Data.Tables;
+using Registry.Records;
 
 namespace Registry.Storage;
 
-/// <summary>Reading one row, or a bounded number of rows of a query; deleting every row a filter matches.</summary>
+/// <summary>Reading one row, or a bounded number of rows of a query; deleting every row a filter matches, or one row read earlier on condition of its ETag.</summary>
 public static class TableQueryExtensions
 {
     /// <summary>The row at (<paramref name="partitionKey"/>, <paramref name="rowKey"/>), or null when there is none.</summary>
@@ -34,6 +35,25 @@ public static class TableQueryExtensions
         }
 
         return rows;
+    }
+
+    /// <summary>
+    /// Deletes the row (<paramref name="partitionKey"/>, <paramref name="rowKey"/>) that <paramref name="read"/> was read
+    /// from, on condition that it has not been written since. False when it was written meanwhile or is gone; a record
+    /// that was not read from storage (no ETag) is refused rather than deleted without a condition.
+    /// </summary>
+    public static async Task<bool> DeleteIfUnchangedAsync(
+        this TableClient table, string partitionKey, string rowKey, StoredRecord read, CancellationToken cancellationToken = default)
+    {
+        var etag = new ETag(read.ETag ?? throw new ArgumentException("Only what was read can be deleted on condition", nameof(read)));
+        try
+        {
+            return (await table.DeleteEntityAsync(partitionKey, rowKey, etag, cancellationToken)).Status != 404;
+        }
+        catch (RequestFailedException e) when (e.IsPreconditionFailed())
+        {
+            return false;
+        }
     }
 
     /// <summary>Deletes every row that <paramref name="filter"/> matches, whatever its ETag.</summary>
