@@ -1,11 +1,12 @@
 using System.Text.Json;
 using Microsoft.Azure.Functions.Worker;
 using Registry.Scanning;
+using Registry.Signing;
 
 namespace Registry.Functions;
 
 /// <summary>Jobs from Storage Queues. The Functions host retries a failed message and moves it to the poison queue after 5 tries.</summary>
-public sealed class QueueFunctions(ScanService scans)
+public sealed class QueueFunctions(ScanService scans, SigningService signing)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -16,6 +17,16 @@ public sealed class QueueFunctions(ScanService scans)
         if (JsonSerializer.Deserialize<ScanJob>(message, Json) is { } job)
         {
             await scans.RunAsync(job, cancellationToken);
+        }
+    }
+
+    /// <summary>One signing job (Registry:Signing:Queue).</summary>
+    [Function(nameof(SignImage))]
+    public async Task SignImage([QueueTrigger("%Registry:Signing:Queue%")] string message, CancellationToken cancellationToken)
+    {
+        if (JsonSerializer.Deserialize<SignJob>(message, Json) is { } job)
+        {
+            await signing.RunAsync(job, cancellationToken);
         }
     }
 }

@@ -56,12 +56,19 @@ public static class StandaloneHost
         builder.Services.AddTransient<TimerFunctions>();
         builder.Services.AddHostedService<StandaloneTimers>();
         builder.Services.AddTransient<QueueFunctions>();
-        // The queue trigger's stand-in: the same queue, host.json's settings, the same function method.
+        // The queue triggers' stand-ins: the same queues, host.json's settings, the same function methods.
+        var polling = QueueTriggerSettings.Read(AppContext.BaseDirectory);
         builder.Services.AddHostedService(sp => new QueuePoller(
             sp.GetRequiredService<StorageClients>(),
             sp.GetRequiredService<IOptions<ScanOptions>>().Value.Queue,
-            QueueTriggerSettings.Read(AppContext.BaseDirectory),
+            polling,
             (message, ct) => sp.GetRequiredService<QueueFunctions>().ScanImage(message, ct),
+            sp.GetRequiredService<ILogger<QueuePoller>>()));
+        builder.Services.AddHostedService(sp => new QueuePoller(
+            sp.GetRequiredService<StorageClients>(),
+            sp.GetRequiredService<IOptions<SigningOptions>>().Value.Queue,
+            polling,
+            (message, ct) => sp.GetRequiredService<QueueFunctions>().SignImage(message, ct),
             sp.GetRequiredService<ILogger<QueuePoller>>()));
 
         var app = builder.Build();

@@ -13,6 +13,7 @@ using Registry.Options;
 using Registry.Scanning;
 using Registry.Scanning.Parsers;
 using Registry.Services;
+using Registry.Signing;
 
 namespace Registry;
 
@@ -69,6 +70,11 @@ public static class RegistryHostBuilderExtensions
             .Validate(o => o.MaxFailedLogins >= 1 && o.MaxFailedLoginsPerAddress >= 1, "Registry:Auth:MaxFailedLogins and MaxFailedLoginsPerAddress must be at least 1")
             .Validate(o => o.MaxConcurrentPasswordChecks >= 1, "Registry:Auth:MaxConcurrentPasswordChecks must be at least 1")
             .ValidateOnStart();
+        services.AddOptions<SigningOptions>().Bind(builder.Configuration.GetSection(SigningOptions.Section))
+            .Validate(o => !string.IsNullOrWhiteSpace(o.Queue) && !string.IsNullOrWhiteSpace(o.Certificate) && !string.IsNullOrWhiteSpace(o.Name),
+                "Registry:Signing:Queue, Certificate and Name must be set")
+            .Validate(o => o.DecisionCacheLifetime > TimeSpan.Zero, "Registry:Signing:DecisionCacheLifetime must be positive")
+            .ValidateOnStart();
         services.AddMemoryCache();
         services.AddSingleton(TimeProvider.System);
 
@@ -87,9 +93,10 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<PruningService>();
         services.AddSingleton<PromotionService>();
         services.AddSingleton<ManifestService>();
-        // What follows a manifest push, in this order: the source's promotion policies, then the scan on push.
+        // What follows a manifest push, in this order: the source's promotion policies, the scan on push, signing.
         services.AddSingleton<IAfterPushStep, PromotionStep>();
         services.AddSingleton<IAfterPushStep, ScanOnPushStep>();
+        services.AddSingleton<IAfterPushStep, SigningStep>();
         services.AddSingleton<PushPipeline>();
         services.AddSingleton<GarbageCollector>();
         services.AddSingleton<GcService>();
@@ -109,6 +116,11 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<ScanResults>();
         services.AddSingleton<ScanQueue>();
         services.AddSingleton<ScanService>();
+        services.AddSingleton<SigningCredentials>();
+        services.AddSingleton<SignatureService>();
+        services.AddSingleton<TrustPolicyService>();
+        services.AddSingleton<SigningPolicyService>();
+        services.AddSingleton<SigningService>();
 
         services.AddSingleton<BlobHandlers>();
         services.AddSingleton<UploadHandlers>();
@@ -124,6 +136,7 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<RepositoryApiService>();
         services.AddSingleton<SystemApiService>();
         services.AddSingleton<ScanApiService>();
+        services.AddSingleton<SigningApiService>();
         services.AddSingleton<DtrHandlers>();
         services.AddSingleton<DtrDispatcher>();
         return builder;

@@ -31,9 +31,15 @@ public static class AzureStorageExtensions
         services.AddSingleton<IPolicyStore, PolicyStore>();
         services.AddSingleton<IScanStore, ScanStore>();
         services.AddSingleton<IVulnerabilityShardStore, VulnerabilityShardStore>();
+        services.AddSingleton<ISigningStore, SigningStore>();
         services.AddSingleton<ISigningKeyDocument>(sp => sp.GetRequiredService<IOptions<AuthOptions>>().Value.KeyVaultUri is { } vault
-            ? new KeyVaultSigningKeyDocument(vault)
-            : new BlobSigningKeyDocument(sp.GetRequiredService<StorageClients>()));
+            ? new KeyVaultSigningKeyDocument(vault, KeyVaultSigningKeyDocument.TokenKeysSecret)
+            : new BlobSigningKeyDocument(sp.GetRequiredService<StorageClients>(), StorageLayout.SigningKeysPath));
+        // The certificate that signs images: a Key Vault certificate's secret, or a blob the registry writes itself.
+        services.AddKeyedSingleton<ISigningKeyDocument>(Signing.SigningCredentials.DocumentKey, (sp, _) =>
+            sp.GetRequiredService<IOptions<AuthOptions>>().Value.KeyVaultUri is { } vault
+                ? new KeyVaultSigningKeyDocument(vault, sp.GetRequiredService<IOptions<SigningOptions>>().Value.Certificate)
+                : new BlobSigningKeyDocument(sp.GetRequiredService<StorageClients>(), StorageLayout.ImageSigningPath));
         return builder;
     }
 }

@@ -7,14 +7,14 @@ using Registry.Stores;
 
 namespace Registry.Storage;
 
-/// <summary>The signing keys as a blob of the registry container, written on condition of its ETag.</summary>
-public sealed class BlobSigningKeyDocument(StorageClients clients) : ISigningKeyDocument
+/// <summary>A key document as a blob of the registry container (<paramref name="path"/>), written on condition of its ETag.</summary>
+public sealed class BlobSigningKeyDocument(StorageClients clients, string path) : ISigningKeyDocument
 {
     public async Task<(string? Json, string? Version)> ReadAsync(CancellationToken cancellationToken)
     {
         try
         {
-            var blob = await clients.Container.GetBlobClient(StorageLayout.SigningKeysPath).DownloadContentAsync(cancellationToken);
+            var blob = await clients.Container.GetBlobClient(path).DownloadContentAsync(cancellationToken);
             return (blob.Value.Content.ToString(), blob.Value.Details.ETag.ToString());
         }
         catch (RequestFailedException e) when (e.IsNotFound())
@@ -27,7 +27,7 @@ public sealed class BlobSigningKeyDocument(StorageClients clients) : ISigningKey
     {
         try
         {
-            await clients.Container.GetBlobClient(StorageLayout.SigningKeysPath).UploadAsync(BinaryData.FromString(json), new BlobUploadOptions
+            await clients.Container.GetBlobClient(path).UploadAsync(BinaryData.FromString(json), new BlobUploadOptions
             {
                 Conditions = version is { } etag ? new BlobRequestConditions { IfMatch = new ETag(etag) } : new BlobRequestConditions { IfNoneMatch = ETag.All },
             }, cancellationToken);
@@ -41,12 +41,15 @@ public sealed class BlobSigningKeyDocument(StorageClients clients) : ISigningKey
 }
 
 /// <summary>
-/// The signing keys as a Key Vault secret (Registry:Auth:KeyVaultUri), read with the app's identity. A secret has no
-/// conditional write: the last rotation wins, and the keys it drops validate nothing for long (they were the oldest).
+/// A key document as a Key Vault secret (Registry:Auth:KeyVaultUri), read with the app's identity: the token keys,
+/// or the secret behind a certificate (its newest version, base64 PKCS#12, which the app only reads). A secret has no
+/// conditional write: the last token-key rotation wins, and the keys it drops validate nothing for long (they were the oldest).
 /// </summary>
-public sealed class KeyVaultSigningKeyDocument(Uri vault) : ISigningKeyDocument
+public sealed class KeyVaultSigningKeyDocument(Uri vault, string secretName) : ISigningKeyDocument
 {
-    private const string SecretName = "registry-token-signing-keys";
+    /// <summary>The secret of the token keys.</summary>
+    public const string TokenKeysSecret = "registry-token-signing-keys";
+
     private readonly SecretClient _secrets = new(vault, new DefaultAzureCredential(), WithOutagePolicy(new SecretClientOptions()));
 
     private static SecretClientOptions WithOutagePolicy(SecretClientOptions options)
@@ -59,7 +62,7 @@ public sealed class KeyVaultSigningKeyDocument(Uri vault) : ISigningKeyDocument
     {
         try
         {
-            var secret = await _secrets.GetSecretAsync(SecretName, cancellationToken: cancellationToken);
+            var secret = await _secrets.GetSecretAsync(secretName, cancellationToken: cancellationToken);
             return (secret.Value.Value, null);
         }
         catch (RequestFailedException e) when (e.IsNotFound())
@@ -70,7 +73,7 @@ public sealed class KeyVaultSigningKeyDocument(Uri vault) : ISigningKeyDocument
 
     public async Task<bool> TryWriteAsync(string json, string? version, CancellationToken cancellationToken)
     {
-        await _secrets.SetSecretAsync(new KeyVaultSecret(SecretName, json) { Properties = { ContentType = "application/json" } }, cancellationToken);
+        await _secrets.SetSecretAsync(new KeyVaultSecret(secretName, json) { Properties = { ContentType = "application/json" } }, cancellationToken);
         return true;
     }
 }

@@ -16,6 +16,8 @@ namespace Registry.Storage;
 ///                                     (GC removes the scan records and Scans rows of a digest whose content is gone)
 ///   keys/token-signing-keys.json      the ES256 keys that sign tokens, newest first (unless Registry:Auth:KeyVaultUri
 ///                                     keeps them as a Key Vault secret); written on condition of its ETag
+///   keys/image-signing.p12.b64        the CA and the certificate that sign images, with their private keys (base64
+///                                     PKCS#12; a Key Vault certificate instead when Registry:Auth:KeyVaultUri is set)
 ///   vulndb/&lt;version&gt;/&lt;ecosystem&gt;.json.gz   one version of the vulnerability database: per OSV ecosystem, the
 ///                                     advisories by package name (gzip JSON); never touched by GC
 ///
@@ -36,6 +38,9 @@ namespace Registry.Storage;
 ///                 a team's grant on a namespace     "n:" namespace            "org:team"
 ///   PruningPolicies  a repository's pruning policies key(name)              policy id        (owner: PolicyStore)
 ///   PromotionPolicies  promotion policies of a source  key(name)            policy id        (owner: PolicyStore)
+///   SigningPolicies  a repository's signing policies  key(name)              policy id        (owner: SigningStore)
+///   TrustPolicies a repository's trust policy       "r:" key(name)            "policy"          (owner: SigningStore)
+///                 a namespace's trust policy        "n:" namespace            "policy"
 ///   Scans         an image's scan status           manifest digest           "scan"            (owner: ScanStore)
 ///   ScanOverrides hidden vulnerabilities of a layer  layer digest              override id       (owner: ScanStore)
 ///   Settings      registry-wide settings (GC)       "settings"                "onlinegc"        (owner: SettingsStore)
@@ -44,13 +49,15 @@ namespace Registry.Storage;
 /// Queues
 ///   &lt;Registry:Scan:Queue&gt;           scan jobs, one per image and platform: {"repository", "digest"} (base64)
 ///   &lt;Registry:Scan:Queue&gt;-poison    jobs that failed 5 times
+///   &lt;Registry:Signing:Queue&gt;        signing jobs: {"repository", "digest", "platforms"} (base64)
+///   &lt;Registry:Signing:Queue&gt;-poison jobs that failed 5 times
 ///
 /// key(name) is the repository name with '/' written as ':' (':' is not in the name grammar,
 /// '/' is not allowed in table keys).
 /// </code>
 /// Each table has one owner, the store that implements Registry.Core's interface for it: MetadataStore (Repositories,
 /// Tags, Manifests, BlobLinks, Referrers, Uploads), AccountStore (Accounts, OrgMembers, Teams, TeamMembers,
-/// AccessTokens, TeamAccess), PolicyStore, ScanStore (also the scan records and the scan queue) and SettingsStore as
+/// AccessTokens, TeamAccess), PolicyStore, SigningStore (also the signing queue), ScanStore (also the scan records and the scan queue) and SettingsStore as
 /// marked; ContentStore keeps blobs/ and uploads/, VulnerabilityShardStore vulndb/, BlobSigningKeyDocument keys/.
 /// Nothing outside this project sees a path, key or entity: the stores speak Core's records.
 /// Every write of a row or blob changes its ETag and last-modified time. GC judges a row or blob by them and deletes
@@ -75,6 +82,9 @@ public static class StorageLayout
     public const string TeamAccessTable = "TeamAccess";
     public const string PruningPoliciesTable = "PruningPolicies";
     public const string PromotionPoliciesTable = "PromotionPolicies";
+    public const string SigningPoliciesTable = "SigningPolicies";
+    public const string TrustPoliciesTable = "TrustPolicies";
+    public const string TrustRow = "policy";
     public const string SettingsTable = "Settings";
     public const string ScansTable = "Scans";
     public const string ScanRow = "scan";
@@ -84,7 +94,7 @@ public static class StorageLayout
     [
         RepositoriesTable, TagsTable, ManifestsTable, BlobLinksTable, ReferrersTable, UploadsTable,
         AccountsTable, OrgMembersTable, TeamsTable, TeamMembersTable, AccessTokensTable, TeamAccessTable,
-        PruningPoliciesTable, PromotionPoliciesTable, SettingsTable, ScansTable, ScanOverridesTable,
+        PruningPoliciesTable, PromotionPoliciesTable, SigningPoliciesTable, TrustPoliciesTable, SettingsTable, ScansTable, ScanOverridesTable,
     ];
 
     public const string SettingsPartition = "settings";
@@ -94,6 +104,15 @@ public static class StorageLayout
     public const string ScansPrefix = "scans/v1/";
 
     public const string SigningKeysPath = "keys/token-signing-keys.json";
+
+    public const string ImageSigningPath = "keys/image-signing.p12.b64";
+
+    /// <summary>The TrustPolicies partition of a repository's or a namespace's policy.</summary>
+    public static string TrustPartition(string scope, bool isNamespace) => isNamespace ? $"n:{scope}" : $"r:{Key(scope)}";
+
+    /// <summary>The scope a TrustPolicies partition is of.</summary>
+    public static (string Scope, bool IsNamespace) TrustScopeOf(string partition) =>
+        partition.StartsWith("n:", StringComparison.Ordinal) ? (partition[2..], true) : (NameOf(partition[2..]), false);
 
     /// <summary>A scan record of a digest: <c>kind</c> is layers, inventories or reports.</summary>
     public static string ScanPath(string kind, Digest digest) => $"{ScansPrefix}{kind}/{digest.Algorithm}/{digest.Hex}.json";

@@ -150,6 +150,7 @@ output appSettings object = union({
   Registry__Pruning__Schedule: pruningSchedule
   Registry__Gc__Schedule: gcSchedule
   Registry__Scan__Queue: 'scans'
+  Registry__Signing__Queue: 'signatures'
   Registry__Scan__DatabaseSchedule: scanDatabaseSchedule
   Registry__Scan__DatabaseUrl: scanDatabaseUrl
   Registry__Auth__KeyVaultUri: keyVaultUri

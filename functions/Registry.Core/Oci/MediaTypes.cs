@@ -29,6 +29,21 @@ public static class MediaTypes
 
     public const string OctetStream = "application/octet-stream";
 
+    /// <summary>The artifact type of a Notary Project signature manifest.</summary>
+    public const string NotarySignature = "application/vnd.cncf.notary.signature";
+
+    /// <summary>A Notary Project signature envelope in COSE_Sign1_Tagged.</summary>
+    public const string CoseEnvelope = "application/cose";
+
+    /// <summary>A Notary Project signature envelope in JWS JSON serialization.</summary>
+    public const string JwsEnvelope = "application/jose+json";
+
+    /// <summary>The payload of a Notary Project signature: <c>{"targetArtifact": descriptor}</c>.</summary>
+    public const string NotaryPayload = "application/vnd.cncf.notary.payload.v1+json";
+
+    /// <summary>A cosign signature layer: a simple-signing payload, its signature in an annotation.</summary>
+    public const string CosignSimpleSigning = "application/vnd.dev.cosign.simplesigning.v1+json";
+
     /// <summary>The manifest types a PUT may carry.</summary>
     public static readonly IReadOnlySet<string> Manifests = new HashSet<string>(StringComparer.Ordinal)
     {

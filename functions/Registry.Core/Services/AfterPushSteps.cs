@@ -22,3 +22,15 @@ public sealed class ScanOnPushStep(ScanQueue scans) : IAfterPushStep
         return [];
     }
 }
+
+/// <summary>The repository's signing policies, for the tags a push (or a promotion into it) set: signing is queued.</summary>
+public sealed class SigningStep(Signing.SigningPolicyService policies) : IAfterPushStep
+{
+    public string Name => "signing";
+
+    public async Task<IReadOnlyList<ManifestPush>> RunAsync(ManifestPush push, CancellationToken cancellationToken)
+    {
+        await policies.OnPushAsync(push, cancellationToken);
+        return [];
+    }
+}

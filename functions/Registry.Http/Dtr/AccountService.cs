@@ -12,7 +12,7 @@ namespace Registry.Dtr;
 /// teams; every user manages their own password, name and tokens.
 /// </summary>
 public sealed partial class AccountService(
-    IAccountStore accounts, IMetadataStore metadata, PermissionService permissions, Authenticator authenticator, TimeProvider time)
+    IAccountStore accounts, IMetadataStore metadata, ISigningStore signing, PermissionService permissions, Authenticator authenticator, TimeProvider time)
 {
     private const int MinPasswordLength = 8;
     private const int MaxPasswordLength = 1024;
@@ -119,7 +119,7 @@ public sealed partial class AccountService(
     }
 
     /// <summary>
-    /// Deletes an account (system administrators) with its memberships, teams, grants and personal access tokens; its
+    /// Deletes an account (system administrators) with its memberships, teams, grants, personal access tokens and its namespace's trust policy; its
     /// sessions end, and a new account of the name inherits nothing. Refused while repositories remain in its namespace:
     /// they are deleted first, on purpose. The account is deactivated before anything is removed, so that its user
     /// cannot log in or refresh a session meanwhile, and the namespace is checked again at the end.
@@ -141,6 +141,9 @@ public sealed partial class AccountService(
         {
             throw new DtrException(DtrError.Conflict, "the account changed meanwhile; try again");
         }
+
+        // The namespace's trust policy goes with it: whoever takes the name again starts without it.
+        await signing.DeleteTrustAsync(name, true, cancellationToken);
     }
 
     private async Task RequireEmptyNamespaceAsync(string name, CancellationToken cancellationToken)

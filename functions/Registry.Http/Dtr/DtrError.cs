@@ -29,6 +29,9 @@ public enum DtrError
     TagImmutable,
     NoSuchPruningPolicy,
     NoSuchPromotionPolicy,
+    NoSuchSigningPolicy,
+    NoSuchTrustPolicy,
+    NoSuchManifest,
     Unavailable,
 }
 
@@ -61,6 +64,9 @@ public static class DtrErrors
         [DtrError.TagImmutable] = ("TAG_IMMUTABLE", 403),
         [DtrError.NoSuchPruningPolicy] = ("NO_SUCH_PRUNING_POLICY", 404),
         [DtrError.NoSuchPromotionPolicy] = ("NO_SUCH_PROMOTION_POLICY", 404),
+        [DtrError.NoSuchSigningPolicy] = ("NO_SUCH_SIGNING_POLICY", 404),
+        [DtrError.NoSuchTrustPolicy] = ("NO_SUCH_TRUST_POLICY", 404),
+        [DtrError.NoSuchManifest] = ("NO_SUCH_MANIFEST", 404),
         [DtrError.Unavailable] = ("SERVICE_UNAVAILABLE", 503),
     };
 }

@@ -3,7 +3,8 @@ using Registry.Http;
 namespace Registry.Dtr;
 
 /// <summary>The handlers of /api/v0 and /enzi/v0: each binds the request, calls one service method and maps the result.</summary>
-public sealed class DtrHandlers(RepositoryApiService repositories, AccountService accounts, SystemApiService system, ScanApiService scanning)
+public sealed class DtrHandlers(
+    RepositoryApiService repositories, AccountService accounts, SystemApiService system, ScanApiService scanning, SigningApiService signing)
 {
     private const int DefaultPageSize = 10;
 
@@ -109,6 +110,61 @@ public sealed class DtrHandlers(RepositoryApiService repositories, AccountServic
         await repositories.DeletePromotionPolicyAsync(r.Principal, r["ns"], r["repo"], r["id"], ct);
         return HttpResult.Empty(204);
     }
+
+    // ---- signing and trust -----------------------------------------------------------------------------------
+
+    public async Task<HttpResult> ListSigningPoliciesAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await signing.ListPoliciesAsync(r.Principal, r["ns"], r["repo"], ct));
+
+    public async Task<HttpResult> CreateSigningPolicyAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(201, await signing.SavePolicyAsync(r.Principal, r["ns"], r["repo"], null,
+            await r.BodyAsync<SigningPolicyBody>(ct), r.Flag("initialEvaluation", true), ct));
+
+    public async Task<HttpResult> TestSigningPolicyAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await signing.TestPolicyAsync(r.Principal, r["ns"], r["repo"], await r.BodyAsync<SigningPolicyBody>(ct), ct));
+
+    public async Task<HttpResult> GetSigningPolicyAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await signing.GetPolicyAsync(r.Principal, r["ns"], r["repo"], r["id"], ct));
+
+    public async Task<HttpResult> UpdateSigningPolicyAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await signing.SavePolicyAsync(r.Principal, r["ns"], r["repo"], r["id"],
+            await r.BodyAsync<SigningPolicyBody>(ct), r.Flag("initialEvaluation", true), ct));
+
+    public async Task<HttpResult> DeleteSigningPolicyAsync(DtrRequest r, CancellationToken ct)
+    {
+        await signing.DeletePolicyAsync(r.Principal, r["ns"], r["repo"], r["id"], ct);
+        return HttpResult.Empty(204);
+    }
+
+    public async Task<HttpResult> GetTrustPolicyAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await signing.GetRepositoryTrustAsync(r.Principal, r["ns"], r["repo"], ct));
+
+    public async Task<HttpResult> SetTrustPolicyAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await signing.SetRepositoryTrustAsync(r.Principal, r["ns"], r["repo"], await r.BodyAsync<TrustPolicyBody>(ct), ct));
+
+    public async Task<HttpResult> DeleteTrustPolicyAsync(DtrRequest r, CancellationToken ct)
+    {
+        await signing.DeleteRepositoryTrustAsync(r.Principal, r["ns"], r["repo"], ct);
+        return HttpResult.Empty(204);
+    }
+
+    public async Task<HttpResult> GetNamespaceTrustPolicyAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await signing.GetNamespaceTrustAsync(r.Principal, r["ns"], ct));
+
+    public async Task<HttpResult> SetNamespaceTrustPolicyAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await signing.SetNamespaceTrustAsync(r.Principal, r["ns"], await r.BodyAsync<TrustPolicyBody>(ct), ct));
+
+    public async Task<HttpResult> DeleteNamespaceTrustPolicyAsync(DtrRequest r, CancellationToken ct)
+    {
+        await signing.DeleteNamespaceTrustAsync(r.Principal, r["ns"], ct);
+        return HttpResult.Empty(204);
+    }
+
+    public async Task<HttpResult> ListSignaturesAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await signing.ListSignaturesAsync(r.Principal, r["ns"], r["repo"], r["digest"], ct));
+
+    public async Task<HttpResult> GetSigningCertificateAuthorityAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Empty(200).WithBody(System.Text.Encoding.ASCII.GetBytes(await signing.GetCertificateAuthorityAsync(ct)), "application/x-pem-file");
 
     public async Task<HttpResult> PromoteTagAsync(DtrRequest r, CancellationToken ct) =>
         HttpResult.Json(201, await repositories.PromoteAsync(r.Principal, r["ns"], r["repo"], r["tag"], await r.BodyAsync<PromotionBody>(ct), ct));

@@ -93,7 +93,9 @@ public sealed record TagView(
     [property: JsonPropertyName("createdAt")] DateTimeOffset CreatedAt,
     [property: JsonPropertyName("updatedAt")] DateTimeOffset UpdatedAt,
     [property: JsonPropertyName("inNotary")] bool InNotary,
-    [property: JsonPropertyName("hashMismatch")] bool HashMismatch);
+    [property: JsonPropertyName("hashMismatch")] bool HashMismatch,
+    [property: JsonPropertyName("signed")] bool Signed,
+    [property: JsonPropertyName("signedBy")] IReadOnlyList<string> SignedBy);
 
 public sealed record TeamRef(
     [property: JsonPropertyName("id")] string Id,
@@ -308,3 +310,39 @@ public sealed record BatchImage(
     [property: JsonPropertyName("digest")] string? Digest);
 
 public sealed record BatchCountsView([property: JsonPropertyName("images")] IReadOnlyDictionary<string, VulnCountView> Images);
+
+public sealed record SigningPolicyBody(
+    [property: JsonPropertyName("enabled")] bool? Enabled,
+    [property: JsonPropertyName("rules")] IReadOnlyList<Services.PolicyRule>? Rules,
+    [property: JsonPropertyName("signPlatforms")] bool? SignPlatforms);
+
+public sealed record SigningPolicyView(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("repository")] string Repository,
+    [property: JsonPropertyName("enabled")] bool Enabled,
+    [property: JsonPropertyName("rules")] IReadOnlyList<Services.PolicyRule> Rules,
+    [property: JsonPropertyName("signPlatforms")] bool SignPlatforms,
+    [property: JsonPropertyName("lastSignedAt")] DateTimeOffset? LastSignedAt);
+
+public sealed record TrustPolicyBody(
+    [property: JsonPropertyName("enforce")] bool? Enforce,
+    [property: JsonPropertyName("trustRegistry")] bool? TrustRegistry,
+    [property: JsonPropertyName("certificates")] IReadOnlyList<string>? Certificates,
+    [property: JsonPropertyName("publicKeys")] IReadOnlyList<string>? PublicKeys);
+
+public sealed record TrustPolicyView(
+    [property: JsonPropertyName("scope")] string Scope,
+    [property: JsonPropertyName("scopeType")] string ScopeType,
+    [property: JsonPropertyName("enforce")] bool Enforce,
+    [property: JsonPropertyName("trustRegistry")] bool TrustRegistry,
+    [property: JsonPropertyName("certificates")] IReadOnlyList<string> Certificates,
+    [property: JsonPropertyName("publicKeys")] IReadOnlyList<string> PublicKeys,
+    [property: JsonPropertyName("updatedAt")] DateTimeOffset UpdatedAt);
+
+public sealed record SignatureView(
+    [property: JsonPropertyName("digest")] string Digest,
+    [property: JsonPropertyName("envelope")] string Envelope,
+    [property: JsonPropertyName("identity")] string? Identity,
+    [property: JsonPropertyName("signedAt")] DateTimeOffset? SignedAt,
+    [property: JsonPropertyName("valid")] bool Valid,
+    [property: JsonPropertyName("reason")] string? Reason);

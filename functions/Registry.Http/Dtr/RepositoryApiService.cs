@@ -15,7 +15,7 @@ namespace Registry.Dtr;
 /// </summary>
 public sealed partial class RepositoryApiService(
     IMetadataStore metadata, IAccountStore accounts, PermissionService permissions, TagService tags, PruningService pruning,
-    PromotionService promotions, PushPipeline pushes)
+    PromotionService promotions, PushPipeline pushes, Signing.TrustPolicyService trust, ISigningStore signing)
 {
     public async Task<RepositoryView> CreateAsync(Principal principal, string ns, RepositoryCreate body, CancellationToken cancellationToken = default)
     {
@@ -118,6 +118,7 @@ public sealed partial class RepositoryApiService(
         }
 
         await metadata.DeleteRepositoryAsync(name, cancellationToken);
+        await signing.DeleteAllAsync(name, cancellationToken);
         var grants = GrantTarget.Of(name);
         foreach (var team in (await accounts.ListTeamAccessAsync(grants, cancellationToken)).Keys)
         {
@@ -140,7 +141,17 @@ public sealed partial class RepositoryApiService(
     {
         var (name, _) = await RequireAsync(principal, ns, repo, AccessLevel.ReadOnly, cancellationToken);
         var page = await metadata.ListTagRecordsAsync(name, pageStart, pageSize + 1, cancellationToken);
-        var tags = page.Take(pageSize).Select(t => new TagView(t.Name, t.Digest, "", t.CreatedAt, t.UpdatedAt, false, false)).ToList();
+        var signers = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        foreach (var digest in page.Take(pageSize).Select(t => t.Digest).Distinct())
+        {
+            signers[digest] = Digest.TryParse(digest, out var parsed)
+                ? (await trust.CheckSignaturesAsync(name, parsed, cancellationToken)).Where(c => c.Valid).Select(c => c.Identity ?? "").Distinct().ToList()
+                : [];
+        }
+
+        var tags = page.Take(pageSize)
+            .Select(t => new TagView(t.Name, t.Digest, "", t.CreatedAt, t.UpdatedAt, false, false, signers[t.Digest].Count > 0, signers[t.Digest]))
+            .ToList();
         return (tags, page.Count > pageSize ? page[pageSize].Name : null);
     }
 
@@ -256,7 +267,7 @@ public sealed partial class RepositoryApiService(
         return await pruning.SelectAsync(name, [CheckRules(body.Rules)], cancellationToken);
     }
 
-    private static IReadOnlyList<PolicyRule> CheckRules(IReadOnlyList<PolicyRule>? rules)
+    internal static IReadOnlyList<PolicyRule> CheckRules(IReadOnlyList<PolicyRule>? rules)
     {
         if (rules is not { Count: > 0 and <= 32 })
         {
@@ -423,7 +434,7 @@ public sealed partial class RepositoryApiService(
         return level >= needed ? (name, stored) : throw Deny(principal, $"this needs {Access.ToWire(needed)} access to {name}");
     }
 
-    private async Task RequireNamespaceAdminAsync(Principal principal, string ns, CancellationToken cancellationToken)
+    internal async Task RequireNamespaceAdminAsync(Principal principal, string ns, CancellationToken cancellationToken)
     {
         await GetNamespaceTypeAsync(ns, cancellationToken);
         if (await permissions.GetNamespaceLevelAsync(principal, ns, cancellationToken) < AccessLevel.Admin)

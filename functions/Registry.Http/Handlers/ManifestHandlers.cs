@@ -6,15 +6,16 @@ using Registry.Services;
 namespace Registry.Http.Handlers;
 
 /// <summary>Manifest pull, push and delete.</summary>
-public sealed class ManifestHandlers(ManifestService manifests, PushPipeline pushes)
+public sealed class ManifestHandlers(ManifestService manifests, PushPipeline pushes, Signing.TrustPolicyService trust)
 {
     /// <summary>
     /// end-3: GET/HEAD /v2/&lt;name&gt;/manifests/&lt;reference&gt; — the exact bytes pushed, when the Accept header
-    /// allows their media type.
+    /// allows their media type and the repository's trust policy lets it be pulled.
     /// </summary>
     public async Task<HttpResult> GetManifestAsync(OciRequest request, CancellationToken cancellationToken)
     {
         var manifest = await manifests.GetAsync(request.Name, request.Reference!.Value, cancellationToken);
+        await trust.CheckPullAsync(request.Name, manifest, cancellationToken);
         if (!IsAcceptable(request.Http.Headers.Accept, manifest.MediaType))
         {
             throw RegistryException.Of(OciErrorCode.ManifestUnknown,

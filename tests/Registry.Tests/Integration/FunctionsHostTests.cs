@@ -145,6 +145,7 @@ public sealed class FunctionsHostTests(FunctionsHostFixture fixture) : IClassFix
     [Theory]
     [InlineData("Registry__Gc__Schedule", "Registry:Gc:Schedule")]
     [InlineData("Registry__Scan__Queue", "Registry:Scan:Queue")]
+    [InlineData("Registry__Signing__Queue", "Registry:Signing:Queue")]
     public async Task Start_BindingSettingMissing_FailsNamingTheSetting(string appSetting, string name)
     {
         // Act

@@ -1,0 +1,186 @@
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Registry.Errors;
+using Registry.Oci;
+using Registry.Options;
+using Registry.Records;
+using Registry.Services;
+using Registry.Stores;
+
+namespace Registry.Signing;
+
+/// <summary>
+/// Trust policies and signed-only pulls. A repository's policy applies, else its namespace's. With enforcement on, a
+/// pull of an image by tag or digest answers 403 DENIED unless a valid signature by an identity the policy trusts covers
+/// it: its own, or that of an index that lists it. Signatures, SBOMs and other attachments stay pullable. An allowed
+/// decision is kept per (repository, digest, policy version), so pulls do not verify again; a refusal is not kept, so a
+/// new signature counts at once. A policy is read again after Registry:MetadataCacheLifetime, and at once on the
+/// instance that changed it.
+/// </summary>
+public sealed partial class TrustPolicyService(
+    ISigningStore store, SignatureService signatures, SigningCredentials credentials, IMetadataStore metadata, IContentStore content,
+    IMemoryCache cache, IOptions<RegistryOptions> registry, IOptions<SigningOptions> options, ILogger<TrustPolicyService> logger)
+{
+    /// <summary>Most certificates or keys one policy trusts.</summary>
+    public const int MaxIdentities = 20;
+
+    private readonly TimeSpan _policyLifetime = registry.Value.MetadataCacheLifetime;
+    private readonly TimeSpan _decisionLifetime = options.Value.DecisionCacheLifetime;
+
+    /// <summary>The policy of a repository or namespace itself (not the effective one), or null.</summary>
+    public Task<TrustPolicy?> GetOrNullAsync(string scope, bool isNamespace, CancellationToken cancellationToken = default) =>
+        store.GetTrustOrNullAsync(scope, isNamespace, cancellationToken);
+
+    public async Task<TrustPolicy> SaveAsync(TrustPolicy policy, CancellationToken cancellationToken = default)
+    {
+        var saved = await store.SaveTrustAsync(policy, cancellationToken);
+        cache.Remove(PolicyKey(policy.Scope, policy.IsNamespace));
+        return saved;
+    }
+
+    public async Task<bool> DeleteAsync(string scope, bool isNamespace, CancellationToken cancellationToken = default)
+    {
+        var deleted = await store.DeleteTrustAsync(scope, isNamespace, cancellationToken);
+        cache.Remove(PolicyKey(scope, isNamespace));
+        return deleted;
+    }
+
+    /// <summary>The policy that applies to a repository: its own, else its namespace's, else null.</summary>
+    public async Task<TrustPolicy?> GetEffectiveAsync(RepositoryName name, CancellationToken cancellationToken = default) =>
+        await GetCachedAsync(name.Value, false, cancellationToken)
+        ?? (Auth.PermissionService.NamespaceOf(name) is { Length: > 0 } ns ? await GetCachedAsync(ns, true, cancellationToken) : null);
+
+    private async Task<TrustPolicy?> GetCachedAsync(string scope, bool isNamespace, CancellationToken cancellationToken)
+    {
+        if (cache.TryGetValue(PolicyKey(scope, isNamespace), out Held? held))
+        {
+            return held!.Policy;
+        }
+
+        var policy = await store.GetTrustOrNullAsync(scope, isNamespace, cancellationToken);
+        cache.Set(PolicyKey(scope, isNamespace), new Held(policy), _policyLifetime);
+        return policy;
+    }
+
+    /// <summary>A policy read from the store, or none: what the cache keeps.</summary>
+    private sealed record Held(TrustPolicy? Policy);
+
+    /// <summary>
+    /// The identities a policy trusts: its CA certificates and public keys, and the registry's own CA when it says so.
+    /// With no policy, the registry's CA only (what the signature listing reports against).
+    /// </summary>
+    public async Task<TrustAnchors> GetAnchorsAsync(TrustPolicy? policy, CancellationToken cancellationToken = default)
+    {
+        var key = ("trust-anchors", policy?.Scope, policy?.ETag);
+        if (cache.TryGetValue(key, out TrustAnchors? cached))
+        {
+            return cached!;
+        }
+
+        var certificates = new List<X509Certificate2>();
+        if (policy is null || policy.TrustRegistry)
+        {
+            try
+            {
+                certificates.Add((await credentials.GetAsync(cancellationToken)).Anchor);
+            }
+            catch (InvalidOperationException e)
+            {
+                LogNoRegistryIdentity(logger, e.Message);
+            }
+        }
+
+        foreach (var pem in Load(policy?.Certificates))
+        {
+            certificates.Add(X509Certificate2.CreateFromPem(pem));
+        }
+
+        var keys = Load(policy?.PublicKeys).Select(TrustedKey.FromPem).OfType<TrustedKey>().ToList();
+        var anchors = new TrustAnchors(certificates, keys);
+        cache.Set(key, anchors, TimeSpan.FromMinutes(5));
+        return anchors;
+    }
+
+    /// <summary>The signatures of a manifest, each checked under the policy that applies to its repository (with none, the registry's CA).</summary>
+    public async Task<IReadOnlyList<SignatureCheck>> CheckSignaturesAsync(RepositoryName name, Digest digest, CancellationToken cancellationToken = default) =>
+        await signatures.CheckAsync(name, digest, await GetAnchorsAsync(await GetEffectiveAsync(name, cancellationToken), cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// Refuses (DENIED, naming the policy) the pull of <paramref name="manifest"/> from <paramref name="name"/> when
+    /// the policy that applies enforces signatures and none by a trusted identity covers it.
+    /// </summary>
+    public async Task CheckPullAsync(RepositoryName name, ManifestService.StoredManifest manifest, CancellationToken cancellationToken = default)
+    {
+        var policy = await GetEffectiveAsync(name, cancellationToken);
+        if (policy is not { Enforce: true })
+        {
+            return;
+        }
+
+        var decision = DecisionKey(name, manifest.Digest, policy);
+        if (cache.TryGetValue(decision, out _))
+        {
+            return;
+        }
+
+        var parsed = ManifestParser.Parse(manifest.Content, manifest.MediaType) with { Digest = manifest.Digest };
+        if (SignatureService.IsAttachment(parsed))
+        {
+            return;
+        }
+
+        var anchors = await GetAnchorsAsync(policy, cancellationToken);
+        if (await signatures.IsSignedAsync(name, manifest.Digest, anchors, cancellationToken) || await IsInSignedIndexAsync(name, manifest.Digest, anchors, cancellationToken))
+        {
+            Allow(name, policy, manifest.Digest);
+            foreach (var child in parsed.Manifests)
+            {
+                if (Digest.TryParse(child.Digest, out var childDigest))
+                {
+                    Allow(name, policy, childDigest);
+                }
+            }
+
+            return;
+        }
+
+        var scope = policy.IsNamespace ? $"namespace {policy.Scope}" : $"repository {policy.Scope}";
+        throw RegistryException.Of(OciErrorCode.Denied,
+            $"the trust policy of {scope} requires a signature by a trusted identity, and {manifest.Digest} has none", "policy", scope);
+    }
+
+    /// <summary>Whether an index of the repository that lists <paramref name="digest"/> is signed by a trusted identity.</summary>
+    private async Task<bool> IsInSignedIndexAsync(RepositoryName name, Digest digest, TrustAnchors anchors, CancellationToken cancellationToken)
+    {
+        var target = digest.ToString();
+        var graph = await ManifestGraph.LoadAsync(metadata, content, name, cancellationToken);
+        foreach (var (parentDigest, (_, parsed)) in graph.Manifests)
+        {
+            if (parsed is { } index && index.Manifests.Any(m => m.Digest == target) && Digest.TryParse(parentDigest, out var parent)
+                && await signatures.IsSignedAsync(name, parent, anchors, cancellationToken))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Reads a JSON array of PEM texts as a policy stores it.</summary>
+    public static IReadOnlyList<string> Load(string? stored) =>
+        string.IsNullOrEmpty(stored) ? [] : JsonSerializer.Deserialize<List<string>>(stored) ?? [];
+
+    private void Allow(RepositoryName name, TrustPolicy policy, Digest digest) =>
+        cache.Set(DecisionKey(name, digest, policy), true, _decisionLifetime);
+
+    private static (string, bool, string) PolicyKey(string scope, bool isNamespace) => ("trust-policy", isNamespace, scope);
+
+    private static (string, string, string, string?) DecisionKey(RepositoryName name, Digest digest, TrustPolicy policy) =>
+        ("trust-allow", name.Value, digest.ToString(), policy.ETag);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The registry's signing CA is not trusted by trust policies: {Reason}")]
+    private static partial void LogNoRegistryIdentity(ILogger logger, string reason);
+}
