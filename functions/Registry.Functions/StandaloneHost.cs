@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Registry.Options;
@@ -56,15 +57,16 @@ public static class StandaloneHost
         builder.Services.AddTransient<TimerFunctions>();
         builder.Services.AddHostedService<StandaloneTimers>();
         builder.Services.AddTransient<QueueFunctions>();
-        // The queue triggers' stand-ins: the same queues, host.json's settings, the same function methods.
+        // The queue triggers' stand-ins: the same queues, host.json's settings, the same function methods. (Registered
+        // as IHostedService: AddHostedService keeps one service per implementation type, and both are QueuePollers.)
         var polling = QueueTriggerSettings.Read(AppContext.BaseDirectory);
-        builder.Services.AddHostedService(sp => new QueuePoller(
+        builder.Services.AddSingleton<IHostedService>(sp => new QueuePoller(
             sp.GetRequiredService<StorageClients>(),
             sp.GetRequiredService<IOptions<ScanOptions>>().Value.Queue,
             polling,
             (message, ct) => sp.GetRequiredService<QueueFunctions>().ScanImage(message, ct),
             sp.GetRequiredService<ILogger<QueuePoller>>()));
-        builder.Services.AddHostedService(sp => new QueuePoller(
+        builder.Services.AddSingleton<IHostedService>(sp => new QueuePoller(
             sp.GetRequiredService<StorageClients>(),
             sp.GetRequiredService<IOptions<SigningOptions>>().Value.Queue,
             polling,

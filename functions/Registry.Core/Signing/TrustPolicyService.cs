@@ -87,7 +87,7 @@ public sealed partial class TrustPolicyService(
             {
                 certificates.Add((await credentials.GetAsync(cancellationToken)).Anchor);
             }
-            catch (InvalidOperationException e)
+            catch (Exception e) when (e is InvalidOperationException or System.Security.Cryptography.CryptographicException or FormatException)
             {
                 LogNoRegistryIdentity(logger, e.Message);
             }
