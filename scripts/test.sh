@@ -35,10 +35,10 @@ wait_for() {
 
 echo "== prerequisites"
 need=()
-for tool in skopeo podman buildah jq curl dockerd; do command -v "$tool" >/dev/null || need+=("$tool"); done
+for tool in skopeo podman buildah jq curl openssl dockerd; do command -v "$tool" >/dev/null || need+=("$tool"); done
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
-    echo "missing: ${need[*]}; install them (Debian: apt-get install skopeo podman buildah docker.io jq curl uidmap) or run as root"
+    echo "missing: ${need[*]}; install them (Debian: apt-get install skopeo podman buildah docker.io jq curl openssl uidmap) or run as root"
     echo "0 passed, 1 failed"; exit 1
   fi
   packages=("${need[@]/dockerd/docker.io}")

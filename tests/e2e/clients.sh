@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end tests with real clients against a running registry (plain HTTP):
 # skopeo (push, inspect, list-tags, pull back, copy between repositories, multi-arch, artifacts with
-# referrers, Docker schema 2, delete), a chunked upload with curl, podman and buildah (vfs storage, as root), and
+# referrers, Docker schema 2, delete, signing by policy and signed-only pulls with a cosign-format signature made with
+# openssl), a chunked upload with curl, podman and buildah (vfs storage, as root), and
 # docker when DOCKER_HOST names a running dockerd (login with a password and a personal access token, the refresh
 # token docker keeps and its revocation, push, pull by tag and digest, cross-repository mount, a manifest list, an
 # immutable-tag refusal).
@@ -123,6 +124,55 @@ d=$(layout_digest "$IMG/tiny")
 step "skopeo delete by digest" skopeo delete "${SK[@]}" "docker://$HOST/$NS/tiny@$d"
 if run skopeo inspect "${SK[@]}" "docker://$HOST/$NS/tiny:latest"; then ko "deleted image is gone" "still readable"; else ok "deleted image is gone"; fi
 if run skopeo inspect "${SK[@]}" "docker://$HOST/$NS/copied:v1"; then ok "other repository keeps its copy"; else ko "other repository keeps its copy" "$(tail -n1 <<<"$OUT")"; fi
+
+# ---- signing and signed-only pulls -----------------------------------------------------------------
+# api ARGS: curl of /api/v0 as the user of CREDS (a repository admin), or anonymously without CREDS
+api() { if [ -n "${CREDS:-}" ]; then curl -s -u "$CREDS" "$@"; else curl -s "$@"; fi; }
+signed=$(layout_digest "$IMG/alpine313")
+step "skopeo push trusted:unsigned" skopeo copy "${SKC[@]}" "oci:$IMG/alpine313:latest" "docker://$HOST/$NS/trusted:unsigned"
+code=$(api -o /dev/null -w '%{http_code}' -X PUT -H 'Content-Type: application/json' -d '{"enforce":true}' "http://$HOST/api/v0/repositories/$NS/trusted/trustPolicy")
+expect "trust policy set (registry CA trusted)" 200 "$code"
+if run skopeo copy "${SKC[@]}" "docker://$HOST/$NS/trusted:unsigned" "oci:$SCRATCH/trusted:unsigned"; then ko "skopeo pull refused while unsigned" "the pull went through"
+else grep -qi "denied" <<<"$OUT" && ok "skopeo pull refused while unsigned" || ko "skopeo pull refused while unsigned" "$(tail -n1 <<<"$OUT")"; fi
+code=$(api -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -d '{"rules":[{"field":"tag","operator":"eq","values":["release"]}]}' \
+  "http://$HOST/api/v0/repositories/$NS/trusted/signingPolicies")
+expect "signing policy created" 201 "$code"
+step "skopeo push trusted:release (the policy signs it)" skopeo copy "${SKC[@]}" "oci:$IMG/alpine313:latest" "docker://$HOST/$NS/trusted:release"
+for _ in $(seq 1 240); do
+  refs=$(curl_get "repository:$NS/trusted:pull" "http://$HOST/v2/$NS/trusted/referrers/$signed?artifactType=application/vnd.cncf.notary.signature")
+  [ "$(jq '.manifests|length' <<<"$refs")" = 1 ] && break; sleep 0.5
+done
+expect "the referrers API lists the registry's signature" 1 "$(jq '.manifests|length' <<<"$refs")"
+expect "the signature verifies" "notation-cose true" "$(api "http://$HOST/api/v0/repositories/$NS/trusted/manifests/$signed/signatures" | jq -r '.[0] | "\(.envelope) \(.valid)"')"
+step "skopeo pull served once signed" skopeo copy "${SKC[@]}" "docker://$HOST/$NS/trusted:unsigned" "oci:$SCRATCH/trusted:unsigned"
+expect "pulled the signed digest" "$signed" "$(layout_digest "$SCRATCH/trusted" unsigned)"
+api "http://$HOST/api/v0/signing/ca" > "$SCRATCH/registry-ca.pem"
+expect "the registry's CA is published" yes "$(openssl x509 -in "$SCRATCH/registry-ca.pem" -noout -text 2>/dev/null | grep -q 'CA:TRUE' && echo yes)"
+# a cosign-format signature made with openssl (ECDSA P-256 over the simple-signing payload), under cosign's tag
+step "skopeo push trusted:cosigned" skopeo copy "${SKC[@]}" --digestfile "$SCRATCH/cosigned.digest" "oci:$IMG/artifact:latest" "docker://$HOST/$NS/trusted:cosigned"
+cosigned=$(cat "$SCRATCH/cosigned.digest")
+openssl ecparam -name prime256v1 -genkey -noout -out "$SCRATCH/cosign.key" 2>/dev/null && openssl ec -in "$SCRATCH/cosign.key" -pubout -out "$SCRATCH/cosign.pub" 2>/dev/null
+printf '{"critical":{"identity":{"docker-reference":"%s/%s/trusted"},"image":{"docker-manifest-digest":"%s"},"type":"cosign container image signature"},"optional":null}' \
+  "$HOST" "$NS" "$cosigned" > "$SCRATCH/payload"
+openssl dgst -sha256 -sign "$SCRATCH/cosign.key" -out "$SCRATCH/payload.sig" "$SCRATCH/payload"
+printf '{"architecture":"","os":"","config":{},"rootfs":{"type":"layers","diff_ids":[]}}' > "$SCRATCH/sigconfig"
+token=$(bearer "repository:$NS/trusted:pull,push"); auth=(); [ -n "$token" ] && auth=(-H "Authorization: Bearer $token")
+for f in sigconfig payload; do
+  curl -s -o /dev/null "${auth[@]}" --data-binary "@$SCRATCH/$f" "http://$HOST/v2/$NS/trusted/blobs/uploads/?digest=sha256:$(sha256sum "$SCRATCH/$f" | cut -d' ' -f1)"
+done
+jq -n --arg c "sha256:$(sha256sum "$SCRATCH/sigconfig" | cut -d' ' -f1)" --argjson cs "$(stat -c %s "$SCRATCH/sigconfig")" \
+  --arg p "sha256:$(sha256sum "$SCRATCH/payload" | cut -d' ' -f1)" --argjson ps "$(stat -c %s "$SCRATCH/payload")" --arg s "$(base64 -w0 "$SCRATCH/payload.sig")" \
+  '{schemaVersion:2,mediaType:"application/vnd.oci.image.manifest.v1+json",config:{mediaType:"application/vnd.oci.image.config.v1+json",digest:$c,size:$cs},
+    layers:[{mediaType:"application/vnd.dev.cosign.simplesigning.v1+json",digest:$p,size:$ps,annotations:{"dev.cosignproject.cosign/signature":$s}}]}' > "$SCRATCH/sig.json"
+code=$(curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' --data-binary "@$SCRATCH/sig.json" \
+  "http://$HOST/v2/$NS/trusted/manifests/${cosigned/:/-}.sig")
+expect "cosign signature pushed under its tag" 201 "$code"
+if run skopeo copy "${SKC[@]}" "docker://$HOST/$NS/trusted:cosigned" "oci:$SCRATCH/cosigned:latest"; then ko "cosign signature by an untrusted key refused" "the pull went through"
+else grep -qi "denied" <<<"$OUT" && ok "cosign signature by an untrusted key refused" || ko "cosign signature by an untrusted key refused" "$(tail -n1 <<<"$OUT")"; fi
+jq -n --rawfile k "$SCRATCH/cosign.pub" '{enforce:true,publicKeys:[$k]}' > "$SCRATCH/trust.json"
+code=$(api -o /dev/null -w '%{http_code}' -X PUT -H 'Content-Type: application/json' --data-binary "@$SCRATCH/trust.json" "http://$HOST/api/v0/repositories/$NS/trusted/trustPolicy")
+expect "trust policy trusts the cosign key" 200 "$code"
+step "skopeo pull served with a trusted cosign signature" skopeo copy "${SKC[@]}" "docker://$HOST/$NS/trusted:cosigned" "oci:$SCRATCH/cosigned:latest"
 
 # ---- podman -----------------------------------------------------------------------------------
 if [ "${SKIP_PODMAN:-0}" != 1 ] && command -v podman >/dev/null; then
