@@ -109,7 +109,7 @@ public sealed class PermissionMatrixTests(PermissionFixture fixture) : IClassFix
         var data = new TheoryData<string, string, string>();
         foreach (var role in PermissionFixture.Users.Keys)
         {
-            foreach (var operation in new[] { "pull", "push", "delete", "catalog", "list-tags", "repository-settings", "team-access" })
+            foreach (var operation in new[] { "pull", "push", "delete", "catalog", "list-tags", "repository-settings", "team-access", "trust-policy", "signing-policy" })
             {
                 foreach (var visibility in new[] { "public", "private" })
                 {
@@ -142,6 +142,9 @@ public sealed class PermissionMatrixTests(PermissionFixture fixture) : IClassFix
             "delete" => await auth.SendAsync(HttpMethod.Delete, $"/v2/{repo}/manifests/del-{role}", await auth.GetTokenAsync(user, password, $"repository:{repo}:delete")),
             "catalog" => await auth.SendAsync(HttpMethod.Get, "/v2/_catalog", await auth.GetTokenAsync(user, password, "registry:catalog:*")),
             "repository-settings" => await auth.ApiAsync(HttpMethod.Patch, $"/api/v0/repositories/{repo}", user, password, new { shortDescription = $"set by {role}" }),
+            "trust-policy" => await auth.ApiAsync(HttpMethod.Put, $"/api/v0/repositories/{repo}/trustPolicy", user, password, new { enforce = false }),
+            "signing-policy" => await auth.ApiAsync(HttpMethod.Post, $"/api/v0/repositories/{repo}/signingPolicies?initialEvaluation=false", user, password,
+                new { rules = new[] { new { field = "tag", @operator = "eq", values = new[] { $"none-{role}" } } } }),
             _ => await auth.ApiAsync(HttpMethod.Get, $"/api/v0/repositories/{repo}/teamAccess", user, password),
         };
 
@@ -168,6 +171,7 @@ public sealed class PermissionMatrixTests(PermissionFixture fixture) : IClassFix
             "push" => rank >= 2 ? (201, null) : RegistryDenied(),
             "delete" => rank >= 2 ? (202, null) : RegistryDenied(),
             "catalog" => role == "system-admin" ? (200, null) : RegistryDenied(),
+            "signing-policy" => rank >= 3 ? (201, null) : ApiDenied(),
             _ => rank >= 3 ? (200, null) : ApiDenied(),
         };
     }
