@@ -54,6 +54,8 @@ var registryTables = [
   'TeamAccess'
   'PruningPolicies'
   'PromotionPolicies'
+  'SigningPolicies'
+  'TrustPolicies'
   'Settings'
   'Scans'
   'ScanOverrides'

@@ -52,8 +52,15 @@ public sealed class SigningStore(StorageClients clients, IOptions<SigningOptions
         }
     }
 
-    public async Task<TrustPolicy?> GetTrustOrNullAsync(string scope, bool isNamespace, CancellationToken cancellationToken = default) =>
-        (await _trust.GetOrNullAsync<TrustPolicyEntity>(StorageLayout.TrustPartition(scope, isNamespace), StorageLayout.TrustRow, cancellationToken))?.ToRecord();
+    public async Task<TrustPolicy?> GetTrustOrNullAsync(string scope, bool isNamespace, CancellationToken cancellationToken = default)
+    {
+        var (partition, row) = StorageLayout.TrustKeys(scope, isNamespace);
+        return (await _trust.GetOrNullAsync<TrustPolicyEntity>(partition, row, cancellationToken))?.ToRecord();
+    }
+
+    public async Task<IReadOnlyList<TrustPolicy>> ListTrustAsync(string ns, CancellationToken cancellationToken = default) =>
+        (await _trust.QueryAsync<TrustPolicyEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.TrustPartition(ns)}"),
+            cancellationToken: cancellationToken).TakeAsync(1000, cancellationToken)).Select(p => p.ToRecord()).ToList();
 
     public async Task<TrustPolicy> SaveTrustAsync(TrustPolicy policy, CancellationToken cancellationToken = default)
     {
@@ -63,8 +70,11 @@ public sealed class SigningStore(StorageClients clients, IOptions<SigningOptions
         return entity.ToRecord();
     }
 
-    public async Task<bool> DeleteTrustAsync(string scope, bool isNamespace, CancellationToken cancellationToken = default) =>
-        (await _trust.DeleteEntityAsync(StorageLayout.TrustPartition(scope, isNamespace), StorageLayout.TrustRow, ETag.All, cancellationToken)).Status != 404;
+    public async Task<bool> DeleteTrustAsync(string scope, bool isNamespace, CancellationToken cancellationToken = default)
+    {
+        var (partition, row) = StorageLayout.TrustKeys(scope, isNamespace);
+        return (await _trust.DeleteEntityAsync(partition, row, ETag.All, cancellationToken)).Status != 404;
+    }
 
     public async Task DeleteAllAsync(RepositoryName name, CancellationToken cancellationToken = default)
     {

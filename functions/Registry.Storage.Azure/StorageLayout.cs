@@ -39,8 +39,8 @@ namespace Registry.Storage;
 ///   PruningPolicies  a repository's pruning policies key(name)              policy id        (owner: PolicyStore)
 ///   PromotionPolicies  promotion policies of a source  key(name)            policy id        (owner: PolicyStore)
 ///   SigningPolicies  a repository's signing policies  key(name)              policy id        (owner: SigningStore)
-///   TrustPolicies a repository's trust policy       "r:" key(name)            "policy"          (owner: SigningStore)
-///                 a namespace's trust policy        "n:" namespace            "policy"
+///   TrustPolicies a namespace's trust policy        "n:" namespace            "*"               (owner: SigningStore)
+///                 a repository's trust policy       "n:" its namespace        key(name)         (one query reads both)
 ///   Scans         an image's scan status           manifest digest           "scan"            (owner: ScanStore)
 ///   ScanOverrides hidden vulnerabilities of a layer  layer digest              override id       (owner: ScanStore)
 ///   Settings      registry-wide settings (GC)       "settings"                "onlinegc"        (owner: SettingsStore)
@@ -84,7 +84,7 @@ public static class StorageLayout
     public const string PromotionPoliciesTable = "PromotionPolicies";
     public const string SigningPoliciesTable = "SigningPolicies";
     public const string TrustPoliciesTable = "TrustPolicies";
-    public const string TrustRow = "policy";
+    public const string NamespaceTrustRow = "*";
     public const string SettingsTable = "Settings";
     public const string ScansTable = "Scans";
     public const string ScanRow = "scan";
@@ -107,12 +107,24 @@ public static class StorageLayout
 
     public const string ImageSigningPath = "keys/image-signing.p12.b64";
 
-    /// <summary>The TrustPolicies partition of a repository's or a namespace's policy.</summary>
-    public static string TrustPartition(string scope, bool isNamespace) => isNamespace ? $"n:{scope}" : $"r:{Key(scope)}";
+    /// <summary>The TrustPolicies partition of a namespace: its own policy and its repositories'.</summary>
+    public static string TrustPartition(string ns) => $"n:{ns}";
 
-    /// <summary>The scope a TrustPolicies partition is of.</summary>
-    public static (string Scope, bool IsNamespace) TrustScopeOf(string partition) =>
-        partition.StartsWith("n:", StringComparison.Ordinal) ? (partition[2..], true) : (NameOf(partition[2..]), false);
+    /// <summary>The TrustPolicies row of a repository's or (<paramref name="isNamespace"/>) a namespace's policy.</summary>
+    public static (string Partition, string Row) TrustKeys(string scope, bool isNamespace)
+    {
+        if (isNamespace)
+        {
+            return (TrustPartition(scope), NamespaceTrustRow);
+        }
+
+        var slash = scope.IndexOf('/', StringComparison.Ordinal);
+        return (TrustPartition(slash < 0 ? "" : scope[..slash]), Key(scope));
+    }
+
+    /// <summary>The scope a TrustPolicies row is of.</summary>
+    public static (string Scope, bool IsNamespace) TrustScopeOf(string partition, string row) =>
+        row == NamespaceTrustRow ? (partition[2..], true) : (NameOf(row), false);
 
     /// <summary>A scan record of a digest: <c>kind</c> is layers, inventories or reports.</summary>
     public static string ScanPath(string kind, Digest digest) => $"{ScansPrefix}{kind}/{digest.Algorithm}/{digest.Hex}.json";

@@ -1,5 +1,5 @@
 metadata name = 'Registry key vault'
-metadata description = 'Key Vault (RBAC authorization) holding the token signing keys, which the app rotates, and the bootstrap administrator password.'
+metadata description = 'Key Vault (RBAC authorization) holding the token signing keys, which the app rotates, the bootstrap administrator password, and the image signing certificate (created by the operator; see the README).'
 
 @description('Required. Name of the key vault (3-24 characters).')
 @maxLength(24)

@@ -19,7 +19,9 @@ var builtInRoleNames = {
   'Storage Queue Data Contributor': '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   'Storage Table Data Contributor': '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   'Monitoring Metrics Publisher': '3913510d-42f4-4e42-8a64-420c390055eb'
-  // Read and write secrets: the app rotates its token signing keys and reads the administrator password.
+  // Read and write secrets: the app rotates its token signing keys, reads the administrator password and reads the
+  // image signing certificate as its secret (the private key of a Key Vault certificate is read that way; no
+  // certificate permission is needed).
   'Key Vault Secrets Officer': 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
 }
 

@@ -20,6 +20,9 @@ using Azure.Storage.Blobs.Specialized;
 //   layer (once to warm up, then timed), and prints "sdk-read: N bytes in S s".
 // forget-analysis PREFIX LAYER_DIGEST
 //   Removes the stored analysis of a layer, so that the next scan reads the layer again.
+// wait-queue QUEUE
+//   Polls the Storage Queue QUEUE every 20 ms until it holds no message (visible or in flight) and prints the time
+//   it found it empty, as Unix seconds: what the signing benchmark times a batch of jobs with.
 // sdk-delete PREFIX COUNT
 //   The baseline of GC's sweep: deletes COUNT content blobs of that registry one after another with the SDK alone
 //   and prints "sdk-delete: N deletes in S s". It destroys content: run it only when the registry is done with.
@@ -47,12 +50,26 @@ switch (args)
         await new BlobServiceClient(connection).GetBlobContainerClient(prefix)
             .GetBlobClient(Registry.Storage.StorageLayout.ScanPath("layers", digest)).DeleteIfExistsAsync();
         return 0;
+    case ["wait-queue", var queue]:
+        await WaitQueueAsync(queue);
+        return 0;
     case ["sdk-delete", var prefix, _]:
         await SdkDeleteAsync(prefix, Number(2));
         return 0;
     default:
-        Console.Error.WriteLine("usage: Registry.Bench sdk-upload FILE BLOCK_SIZE PARALLELISM RUNS | seed-gc PREFIX REPOS MANIFESTS LAYERS | seed-tags PREFIX REPO TAGS | seed-inventories PREFIX COUNT | sdk-read PREFIX DIGEST | forget-analysis PREFIX LAYER | sdk-delete PREFIX COUNT");
+        Console.Error.WriteLine("usage: Registry.Bench sdk-upload FILE BLOCK_SIZE PARALLELISM RUNS | seed-gc PREFIX REPOS MANIFESTS LAYERS | seed-tags PREFIX REPO TAGS | seed-inventories PREFIX COUNT | sdk-read PREFIX DIGEST | forget-analysis PREFIX LAYER | wait-queue QUEUE | sdk-delete PREFIX COUNT");
         return 2;
+}
+
+async Task WaitQueueAsync(string name)
+{
+    var queue = new Azure.Storage.Queues.QueueClient(connection + "QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;", name);
+    while ((await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount > 0)
+    {
+        await Task.Delay(20);
+    }
+
+    Console.WriteLine((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0).ToString("F3", CultureInfo.InvariantCulture));
 }
 
 async Task SdkReadAsync(string prefix, Registry.Oci.Digest digest)

@@ -37,36 +37,36 @@ public sealed partial class TrustPolicyService(
     public async Task<TrustPolicy> SaveAsync(TrustPolicy policy, CancellationToken cancellationToken = default)
     {
         var saved = await store.SaveTrustAsync(policy, cancellationToken);
-        cache.Remove(PolicyKey(policy.Scope, policy.IsNamespace));
+        cache.Remove(PolicyKey(NamespaceOf(policy.Scope, policy.IsNamespace)));
         return saved;
     }
 
     public async Task<bool> DeleteAsync(string scope, bool isNamespace, CancellationToken cancellationToken = default)
     {
         var deleted = await store.DeleteTrustAsync(scope, isNamespace, cancellationToken);
-        cache.Remove(PolicyKey(scope, isNamespace));
+        cache.Remove(PolicyKey(NamespaceOf(scope, isNamespace)));
         return deleted;
     }
 
     /// <summary>The policy that applies to a repository: its own, else its namespace's, else null.</summary>
-    public async Task<TrustPolicy?> GetEffectiveAsync(RepositoryName name, CancellationToken cancellationToken = default) =>
-        await GetCachedAsync(name.Value, false, cancellationToken)
-        ?? (Auth.PermissionService.NamespaceOf(name) is { Length: > 0 } ns ? await GetCachedAsync(ns, true, cancellationToken) : null);
-
-    private async Task<TrustPolicy?> GetCachedAsync(string scope, bool isNamespace, CancellationToken cancellationToken)
+    public async Task<TrustPolicy?> GetEffectiveAsync(RepositoryName name, CancellationToken cancellationToken = default)
     {
-        if (cache.TryGetValue(PolicyKey(scope, isNamespace), out Held? held))
-        {
-            return held!.Policy;
-        }
-
-        var policy = await store.GetTrustOrNullAsync(scope, isNamespace, cancellationToken);
-        cache.Set(PolicyKey(scope, isNamespace), new Held(policy), _policyLifetime);
-        return policy;
+        var policies = await ListCachedAsync(Auth.PermissionService.NamespaceOf(name), cancellationToken);
+        return policies.FirstOrDefault(p => !p.IsNamespace && p.Scope == name.Value) ?? policies.FirstOrDefault(p => p.IsNamespace);
     }
 
-    /// <summary>A policy read from the store, or none: what the cache keeps.</summary>
-    private sealed record Held(TrustPolicy? Policy);
+    /// <summary>The policies of a namespace (its own and its repositories'), read at most once per Registry:MetadataCacheLifetime.</summary>
+    private async Task<IReadOnlyList<TrustPolicy>> ListCachedAsync(string ns, CancellationToken cancellationToken)
+    {
+        if (cache.TryGetValue(PolicyKey(ns), out IReadOnlyList<TrustPolicy>? cached))
+        {
+            return cached!;
+        }
+
+        var policies = await store.ListTrustAsync(ns, cancellationToken);
+        cache.Set(PolicyKey(ns), policies, _policyLifetime);
+        return policies;
+    }
 
     /// <summary>
     /// The identities a policy trusts: its CA certificates and public keys, and the registry's own CA when it says so.
@@ -176,7 +176,13 @@ public sealed partial class TrustPolicyService(
     private void Allow(RepositoryName name, TrustPolicy policy, Digest digest) =>
         cache.Set(DecisionKey(name, digest, policy), true, _decisionLifetime);
 
-    private static (string, bool, string) PolicyKey(string scope, bool isNamespace) => ("trust-policy", isNamespace, scope);
+    private static (string, string) PolicyKey(string ns) => ("trust-policies", ns);
+
+    private static string NamespaceOf(string scope, bool isNamespace)
+    {
+        var slash = scope.IndexOf('/', StringComparison.Ordinal);
+        return isNamespace ? scope : slash < 0 ? "" : scope[..slash];
+    }
 
     private static (string, string, string, string?) DecisionKey(RepositoryName name, Digest digest, TrustPolicy policy) =>
         ("trust-allow", name.Value, digest.ToString(), policy.ETag);

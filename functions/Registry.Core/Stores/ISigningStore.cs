@@ -21,6 +21,9 @@ public interface ISigningStore
     /// <summary>The trust policy of a repository or (<paramref name="isNamespace"/>) a namespace, or null.</summary>
     Task<TrustPolicy?> GetTrustOrNullAsync(string scope, bool isNamespace, CancellationToken cancellationToken = default);
 
+    /// <summary>The trust policies of a namespace: its own and its repositories' (one read).</summary>
+    Task<IReadOnlyList<TrustPolicy>> ListTrustAsync(string ns, CancellationToken cancellationToken = default);
+
     /// <summary>Writes a trust policy (its ETag becomes the new version).</summary>
     Task<TrustPolicy> SaveTrustAsync(TrustPolicy policy, CancellationToken cancellationToken = default);
 

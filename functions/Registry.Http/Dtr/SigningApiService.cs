@@ -19,6 +19,9 @@ public sealed class SigningApiService(
     /// <summary>Largest PEM text a trust policy takes per certificate or key.</summary>
     public const int MaxPemLength = 16 * 1024;
 
+    /// <summary>Most characters the certificates, and the keys, of one policy take together (a table property holds 32 K).</summary>
+    public const int MaxStoredLength = 30_000;
+
     // ---- signing policies -------------------------------------------------------------------------------
 
     public async Task<IReadOnlyList<SigningPolicyView>> ListPoliciesAsync(Principal principal, string ns, string repo, CancellationToken cancellationToken = default)
@@ -131,8 +134,18 @@ public sealed class SigningApiService(
     }
 
     /// <summary>The registry's trust anchor, PEM: what users add to a Notation trust store of type ca.</summary>
-    public async Task<string> GetCertificateAuthorityAsync(CancellationToken cancellationToken = default) =>
-        (await credentials.GetAsync(cancellationToken)).Anchor.ExportCertificatePem() + "\n";
+    public async Task<string> GetCertificateAuthorityAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return (await credentials.GetAsync(cancellationToken)).Anchor.ExportCertificatePem() + "\n";
+        }
+        catch (InvalidOperationException e)
+        {
+            // In Azure, before the operator made the Key Vault certificate.
+            throw new DtrException(DtrError.NotFound, e.Message);
+        }
+    }
 
     /// <summary>A policy from its body: every certificate and key must read as PEM, at most <see cref="TrustPolicyService.MaxIdentities"/> of each.</summary>
     private TrustPolicy Policy(string scope, bool isNamespace, TrustPolicyBody body)
@@ -142,6 +155,11 @@ public sealed class SigningApiService(
         if (certificates.Count > TrustPolicyService.MaxIdentities || keys.Count > TrustPolicyService.MaxIdentities)
         {
             throw new DtrException(DtrError.InvalidFormField, $"certificates and publicKeys: at most {TrustPolicyService.MaxIdentities} each");
+        }
+
+        if (JsonSerializer.Serialize(certificates).Length > MaxStoredLength || JsonSerializer.Serialize(keys).Length > MaxStoredLength)
+        {
+            throw new DtrException(DtrError.InvalidFormField, $"certificates and publicKeys: at most {MaxStoredLength} characters of PEM each");
         }
 
         foreach (var pem in certificates)

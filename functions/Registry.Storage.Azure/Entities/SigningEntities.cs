@@ -21,7 +21,7 @@ public sealed class SigningPolicyEntity : RegistryEntity
     });
 }
 
-/// <summary>A trust policy. PartitionKey "r:" key(repository) or "n:" namespace, RowKey "policy".</summary>
+/// <summary>A trust policy. PartitionKey "n:" namespace; RowKey "*" for the namespace's own, key(repository) for a repository's.</summary>
 public sealed class TrustPolicyEntity : RegistryEntity
 {
     public bool Enforce { get; set; }
@@ -38,14 +38,14 @@ public sealed class TrustPolicyEntity : RegistryEntity
 
     public TrustPolicy ToRecord() => Versioned(new TrustPolicy
     {
-        Scope = StorageLayout.TrustScopeOf(PartitionKey).Scope, IsNamespace = StorageLayout.TrustScopeOf(PartitionKey).IsNamespace,
+        Scope = StorageLayout.TrustScopeOf(PartitionKey, RowKey).Scope, IsNamespace = StorageLayout.TrustScopeOf(PartitionKey, RowKey).IsNamespace,
         Enforce = Enforce, TrustRegistry = TrustRegistry, Certificates = Certificates, PublicKeys = PublicKeys, UpdatedAt = UpdatedAt,
     });
 
     public static TrustPolicyEntity From(TrustPolicy policy) => new()
     {
-        PartitionKey = StorageLayout.TrustPartition(policy.Scope, policy.IsNamespace),
-        RowKey = StorageLayout.TrustRow,
+        PartitionKey = StorageLayout.TrustKeys(policy.Scope, policy.IsNamespace).Partition,
+        RowKey = StorageLayout.TrustKeys(policy.Scope, policy.IsNamespace).Row,
         Enforce = policy.Enforce,
         TrustRegistry = policy.TrustRegistry,
         Certificates = policy.Certificates,

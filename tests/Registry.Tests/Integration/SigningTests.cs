@@ -213,25 +213,48 @@ public sealed class SigningTests : IAsyncLifetime
     [Fact]
     public async Task Signature_OfImmutablyTaggedImage_CannotBeDeletedAndGcKeepsIt()
     {
-        // Arrange: an image under an immutable tag, signed by the outsider
+        // Arrange: a host whose GC keeps nothing older than a second; an image under an immutable tag, signed by the outsider,
+        // and an untagged manifest that nothing refers to
+        await using var host = await RegistryHost.StartAsync(settings: new Dictionary<string, string>
+        {
+            ["Registry__Gc__ManifestGracePeriod"] = "00:00:01",
+            ["Registry__Gc__BlobGracePeriod"] = "00:00:01",
+            ["Registry__Gc__TouchInterval"] = "00:00:01",
+        });
+        var oci = new OciTestClient(host.Client);
         var repo = OciTestClient.NewRepository("sign");
-        var image = await _oci.PushImageAsync(repo, "v1");
-        var signature = await PushNotarySignatureAsync(repo, image, Outsider);
+        var image = await oci.PushImageAsync(repo, "v1");
+        var orphan = await oci.PushImageAsync(repo, "orphan");
+        using (var untag = await oci.Http.DeleteAsync($"/v2/{repo}/manifests/orphan"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, untag.StatusCode);
+        }
+
+        var signature = await PushNotarySignatureAsync(repo, image, Outsider, client: oci);
         using (var patch = new HttpRequestMessage(HttpMethod.Patch, $"/api/v0/repositories/{repo}") { Content = Json(new { immutableTags = true }) })
-        using (var patched = await _oci.Http.SendAsync(patch))
+        using (var patched = await oci.Http.SendAsync(patch))
         {
             Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
         }
 
         // Act
-        using var delete = await _oci.Http.DeleteAsync($"/v2/{repo}/manifests/{signature}");
-        using var gc = await PostJsonAsync("/api/v0/jobs", new { action = "onlinegc", parameters = new { dryRun = false } });
+        using var delete = await oci.Http.DeleteAsync($"/v2/{repo}/manifests/{signature}");
+        var removed = new List<string?>();
+        var orphanRemoved = await Poll.UntilAsync(async () =>
+        {
+            using var gc = await PostJsonAsync("/api/v0/jobs", new { action = "onlinegc", parameters = new { dryRun = false } }, oci.Http);
+            var report = await gc.Content.ReadAsStringAsync();
+            Assert.True(gc.IsSuccessStatusCode, report);
+            removed.AddRange(JsonDocument.Parse(report).RootElement.GetProperty("result").GetProperty("manifests").EnumerateArray().Select(m => m.GetString()));
+            return removed.Contains($"{repo}@{orphan.Digest}");
+        }, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(500));
 
-        // Assert
+        // Assert: GC removed the orphan and kept the signature, which its subject's immutable tag protects
         Assert.Equal(HttpStatusCode.Forbidden, delete.StatusCode);
-        Assert.True(gc.IsSuccessStatusCode, await gc.Content.ReadAsStringAsync());
-        Assert.Equal(HttpStatusCode.OK, await PullStatusAsync(repo, signature));
-        Assert.Single((await ReferrersAsync(repo, image.Digest)).EnumerateArray());
+        Assert.True(orphanRemoved, string.Join(", ", removed));
+        Assert.DoesNotContain($"{repo}@{signature}", removed);
+        Assert.Equal(HttpStatusCode.OK, await PullStatusAsync(repo, signature, oci));
+        Assert.Single((await ReferrersAsync(repo, image.Digest, oci.Http)).EnumerateArray());
     }
 
     [Theory]
@@ -300,12 +323,12 @@ public sealed class SigningTests : IAsyncLifetime
 
     // ---- helpers ------------------------------------------------------------------------------------------
 
-    private async Task<HttpStatusCode> PullStatusAsync(string repo, string reference)
+    private async Task<HttpStatusCode> PullStatusAsync(string repo, string reference, OciTestClient? client = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/v2/{repo}/manifests/{reference}");
         request.Headers.Accept.ParseAdd(MediaTypes.ImageManifest);
         request.Headers.Accept.ParseAdd(MediaTypes.ImageIndex);
-        using var response = await _oci.Http.SendAsync(request);
+        using var response = await (client ?? _oci).Http.SendAsync(request);
         return response.StatusCode;
     }
 
@@ -336,17 +359,18 @@ public sealed class SigningTests : IAsyncLifetime
     }
 
     /// <summary>Pushes a Notary Project signature by <paramref name="identity"/> of <paramref name="image"/> (or, tampered, of another digest); returns its digest.</summary>
-    private async Task<string> PushNotarySignatureAsync(string repo, PushedImage image, SigningIdentity identity, string? signedDigest = null)
+    private async Task<string> PushNotarySignatureAsync(string repo, PushedImage image, SigningIdentity identity, string? signedDigest = null, OciTestClient? client = null)
     {
+        var oci = client ?? _oci;
         var size = Encoding.UTF8.GetByteCount(image.Manifest);
         var mediaType = image.Manifest.Contains(MediaTypes.ImageIndex, StringComparison.Ordinal) && !image.Manifest.Contains("\"config\"", StringComparison.Ordinal)
             ? MediaTypes.ImageIndex : MediaTypes.ImageManifest;
         var envelope = NotarySignature.SignCose(identity, mediaType, Parse(signedDigest ?? image.Digest), size, DateTimeOffset.UtcNow);
-        await _oci.PushBlobAsync(repo, NotarySignature.EmptyConfig);
-        var envelopeDigest = await _oci.PushBlobAsync(repo, envelope);
+        await oci.PushBlobAsync(repo, NotarySignature.EmptyConfig);
+        var envelopeDigest = await oci.PushBlobAsync(repo, envelope);
         var manifest = NotarySignature.Manifest(MediaTypes.CoseEnvelope, Parse(envelopeDigest), envelope.Length, mediaType, Parse(image.Digest), size, identity.Thumbprints);
         var digest = OciTestClient.DigestOf(manifest);
-        using var response = await _oci.PutManifestAsync(repo, digest, Encoding.UTF8.GetString(manifest));
+        using var response = await oci.PutManifestAsync(repo, digest, Encoding.UTF8.GetString(manifest));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return digest;
     }

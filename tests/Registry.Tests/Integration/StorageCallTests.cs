@@ -127,8 +127,9 @@ public sealed class StorageCallTests(CountingHostsFixture hosts) : IClassFixture
         var byDigest = new[] { await CallsAsync(reader, $"/v2/{Repo}/manifests/{other.Digest}"), await CallsAsync(reader, $"/v2/{Repo}/manifests/{other.Digest}") };
         var headBlob = await CallsAsync(reader, $"/v2/{Repo}/blobs/{image.LayerDigest}", HttpMethod.Head);
 
-        // Assert: the tag and the manifest row when cold (by digest the row alone), nothing when warm; a blob's link
-        AssertCalls("table-read=2", byTag[0]);
+        // Assert: the tag, the manifest row and the namespace's trust policies (one query, then kept) when cold (by
+        // digest the row alone), nothing when warm; a blob's link
+        AssertCalls("table-read=2, table-query=1", byTag[0]);
         AssertCalls("", byTag[1]);
         AssertCalls("table-read=1", byDigest[0]);
         AssertCalls("", byDigest[1]);
