@@ -125,6 +125,7 @@ a push after a quiet spell waits longer than one right after another. A signatur
 small blobs, a manifest and a referrer row. With enforcement on, a pull verifies a manifest's signatures once; the
 decision is then kept in memory per (repository, digest, policy version), so later pulls cost no storage request
 beyond the tag and manifest reads that every pull makes.
+
 EOF
 write_section "Signing" "$SCRATCH/section"
 echo "wrote the Signing section of docs/benchmarks.md"
