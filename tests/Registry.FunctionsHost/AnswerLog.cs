@@ -69,7 +69,7 @@ public sealed partial class AnswerLog(string path)
     [GeneratedRegex("^https?://")]
     private static partial Regex AbsoluteUrl();
 
-    [GeneratedRegex("(sha256|sha512)(:|%3A)[0-9a-f]{64,128}", RegexOptions.IgnoreCase)]
+    [GeneratedRegex("(sha256|sha512)(:|%3A|-)[0-9a-f]{64,128}", RegexOptions.IgnoreCase)]
     private static partial Regex DigestValue();
 
     [GeneratedRegex("(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])")]

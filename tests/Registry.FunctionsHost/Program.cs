@@ -58,7 +58,9 @@ if (builder.Configuration["record"] is { } record)
 
 host.MapGrpcService<WorkerChannel>().RequireHost($"*:{grpcPort}");
 host.MapPost("/admin/functions/{name}", FireAsync).RequireHost($"*:{publicUri.Port}");
-host.MapFallback(forward is null
+// Every other path, those that look like file names too (a tag such as sha256-<hex>.sig): MapFallback would leave
+// those out, and the Functions host's catch-all routes do not.
+host.Map("/{**path}", forward is null
     ? c => c.RequestServices.GetRequiredService<HttpTriggers>().ServeAsync(c)
     : c => c.RequestServices.GetRequiredService<HttpTriggers>().ForwardAsync(c, forward)).RequireHost($"*:{publicUri.Port}");
 host.Run();

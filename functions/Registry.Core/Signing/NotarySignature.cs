@@ -2,7 +2,6 @@ using System.Formats.Cbor;
 using System.Security.Cryptography;
 using System.Security.Cryptography.Cose;
 using System.Security.Cryptography.X509Certificates;
-using System.Text;
 using System.Text.Json;
 using Registry.Oci;
 
@@ -117,7 +116,7 @@ public static class NotarySignature
         return writer.Encode();
     }
 
-    /// <summary>The UTF-8 text of a thumbprint list annotation.</summary>
+    /// <summary>The thumbprints a signature manifest's annotation lists, leaf first (none when it has no readable list).</summary>
     internal static IReadOnlyList<string> Thumbprints(IReadOnlyDictionary<string, string>? annotations)
     {
         if (annotations is null || !annotations.TryGetValue(ThumbprintAnnotation, out var value))
@@ -134,6 +133,4 @@ public static class NotarySignature
             return [];
         }
     }
-
-    internal static string Utf8(ReadOnlySpan<byte> bytes) => Encoding.UTF8.GetString(bytes);
 }

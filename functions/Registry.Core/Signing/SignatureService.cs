@@ -105,13 +105,13 @@ public sealed class SignatureService(IMetadataStore metadata, IContentStore cont
     }
 
     /// <summary>
-    /// Whether a manifest is something that describes an image rather than an image: a referrer (signature, SBOM,
-    /// attestation), an artifact, or a manifest with no image layer (cosign's tagged signatures). Trust policies let
-    /// these through, since clients must read them to verify.
+    /// Whether a manifest describes an image rather than being one: an image manifest without an image layer
+    /// (Notary Project and cosign signatures, SBOMs, attestations). Trust policies let these through, since clients must
+    /// read them to verify. A subject or an artifactType alone does not make one: an image that names a subject still
+    /// runs, so it needs a signature like any other.
     /// </summary>
     public static bool IsAttachment(ParsedManifest manifest) =>
-        manifest.Subject is not null || manifest.ArtifactType is not null
-        || (!MediaTypes.IsIndex(manifest.MediaType) && !manifest.Blobs.Skip(1).Any(b => IsImageLayer(b.MediaType)));
+        !MediaTypes.IsIndex(manifest.MediaType) && !manifest.Blobs.Skip(1).Any(b => IsImageLayer(b.MediaType));
 
     private static bool IsImageLayer(string mediaType) =>
         mediaType.StartsWith("application/vnd.oci.image.layer.", StringComparison.Ordinal)

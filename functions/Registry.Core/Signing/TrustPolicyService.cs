@@ -15,7 +15,7 @@ namespace Registry.Signing;
 /// <summary>
 /// Trust policies and signed-only pulls. A repository's policy applies, else its namespace's. With enforcement on, a
 /// pull of an image by tag or digest answers 403 DENIED unless a valid signature by an identity the policy trusts covers
-/// it: its own, or that of an index that lists it. Signatures, SBOMs and other attachments stay pullable. An allowed
+/// it: its own, or that of an index that lists it. Manifests without an image layer (signatures, SBOMs) stay pullable. An allowed
 /// decision is kept per (repository, digest, policy version), so pulls do not verify again; a refusal is not kept, so a
 /// new signature counts at once. A policy is read again after Registry:MetadataCacheLifetime, and at once on the
 /// instance that changed it.

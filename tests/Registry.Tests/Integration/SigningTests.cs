@@ -15,11 +15,11 @@ namespace Registry.Tests.Integration;
 
 /// <summary>
 /// Server-side signing and signed-only pulls on a standalone host over Azurite: signing policies queue the signing of
-/// what they select (push, dry run, idempotence), the signature is a referrer that the signatures endpoint verifies,
+/// what they select (push, promotion into the repository, a completed scan the rules accept, dry run, idempotence), the signature is a referrer that the signatures endpoint verifies,
 /// and trust policies refuse pulls that no trusted signature covers. The enforcement matrix: policy off and on ×
 /// unsigned, signed by the registry, signed by an untrusted CA, a tampered signature (made for another digest), a
 /// cosign signature by a trusted and an untrusted key × pull by tag, by digest, a child of a signed index, and the
-/// signature itself.
+/// signature itself; and an image that names a subject and an artifact type, as attachments do, is still an image.
 /// </summary>
 public sealed class SigningTests : IAsyncLifetime
 {
@@ -98,6 +98,71 @@ public sealed class SigningTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SigningPolicy_ImagePromotedIntoRepository_Signed()
+    {
+        // Arrange: a source that promotes v1 to the target as prod-v1, and a target that signs prod-*
+        var source = OciTestClient.NewRepository("sign");
+        var target = OciTestClient.NewRepository("sign");
+        await _oci.PushImageAsync(source, "seed");
+        await _oci.PushImageAsync(target, "seed");
+        using (var signing = await PostJsonAsync($"/api/v0/repositories/{target}/signingPolicies", new { rules = new[] { new { field = "tag", @operator = "sw", values = new[] { "prod-" } } } }))
+        using (var promotion = await PostJsonAsync($"/api/v0/repositories/{source}/promotionPolicies",
+                   new { enabled = true, targetRepository = target, tagTemplate = "prod-%n", rules = new[] { new { field = "tag", @operator = "eq", values = new[] { "v1" } } } }))
+        {
+            Assert.Equal((HttpStatusCode.Created, HttpStatusCode.Created), (signing.StatusCode, promotion.StatusCode));
+        }
+
+        // Act
+        var image = await _oci.PushImageAsync(source, "v1");
+
+        // Assert: signed in the target, where the policy is; not in the source, which has none
+        await WaitForSignatureAsync(target, image.Digest);
+        Assert.Empty((await ReferrersAsync(source, image.Digest)).EnumerateArray());
+    }
+
+    [Fact]
+    public async Task SigningPolicy_ScanRules_SignsWhatTheCompletedScanAccepts()
+    {
+        // Arrange: the OSV fixture (openssl 1.1.1j on Alpine 3.13 has a major CVE), a repository that scans on push and
+        // signs v-* images without major vulnerabilities
+        using (var update = await _oci.Http.PutAsync("/api/v0/imagescan/scan/update", new ByteArrayContent(OsvFixture.Zip())))
+        {
+            Assert.Equal(HttpStatusCode.OK, update.StatusCode);
+        }
+
+        var repo = OciTestClient.NewRepository("sign");
+        await _oci.PushImageAsync(repo, "seed");
+        using (var patch = new HttpRequestMessage(HttpMethod.Patch, $"/api/v0/repositories/{repo}") { Content = Json(new { scanOnPush = true }) })
+        using (var patched = await _oci.Http.SendAsync(patch))
+        {
+            Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        }
+
+        using (var created = await PostJsonAsync($"/api/v0/repositories/{repo}/signingPolicies", new
+               {
+                   rules = new[]
+                   {
+                       new { field = "tag", @operator = "sw", values = new[] { "v-" } },
+                       new { field = "vulnerability_major", @operator = "lt", values = new[] { "1" } },
+                   },
+               }))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        // Act: the vulnerable image first, then a clean one
+        var vulnerable = await _oci.PushImageAsync(repo, "v-vulnerable",
+            layer: TestLayers.Gzip(TestLayers.Tar(("etc/os-release", TestLayers.AlpineRelease), ("lib/apk/db/installed", TestLayers.ApkInstalled))));
+        var clean = await _oci.PushImageAsync(repo, "v-clean", layer: TestLayers.Gzip(TestLayers.Tar(("etc/os-release", TestLayers.AlpineRelease))));
+
+        // Assert: the clean image is signed once its scan completes; the vulnerable one, scanned before it, is not
+        await WaitForSignatureAsync(repo, clean.Digest);
+        await _oci.WaitForScanAsync(repo, vulnerable.Digest);
+        Assert.DoesNotContain((await ReferrersAsync(repo, vulnerable.Digest)).EnumerateArray(),
+            m => m.GetProperty("artifactType").GetString() == MediaTypes.NotarySignature);
+    }
+
+    [Fact]
     public async Task DryRun_Rules_ListOnlySelectedTagsAndSignNothing()
     {
         // Arrange
@@ -125,6 +190,8 @@ public sealed class SigningTests : IAsyncLifetime
         var tampered = await _oci.PushImageAsync(repo, "tampered");
         var byKey = await _oci.PushImageAsync(repo, "cosign");
         var byOtherKey = await _oci.PushImageAsync(repo, "cosign-other");
+        // an image that names a subject, as attachments do, is still an image
+        var disguised = await _oci.PushImageAsync(repo, "disguised", subjectJson: $"{{\"mediaType\":\"{MediaTypes.ImageManifest}\",\"digest\":\"{byRegistry.Digest}\",\"size\":{Encoding.UTF8.GetByteCount(byRegistry.Manifest)}}}", artifactType: "application/vnd.example.sbom");
         using (await PostJsonAsync($"/api/v0/repositories/{repo}/signingPolicies?initialEvaluation=true", new { rules = new[] { new { field = "tag", @operator = "eq", values = new[] { "registry" } } } }))
         {
         }
@@ -136,7 +203,7 @@ public sealed class SigningTests : IAsyncLifetime
         using var otherKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         await PushCosignSignatureAsync(repo, byKey.Digest, key);
         await PushCosignSignatureAsync(repo, byOtherKey.Digest, otherKey);
-        var images = new[] { unsigned, byRegistry, byOutsider, tampered, byKey, byOtherKey };
+        var images = new[] { unsigned, byRegistry, byOutsider, tampered, byKey, byOtherKey, disguised };
 
         // Act and assert: policy off, everything is served
         foreach (var image in images)
@@ -154,6 +221,7 @@ public sealed class SigningTests : IAsyncLifetime
             ["tampered"] = HttpStatusCode.Forbidden,
             ["cosign"] = HttpStatusCode.OK,
             ["cosign-other"] = HttpStatusCode.Forbidden,
+            ["disguised"] = HttpStatusCode.Forbidden,
         };
         foreach (var (tag, status) in expected)
         {
