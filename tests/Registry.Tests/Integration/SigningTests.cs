@@ -347,6 +347,42 @@ public sealed class SigningTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SigningApi_BadInput_ClearErrorsInDtrShape()
+    {
+        // Arrange
+        var repo = OciTestClient.NewRepository("sign");
+        await _oci.PushImageAsync(repo, "v1");
+
+        // Act: no rules, an unknown operator, a policy id and a trust policy that do not exist, a manifest named by tag,
+        // a repository that does not exist
+        var answers = new[]
+        {
+            await CodeAsync(await PostJsonAsync($"/api/v0/repositories/{repo}/signingPolicies", new { rules = Array.Empty<object>() })),
+            await CodeAsync(await PostJsonAsync($"/api/v0/repositories/{repo}/signingPolicies", new { rules = new[] { new { field = "tag", @operator = "xx", values = new[] { "a" } } } })),
+            await CodeAsync(await _oci.Http.GetAsync($"/api/v0/repositories/{repo}/signingPolicies/nope")),
+            await CodeAsync(await _oci.Http.GetAsync($"/api/v0/repositories/{repo}/trustPolicy")),
+            await CodeAsync(await _oci.Http.GetAsync($"/api/v0/repositories/{repo}/manifests/v1/signatures")),
+            await CodeAsync(await _oci.Http.GetAsync($"/api/v0/repositories/{repo}x/signingPolicies")),
+        };
+
+        // Assert
+        Assert.Equal(new[]
+        {
+            (400, "INVALID_FORM_FIELD"), (400, "INVALID_FORM_FIELD"), (404, "NO_SUCH_SIGNING_POLICY"), (404, "NO_SUCH_TRUST_POLICY"),
+            (400, "INVALID_PARAMETER"), (404, "NO_SUCH_REPOSITORY"),
+        }, answers);
+    }
+
+    private static async Task<(int, string)> CodeAsync(HttpResponseMessage response)
+    {
+        using (response)
+        {
+            var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            return ((int)response.StatusCode, body.GetProperty("errors")[0].GetProperty("code").GetString()!);
+        }
+    }
+
+    [Fact]
     public async Task SignJob_CertificateDocumentUnreadable_RetriedThenPoisonedThenSignedWhenRequeued()
     {
         // Arrange: a host of its own whose signing certificate document is garbage
