@@ -16,6 +16,12 @@ public sealed class SignatureService(IMetadataStore metadata, IContentStore cont
     /// <summary>Largest envelope or payload read; a signature is a few KiB.</summary>
     public const long MaxEnvelopeBytes = 1024 * 1024;
 
+    /// <summary>
+    /// Most envelopes checked for one manifest: whoever may push can add signatures, and a refused pull is checked
+    /// again each time, so the work one pull can be made to do is bounded.
+    /// </summary>
+    public const int MaxChecks = 32;
+
     /// <summary>The artifact type cosign gives its signatures when it stores them as referrers.</summary>
     public const string CosignArtifactType = "application/vnd.dev.cosign.artifact.sig.v1+json";
 
@@ -24,24 +30,32 @@ public sealed class SignatureService(IMetadataStore metadata, IContentStore cont
     /// <summary>The cosign tag of a manifest's signatures.</summary>
     public static string CosignTag(Digest digest) => $"{digest.Algorithm}-{digest.Hex}.sig";
 
-    /// <summary>Every signature of <paramref name="subject"/> in the repository, each checked under <paramref name="anchors"/>.</summary>
+    /// <summary>
+    /// The signatures of <paramref name="subject"/> in the repository (cosign's tag first, then the referrers; at most
+    /// <see cref="MaxChecks"/> envelopes), each checked under <paramref name="anchors"/>.
+    /// </summary>
     public async Task<IReadOnlyList<SignatureCheck>> CheckAsync(RepositoryName name, Digest subject, TrustAnchors anchors, CancellationToken cancellationToken = default)
     {
         var checks = new List<SignatureCheck>();
         var now = time.GetUtcNow();
+        if (Tag.TryParse(CosignTag(subject), out var tag) && await metadata.GetTagOrNullAsync(name, tag, cancellationToken) is { } cosign
+            && await ReadManifestOrNullAsync(name, cosign, cancellationToken) is { } tagged)
+        {
+            checks.AddRange(await CheckManifestAsync(tagged, subject, anchors, now, cancellationToken));
+        }
+
         foreach (var referrer in await metadata.ListReferrersAsync(name, subject, cancellationToken))
         {
+            if (checks.Count >= MaxChecks)
+            {
+                break;
+            }
+
             if (referrer.ArtifactType is MediaTypes.NotarySignature or CosignArtifactType && Digest.TryParse(referrer.Digest, out var digest)
                 && await ReadManifestOrNullAsync(name, digest, cancellationToken) is { } manifest)
             {
                 checks.AddRange(await CheckManifestAsync(manifest, subject, anchors, now, cancellationToken));
             }
-        }
-
-        if (Tag.TryParse(CosignTag(subject), out var tag) && await metadata.GetTagOrNullAsync(name, tag, cancellationToken) is { } cosign
-            && await ReadManifestOrNullAsync(name, cosign, cancellationToken) is { } tagged)
-        {
-            checks.AddRange(await CheckManifestAsync(tagged, subject, anchors, now, cancellationToken));
         }
 
         return checks;
@@ -56,7 +70,7 @@ public sealed class SignatureService(IMetadataStore metadata, IContentStore cont
     {
         var checks = new List<SignatureCheck>();
         var digest = manifest.Digest.ToString();
-        foreach (var layer in manifest.Blobs.Skip(1))
+        foreach (var layer in manifest.Blobs.Skip(1).Take(MaxChecks))
         {
             var envelope = layer.MediaType switch
             {

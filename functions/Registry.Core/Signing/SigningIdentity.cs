@@ -80,8 +80,8 @@ public sealed record SigningIdentity(X509Certificate2 Certificate, IReadOnlyList
             ?? all.FirstOrDefault(c => c.HasPrivateKey)
             ?? throw new CryptographicException("the signing certificate document holds no certificate with a private key");
         var chain = new List<X509Certificate2> { leaf };
-        while (chain[^1].SubjectName.RawData.AsSpan().SequenceEqual(chain[^1].IssuerName.RawData) is false
-               && all.FirstOrDefault(c => c.SubjectName.RawData.AsSpan().SequenceEqual(chain[^1].IssuerName.RawData) && !chain.Contains(c)) is { } issuer)
+        while (!IsSelfIssued(chain[^1])
+               && all.FirstOrDefault(c => !chain.Contains(c) && c.SubjectName.RawData.AsSpan().SequenceEqual(chain[^1].IssuerName.RawData)) is { } issuer)
         {
             chain.Add(issuer);
         }
@@ -89,6 +89,9 @@ public sealed record SigningIdentity(X509Certificate2 Certificate, IReadOnlyList
         var authority = chain.Count > 1 && chain[^1].HasPrivateKey ? chain[^1] : null;
         return new SigningIdentity(leaf, chain.Select(c => c == authority || c == leaf ? c : X509CertificateLoader.LoadCertificate(c.RawData)).ToList(), authority);
     }
+
+    private static bool IsSelfIssued(X509Certificate2 certificate) =>
+        certificate.SubjectName.RawData.AsSpan().SequenceEqual(certificate.IssuerName.RawData);
 
     private static bool IsAuthority(X509Certificate2 certificate) =>
         certificate.Extensions.OfType<X509BasicConstraintsExtension>().FirstOrDefault() is { CertificateAuthority: true };

@@ -248,6 +248,32 @@ public sealed class SigningTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Pull_ManyUntrustedSignatures_CheckedUpToTheCapAndTheTrustedOneStillCounts()
+    {
+        // Arrange: 40 signatures by an untrusted CA, and one cosign signature by the trusted key
+        var repo = OciTestClient.NewRepository("trust");
+        var image = await _oci.PushImageAsync(repo, "v1");
+        for (var i = 0; i < 40; i++)
+        {
+            await PushNotarySignatureAsync(repo, image, Outsider);
+        }
+
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        await PushCosignSignatureAsync(repo, image.Digest, key);
+        await PutTrustAsync($"/api/v0/repositories/{repo}/trustPolicy", enforce: true, publicKeys: [key.ExportSubjectPublicKeyInfoPem()]);
+
+        // Act
+        var status = await PullStatusAsync(repo, "v1");
+        var checks = await GetJsonAsync($"/api/v0/repositories/{repo}/manifests/{image.Digest}/signatures");
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(SignatureService.MaxChecks, checks.GetArrayLength());
+        Assert.Equal("cosign", checks[0].GetProperty("envelope").GetString());
+        Assert.True(checks[0].GetProperty("valid").GetBoolean());
+    }
+
+    [Fact]
     public async Task Pull_ChildOfSignedIndex_ServedAndChildOfUnsignedIndexRefused()
     {
         // Arrange: two indexes of one platform image each; one index signed by the outsider, whose CA the namespace trusts
