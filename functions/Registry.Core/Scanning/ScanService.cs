@@ -60,12 +60,13 @@ public sealed record ReportFinding(
 /// Storage Queue, one per image and platform, reads each layer it has not seen before from Blob Storage as a stream
 /// and keeps the layer's analysis by digest, merges the layers into the image's inventory (kept too), and matches the
 /// inventory against the vulnerability database; then the SBOM is attached and the promotion policies with scan rules
-/// run (their pushes through the after-push steps), and so do the signing policies with scan rules. After a database update every stored inventory is matched again
-/// without reading a layer.
+/// run (their pushes through the after-push steps), and so do the signing policies with scan rules. After a database
+/// update every stored inventory is matched again without reading a layer.
 /// </summary>
 public sealed partial class ScanService(
     IScanStore store, ManifestService manifests, ScanResults results, IMetadataStore metadata, IContentStore content, LayerAnalyzer analyzer,
-    PromotionService promotions, Signing.SigningPolicyService signing, PushPipeline pipeline, VulnerabilityDatabase database, IOptions<ScanOptions> options, TimeProvider time,
+    PromotionService promotions, Signing.SigningPolicyService signing, PushPipeline pipeline, VulnerabilityDatabase database,
+    IOptions<ScanOptions> options, TimeProvider time,
     ILogger<ScanService> logger)
 {
     public const int Failed = 0, Unscanned = 1, Scanning = 2, Pending = 3, Completed = 6;

@@ -119,10 +119,11 @@ public sealed partial class AccountService(
     }
 
     /// <summary>
-    /// Deletes an account (system administrators) with its memberships, teams, grants, personal access tokens and its namespace's trust policy; its
-    /// sessions end, and a new account of the name inherits nothing. Refused while repositories remain in its namespace:
-    /// they are deleted first, on purpose. The account is deactivated before anything is removed, so that its user
-    /// cannot log in or refresh a session meanwhile, and the namespace is checked again at the end.
+    /// Deletes an account (system administrators) with its memberships, teams, grants, personal access tokens and its
+    /// namespace's trust policy; its sessions end, and a new account of the name inherits nothing. Refused while
+    /// repositories remain in its namespace: they are deleted first, on purpose. The account is deactivated before
+    /// anything is removed, so that its user cannot log in or refresh a session meanwhile, and the namespace is checked
+    /// again at the end.
     /// </summary>
     public async Task DeleteAccountAsync(Principal principal, string name, CancellationToken cancellationToken = default)
     {

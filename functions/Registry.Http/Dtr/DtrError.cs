@@ -31,7 +31,6 @@ public enum DtrError
     NoSuchPromotionPolicy,
     NoSuchSigningPolicy,
     NoSuchTrustPolicy,
-    NoSuchManifest,
     Unavailable,
 }
 
@@ -66,7 +65,6 @@ public static class DtrErrors
         [DtrError.NoSuchPromotionPolicy] = ("NO_SUCH_PROMOTION_POLICY", 404),
         [DtrError.NoSuchSigningPolicy] = ("NO_SUCH_SIGNING_POLICY", 404),
         [DtrError.NoSuchTrustPolicy] = ("NO_SUCH_TRUST_POLICY", 404),
-        [DtrError.NoSuchManifest] = ("NO_SUCH_MANIFEST", 404),
         [DtrError.Unavailable] = ("SERVICE_UNAVAILABLE", 503),
     };
 }
