@@ -46,7 +46,11 @@ public static class StandaloneHost
             builder.Configuration["Registry:Storage:ConnectionString"] = AzuriteConnectionString;
         }
 
-        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        // HTTPS (and HTTP beside it) from Kestrel's own configuration: Kestrel:Endpoints:<name>:Url with a certificate as
+        // PEM (Certificate:Path and Certificate:KeyPath) or PFX (Certificate:Path and Certificate:Password).
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"])
+            && !builder.Configuration.GetSection("Kestrel:Endpoints").GetChildren().Any())
         {
             builder.WebHost.UseUrls(DefaultUrl);
         }

@@ -109,6 +109,12 @@ public sealed class RegistryHost : IAsyncDisposable
             start.Environment[key] = value;
         }
 
+        if (!functionsHost && settings?.Keys.Any(k => k.StartsWith("Kestrel__Endpoints__", StringComparison.Ordinal)) == true)
+        {
+            // Kestrel's endpoints replace ASPNETCORE_URLS: the host's own address becomes one of them.
+            start.Environment["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{port}";
+        }
+
         foreach (var key in unset ?? [])
         {
             start.Environment.Remove(key);
@@ -183,7 +189,7 @@ public sealed class RegistryHost : IAsyncDisposable
         return File.Exists(path) ? path : throw new InvalidOperationException($"Not built: {path}");
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
