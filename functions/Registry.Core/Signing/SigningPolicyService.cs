@@ -18,7 +18,8 @@ public sealed record SignedTag(
 /// Signing policies, with DTR's rule engine (<see cref="PolicyRule"/>, as pruning and promotion): a policy whose rules
 /// hold for a tag queues the signing of the image the tag names. Rules on the tag and its age are judged when the tag
 /// is pushed (a client's push or a promotion into the repository: both go through the after-push steps); a policy with
-/// rules on scan results is judged when the image's scan completes (a scan rule does not hold before). The dry run
+/// rules on scan results is judged when the image's scan completes (a scan rule does not hold before), and an index
+/// when the scans of all its platforms have. The dry run
 /// lists the tags a policy selects now, signing nothing.
 /// </summary>
 public sealed class SigningPolicyService(
@@ -65,7 +66,11 @@ public sealed class SigningPolicyService(
         }
     }
 
-    /// <summary>After a scan of <paramref name="digest"/>: the policies with scan rules, for the tags that name the image.</summary>
+    /// <summary>
+    /// After a scan of <paramref name="digest"/>: the policies with scan rules, for the tags that name the image, and for
+    /// the tags that name an index listing it, once every platform of that index is scanned (judged on the facts of all
+    /// its platforms together, as the dry run judges an index).
+    /// </summary>
     public async Task OnScanAsync(RepositoryName name, Digest digest, CancellationToken cancellationToken = default)
     {
         var policies = (await GetEnabledAsync(name, cancellationToken)).Where(p => PolicyRule.Load(p.Rules).Any(r => r.NeedsScan)).ToList();
@@ -74,16 +79,65 @@ public sealed class SigningPolicyService(
             return;
         }
 
-        var tags = (await metadata.ListTagRecordsAsync(name, cancellationToken)).Where(t => t.Digest == digest.ToString()).ToList();
-        var facts = await scans.GetFactsAsync(name, digest, cancellationToken);
+        var tags = await metadata.ListTagRecordsAsync(name, cancellationToken);
         var now = time.GetUtcNow();
+        var own = tags.Where(t => t.Digest == digest.ToString()).ToList();
+        var facts = await scans.GetFactsAsync(name, digest, cancellationToken);
         foreach (var policy in policies)
         {
-            if (tags.Any(t => PolicyRule.Load(policy.Rules).All(r => r.Matches(t.Name, Updated(t), now, facts))))
+            if (own.Any(t => PolicyRule.Load(policy.Rules).All(r => r.Matches(t.Name, Updated(t), now, facts))))
             {
                 await QueueAsync(name, policy, digest, cancellationToken);
             }
         }
+
+        foreach (var index in tags.Where(t => t.Digest != digest.ToString()).GroupBy(t => t.Digest))
+        {
+            if (!Digest.TryParse(index.Key, out var indexDigest) || await IndexFactsOrNullAsync(name, indexDigest, digest, cancellationToken) is not { } all)
+            {
+                continue;
+            }
+
+            foreach (var policy in policies)
+            {
+                if (index.Any(t => PolicyRule.Load(policy.Rules).All(r => r.Matches(t.Name, Updated(t), now, all))))
+                {
+                    await QueueAsync(name, policy, indexDigest, cancellationToken);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The scan facts of the index <paramref name="candidate"/> (all its platforms together) when it is an index that
+    /// lists <paramref name="scanned"/> and every one of its platforms is scanned; null otherwise.
+    /// </summary>
+    private async Task<ImageFacts?> IndexFactsOrNullAsync(RepositoryName name, Digest candidate, Digest scanned, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<(Digest Digest, string Os, string Architecture)> platforms;
+        try
+        {
+            platforms = await scans.ResolveAsync(name, new ManifestReference(null, candidate), cancellationToken);   // without attestations
+        }
+        catch (Errors.RegistryException)
+        {
+            return null;   // the tag's manifest is gone meanwhile
+        }
+
+        if (candidate == scanned || !platforms.Any(p => p.Digest == scanned))
+        {
+            return null;
+        }
+
+        foreach (var platform in platforms)
+        {
+            if (await scans.GetFactsAsync(name, platform.Digest, cancellationToken) is null)
+            {
+                return null;   // a platform not scanned yet: its own scan's completion judges the index again
+            }
+        }
+
+        return await scans.GetFactsAsync(name, candidate, cancellationToken);
     }
 
     /// <summary>The dry run and the initial evaluation: the tags of the repository that <paramref name="rules"/> select now.</summary>

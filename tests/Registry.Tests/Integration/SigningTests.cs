@@ -163,6 +163,63 @@ public sealed class SigningTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SigningPolicy_ScanRulesOnMultiPlatformIndex_SignedWithItsPlatformsOnceAllAreScanned()
+    {
+        // Arrange: the OSV fixture, a repository that scans on push and signs "multi" (and its platforms) without major
+        // vulnerabilities
+        using (var update = await _oci.Http.PutAsync("/api/v0/imagescan/scan/update", new ByteArrayContent(OsvFixture.Zip())))
+        {
+            Assert.Equal(HttpStatusCode.OK, update.StatusCode);
+        }
+
+        var repo = OciTestClient.NewRepository("sign");
+        await _oci.PushImageAsync(repo, "seed");
+        using (var patch = new HttpRequestMessage(HttpMethod.Patch, $"/api/v0/repositories/{repo}") { Content = Json(new { scanOnPush = true }) })
+        using (var patched = await _oci.Http.SendAsync(patch))
+        {
+            Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        }
+
+        using (var created = await PostJsonAsync($"/api/v0/repositories/{repo}/signingPolicies", new
+               {
+                   signPlatforms = true,
+                   rules = new[]
+                   {
+                       new { field = "tag", @operator = "eq", values = new[] { "multi" } },
+                       new { field = "vulnerability_major", @operator = "lt", values = new[] { "1" } },
+                   },
+               }))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        var clean = TestLayers.Gzip(TestLayers.Tar(("etc/os-release", TestLayers.AlpineRelease)));
+        var amd64 = await _oci.PushImageAsync(repo, "amd64", layer: clean);
+        var arm64 = await _oci.PushImageAsync(repo, "arm64", layer: clean);
+        var index = JsonSerializer.Serialize(new
+        {
+            schemaVersion = 2,
+            mediaType = MediaTypes.ImageIndex,
+            manifests = new[] { (amd64, "amd64"), (arm64, "arm64") }.Select(p => new
+            {
+                mediaType = MediaTypes.ImageManifest, digest = p.Item1.Digest, size = Encoding.UTF8.GetByteCount(p.Item1.Manifest),
+                platform = new { os = "linux", architecture = p.Item2 },
+            }),
+        });
+
+        // Act
+        using (var pushed = await _oci.PutManifestAsync(repo, "multi", index, MediaTypes.ImageIndex))
+        {
+            Assert.Equal(HttpStatusCode.Created, pushed.StatusCode);
+        }
+
+        // Assert: the index is signed once both platforms are scanned, and its platforms with it
+        await WaitForSignatureAsync(repo, OciTestClient.DigestOf(Encoding.UTF8.GetBytes(index)));
+        await WaitForSignatureAsync(repo, amd64.Digest);
+        await WaitForSignatureAsync(repo, arm64.Digest);
+    }
+
+    [Fact]
     public async Task DryRun_Rules_ListOnlySelectedTagsAndSignNothing()
     {
         // Arrange
