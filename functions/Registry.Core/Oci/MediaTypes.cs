@@ -24,6 +24,9 @@ public static class MediaTypes
     /// <summary>The empty JSON descriptor's type, used as config of artifacts.</summary>
     public const string EmptyJson = "application/vnd.oci.empty.v1+json";
 
+    /// <summary>The content of the empty JSON descriptor (<see cref="EmptyJson"/>): <c>{}</c>.</summary>
+    public static readonly byte[] EmptyJsonContent = "{}"u8.ToArray();
+
     /// <summary>OCI image config.</summary>
     public const string ImageConfig = "application/vnd.oci.image.config.v1+json";
 

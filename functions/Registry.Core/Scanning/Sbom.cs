@@ -15,7 +15,6 @@ public static class Sbom
     public const string MediaType = "application/vnd.cyclonedx+json";
 
     /// <summary>The empty JSON config of artifacts (image-spec "Guidance for an empty descriptor").</summary>
-    public static readonly byte[] EmptyConfig = "{}"u8.ToArray();
 
     public static byte[] CycloneDx(RepositoryName name, Digest image, ImageInventoryRecord inventory)
     {
@@ -64,7 +63,7 @@ public static class Sbom
     /// <summary>The artifact manifest of an SBOM blob whose subject is the image.</summary>
     public static byte[] Manifest(Digest sbom, long sbomSize, string subjectMediaType, Digest subject, long subjectSize) => Encoding.UTF8.GetBytes(
         $"{{\"schemaVersion\":2,\"mediaType\":\"{MediaTypes.ImageManifest}\",\"artifactType\":\"{MediaType}\"," +
-        $"\"config\":{{\"mediaType\":\"{MediaTypes.EmptyJson}\",\"digest\":\"{Digest.ComputeSha256(EmptyConfig)}\",\"size\":{EmptyConfig.Length}}}," +
+        $"\"config\":{{\"mediaType\":\"{MediaTypes.EmptyJson}\",\"digest\":\"{Digest.ComputeSha256(MediaTypes.EmptyJsonContent)}\",\"size\":{MediaTypes.EmptyJsonContent.Length}}}," +
         $"\"layers\":[{{\"mediaType\":\"{MediaType}\",\"digest\":\"{sbom}\",\"size\":{sbomSize}}}]," +
         $"\"subject\":{{\"mediaType\":\"{subjectMediaType}\",\"digest\":\"{subject}\",\"size\":{subjectSize}}}}}");
 

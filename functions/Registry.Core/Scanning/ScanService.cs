@@ -64,7 +64,7 @@ public sealed record ReportFinding(
 /// update every stored inventory is matched again without reading a layer.
 /// </summary>
 public sealed partial class ScanService(
-    IScanStore store, ManifestService manifests, ScanResults results, IMetadataStore metadata, IContentStore content, LayerAnalyzer analyzer,
+    IScanStore store, ManifestService manifests, ScanResults results, IContentStore content, LayerAnalyzer analyzer,
     PromotionService promotions, Signing.SigningPolicyService signing, PushPipeline pipeline, VulnerabilityDatabase database,
     IOptions<ScanOptions> options, TimeProvider time,
     ILogger<ScanService> logger)
@@ -105,15 +105,8 @@ public sealed partial class ScanService(
     {
         var image = await manifests.GetAsync(name, new ManifestReference(null, digest), cancellationToken);
         var sbom = Sbom.CycloneDx(name, digest, inventory);
-        foreach (var blob in new[] { sbom, Sbom.EmptyConfig })
-        {
-            var blobDigest = Digest.ComputeSha256(blob);
-            await content.PutAsync(blobDigest, blob, cancellationToken);
-            await metadata.LinkBlobAsync(name, blobDigest, blob.Length, cancellationToken);
-        }
-
         var manifest = Sbom.Manifest(Digest.ComputeSha256(sbom), sbom.Length, image.MediaType, digest, image.Content.Length);
-        await manifests.PutAsync(name, new ManifestReference(null, Digest.ComputeSha256(manifest)), manifest, MediaTypes.ImageManifest, [], cancellationToken);
+        await manifests.PutArtifactAsync(name, [sbom, MediaTypes.EmptyJsonContent], manifest, cancellationToken);
     }
 
     /// <summary>Imports a new version of the vulnerability database, then matches every stored inventory against it.</summary>

@@ -83,6 +83,23 @@ public sealed class ManifestService(IMetadataStore metadata, IContentStore conte
     }
 
     /// <summary>
+    /// Stores an artifact the registry makes itself (an SBOM, a signature): its blobs (content, then the repository's
+    /// links), then its image manifest by digest through the same writer as a client's push.
+    /// </summary>
+    public async Task<ManifestPush> PutArtifactAsync(
+        RepositoryName name, IReadOnlyList<byte[]> blobs, byte[] manifest, CancellationToken cancellationToken = default)
+    {
+        foreach (var blob in blobs)
+        {
+            var digest = Digest.ComputeSha256(blob);
+            await content.PutAsync(digest, blob, cancellationToken);
+            await metadata.LinkBlobAsync(name, digest, blob.Length, cancellationToken);
+        }
+
+        return await PutAsync(name, new ManifestReference(null, Digest.ComputeSha256(manifest)), manifest, MediaTypes.ImageManifest, [], cancellationToken);
+    }
+
+    /// <summary>
     /// By tag: removes that tag only. By digest: removes the tags pointing at it, its referrer row, the manifest
     /// and its blob link; the content stays for GC. Immutable tags refuse both (DENIED, nothing removed), and a
     /// manifest that an immutable tag reaches (a child of a tagged index, a referrer of a tagged image) cannot be

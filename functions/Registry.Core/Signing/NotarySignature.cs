@@ -29,9 +29,6 @@ public static class NotarySignature
     /// <summary>COSE's label of the certificate chain.</summary>
     public static readonly CoseHeaderLabel X5Chain = new(33);
 
-    /// <summary>The empty JSON config of artifact manifests.</summary>
-    public static readonly byte[] EmptyConfig = "{}"u8.ToArray();
-
     /// <summary>The payload: the signed manifest's descriptor as <c>targetArtifact</c>.</summary>
     public static byte[] Payload(string mediaType, Digest digest, long size) => JsonSerializer.SerializeToUtf8Bytes(new
     {
@@ -90,7 +87,7 @@ public static class NotarySignature
             schemaVersion = 2,
             mediaType = MediaTypes.ImageManifest,
             artifactType = MediaTypes.NotarySignature,
-            config = new { mediaType = MediaTypes.EmptyJson, digest = Digest.ComputeSha256(EmptyConfig).ToString(), size = EmptyConfig.Length },
+            config = new { mediaType = MediaTypes.EmptyJson, digest = Digest.ComputeSha256(MediaTypes.EmptyJsonContent).ToString(), size = MediaTypes.EmptyJsonContent.Length },
             layers = new[] { new { mediaType = envelopeType, digest = envelope.ToString(), size = envelopeSize } },
             subject = new { mediaType = subjectMediaType, digest = subject.ToString(), size = subjectSize },
             annotations = new Dictionary<string, string> { [ThumbprintAnnotation] = JsonSerializer.Serialize(thumbprints) },

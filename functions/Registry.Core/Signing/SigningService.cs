@@ -20,7 +20,7 @@ public sealed record SignJob(
 /// second one. Storage errors go up, so the queue retries the job and moves it to the poison queue after 5 tries.
 /// </summary>
 public sealed partial class SigningService(
-    SigningCredentials credentials, ManifestService manifests, IMetadataStore metadata, IContentStore content, TimeProvider time,
+    SigningCredentials credentials, ManifestService manifests, IMetadataStore metadata, TimeProvider time,
     ILogger<SigningService> logger)
 {
     /// <summary>Runs one job; returns how many signatures it added.</summary>
@@ -68,16 +68,9 @@ public sealed partial class SigningService(
         }
 
         var envelope = NotarySignature.SignCose(identity, image.MediaType, image.Digest, image.Content.Length, time.GetUtcNow());
-        foreach (var blob in new[] { NotarySignature.EmptyConfig, envelope })
-        {
-            var blobDigest = Digest.ComputeSha256(blob);
-            await content.PutAsync(blobDigest, blob, cancellationToken);
-            await metadata.LinkBlobAsync(name, blobDigest, blob.Length, cancellationToken);
-        }
-
         var manifest = NotarySignature.Manifest(MediaTypes.CoseEnvelope, Digest.ComputeSha256(envelope), envelope.Length,
             image.MediaType, image.Digest, image.Content.Length, thumbprints);
-        await manifests.PutAsync(name, new ManifestReference(null, Digest.ComputeSha256(manifest)), manifest, MediaTypes.ImageManifest, [], cancellationToken);
+        await manifests.PutArtifactAsync(name, [MediaTypes.EmptyJsonContent, envelope], manifest, cancellationToken);
         LogSigned(logger, name.Value, image.Digest.ToString());
         return 1;
     }

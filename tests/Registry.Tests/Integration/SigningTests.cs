@@ -553,7 +553,7 @@ public sealed class SigningTests : IAsyncLifetime
         var mediaType = image.Manifest.Contains(MediaTypes.ImageIndex, StringComparison.Ordinal) && !image.Manifest.Contains("\"config\"", StringComparison.Ordinal)
             ? MediaTypes.ImageIndex : MediaTypes.ImageManifest;
         var envelope = NotarySignature.SignCose(identity, mediaType, Parse(signedDigest ?? image.Digest), size, DateTimeOffset.UtcNow);
-        await oci.PushBlobAsync(repo, NotarySignature.EmptyConfig);
+        await oci.PushBlobAsync(repo, MediaTypes.EmptyJsonContent);
         var envelopeDigest = await oci.PushBlobAsync(repo, envelope);
         var manifest = NotarySignature.Manifest(MediaTypes.CoseEnvelope, Parse(envelopeDigest), envelope.Length, mediaType, Parse(image.Digest), size, identity.Thumbprints);
         var digest = OciTestClient.DigestOf(manifest);
