@@ -129,10 +129,6 @@ public sealed class ScanStore(StorageClients clients, IOptions<ScanOptions> opti
     // ---- the queue ----------------------------------------------------------------------------------------
 
     /// <summary>Puts a job on the scan queue (made when missing).</summary>
-    public async Task EnqueueAsync(ScanJob job, CancellationToken cancellationToken = default)
-    {
-        var queue = clients.Queue(options.Value.Queue);
-        await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-        await queue.SendMessageAsync(JsonSerializer.Serialize(job, Json), cancellationToken);
-    }
+    public Task EnqueueAsync(ScanJob job, CancellationToken cancellationToken = default) =>
+        clients.EnqueueAsync(options.Value.Queue, job, cancellationToken);
 }

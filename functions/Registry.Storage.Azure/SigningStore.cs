@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
@@ -14,7 +13,6 @@ namespace Registry.Storage;
 /// <summary>The SigningPolicies and TrustPolicies tables, their one owner, and the signing queue.</summary>
 public sealed class SigningStore(StorageClients clients, IOptions<SigningOptions> options) : ISigningStore
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly TableClient _signing = clients.Table(StorageLayout.SigningPoliciesTable);
     private readonly TableClient _trust = clients.Table(StorageLayout.TrustPoliciesTable);
 
@@ -82,10 +80,6 @@ public sealed class SigningStore(StorageClients clients, IOptions<SigningOptions
         await DeleteTrustAsync(name.Value, false, cancellationToken);
     }
 
-    public async Task EnqueueAsync(SignJob job, CancellationToken cancellationToken = default)
-    {
-        var queue = clients.Queue(options.Value.Queue);
-        await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-        await queue.SendMessageAsync(JsonSerializer.Serialize(job, Json), cancellationToken);
-    }
+    public Task EnqueueAsync(SignJob job, CancellationToken cancellationToken = default) =>
+        clients.EnqueueAsync(options.Value.Queue, job, cancellationToken);
 }

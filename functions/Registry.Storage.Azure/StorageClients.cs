@@ -83,6 +83,19 @@ public sealed class StorageClients
     public QueueClient Queue(string name) =>
         (_queues ?? throw new InvalidOperationException("Set Registry:Storage:QueueServiceUri (or a connection string) to use queues.")).GetQueueClient(name);
 
+    /// <summary>
+    /// Puts a job on a queue (made when missing) as the queue triggers read it: JSON in web casing, base64 (the
+    /// queue client's encoding).
+    /// </summary>
+    public async Task EnqueueAsync<T>(string queueName, T job, CancellationToken cancellationToken = default)
+    {
+        var queue = Queue(queueName);
+        await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        await queue.SendMessageAsync(System.Text.Json.JsonSerializer.Serialize(job, JobJson), cancellationToken);
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions JobJson = new(System.Text.Json.JsonSerializerDefaults.Web);
+
     /// <summary>Creates the container and the tables when missing, all at once (start-up waits for the slowest, not the sum).</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default) =>
         await Task.WhenAll(StorageLayout.Tables.Select(t => (Task)Table(t).CreateIfNotExistsAsync(cancellationToken))
