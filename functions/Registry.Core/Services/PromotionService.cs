@@ -218,17 +218,12 @@ public sealed partial class PromotionService(
         made.Add(push with { Chain = chain });
     }
 
-    private async Task<IReadOnlyList<PromotionPolicy>> GetEnabledAsync(RepositoryName source, CancellationToken cancellationToken)
-    {
-        if (cache.TryGetValue(CacheKey(source), out IReadOnlyList<PromotionPolicy>? cached))
+    private async Task<IReadOnlyList<PromotionPolicy>> GetEnabledAsync(RepositoryName source, CancellationToken cancellationToken) =>
+        (await cache.GetOrCreateAsync(CacheKey(source), async entry =>
         {
-            return cached!;
-        }
-
-        var enabled = (await ListAsync(source, cancellationToken)).Where(p => p.Enabled).ToList();
-        cache.Set(CacheKey(source), (IReadOnlyList<PromotionPolicy>)enabled, _cacheLifetime);
-        return enabled;
-    }
+            entry.AbsoluteExpirationRelativeToNow = _cacheLifetime;
+            return (await ListAsync(source, cancellationToken)).Where(p => p.Enabled).ToList();
+        }))!;
 
     private static (string, string) CacheKey(RepositoryName source) => ("promotion", source.Value);
 

@@ -190,17 +190,12 @@ public sealed class SigningPolicyService(
 
     private static DateTimeOffset Updated(TagRecord tag) => tag.UpdatedAt == default ? tag.CreatedAt : tag.UpdatedAt;
 
-    private async Task<IReadOnlyList<SigningPolicy>> GetEnabledAsync(RepositoryName name, CancellationToken cancellationToken)
-    {
-        if (cache.TryGetValue(CacheKey(name), out IReadOnlyList<SigningPolicy>? cached))
+    private async Task<IReadOnlyList<SigningPolicy>> GetEnabledAsync(RepositoryName name, CancellationToken cancellationToken) =>
+        (await cache.GetOrCreateAsync(CacheKey(name), async entry =>
         {
-            return cached!;
-        }
-
-        var enabled = (await ListAsync(name, cancellationToken)).Where(p => p.Enabled).ToList();
-        cache.Set(CacheKey(name), (IReadOnlyList<SigningPolicy>)enabled, _cacheLifetime);
-        return enabled;
-    }
+            entry.AbsoluteExpirationRelativeToNow = _cacheLifetime;
+            return (await ListAsync(name, cancellationToken)).Where(p => p.Enabled).ToList();
+        }))!;
 
     private static (string, string) CacheKey(RepositoryName name) => ("signing", name.Value);
 }

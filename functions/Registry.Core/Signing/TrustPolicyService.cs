@@ -56,30 +56,26 @@ public sealed partial class TrustPolicyService(
     }
 
     /// <summary>The policies of a namespace (its own and its repositories'), read at most once per Registry:MetadataCacheLifetime.</summary>
-    private async Task<IReadOnlyList<TrustPolicy>> ListCachedAsync(string ns, CancellationToken cancellationToken)
-    {
-        if (cache.TryGetValue(PolicyKey(ns), out IReadOnlyList<TrustPolicy>? cached))
+    private async Task<IReadOnlyList<TrustPolicy>> ListCachedAsync(string ns, CancellationToken cancellationToken) =>
+        (await cache.GetOrCreateAsync(PolicyKey(ns), entry =>
         {
-            return cached!;
-        }
-
-        var policies = await store.ListTrustAsync(ns, cancellationToken);
-        cache.Set(PolicyKey(ns), policies, _policyLifetime);
-        return policies;
-    }
+            entry.AbsoluteExpirationRelativeToNow = _policyLifetime;
+            return store.ListTrustAsync(ns, cancellationToken);
+        }))!;
 
     /// <summary>
     /// The identities a policy trusts: its CA certificates and public keys, and the registry's own CA when it says so.
     /// With no policy, the registry's CA only (what the signature listing reports against).
     /// </summary>
-    public async Task<TrustAnchors> GetAnchorsAsync(TrustPolicy? policy, CancellationToken cancellationToken = default)
-    {
-        var key = ("trust-anchors", policy?.Scope, policy?.ETag);
-        if (cache.TryGetValue(key, out TrustAnchors? cached))
+    public async Task<TrustAnchors> GetAnchorsAsync(TrustPolicy? policy, CancellationToken cancellationToken = default) =>
+        (await cache.GetOrCreateAsync(("trust-anchors", policy?.Scope, policy?.ETag), entry =>
         {
-            return cached!;
-        }
+            entry.AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(5);
+            return ReadAnchorsAsync(policy, cancellationToken);
+        }))!;
 
+    private async Task<TrustAnchors> ReadAnchorsAsync(TrustPolicy? policy, CancellationToken cancellationToken)
+    {
         var certificates = new List<X509Certificate2>();
         if (policy is null || policy.TrustRegistry)
         {
@@ -98,10 +94,7 @@ public sealed partial class TrustPolicyService(
             certificates.Add(X509Certificate2.CreateFromPem(pem));
         }
 
-        var keys = Load(policy?.PublicKeys).Select(TrustedKey.FromPem).OfType<TrustedKey>().ToList();
-        var anchors = new TrustAnchors(certificates, keys);
-        cache.Set(key, anchors, TimeSpan.FromMinutes(5));
-        return anchors;
+        return new TrustAnchors(certificates, Load(policy?.PublicKeys).Select(TrustedKey.FromPem).OfType<TrustedKey>().ToList());
     }
 
     /// <summary>The signatures of a manifest, each checked under the policy that applies to its repository (with none, the registry's CA).</summary>
