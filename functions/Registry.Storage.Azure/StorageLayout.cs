@@ -111,16 +111,8 @@ public static class StorageLayout
     public static string TrustPartition(string ns) => $"n:{ns}";
 
     /// <summary>The TrustPolicies row of a repository's or (<paramref name="isNamespace"/>) a namespace's policy.</summary>
-    public static (string Partition, string Row) TrustKeys(string scope, bool isNamespace)
-    {
-        if (isNamespace)
-        {
-            return (TrustPartition(scope), NamespaceTrustRow);
-        }
-
-        var slash = scope.IndexOf('/', StringComparison.Ordinal);
-        return (TrustPartition(slash < 0 ? "" : scope[..slash]), Key(scope));
-    }
+    public static (string Partition, string Row) TrustKeys(string scope, bool isNamespace) =>
+        isNamespace ? (TrustPartition(scope), NamespaceTrustRow) : (TrustPartition(Auth.PermissionService.NamespaceOf(scope)), Key(scope));
 
     /// <summary>The scope a TrustPolicies row is of.</summary>
     public static (string Scope, bool IsNamespace) TrustScopeOf(string partition, string row) =>

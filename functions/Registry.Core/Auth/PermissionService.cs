@@ -18,10 +18,13 @@ public sealed class PermissionService(IMetadataStore metadata, IAccountStore acc
     private readonly bool _enabled = options.Value.Enabled;
 
     /// <summary>The namespace of a repository name: its first component ("" for a name without one).</summary>
-    public static string NamespaceOf(RepositoryName name)
+    public static string NamespaceOf(RepositoryName name) => NamespaceOf(name.Value);
+
+    /// <summary>The namespace of a repository name given as text (a policy's scope, say).</summary>
+    public static string NamespaceOf(string name)
     {
-        var slash = name.Value.IndexOf('/', StringComparison.Ordinal);
-        return slash < 0 ? "" : name.Value[..slash];
+        var slash = name.IndexOf('/', StringComparison.Ordinal);
+        return slash < 0 ? "" : name[..slash];
     }
 
     public async Task<AccessLevel> GetLevelAsync(Principal principal, RepositoryName name, CancellationToken cancellationToken = default)

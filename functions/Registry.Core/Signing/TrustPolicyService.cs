@@ -171,11 +171,7 @@ public sealed partial class TrustPolicyService(
 
     private static (string, string) PolicyKey(string ns) => ("trust-policies", ns);
 
-    private static string NamespaceOf(string scope, bool isNamespace)
-    {
-        var slash = scope.IndexOf('/', StringComparison.Ordinal);
-        return isNamespace ? scope : slash < 0 ? "" : scope[..slash];
-    }
+    private static string NamespaceOf(string scope, bool isNamespace) => isNamespace ? scope : Auth.PermissionService.NamespaceOf(scope);
 
     private static (string, string, string, string?) DecisionKey(RepositoryName name, Digest digest, TrustPolicy policy) =>
         ("trust-allow", name.Value, digest.ToString(), policy.ETag);
