@@ -64,18 +64,13 @@ public static class StandaloneHost
         // The queue triggers' stand-ins: the same queues, host.json's settings, the same function methods. (Registered
         // as IHostedService: AddHostedService keeps one service per implementation type, and both are QueuePollers.)
         var polling = QueueTriggerSettings.Read(AppContext.BaseDirectory);
-        builder.Services.AddSingleton<IHostedService>(sp => new QueuePoller(
-            sp.GetRequiredService<StorageClients>(),
-            sp.GetRequiredService<IOptions<ScanOptions>>().Value.Queue,
-            polling,
-            (message, ct) => sp.GetRequiredService<QueueFunctions>().ScanImage(message, ct),
-            sp.GetRequiredService<ILogger<QueuePoller>>()));
-        builder.Services.AddSingleton<IHostedService>(sp => new QueuePoller(
-            sp.GetRequiredService<StorageClients>(),
-            sp.GetRequiredService<IOptions<SigningOptions>>().Value.Queue,
-            polling,
-            (message, ct) => sp.GetRequiredService<QueueFunctions>().SignImage(message, ct),
-            sp.GetRequiredService<ILogger<QueuePoller>>()));
+        void Poll(Func<IServiceProvider, string> queue, Func<QueueFunctions, string, CancellationToken, Task> function) =>
+            builder.Services.AddSingleton<IHostedService>(sp => new QueuePoller(
+                sp.GetRequiredService<StorageClients>(), queue(sp), polling,
+                (message, ct) => function(sp.GetRequiredService<QueueFunctions>(), message, ct),
+                sp.GetRequiredService<ILogger<QueuePoller>>()));
+        Poll(sp => sp.GetRequiredService<IOptions<ScanOptions>>().Value.Queue, (f, message, ct) => f.ScanImage(message, ct));
+        Poll(sp => sp.GetRequiredService<IOptions<SigningOptions>>().Value.Queue, (f, message, ct) => f.SignImage(message, ct));
 
         var app = builder.Build();
         // As the Functions worker does in front of its function endpoints.
