@@ -123,32 +123,15 @@ public sealed class SigningTests : IAsyncLifetime
     [Fact]
     public async Task SigningPolicy_ScanRules_SignsWhatTheCompletedScanAccepts()
     {
-        // Arrange: the OSV fixture (openssl 1.1.1j on Alpine 3.13 has a major CVE), a repository that scans on push and
-        // signs v-* images without major vulnerabilities
-        using (var update = await _oci.Http.PutAsync("/api/v0/imagescan/scan/update", new ByteArrayContent(OsvFixture.Zip())))
+        // Arrange: a repository that scans on push and signs v-* images without major vulnerabilities
+        var repo = await ScanningRepositoryAsync(new
         {
-            Assert.Equal(HttpStatusCode.OK, update.StatusCode);
-        }
-
-        var repo = OciTestClient.NewRepository("sign");
-        await _oci.PushImageAsync(repo, "seed");
-        using (var patch = new HttpRequestMessage(HttpMethod.Patch, $"/api/v0/repositories/{repo}") { Content = Json(new { scanOnPush = true }) })
-        using (var patched = await _oci.Http.SendAsync(patch))
-        {
-            Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
-        }
-
-        using (var created = await PostJsonAsync($"/api/v0/repositories/{repo}/signingPolicies", new
-               {
-                   rules = new[]
-                   {
-                       new { field = "tag", @operator = "sw", values = new[] { "v-" } },
-                       new { field = "vulnerability_major", @operator = "lt", values = new[] { "1" } },
-                   },
-               }))
-        {
-            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        }
+            rules = new[]
+            {
+                new { field = "tag", @operator = "sw", values = new[] { "v-" } },
+                new { field = "vulnerability_major", @operator = "lt", values = new[] { "1" } },
+            },
+        });
 
         // Act: the vulnerable image first, then a clean one
         var vulnerable = await _oci.PushImageAsync(repo, "v-vulnerable",
@@ -165,33 +148,16 @@ public sealed class SigningTests : IAsyncLifetime
     [Fact]
     public async Task SigningPolicy_ScanRulesOnMultiPlatformIndex_SignedWithItsPlatformsOnceAllAreScanned()
     {
-        // Arrange: the OSV fixture, a repository that scans on push and signs "multi" (and its platforms) without major
-        // vulnerabilities
-        using (var update = await _oci.Http.PutAsync("/api/v0/imagescan/scan/update", new ByteArrayContent(OsvFixture.Zip())))
+        // Arrange: a repository that scans on push and signs "multi" (and its platforms) without major vulnerabilities
+        var repo = await ScanningRepositoryAsync(new
         {
-            Assert.Equal(HttpStatusCode.OK, update.StatusCode);
-        }
-
-        var repo = OciTestClient.NewRepository("sign");
-        await _oci.PushImageAsync(repo, "seed");
-        using (var patch = new HttpRequestMessage(HttpMethod.Patch, $"/api/v0/repositories/{repo}") { Content = Json(new { scanOnPush = true }) })
-        using (var patched = await _oci.Http.SendAsync(patch))
-        {
-            Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
-        }
-
-        using (var created = await PostJsonAsync($"/api/v0/repositories/{repo}/signingPolicies", new
-               {
-                   signPlatforms = true,
-                   rules = new[]
-                   {
-                       new { field = "tag", @operator = "eq", values = new[] { "multi" } },
-                       new { field = "vulnerability_major", @operator = "lt", values = new[] { "1" } },
-                   },
-               }))
-        {
-            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        }
+            signPlatforms = true,
+            rules = new[]
+            {
+                new { field = "tag", @operator = "eq", values = new[] { "multi" } },
+                new { field = "vulnerability_major", @operator = "lt", values = new[] { "1" } },
+            },
+        });
 
         var clean = TestLayers.Gzip(TestLayers.Tar(("etc/os-release", TestLayers.AlpineRelease)));
         var amd64 = await _oci.PushImageAsync(repo, "amd64", layer: clean);
@@ -382,11 +348,7 @@ public sealed class SigningTests : IAsyncLifetime
         }
 
         var signature = await PushNotarySignatureAsync(repo, image, Outsider, client: oci);
-        using (var patch = new HttpRequestMessage(HttpMethod.Patch, $"/api/v0/repositories/{repo}") { Content = Json(new { immutableTags = true }) })
-        using (var patched = await oci.Http.SendAsync(patch))
-        {
-            Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
-        }
+        await PatchRepositoryAsync(repo, new { immutableTags = true }, oci.Http);
 
         // Act
         using var delete = await oci.Http.DeleteAsync($"/v2/{repo}/manifests/{signature}");
@@ -509,6 +471,32 @@ public sealed class SigningTests : IAsyncLifetime
     }
 
     // ---- helpers ------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// The OSV fixture loaded (openssl 1.1.1j on Alpine 3.13 has a major CVE) and a new repository that scans on push,
+    /// with the signing policy <paramref name="policy"/>; returns the repository's name.
+    /// </summary>
+    private async Task<string> ScanningRepositoryAsync(object policy)
+    {
+        using (var update = await _oci.Http.PutAsync("/api/v0/imagescan/scan/update", new ByteArrayContent(OsvFixture.Zip())))
+        {
+            Assert.Equal(HttpStatusCode.OK, update.StatusCode);
+        }
+
+        var repo = OciTestClient.NewRepository("sign");
+        await _oci.PushImageAsync(repo, "seed");
+        await PatchRepositoryAsync(repo, new { scanOnPush = true });
+        using var created = await PostJsonAsync($"/api/v0/repositories/{repo}/signingPolicies", policy);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        return repo;
+    }
+
+    private async Task PatchRepositoryAsync(string repo, object settings, HttpClient? client = null)
+    {
+        using var patch = new HttpRequestMessage(HttpMethod.Patch, $"/api/v0/repositories/{repo}") { Content = Json(settings) };
+        using var patched = await (client ?? _oci.Http).SendAsync(patch);
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+    }
 
     private async Task<HttpStatusCode> PullStatusAsync(string repo, string reference, OciTestClient? client = null)
     {
