@@ -162,6 +162,8 @@ public sealed class RegistryHost : IAsyncDisposable
         {
             if (_process.HasExited)
             {
+                // waiting for the exit also waits until the redirected output has been read to its end
+                await _process.WaitForExitAsync();
                 throw new InvalidOperationException($"the registry host exited:\n{Output}");
             }
 
