@@ -14,6 +14,15 @@ public sealed record OciRequest(
     Digest? Digest,
     string? UploadId)
 {
+    /// <summary>The GUN of a Notary route, whose repository is <see cref="Name"/>.</summary>
+    public Trust.Gun? Gun { get; init; }
+
+    /// <summary>The file or key a Notary route names (after <c>_trust/tuf/</c>).</summary>
+    public string? TrustFile { get; init; }
+
+    /// <summary>The scope name a token must carry for this request: the GUN on Notary routes, as the Notary client asks for it.</summary>
+    public string ScopeName => Gun?.ToString() ?? Name.Value;
+
     /// <summary>The request's valid token, or null when authentication is off.</summary>
     public ValidatedToken? Token { get; init; }
 

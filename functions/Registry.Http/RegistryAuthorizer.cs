@@ -67,13 +67,14 @@ public sealed class RegistryAuthorizer(
     /// <summary>The scope a request needs (null: any valid token) and the action it is checked for, from its route's row.</summary>
     internal static (Scope? Scope, string Action) Required(OciRequest request)
     {
-        var name = request.Name.Value;
+        var name = request.ScopeName;
         return request.Access switch
         {
             RequiredAccess.None => (null, ""),
             RequiredAccess.Catalog => (Scope.Catalog, Access.All),
             RequiredAccess.Push => (Repository(name, Access.Pull, Access.Push), Access.Push),
             RequiredAccess.Delete => (Repository(name, Access.Delete), Access.Delete),
+            RequiredAccess.Admin => (Repository(name, Access.All), Access.All),
             _ => (Repository(name, Access.Pull), Access.Pull),
         };
     }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Registry.Errors;
 using Registry.Http.Handlers;
 using Registry.Oci;
+using Registry.Trust;
 
 namespace Registry.Http;
 
@@ -28,6 +29,10 @@ public sealed partial class RegistryDispatcher(OciHandlers handlers, RegistryAut
 
     protected override OciErrorCode BadBodyCode => OciErrorCode.BlobUploadInvalid;
 
+    /// <summary>The Notary routes answer their refusals with the Notary server's codes.</summary>
+    protected override HttpResult? Known(Exception exception) =>
+        exception is TrustException e ? TrustHandlers.Error(e) : base.Known(exception);
+
     private (OciRequest, OciHandler) Bind(HttpRequest request)
     {
         var path = request.Path.Value ?? "";
@@ -47,7 +52,13 @@ public sealed partial class RegistryDispatcher(OciHandlers handlers, RegistryAut
             throw RegistryException.Of(OciErrorCode.Unsupported, $"{method} is not supported here", "allow", allow).WithHeader("Allow", allow);
         }
 
-        var name = default(RepositoryName);
+        Trust.Gun? gun = null;
+        if (match.Gun is not null && !Trust.Gun.TryParse(match.Gun, out gun))
+        {
+            throw new TrustException(TrustErrorCode.InvalidGun, $"{Shorten(match.Gun)} is not <registry host>/<repository name>");
+        }
+
+        var name = gun?.Repository ?? default;
         if (match.Name is not null && !RepositoryName.TryParse(match.Name, out name))
         {
             var shown = match.Name.Length > 300 ? match.Name[..300] : match.Name;
@@ -74,7 +85,8 @@ public sealed partial class RegistryDispatcher(OciHandlers handlers, RegistryAut
             throw RegistryException.Of(OciErrorCode.BlobUploadUnknown, "blob upload unknown to registry", "uuid", Shorten(match.UploadId));
         }
 
-        return (new OciRequest(request, match.Route.Name, bound.Access, name, reference, digest, match.UploadId), bound.Handler(handlers));
+        return (new OciRequest(request, match.Route.Name, bound.Access, name, reference, digest, match.UploadId) { Gun = gun, TrustFile = match.File },
+            bound.Handler(handlers));
     }
 
     /// <summary>

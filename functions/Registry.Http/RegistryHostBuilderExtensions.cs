@@ -14,6 +14,7 @@ using Registry.Scanning;
 using Registry.Scanning.Parsers;
 using Registry.Services;
 using Registry.Signing;
+using Registry.Trust;
 
 namespace Registry;
 
@@ -121,11 +122,14 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<TrustPolicyService>();
         services.AddSingleton<SigningPolicyService>();
         services.AddSingleton<SigningService>();
+        services.AddSingleton<TrustKeyVault>();
+        services.AddSingleton<TrustDataService>();
 
         services.AddSingleton<BlobHandlers>();
         services.AddSingleton<UploadHandlers>();
         services.AddSingleton<ManifestHandlers>();
         services.AddSingleton<DiscoveryHandlers>();
+        services.AddSingleton<TrustHandlers>();
         services.AddSingleton<OciHandlers>();
         services.AddSingleton<StorageCallReport>();
         services.AddSingleton<RegistryAuthorizer>();

@@ -14,6 +14,9 @@ public enum RouteName
     BlobUploadStart,
     BlobUpload,
     Referrers,
+    TrustCollection,
+    TrustFile,
+    TrustKey,
 }
 
 /// <summary>What a request's token must allow: nothing, or an action on the repository it names, or the catalog.</summary>
@@ -24,13 +27,16 @@ public enum RequiredAccess
     Push,
     Delete,
     Catalog,
+
+    /// <summary>Everything on the repository (<c>*</c>), as the Notary server asks for deleting trust data and rotating keys.</summary>
+    Admin,
 }
 
 /// <summary>A handler of one method of one route.</summary>
 public delegate Task<HttpResult> OciHandler(OciRequest request, CancellationToken cancellationToken);
 
 /// <summary>The handlers of /v2/, which the route table's rows pick from.</summary>
-public sealed record OciHandlers(BlobHandlers Blobs, UploadHandlers Uploads, ManifestHandlers Manifests, DiscoveryHandlers Discovery);
+public sealed record OciHandlers(BlobHandlers Blobs, UploadHandlers Uploads, ManifestHandlers Manifests, DiscoveryHandlers Discovery, TrustHandlers Trust);
 
 /// <summary>One method of a route: the spec's endpoint ids, what its token must allow, and its handler.</summary>
 public sealed record RouteMethod(string Method, string SpecIds, RequiredAccess Access, Func<OciHandlers, OciHandler> Handler);
@@ -42,17 +48,30 @@ public sealed record RouteDescriptor(RouteName Name, Regex Pattern, IReadOnlyLis
 }
 
 /// <summary>A matched route with the raw captures; the dispatcher validates them before any storage call.</summary>
-public sealed record RouteMatch(RouteDescriptor Route, string? Name, string? Reference, string? Digest, string? UploadId);
+public sealed record RouteMatch(RouteDescriptor Route, string? Name, string? Reference, string? Digest, string? UploadId, string? Gun, string? File);
 
 /// <summary>
 /// The one route table of /v2/: each route's pattern, and for each of its methods the spec's endpoint ids, the access
 /// its token needs and its handler. Patterns capture loosely (any name, any reference) so that a bad name or digest
-/// gets its own error code rather than a 404. Order matters: upload routes come before the blob route.
+/// gets its own error code rather than a 404. Order matters: upload routes come before the blob route, and the Notary
+/// routes (notary server/server.go, under a GUN, which no repository name can be mistaken for: no component of a name
+/// starts with '_') come first.
 /// </summary>
 public static partial class RouteTable
 {
     public static readonly IReadOnlyList<RouteDescriptor> Routes =
     [
+        new(RouteName.TrustCollection, TrustCollectionRoute(),
+        [
+            new("POST", "notary-publish", RequiredAccess.Push, h => h.Trust.PublishAsync),
+            new("DELETE", "notary-delete", RequiredAccess.Admin, h => h.Trust.DeleteAsync),
+        ]),
+        new(RouteName.TrustKey, TrustKeyRoute(),
+        [
+            new("GET", "notary-get-key", RequiredAccess.Push, h => h.Trust.GetKeyAsync),
+            new("POST", "notary-rotate-key", RequiredAccess.Admin, h => h.Trust.RotateKeyAsync),
+        ]),
+        new(RouteName.TrustFile, TrustFileRoute(), [new("GET", "notary-get", RequiredAccess.Pull, h => h.Trust.GetFileAsync)]),
         new(RouteName.Base, BaseRoute(),
         [
             new("GET", "end-1", RequiredAccess.None, _ => ApiVersionAsync),
@@ -96,7 +115,7 @@ public static partial class RouteTable
             var m = route.Pattern.Match(path);
             if (m.Success)
             {
-                return new RouteMatch(route, Group(m, "name"), Group(m, "reference"), Group(m, "digest"), Group(m, "uuid"));
+                return new RouteMatch(route, Group(m, "name"), Group(m, "reference"), Group(m, "digest"), Group(m, "uuid"), Group(m, "gun"), Group(m, "file"));
             }
         }
 
@@ -107,6 +126,15 @@ public static partial class RouteTable
 
     [GeneratedRegex("^$")]
     private static partial Regex BaseRoute();
+
+    [GeneratedRegex("^(?<gun>.+?)/_trust/tuf/?$", RegexOptions.Singleline)]
+    private static partial Regex TrustCollectionRoute();
+
+    [GeneratedRegex("^(?<gun>.+?)/_trust/tuf/(?<file>[a-z]+)\\.key$", RegexOptions.Singleline)]
+    private static partial Regex TrustKeyRoute();
+
+    [GeneratedRegex("^(?<gun>.+?)/_trust/tuf/(?<file>.+\\.json)$", RegexOptions.Singleline)]
+    private static partial Regex TrustFileRoute();
 
     [GeneratedRegex("^_catalog$")]
     private static partial Regex CatalogRoute();

@@ -40,6 +40,12 @@ public static class AzureStorageExtensions
             sp.GetRequiredService<IOptions<AuthOptions>>().Value.KeyVaultUri is { } vault
                 ? new KeyVaultSigningKeyDocument(vault, sp.GetRequiredService<IOptions<SigningOptions>>().Value.Certificate)
                 : new BlobSigningKeyDocument(sp.GetRequiredService<StorageClients>(), StorageLayout.ImageSigningPath));
+        // Notary trust data, and the key that seals the timestamp and snapshot keys the server holds for GUNs.
+        services.AddSingleton<ITrustDataStore, TrustDataStore>();
+        services.AddKeyedSingleton<ISigningKeyDocument>(Trust.TrustKeyVault.DocumentKey, (sp, _) =>
+            sp.GetRequiredService<IOptions<AuthOptions>>().Value.KeyVaultUri is { } vault
+                ? new KeyVaultSigningKeyDocument(vault, KeyVaultSigningKeyDocument.TrustKeysSecret)
+                : new BlobSigningKeyDocument(sp.GetRequiredService<StorageClients>(), StorageLayout.TrustKeysPath));
         return builder;
     }
 }

@@ -50,6 +50,9 @@ public sealed class KeyVaultSigningKeyDocument(Uri vault, string secretName) : I
     /// <summary>The secret of the token keys.</summary>
     public const string TokenKeysSecret = "registry-token-signing-keys";
 
+    /// <summary>The secret of the key that seals the Notary keys the server holds.</summary>
+    public const string TrustKeysSecret = "registry-trust-sealing-key";
+
     private readonly SecretClient _secrets = new(vault, new DefaultAzureCredential(), WithOutagePolicy(new SecretClientOptions()));
 
     private static SecretClientOptions WithOutagePolicy(SecretClientOptions options)

@@ -18,6 +18,10 @@ namespace Registry.Storage;
 ///                                     keeps them as a Key Vault secret); written on condition of its ETag
 ///   keys/image-signing.p12.b64        the CA and the certificate that sign images, with their private keys (base64
 ///                                     PKCS#12; a Key Vault certificate instead when Registry:Auth:KeyVaultUri is set)
+///   keys/trust-keys.json              the AES key that seals the timestamp and snapshot keys the server holds for
+///                                     GUNs (a Key Vault secret instead when Registry:Auth:KeyVaultUri is set)
+///   trust/key(name)/&lt;host&gt;/&lt;role&gt;/&lt;sha256&gt;.json  a Notary metadata file of the GUN &lt;host&gt;/name, create-only,
+///                                     visible once the TrustData index names it (host "_" for a GUN without one)
 ///   vulndb/&lt;version&gt;/&lt;ecosystem&gt;.json.gz   one version of the vulnerability database: per OSV ecosystem, the
 ///                                     advisories by package name (gzip JSON); never touched by GC
 ///
@@ -41,6 +45,11 @@ namespace Registry.Storage;
 ///   SigningPolicies  a repository's signing policies  key(name)              policy id        (owner: SigningStore)
 ///   TrustPolicies a namespace's trust policy        "n:" namespace            "*"               (owner: SigningStore)
 ///                 a repository's trust policy       "n:" its namespace        key(name)         (one query reads both)
+///   TrustData     a GUN's current file of a role    key(name) "|" host        "l|" role'        (owner: TrustDataStore)
+///                 every version of a role's file    key(name) "|" host        "v|" role' "|" version (19 digits)
+///                 every committed checksum          key(name) "|" host        "c|" role' "|" sha256
+///                 a server-held key of a role       key(name) "|" host        "k|" role "|" key id
+///                 (role' is the role with '/' written as ':'; one partition per GUN, so one transaction commits an update)
 ///   Scans         an image's scan status           manifest digest           "scan"            (owner: ScanStore)
 ///   ScanOverrides hidden vulnerabilities of a layer  layer digest              override id       (owner: ScanStore)
 ///   Settings      registry-wide settings (GC)       "settings"                "onlinegc"        (owner: SettingsStore)
@@ -57,7 +66,7 @@ namespace Registry.Storage;
 /// </code>
 /// Each table has one owner, the store that implements Registry.Core's interface for it: MetadataStore (Repositories,
 /// Tags, Manifests, BlobLinks, Referrers, Uploads), AccountStore (Accounts, OrgMembers, Teams, TeamMembers,
-/// AccessTokens, TeamAccess), PolicyStore, SigningStore (also the signing queue), ScanStore (also the scan records and the scan queue) and SettingsStore as
+/// AccessTokens, TeamAccess), TrustDataStore (TrustData and trust/), PolicyStore, SigningStore (also the signing queue), ScanStore (also the scan records and the scan queue) and SettingsStore as
 /// marked; ContentStore keeps blobs/ and uploads/, VulnerabilityShardStore vulndb/, BlobSigningKeyDocument keys/.
 /// Nothing outside this project sees a path, key or entity: the stores speak Core's records.
 /// Every write of a row or blob changes its ETag and last-modified time. GC judges a row or blob by them and deletes
@@ -89,12 +98,14 @@ public static class StorageLayout
     public const string ScansTable = "Scans";
     public const string ScanRow = "scan";
     public const string ScanOverridesTable = "ScanOverrides";
+    public const string TrustDataTable = "TrustData";
 
     public static readonly IReadOnlyList<string> Tables =
     [
         RepositoriesTable, TagsTable, ManifestsTable, BlobLinksTable, ReferrersTable, UploadsTable,
         AccountsTable, OrgMembersTable, TeamsTable, TeamMembersTable, AccessTokensTable, TeamAccessTable,
         PruningPoliciesTable, PromotionPoliciesTable, SigningPoliciesTable, TrustPoliciesTable, SettingsTable, ScansTable, ScanOverridesTable,
+        TrustDataTable,
     ];
 
     public const string SettingsPartition = "settings";
@@ -106,6 +117,28 @@ public static class StorageLayout
     public const string SigningKeysPath = "keys/token-signing-keys.json";
 
     public const string ImageSigningPath = "keys/image-signing.p12.b64";
+
+    public const string TrustKeysPath = "keys/trust-keys.json";
+
+    /// <summary>The TrustData partition of a GUN, and the range of a repository's GUNs (every host).</summary>
+    public static string TrustDataPartition(Trust.Gun gun) => $"{Key(gun.Repository)}|{TrustHost(gun.Host)}";
+
+    public static (string From, string To) TrustDataPartitionsOf(RepositoryName name) => ($"{Key(name)}|", $"{Key(name)}|~");
+
+    /// <summary>The row of a role's current file, of one version, of one checksum, of a server key (and the prefix of a kind).</summary>
+    public static string TrustRow(char kind, string role, string? rest = null) =>
+        rest is null ? $"{kind}|{role.Replace('/', ':')}" : $"{kind}|{role.Replace('/', ':')}|{rest}";
+
+    public static string TrustRoleOf(string row) => row.Split('|')[1].Replace(':', '/');
+
+    /// <summary>The blob of a GUN's metadata file, and the prefix of all of a GUN's or a repository's files.</summary>
+    public static string TrustFilePath(Trust.Gun gun, string role, string sha256) => $"{TrustPrefix(gun)}{role}/{sha256}.json";
+
+    public static string TrustPrefix(Trust.Gun gun) => $"trust/{Key(gun.Repository)}/{TrustHost(gun.Host)}/";
+
+    public static string TrustPrefix(RepositoryName name) => $"trust/{Key(name)}/";
+
+    private static string TrustHost(string host) => host.Length == 0 ? "_" : host;
 
     /// <summary>The TrustPolicies partition of a namespace: its own policy and its repositories'.</summary>
     public static string TrustPartition(string ns) => $"n:{ns}";

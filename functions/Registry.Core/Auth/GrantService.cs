@@ -1,4 +1,4 @@
-using Registry.Oci;
+using Registry.Trust;
 
 namespace Registry.Auth;
 
@@ -14,8 +14,9 @@ public sealed class GrantService(PermissionService permissions)
             IReadOnlyList<string> allowed = group.Key.Type switch
             {
                 Scope.RegistryType when group.Key.Name == Scope.CatalogName && principal.IsAdmin => [Access.All],
-                Scope.RepositoryType when RepositoryName.TryParse(group.Key.Name, out var name) =>
-                    Access.ActionsOf(await permissions.GetLevelAsync(principal, name, cancellationToken)),
+                // a repository name, or a Notary GUN (host/name), whose repository's permissions apply
+                Scope.RepositoryType when Gun.TryParse(group.Key.Name, out var gun) =>
+                    Access.ActionsOf(await permissions.GetLevelAsync(principal, gun.Repository, cancellationToken)),
                 _ => [],
             };
             var actions = asked.Where(allowed.Contains).ToList();
