@@ -115,7 +115,9 @@ public sealed class TrustDataStore(StorageClients clients) : ITrustDataStore
 
     public async Task DeleteAsync(Gun gun, CancellationToken cancellationToken = default)
     {
-        await _table.DeleteWhereAsync(TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.TrustDataPartition(gun)}"), cancellationToken);
+        // the server's keys stay, as notary-signer keeps them: a client that publishes again finds its timestamp key
+        var partition = StorageLayout.TrustDataPartition(gun);
+        await _table.DeleteWhereAsync(TableClient.CreateQueryFilter($"PartitionKey eq {partition} and (RowKey lt {"k|"} or RowKey gt {"k|~"})"), cancellationToken);
         await DeleteBlobsAsync(StorageLayout.TrustPrefix(gun), cancellationToken);
     }
 

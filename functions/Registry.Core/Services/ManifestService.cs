@@ -55,10 +55,7 @@ public sealed class ManifestService(IMetadataStore metadata, IContentStore conte
         var tagsToSet = (reference.Tag is { } first ? extraTags.Prepend(first) : extraTags).Distinct().ToList();
         foreach (var t in tagsToSet)
         {
-            if (await tags.CheckAsync(name, settings, t, digest, cancellationToken) == TagWriteResult.Immutable)
-            {
-                throw Immutable(name, t);
-            }
+            Refuse(await tags.CheckAsync(name, settings, t, digest, cancellationToken), name, t);
         }
 
         await content.PutAsync(digest, body, cancellationToken);
@@ -73,10 +70,7 @@ public sealed class ManifestService(IMetadataStore metadata, IContentStore conte
         await metadata.EnsureRepositoryAsync(name, cancellationToken);
         foreach (var t in tagsToSet)
         {
-            if (await tags.SetAsync(name, settings, t, digest, cancellationToken) == TagWriteResult.Immutable)
-            {
-                throw Immutable(name, t);   // another push took the immutable tag first
-            }
+            Refuse(await tags.SetAsync(name, settings, t, digest, cancellationToken), name, t);   // another push came first
         }
 
         return new ManifestPush(name, settings, stored, tagsToSet);
@@ -110,15 +104,14 @@ public sealed class ManifestService(IMetadataStore metadata, IContentStore conte
         var settings = await metadata.GetRepositoryOrNullAsync(name, cancellationToken);
         if (reference.Tag is { } tag)
         {
-            switch (await tags.DeleteAsync(name, settings, tag, cancellationToken))
+            var deleted = await tags.DeleteAsync(name, settings, tag, cancellationToken);
+            if (deleted == TagWriteResult.NotFound)
             {
-                case TagWriteResult.NotFound:
-                    throw Unknown(reference);
-                case TagWriteResult.Immutable:
-                    throw Immutable(name, tag);
-                default:
-                    return;
+                throw Unknown(reference);
             }
+
+            Refuse(deleted, name, tag);
+            return;
         }
 
         var digest = reference.Digest!.Value;
@@ -129,9 +122,9 @@ public sealed class ManifestService(IMetadataStore metadata, IContentStore conte
         }
 
         var (result, blocking) = await tags.DeleteAllOfAsync(name, settings, digest, cancellationToken);
-        if (result == TagWriteResult.Immutable && Tag.TryParse(blocking, out var blockingTag))
+        if (Tag.TryParse(blocking, out var blockingTag))
         {
-            throw Immutable(name, blockingTag);
+            Refuse(result, name, blockingTag);
         }
 
         if (row.Subject is { } subject && Digest.TryParse(subject, out var subjectDigest))
@@ -223,6 +216,19 @@ public sealed class ManifestService(IMetadataStore metadata, IContentStore conte
 
     private static Digest ParseDigest(string value) =>
         Digest.TryParse(value, out var digest) ? digest : throw new InvalidOperationException("descriptor digests are checked by the parser");
+
+    /// <summary>Throws DENIED for a tag write that an immutability rule or trust data refused.</summary>
+    private static void Refuse(TagWriteResult result, RepositoryName name, Tag tag)
+    {
+        switch (result)
+        {
+            case TagWriteResult.Immutable:
+                throw Immutable(name, tag);
+            case TagWriteResult.InNotary:
+                throw RegistryException.Of(OciErrorCode.Denied,
+                    $"TAG_IN_NOTARY: tag={tag} of {name} is signed in Notary with other content; remove its trust data first (notary remove, docker trust revoke)", "tag", tag.Value);
+        }
+    }
 
     /// <summary>DENIED, naming the tag, in DTR's words.</summary>
     public static RegistryException Immutable(RepositoryName name, Tag tag) =>

@@ -1,6 +1,7 @@
 using Registry.Oci;
 using Registry.Stores;
 using Registry.Records;
+using Registry.Trust;
 
 namespace Registry.Services;
 
@@ -10,6 +11,9 @@ public enum TagWriteResult
     Done,
     NotFound,
     Immutable,
+
+    /// <summary>Notary trust data names the tag (with another digest, for a write): DTR's TAG_IN_NOTARY.</summary>
+    InNotary,
 }
 
 /// <summary>
@@ -18,15 +22,21 @@ public enum TagWriteResult
 /// racing first pushes of an immutable tag exactly one wins. A mutable tag is moved on condition of its ETag (the
 /// last writer wins, the first-push time stays). After a new tag, the tag limit removes the oldest tags by first
 /// push (FIFO) until the limit holds; immutable tags are never removed, so a repository whose surplus is all
-/// immutable stays above its limit.
+/// immutable stays above its limit. A tag that Notary trust data names (targets or targets/releases) is neither deleted
+/// nor pointed at another digest until its trust data is removed, as DTR refuses with TAG_IN_NOTARY.
 /// </summary>
-public sealed class TagService(IMetadataStore metadata)
+public sealed class TagService(IMetadataStore metadata, TrustDataService trust)
 {
     private const int MaxAttempts = 5;
 
     /// <summary>Whether pointing <paramref name="tag"/> at <paramref name="digest"/> is allowed (checked before content is written).</summary>
     public async Task<TagWriteResult> CheckAsync(RepositoryName name, RepositoryRecord? settings, Tag tag, Digest digest, CancellationToken cancellationToken = default)
     {
+        if (await IsHeldByNotaryAsync(name, tag, digest, cancellationToken))
+        {
+            return TagWriteResult.InNotary;
+        }
+
         if (!TagPolicy.IsImmutable(settings, tag))
         {
             return TagWriteResult.Done;
@@ -39,6 +49,11 @@ public sealed class TagService(IMetadataStore metadata)
     /// <summary>Points <paramref name="tag"/> at <paramref name="digest"/>, then applies the tag limit when the tag is new.</summary>
     public async Task<TagWriteResult> SetAsync(RepositoryName name, RepositoryRecord? settings, Tag tag, Digest digest, CancellationToken cancellationToken = default)
     {
+        if (await IsHeldByNotaryAsync(name, tag, digest, cancellationToken))
+        {
+            return TagWriteResult.InNotary;
+        }
+
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             if (await metadata.TryAddTagAsync(name, tag, digest, cancellationToken))
@@ -72,9 +87,14 @@ public sealed class TagService(IMetadataStore metadata)
         throw new InvalidOperationException($"tag {tag} of {name} kept changing under {MaxAttempts} attempts");
     }
 
-    /// <summary>Deletes a tag unless it is immutable.</summary>
+    /// <summary>Deletes a tag unless it is immutable or named by trust data.</summary>
     public async Task<TagWriteResult> DeleteAsync(RepositoryName name, RepositoryRecord? settings, Tag tag, CancellationToken cancellationToken = default)
     {
+        if (await IsHeldByNotaryAsync(name, tag, null, cancellationToken) && await metadata.GetTagRecordOrNullAsync(name, tag, cancellationToken) is not null)
+        {
+            return TagWriteResult.InNotary;
+        }
+
         if (TagPolicy.IsImmutable(settings, tag) && await metadata.GetTagRecordOrNullAsync(name, tag, cancellationToken) is not null)
         {
             return TagWriteResult.Immutable;
@@ -84,8 +104,8 @@ public sealed class TagService(IMetadataStore metadata)
     }
 
     /// <summary>
-    /// Deletes every tag that points at <paramref name="digest"/>, or none when one of them is immutable
-    /// (returned in <paramref name="blocking"/>).
+    /// Deletes every tag that points at <paramref name="digest"/>, or none when one of them is immutable or named by
+    /// trust data (returned in <paramref name="blocking"/>).
     /// </summary>
     public async Task<(TagWriteResult Result, string? Blocking)> DeleteAllOfAsync(
         RepositoryName name, RepositoryRecord? settings, Digest digest, CancellationToken cancellationToken = default)
@@ -96,6 +116,11 @@ public sealed class TagService(IMetadataStore metadata)
             if (Tag.TryParse(tag.Name, out var parsed) && TagPolicy.IsImmutable(settings, parsed))
             {
                 return (TagWriteResult.Immutable, tag.Name);
+            }
+
+            if (Tag.TryParse(tag.Name, out parsed) && await IsHeldByNotaryAsync(name, parsed, null, cancellationToken))
+            {
+                return (TagWriteResult.InNotary, tag.Name);
             }
         }
 
@@ -109,6 +134,14 @@ public sealed class TagService(IMetadataStore metadata)
 
         return (TagWriteResult.Done, null);
     }
+
+    /// <summary>
+    /// True when trust data names <paramref name="tag"/> and would no longer match: for a write, when it names other
+    /// content than <paramref name="digest"/>; for a delete (no digest), at all.
+    /// </summary>
+    private async Task<bool> IsHeldByNotaryAsync(RepositoryName name, Tag tag, Digest? digest, CancellationToken cancellationToken) =>
+        (await trust.ListSignedTagsAsync(name, cancellationToken)).TryGetValue(tag.Value, out var targets)
+            && (digest is not { } d || !targets.Any(t => t.Sha256Hex == d.Hex));
 
     private async Task EnforceLimitAsync(RepositoryName name, RepositoryRecord? settings, CancellationToken cancellationToken)
     {

@@ -15,13 +15,14 @@ namespace Registry.Signing;
 /// <summary>
 /// Trust policies and signed-only pulls. A repository's policy applies, else its namespace's. With enforcement on, a
 /// pull of an image by tag or digest answers 403 DENIED unless a valid signature by an identity the policy trusts covers
-/// it: its own, or that of an index that lists it. Manifests without an image layer (signatures, SBOMs) stay pullable. An allowed
+/// it: its own, or that of an index that lists it; Notary v1 trust data counts when a delegation role (targets/releases,
+/// targets/&lt;signer&gt;) whose key the policy trusts names the digest. Manifests without an image layer (signatures, SBOMs) stay pullable. An allowed
 /// decision is kept per (repository, digest, policy version), so pulls do not verify again; a refusal is not kept, so a
 /// new signature counts at once. A policy is read again after Registry:MetadataCacheLifetime, and at once on the
 /// instance that changed it.
 /// </summary>
 public sealed partial class TrustPolicyService(
-    ISigningStore store, SignatureService signatures, SigningCredentials credentials, IMetadataStore metadata, IContentStore content,
+    ISigningStore store, SignatureService signatures, SigningCredentials credentials, Trust.TrustDataService notary, IMetadataStore metadata, IContentStore content,
     IMemoryCache cache, IOptions<RegistryOptions> registry, IOptions<SigningOptions> options, ILogger<TrustPolicyService> logger)
 {
     /// <summary>Most certificates or keys one policy trusts.</summary>
@@ -126,7 +127,8 @@ public sealed partial class TrustPolicyService(
         }
 
         var anchors = await GetAnchorsAsync(policy, cancellationToken);
-        if (await signatures.IsSignedAsync(name, manifest.Digest, anchors, cancellationToken) || await IsInSignedIndexAsync(name, manifest.Digest, anchors, cancellationToken))
+        if (await IsSignedAsync(name, manifest.Digest, manifest.Content.Length, anchors, cancellationToken)
+            || await IsInSignedIndexAsync(name, manifest.Digest, anchors, cancellationToken))
         {
             Allow(name, policy, manifest.Digest);
             foreach (var child in parsed.Manifests)
@@ -153,13 +155,48 @@ public sealed partial class TrustPolicyService(
         foreach (var (parentDigest, (_, parsed)) in graph.Manifests)
         {
             if (parsed is { } index && index.Manifests.Any(m => m.Digest == target) && Digest.TryParse(parentDigest, out var parent)
-                && await signatures.IsSignedAsync(name, parent, anchors, cancellationToken))
+                && await IsSignedAsync(name, parent, null, anchors, cancellationToken))
             {
                 return true;
             }
         }
 
         return false;
+    }
+
+    /// <summary>Signed by a trusted identity: a signature of the registry's kinds, or Notary trust data by a trusted delegation key.</summary>
+    private async Task<bool> IsSignedAsync(RepositoryName name, Digest digest, long? size, TrustAnchors anchors, CancellationToken cancellationToken) =>
+        await signatures.IsSignedAsync(name, digest, anchors, cancellationToken)
+        || (await notary.FindDelegationSignersAsync(name, digest, size, cancellationToken)).Any(key => Trusts(anchors, key));
+
+    /// <summary>
+    /// Whether a Notary delegation key is trusted: its public key is one of the policy's keys, or its certificate is
+    /// one of the policy's certificates or is issued by one (valid now).
+    /// </summary>
+    public static bool Trusts(TrustAnchors anchors, Trust.TufKey key)
+    {
+        var id = "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(key.SubjectPublicKeyInfo()));
+        if (anchors.Keys.Any(k => k.Id == id))
+        {
+            return true;
+        }
+
+        if (!key.IsCertificate || anchors.Certificates.Count == 0)
+        {
+            return false;
+        }
+
+        using var certificate = key.Certificate();
+        if (anchors.Certificates.Any(a => a.RawData.AsSpan().SequenceEqual(certificate.RawData)))
+        {
+            return true;
+        }
+
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.CustomTrustStore.AddRange(anchors.Certificates.ToArray());
+        return chain.Build(certificate);
     }
 
     /// <summary>Reads a JSON array of PEM texts as a policy stores it.</summary>

@@ -40,7 +40,7 @@ public interface ITrustDataStore
     /// <summary>The current pointers of <paramref name="roles"/> for every GUN of a repository (one per registry host it was published under).</summary>
     Task<IReadOnlyList<(Gun Gun, TrustPointer Pointer)>> ListCurrentAsync(RepositoryName repository, Func<string, bool> roles, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes a GUN's trust data and keys.</summary>
+    /// <summary>Deletes a GUN's trust data (its server-held keys stay).</summary>
     Task DeleteAsync(Gun gun, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes the trust data and keys of every GUN of a repository.</summary>

@@ -121,7 +121,7 @@ public sealed partial class TrustDataService(
         return await CreateKeyAsync(gun, role, cancellationToken);
     }
 
-    /// <summary>Deletes all trust data and keys of a GUN (<c>notary delete --remote</c>).</summary>
+    /// <summary>Deletes all trust data of a GUN (<c>notary delete --remote</c>); the server keeps its keys for the GUN, as Notary does.</summary>
     public async Task DeleteAsync(Gun gun, CancellationToken cancellationToken = default)
     {
         await store.DeleteAsync(gun, cancellationToken);
@@ -158,15 +158,15 @@ public sealed partial class TrustDataService(
             return (IReadOnlyDictionary<string, IReadOnlyList<SignedTarget>>)tags.ToDictionary(t => t.Key, t => (IReadOnlyList<SignedTarget>)t.Value, StringComparer.Ordinal);
         }))!;
 
-    /// <summary>The keys of the delegation roles whose current targets name <paramref name="digest"/> with <paramref name="size"/>.</summary>
-    public async Task<IReadOnlyList<TufKey>> FindDelegationSignersAsync(RepositoryName repository, Digest digest, long size, CancellationToken cancellationToken = default)
+    /// <summary>The keys of the delegation roles whose current targets name <paramref name="digest"/> (with <paramref name="size"/>, when given).</summary>
+    public async Task<IReadOnlyList<TufKey>> FindDelegationSignersAsync(RepositoryName repository, Digest digest, long? size, CancellationToken cancellationToken = default)
     {
         var hex = digest.Hex;
         var signers = new List<TufKey>();
         var files = await ReadCurrentAsync(repository, r => TufRole.IsTargets(r), cancellationToken);
         foreach (var (file, gun) in files.Where(f => TufRole.IsDelegation(f.File.Role)))
         {
-            if (!file.Targets().Values.Any(t => t.Sha256Hex == hex && t.Length == size))
+            if (!file.Targets().Values.Any(t => t.Sha256Hex == hex && (size is null || t.Length == size)))
             {
                 continue;
             }

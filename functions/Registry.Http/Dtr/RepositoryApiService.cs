@@ -15,7 +15,7 @@ namespace Registry.Dtr;
 /// </summary>
 public sealed partial class RepositoryApiService(
     IMetadataStore metadata, IAccountStore accounts, PermissionService permissions, TagService tags, PruningService pruning,
-    PromotionService promotions, PushPipeline pushes, Signing.TrustPolicyService trust, ISigningStore signing)
+    PromotionService promotions, PushPipeline pushes, Signing.TrustPolicyService trust, ISigningStore signing, Trust.TrustDataService notary)
 {
     public async Task<RepositoryView> CreateAsync(Principal principal, string ns, RepositoryCreate body, CancellationToken cancellationToken = default)
     {
@@ -119,6 +119,7 @@ public sealed partial class RepositoryApiService(
 
         await metadata.DeleteRepositoryAsync(name, cancellationToken);
         await signing.DeleteAllAsync(name, cancellationToken);
+        await notary.DeleteRepositoryAsync(name, cancellationToken);
         var grants = GrantTarget.Of(name);
         foreach (var team in (await accounts.ListTeamAccessAsync(grants, cancellationToken)).Keys)
         {
@@ -149,9 +150,14 @@ public sealed partial class RepositoryApiService(
                 : [];
         }
 
-        var tags = page.Take(pageSize)
-            .Select(t => new TagView(t.Name, t.Digest, "", t.CreatedAt, t.UpdatedAt, false, false, signers[t.Digest].Count > 0, signers[t.Digest]))
-            .ToList();
+        // DTR: a tag is in Notary when targets or targets/releases names it; hashMismatch when none names its digest now
+        var notarized = await notary.ListSignedTagsAsync(name, cancellationToken);
+        var tags = page.Take(pageSize).Select(t =>
+        {
+            var inNotary = notarized.TryGetValue(t.Name, out var targets);
+            var mismatch = inNotary && !targets!.Any(n => $"sha256:{n.Sha256Hex}" == t.Digest);
+            return new TagView(t.Name, t.Digest, "", t.CreatedAt, t.UpdatedAt, inNotary, mismatch, signers[t.Digest].Count > 0, signers[t.Digest]);
+        }).ToList();
         return (tags, page.Count > pageSize ? page[pageSize].Name : null);
     }
 
@@ -166,6 +172,8 @@ public sealed partial class RepositoryApiService(
                 throw new DtrException(DtrError.NoSuchTag, $"no tag {tag} in {name}");
             case TagWriteResult.Immutable:
                 throw new DtrException(DtrError.TagImmutable, $"tag={tag} cannot be deleted because {name} is an immutable repository or the tag matches an immutability rule");
+            case TagWriteResult.InNotary:
+                throw new DtrException(DtrError.TagInNotary, $"tag={tag} of {name} is signed in Notary; remove its trust data first (notary remove, docker trust revoke)");
         }
     }
 

@@ -109,7 +109,7 @@ public sealed class PermissionMatrixTests(PermissionFixture fixture) : IClassFix
         var data = new TheoryData<string, string, string>();
         foreach (var role in PermissionFixture.Users.Keys)
         {
-            foreach (var operation in new[] { "pull", "push", "delete", "catalog", "list-tags", "repository-settings", "team-access", "trust-policy", "signing-policy" })
+            foreach (var operation in new[] { "pull", "push", "delete", "catalog", "list-tags", "repository-settings", "team-access", "trust-policy", "signing-policy", "notary-read", "notary-publish", "notary-key", "notary-delete" })
             {
                 foreach (var visibility in new[] { "public", "private" })
                 {
@@ -145,6 +145,12 @@ public sealed class PermissionMatrixTests(PermissionFixture fixture) : IClassFix
             "trust-policy" => await auth.ApiAsync(HttpMethod.Put, $"/api/v0/repositories/{repo}/trustPolicy", user, password, new { enforce = false }),
             "signing-policy" => await auth.ApiAsync(HttpMethod.Post, $"/api/v0/repositories/{repo}/signingPolicies?initialEvaluation=false", user, password,
                 new { rules = new[] { new { field = "tag", @operator = "eq", values = new[] { $"none-{role}" } } } }),
+            // Notary: tokens for the GUN as the Notary client asks for them; an empty publish is refused only after the check
+            "notary-read" => await auth.SendAsync(HttpMethod.Get, $"/v2/{Gun(repo)}/_trust/tuf/root.json", await auth.GetTokenAsync(user, password, $"repository:{Gun(repo)}:pull")),
+            "notary-publish" => await auth.SendAsync(HttpMethod.Post, $"/v2/{Gun(repo)}/_trust/tuf/",
+                await auth.GetTokenAsync(user, password, $"repository:{Gun(repo)}:push,pull"), new StringContent("{}")),
+            "notary-key" => await auth.SendAsync(HttpMethod.Post, $"/v2/{Gun(repo)}/_trust/tuf/snapshot.key", await auth.GetTokenAsync(user, password, $"repository:{Gun(repo)}:*")),
+            "notary-delete" => await auth.SendAsync(HttpMethod.Delete, $"/v2/{Gun(repo)}/_trust/tuf/", await auth.GetTokenAsync(user, password, $"repository:{Gun(repo)}:*")),
             _ => await auth.ApiAsync(HttpMethod.Get, $"/api/v0/repositories/{repo}/teamAccess", user, password),
         };
 
@@ -157,6 +163,8 @@ public sealed class PermissionMatrixTests(PermissionFixture fixture) : IClassFix
             Assert.Equal(code, await AuthClient.ErrorCodeAsync(response));
         }
     }
+
+    private static string Gun(string repo) => $"registry.example:5000/{repo}";
 
     private static (int Status, string? Code) Expected(string role, string operation, string level)
     {
@@ -172,6 +180,9 @@ public sealed class PermissionMatrixTests(PermissionFixture fixture) : IClassFix
             "delete" => rank >= 2 ? (202, null) : RegistryDenied(),
             "catalog" => role == "system-admin" ? (200, null) : RegistryDenied(),
             "signing-policy" => rank >= 3 ? (201, null) : ApiDenied(),
+            "notary-read" => rank >= 1 ? (404, "METADATA_NOT_FOUND") : RegistryDenied(),
+            "notary-publish" => rank >= 2 ? (400, "MALFORMED_UPLOAD") : RegistryDenied(),
+            "notary-key" or "notary-delete" => rank >= 3 ? (200, null) : RegistryDenied(),
             _ => rank >= 3 ? (200, null) : ApiDenied(),
         };
     }
