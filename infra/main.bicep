@@ -59,6 +59,7 @@ var registryTables = [
   'Settings'
   'Scans'
   'ScanOverrides'
+  'TrustData'
 ]
 
 module storage 'modules/storage.bicep' = {

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test: unit and HTTP integration tests (xUnit, on Azurite, through the standalone host and through the
-# Functions-host stand-in), the Bicep build and lint, and the end-to-end tests with skopeo, podman, buildah and
-# docker against both hosts, whose answers to the suite must not differ. Installs what it needs on Debian (as root:
-# skopeo, podman, buildah, docker.io, jq, curl; Azurite from package-lock.json), starts Azurite when it is not
-# running and dockerd on a socket of its own, and stops what it started.
+# Functions-host stand-in), the Bicep build and lint, the end-to-end tests with skopeo, podman, buildah and docker
+# against both hosts, whose answers to the suite must not differ, and the Notary client and docker content trust
+# against the standalone host over TLS. Installs what it needs on Debian (as root: skopeo, podman, buildah,
+# docker.io, notary, jq, curl, openssl; Azurite from package-lock.json), starts Azurite when it is not running and
+# dockerd on a socket of its own, and stops what it started.
 # Last line: "N passed, N failed".
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -35,10 +36,10 @@ wait_for() {
 
 echo "== prerequisites"
 need=()
-for tool in skopeo podman buildah jq curl openssl dockerd; do command -v "$tool" >/dev/null || need+=("$tool"); done
+for tool in skopeo podman buildah jq curl openssl dockerd notary; do command -v "$tool" >/dev/null || need+=("$tool"); done
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
-    echo "missing: ${need[*]}; install them (Debian: apt-get install skopeo podman buildah docker.io jq curl openssl uidmap) or run as root"
+    echo "missing: ${need[*]}; install them (Debian: apt-get install skopeo podman buildah docker.io notary jq curl openssl uidmap) or run as root"
     echo "0 passed, 1 failed"; exit 1
   fi
   packages=("${need[@]/dockerd/docker.io}")
@@ -99,11 +100,21 @@ start_group "$SCRATCH/standalone.log" env "${ENV[@]}" dotnet "$APP/Registry.Func
 start_group "$SCRATCH/forwarder.log" dotnet "$STANDIN" --forward http://127.0.0.1:5055 --urls http://127.0.0.1:5057 --record "$SCRATCH/standalone.answers"
 registry_env "${E2E_NS}f"
 start_group "$SCRATCH/functions.log" env "${ENV[@]}" dotnet "$STANDIN" --app "$APP" --urls http://127.0.0.1:5056 --record "$SCRATCH/functions.answers"
+# the standalone host over TLS on 5058, with a CA and a server certificate made here
+TLS="$SCRATCH/tls"; mkdir -p "$TLS/ca"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=e2e CA" -keyout "$TLS/ca.key" -out "$TLS/ca/ca.crt" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=registry" -keyout "$TLS/server.key" -out "$TLS/server.csr" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' > "$TLS/ext.cnf"
+openssl x509 -req -in "$TLS/server.csr" -CA "$TLS/ca/ca.crt" -CAkey "$TLS/ca.key" -CAcreateserial -days 2 -extfile "$TLS/ext.cnf" -out "$TLS/server.crt" 2>/dev/null
+registry_env "${E2E_NS}t"
+start_group "$SCRATCH/tls.log" env "${ENV[@]}" Kestrel__Endpoints__Https__Url=https://127.0.0.1:5058 \
+  Kestrel__Endpoints__Https__Certificate__Path="$TLS/server.crt" Kestrel__Endpoints__Https__Certificate__KeyPath="$TLS/server.key" \
+  dotnet "$APP/Registry.Functions.dll"
 DOCKER_ARGS=()
 if command -v dockerd >/dev/null; then
   mkdir -p "$SCRATCH/docker"
   start_group "$SCRATCH/dockerd.log" dockerd --storage-driver vfs --iptables=false --bridge=none \
-    --insecure-registry 127.0.0.1:5056 --insecure-registry 127.0.0.1:5057 --data-root "$SCRATCH/docker/root" \
+    --insecure-registry 127.0.0.1:5056 --insecure-registry 127.0.0.1:5057 --insecure-registry 127.0.0.1:5058 --data-root "$SCRATCH/docker/root" \
     --exec-root "$SCRATCH/docker/exec" --pidfile "$SCRATCH/docker/pid" -H "unix://$SCRATCH/docker/sock"
   DOCKER_ARGS=(DOCKER_HOST="unix://$SCRATCH/docker/sock")
 fi
@@ -125,6 +136,15 @@ echo "-- GC by timer invocation, through the Functions host stand-in"
 env E2E_NS="$E2E_NS" CREDS="admin:$E2E_PASSWORD" GC_WAIT=3 tests/e2e/gc-timer.sh 127.0.0.1:5056 | tee "$SCRATCH/e2e-timer.out"
 line=$(tail -n1 "$SCRATCH/e2e-timer.out")
 if [[ "$line" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then count "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"; else count 0 1; fi
+
+echo "-- Notary and docker content trust, against the standalone host over TLS"
+for _ in $(seq 1 300); do
+  case $(curl -s -o /dev/null -w '%{http_code}' --cacert "$TLS/ca/ca.crt" https://127.0.0.1:5058/v2/) in 200|401) break ;; esac; sleep 0.2
+done
+env "${DOCKER_ARGS[@]}" E2E_NS="$E2E_NS" CREDS="admin:$E2E_PASSWORD" CA="$TLS/ca/ca.crt" tests/e2e/notary.sh 127.0.0.1:5058 | tee "$SCRATCH/e2e-notary.out"
+line=$(tail -n1 "$SCRATCH/e2e-notary.out")
+if [[ "$line" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then count "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"; else count 0 1; fi
+if grep -q "fail:" "$SCRATCH/tls.log"; then echo "# TLS host errors:"; grep -A5 "fail:" "$SCRATCH/tls.log" | head -40; fi
 
 echo "-- the two hosts answer the suite alike (status and the spec's headers)"
 sort -u "$SCRATCH/standalone.answers" > "$SCRATCH/a"; grep -v "/gc-timer" "$SCRATCH/functions.answers" | sort -u > "$SCRATCH/b"

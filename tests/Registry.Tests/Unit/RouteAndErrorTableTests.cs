@@ -45,7 +45,8 @@ public sealed class RouteAndErrorTableTests
         var rows = RouteTable.Routes.SelectMany(r => r.Methods.Select(m => (r.Name, m.Method, m.Access))).ToList();
 
         // Assert: one row per method of a route; whatever writes needs push (or delete for deletes); reads need at most
-        // pull, except an upload's status, which only its pusher may see
+        // pull, except an upload's status, which only its pusher may see; the Notary routes ask what notary-server asks
+        // (server/server.go): a key needs push to read (it may be made) and everything to rotate, a delete everything
         Assert.Equal(rows.Count, rows.Select(r => (r.Name, r.Method)).Distinct().Count());
         foreach (var (route, method, access) in rows)
         {
@@ -54,6 +55,8 @@ public sealed class RouteAndErrorTableTests
                 (RouteName.Base, _) => RequiredAccess.None,
                 (RouteName.Catalog, _) => RequiredAccess.Catalog,
                 (RouteName.BlobUpload or RouteName.BlobUploadStart, _) => RequiredAccess.Push,
+                (RouteName.TrustKey, "GET") => RequiredAccess.Push,
+                (RouteName.TrustKey, "POST") or (RouteName.TrustCollection, "DELETE") => RequiredAccess.Admin,
                 (_, "PUT" or "POST" or "PATCH") => RequiredAccess.Push,
                 (_, "DELETE") => RequiredAccess.Delete,
                 _ => RequiredAccess.Pull,
