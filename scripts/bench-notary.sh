@@ -78,8 +78,10 @@ fetched \`targets.json\` $REQUESTS times per round, in $ROUNDS rounds alternatin
 | this registry | $OURS requests/s | $OMIN to $OMAX |
 | notary-server (memory) | $THEIRS requests/s | $TMIN to $TMAX |
 
-A fetch of the current targets file is one table query (the GUN's current versions) and the file itself, which is
-kept in memory by checksum after the first read; notary-server reads both from memory.
+A fetch of the current targets file is one table point read (the role's current version) and the file itself, which
+is kept in memory by checksum after the first read; notary-server reads both from memory. The table read is kept on
+purpose: every instance must serve the newest version at once, or a client that saw a newer timestamp through one
+instance would take a staler one from another for a rollback and refuse it.
 
 EOF
 write_section "Notary" "$SCRATCH/section"

@@ -31,6 +31,11 @@ public sealed class TrustDataStore(StorageClients clients) : ITrustDataStore
         return current;
     }
 
+    public async Task<TrustPointer?> GetCurrentAsync(Gun gun, string role, CancellationToken cancellationToken = default) =>
+        await _table.GetOrNullAsync<TableEntity>(StorageLayout.TrustDataPartition(gun), StorageLayout.TrustRow('l', role), cancellationToken) is { } row
+            ? PointerOf(row)
+            : null;
+
     public async Task<string?> FindVersionAsync(Gun gun, string role, long version, CancellationToken cancellationToken = default) =>
         version < 1 ? null
             : (await _table.GetOrNullAsync<TableEntity>(StorageLayout.TrustDataPartition(gun), StorageLayout.TrustRow('v', role, Version(version)), cancellationToken))

@@ -19,6 +19,9 @@ public interface ITrustDataStore
     /// <summary>The current version of every role of a GUN, with the ETags a commit is conditioned on.</summary>
     Task<IReadOnlyDictionary<string, TrustPointer>> GetCurrentAsync(Gun gun, CancellationToken cancellationToken = default);
 
+    /// <summary>The current version of one role of a GUN, or null (one point read).</summary>
+    Task<TrustPointer?> GetCurrentAsync(Gun gun, string role, CancellationToken cancellationToken = default);
+
     /// <summary>The SHA-256 of a role's file at a version, or null.</summary>
     Task<string?> FindVersionAsync(Gun gun, string role, long version, CancellationToken cancellationToken = default);
 

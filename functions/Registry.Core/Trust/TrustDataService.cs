@@ -59,12 +59,11 @@ public sealed partial class TrustDataService(
             return new TrustFileAnswer(await ReadAsync(gun, role, sha, cancellationToken), true);
         }
 
-        var current = await store.GetCurrentAsync(gun, cancellationToken);
-        var pointer = current.GetValueOrDefault(role) ?? throw TrustException.NotFound($"{gun} has no {role}");
+        var pointer = await store.GetCurrentAsync(gun, role, cancellationToken) ?? throw TrustException.NotFound($"{gun} has no {role}");
         var bytes = await ReadAsync(gun, role, pointer.Sha256, cancellationToken);
         if (role == TufRole.Timestamp && TufFile.Parse(role, bytes).Expires <= time.GetUtcNow())
         {
-            bytes = await RenewTimestampAsync(gun, current, cancellationToken) ?? bytes;
+            bytes = await RenewTimestampAsync(gun, await store.GetCurrentAsync(gun, cancellationToken), cancellationToken) ?? bytes;
         }
 
         return new TrustFileAnswer(bytes, false);
