@@ -21,8 +21,8 @@ public enum TagWriteResult
 /// then neither moved nor deleted; pushing the same digest again is allowed. Creation is create-only, so of two
 /// racing first pushes of an immutable tag exactly one wins. A mutable tag is moved on condition of its ETag (the
 /// last writer wins, the first-push time stays). After a new tag, the tag limit removes the oldest tags by first
-/// push (FIFO) until the limit holds; immutable tags are never removed, so a repository whose surplus is all
-/// immutable stays above its limit. A tag that Notary trust data names (targets or targets/releases) is neither deleted
+/// push (FIFO) until the limit holds; immutable tags and tags that trust data names are never removed, so a repository
+/// whose surplus is all such tags stays above its limit. A tag that Notary trust data names (targets or targets/releases) is neither deleted
 /// nor pointed at another digest until its trust data is removed, as DTR refuses with TAG_IN_NOTARY.
 /// </summary>
 public sealed class TagService(IMetadataStore metadata, TrustDataService trust)
@@ -157,9 +157,10 @@ public sealed class TagService(IMetadataStore metadata, TrustDataService trust)
             return;
         }
 
+        var signed = await trust.ListSignedTagsAsync(name, cancellationToken);
         var oldest = tags
             .Select(t => (Row: t, Tag: Tag.TryParse(t.Name, out var parsed) ? parsed : (Tag?)null))
-            .Where(t => t.Tag is { } tag && !TagPolicy.IsImmutable(repository, tag))
+            .Where(t => t.Tag is { } tag && !TagPolicy.IsImmutable(repository, tag) && !signed.ContainsKey(tag.Value))
             .OrderBy(t => t.Row.CreatedAt).ThenBy(t => t.Row.Name, StringComparer.Ordinal)
             .Take(surplus);
         foreach (var (_, tag) in oldest)

@@ -21,7 +21,7 @@ public sealed record SignedTarget(string Role, string Sha256Hex, long Length);
 /// it names, and which delegation keys signed a digest.
 /// </summary>
 public sealed partial class TrustDataService(
-    ITrustDataStore store, TrustKeyVault vault, IMemoryCache cache, TimeProvider time, IOptions<RegistryOptions> registry)
+    ITrustDataStore store, IMetadataStore metadata, TrustKeyVault vault, IMemoryCache cache, TimeProvider time, IOptions<RegistryOptions> registry)
 {
     /// <summary>The roles whose targets tag listings and the tag guard read (DTR: targets, or targets/releases).</summary>
     public static readonly IReadOnlyList<string> TagRoles = [TufRole.Targets, TufRole.Releases];
@@ -87,6 +87,10 @@ public sealed partial class TrustDataService(
         var state = await LoadStateAsync(gun, current, cancellationToken);
         var held = await LoadHeldKeysAsync(gun, cancellationToken);
         var made = TufValidator.Validate(gun, state, updates, held, time.GetUtcNow());
+
+        // trust data belongs to its repository, which publishing makes as a push does: deleting the repository deletes
+        // it, and a namespace with trust data cannot be deleted and taken again with the data left behind
+        await metadata.EnsureRepositoryAsync(gun.Repository, cancellationToken);
         await CommitAsync(gun, current, made, cancellationToken);
     }
 

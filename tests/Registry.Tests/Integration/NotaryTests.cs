@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -275,6 +274,32 @@ public sealed class NotaryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Publish_NewRepository_MadeAndItsTrustDataDeletedWithIt()
+    {
+        // Arrange: trust data published for a repository that had no image yet
+        var repo = OciTestClient.NewRepository("notary");
+        var (gun, _) = await PublishNewAsync(repo);
+        using var made = await _host.Client.GetAsync($"/api/v0/repositories/{repo}");
+
+        // Act: the repository is deleted; whoever makes one of its name again finds no trust data
+        using var deleted = await _host.Client.DeleteAsync($"/api/v0/repositories/{repo}");
+        await _oci.PushImageAsync(repo, "v1");
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, made.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        foreach (var file in new[] { "root.json", "1.root.json", "timestamp.json" })
+        {
+            using var gone = await _host.Client.GetAsync($"/v2/{gun}/_trust/tuf/{file}");
+            Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        }
+
+        var blobs = new BlobContainerClient(AzuriteCheck.ConnectionString, _host.StoragePrefix).GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = $"trust/{repo.Replace('/', ':')}/" });
+        Assert.False(await blobs.GetAsyncEnumerator().MoveNextAsync());
+        Assert.Equal((false, false), (await GetTagsAsync(repo))["v1"]);
+    }
+
+    [Fact]
     public async Task Tags_NamedByTrustData_InNotaryHashMismatchAndGuarded()
     {
         // Arrange: v1 is signed with its manifest; "moved" is signed with other content than it points at
@@ -307,6 +332,26 @@ public sealed class NotaryTests : IAsyncLifetime
 
         using var afterwards = await _host.Client.DeleteAsync($"/api/v0/repositories/{repo}/tags/v1");
         Assert.Equal(HttpStatusCode.NoContent, afterwards.StatusCode);
+    }
+
+    [Fact]
+    public async Task TagLimit_SignedTag_NeverTheOneRemoved()
+    {
+        // Arrange: the oldest tag is signed; the limit is 2
+        var repo = OciTestClient.NewRepository("notary");
+        var signed = await _oci.PushImageAsync(repo, "signed");
+        await PublishNewAsync(repo, new() { ["signed"] = Encoding.UTF8.GetBytes(signed.Manifest) });
+        using (var limited = await _host.Client.PatchAsJsonAsync($"/api/v0/repositories/{repo}", new { tagLimit = 2 }))
+        {
+            Assert.Equal(HttpStatusCode.OK, limited.StatusCode);
+        }
+
+        // Act
+        await _oci.PushImageAsync(repo, "a");
+        await _oci.PushImageAsync(repo, "b");
+
+        // Assert: the oldest unsigned tag went
+        Assert.Equal(["b", "signed"], (await GetTagsAsync(repo)).Keys.Order().ToArray());
     }
 
     [Fact]
@@ -344,12 +389,12 @@ public sealed class NotaryTests : IAsyncLifetime
     {
         // Arrange: the Notary client publishes a target; then the stored targets file is altered in storage
         var gun = $"{_host.BaseAddress.Authority}/{OciTestClient.NewRepository("notary")}";
-        using var trustDir = new TempDirectory();
+        using var trustDir = new NotaryCli.TempDirectory();
         var target = Path.Combine(trustDir.Path, "target.bin");
         await File.WriteAllTextAsync(target, "what was signed");
-        Assert.Equal(0, (await NotaryAsync(_host, trustDir.Path, "init", "-p", gun)).Code);
-        Assert.Equal(0, (await NotaryAsync(_host, trustDir.Path, "add", "-p", gun, "v1", target)).Code);
-        var listed = await NotaryAsync(_host, trustDir.Path, "list", gun);
+        Assert.Equal(0, (await NotaryCli.RunAsync(_host, trustDir.Path, "init", "-p", gun)).Code);
+        Assert.Equal(0, (await NotaryCli.RunAsync(_host, trustDir.Path, "add", "-p", gun, "v1", target)).Code);
+        var listed = await NotaryCli.RunAsync(_host, trustDir.Path, "list", gun);
         var container = new BlobContainerClient(AzuriteCheck.ConnectionString, _host.StoragePrefix);
         var sha = Convert.ToHexStringLower(SHA256.HashData(await GetBytesAsync(gun, "targets.json")));
         var blob = container.GetBlobClient($"trust/{gun.Split('/', 2)[1].Replace('/', ':')}/{_host.BaseAddress.Authority}/targets/{sha}.json");
@@ -360,9 +405,9 @@ public sealed class NotaryTests : IAsyncLifetime
         // Act: through a second instance (the first keeps in memory what it validated), a client with the trust data
         // cached, and a new one
         await using var second = await RegistryHost.StartAsync(_host.StoragePrefix);
-        using var fresh = new TempDirectory();
-        var cached = await NotaryAsync(second, trustDir.Path, "list", gun);
-        var first = await NotaryAsync(second, fresh.Path, "list", gun);
+        using var fresh = new NotaryCli.TempDirectory();
+        var cached = await NotaryCli.RunAsync(second, trustDir.Path, "list", gun);
+        var first = await NotaryCli.RunAsync(second, fresh.Path, "list", gun);
 
         // Assert
         Assert.Contains(Convert.ToHexStringLower(SHA256.HashData("what was signed"u8.ToArray())), listed.Output);
@@ -459,33 +504,5 @@ public sealed class NotaryTests : IAsyncLifetime
             Assert.Equal(validation, detail.GetProperty("Name").GetString());
             Assert.Contains(message, detail.GetProperty("Error").GetProperty("Msg").GetString());
         }
-    }
-
-    /// <summary>Runs the Notary client against <paramref name="host"/> with the trust directory given.</summary>
-    private static async Task<(int Code, string Output)> NotaryAsync(RegistryHost host, string trustDir, params string[] args)
-    {
-        var start = new ProcessStartInfo("notary") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "-s", host.BaseAddress.ToString().TrimEnd('/'), "-d", trustDir }.Concat(args))
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        foreach (var (role, pass) in new[] { ("ROOT", "root-pass"), ("TARGETS", "targets-pass"), ("SNAPSHOT", "snapshot-pass") })
-        {
-            start.Environment[$"NOTARY_{role}_PASSPHRASE"] = pass;
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        return (process.ExitCode, await stdout + await stderr);
-    }
-
-    private sealed class TempDirectory : IDisposable
-    {
-        public string Path { get; } = Directory.CreateTempSubdirectory("notary").FullName;
-
-        public void Dispose() => Directory.Delete(Path, recursive: true);
     }
 }
