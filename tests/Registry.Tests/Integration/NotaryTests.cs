@@ -390,10 +390,7 @@ public sealed class NotaryTests : IAsyncLifetime
         // Arrange: the Notary client publishes a target; then the stored targets file is altered in storage
         var gun = $"{_host.BaseAddress.Authority}/{OciTestClient.NewRepository("notary")}";
         using var trustDir = new NotaryCli.TempDirectory();
-        var target = Path.Combine(trustDir.Path, "target.bin");
-        await File.WriteAllTextAsync(target, "what was signed");
-        Assert.Equal(0, (await NotaryCli.RunAsync(_host, trustDir.Path, "init", "-p", gun)).Code);
-        Assert.Equal(0, (await NotaryCli.RunAsync(_host, trustDir.Path, "add", "-p", gun, "v1", target)).Code);
+        await NotaryCli.InitAndAddAsync(_host, trustDir.Path, gun, "v1", "what was signed");
         var listed = await NotaryCli.RunAsync(_host, trustDir.Path, "list", gun);
         var container = new BlobContainerClient(AzuriteCheck.ConnectionString, _host.StoragePrefix);
         var sha = Convert.ToHexStringLower(SHA256.HashData(await GetBytesAsync(gun, "targets.json")));

@@ -26,6 +26,17 @@ public static class NotaryCli
         return (process.ExitCode, await stdout + await stderr);
     }
 
+    /// <summary>Initializes <paramref name="gun"/> and publishes <paramref name="tag"/> for a file holding <paramref name="text"/>; the outputs of both, or a failure naming them.</summary>
+    public static async Task<string> InitAndAddAsync(RegistryHost host, string trustDir, string gun, string tag, string text)
+    {
+        var target = System.IO.Path.Combine(trustDir, "target.bin");
+        await File.WriteAllTextAsync(target, text);
+        var init = await RunAsync(host, trustDir, "init", "-p", gun);
+        var add = await RunAsync(host, trustDir, "add", "-p", gun, tag, target);
+        Assert.True(init.Code == 0 && add.Code == 0, init.Output + add.Output);
+        return init.Output + add.Output;
+    }
+
     public sealed class TempDirectory : IDisposable
     {
         public string Path { get; } = Directory.CreateTempSubdirectory("notary").FullName;
