@@ -29,12 +29,14 @@ public sealed class RegistryAuthorizer(
         var (scope, action) = Required(request);
         var token = await ReadBearerAsync(request.Http, cancellationToken)
             ?? throw Challenge(request.Http, scope, error: null);
-        if (scope is null || token.Allows(scope.Type, scope.Name, action))
+        // the trust data of a GUN with a host is checked against the grant made for that reading of the name
+        var type = request.Gun is { Host.Length: > 0 } ? Scope.TrustType : scope?.Type;
+        if (scope is null || token.Allows(type!, scope.Name, action))
         {
             return token;
         }
 
-        if (await CanBeGrantedAsync(token, scope, action, cancellationToken))
+        if (await CanBeGrantedAsync(token, scope, type!, action, cancellationToken))
         {
             throw Challenge(request.Http, scope, "insufficient_scope");
         }
@@ -47,7 +49,7 @@ public sealed class RegistryAuthorizer(
     /// may log in; an account gets what the permission model grants it now (the same grant as the token endpoint's),
     /// and a deleted account nothing, even when a new account has its name.
     /// </summary>
-    private async Task<bool> CanBeGrantedAsync(ValidatedToken token, Scope scope, string action, CancellationToken cancellationToken)
+    private async Task<bool> CanBeGrantedAsync(ValidatedToken token, Scope scope, string type, string action, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(token.Subject))
         {
@@ -61,7 +63,7 @@ public sealed class RegistryAuthorizer(
         }
 
         var granted = await grants.GrantAsync(principal, [scope], cancellationToken);
-        return granted.Any(s => s.Actions.Contains(action) || s.Actions.Contains(Access.All));
+        return granted.Any(s => s.Type == type && (s.Actions.Contains(action) || s.Actions.Contains(Access.All)));
     }
 
     /// <summary>The scope a request needs (null: any valid token) and the action it is checked for, from its route's row.</summary>

@@ -10,6 +10,13 @@ public sealed record Scope(string Type, string Name, IReadOnlyList<string> Actio
 {
     public const string RepositoryType = "repository";
     public const string RegistryType = "registry";
+
+    /// <summary>
+    /// A grant on the Notary trust data of a GUN (host/repository), under the permissions of its repository. Clients
+    /// ask with <c>repository:&lt;GUN&gt;</c>; the registry grants this type too, so that a name that reads both as a
+    /// repository and as a GUN (<c>my.org/app</c>) is never granted on one reading and used on the other.
+    /// </summary>
+    public const string TrustType = "notary";
     public const string CatalogName = "catalog";
 
     public static readonly Scope Catalog = new(RegistryType, CatalogName, [Access.All]);

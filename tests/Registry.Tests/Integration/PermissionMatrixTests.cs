@@ -164,6 +164,24 @@ public sealed class PermissionMatrixTests(PermissionFixture fixture) : IClassFix
         }
     }
 
+    [Fact]
+    public async Task Token_NameThatReadsAsRepositoryAndGun_GrantsEachReadingOnItsOwnPermissions()
+    {
+        // Arrange: "x.y/acme/private" is a repository of the namespace x.y (where wally has nothing) and the GUN of
+        // acme/private on the host x.y (where wally may push)
+        var auth = fixture.Auth;
+        const string name = "x.y/acme/private";
+        var token = await auth.GetTokenAsync("wally", PermissionFixture.Password, $"repository:{name}:pull,push");
+
+        // Act
+        using var push = await auth.SendAsync(HttpMethod.Put, $"/v2/{name}/manifests/by-gun-token", token, PermissionFixture.ManifestContent(fixture.Manifest));
+        using var publish = await auth.SendAsync(HttpMethod.Post, $"/v2/{name}/_trust/tuf/", token, new StringContent("{}"));
+
+        // Assert: the token cannot push to the repository x.y/acme/private, and may publish trust data for the GUN
+        Assert.Equal((HttpStatusCode.Forbidden, "DENIED"), (push.StatusCode, await AuthClient.ErrorCodeAsync(push)));
+        Assert.Equal((HttpStatusCode.BadRequest, "MALFORMED_UPLOAD"), (publish.StatusCode, await AuthClient.ErrorCodeAsync(publish)));
+    }
+
     private static string Gun(string repo) => $"registry.example:5000/{repo}";
 
     private static (int Status, string? Code) Expected(string role, string operation, string level)
