@@ -117,6 +117,11 @@ public sealed record TufSignature(string KeyId, string Method, byte[] Value);
 /// </summary>
 public sealed class TufFile
 {
+    /// <summary>Most keys one file may list, and most signatures it may carry: each is read or checked.</summary>
+    public const int MaxKeys = 256;
+
+    public const int MaxSignatures = 64;
+
     private TufFile(string role, byte[] bytes, JsonElement signed, byte[] canonical, long version, DateTimeOffset expires, IReadOnlyList<TufSignature> signatures)
     {
         Role = role;
@@ -174,6 +179,11 @@ public sealed class TufFile
                 || !DateTimeOffset.TryParse(e.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var expires))
             {
                 throw new FormatException("expires must be a time");
+            }
+
+            if (signatures.GetArrayLength() > MaxSignatures)
+            {
+                throw new FormatException($"metadata carries at most {MaxSignatures} signatures");
             }
 
             var list = new List<TufSignature>();
@@ -281,6 +291,11 @@ public sealed class TufFile
         var keys = new Dictionary<string, TufKey>(StringComparer.Ordinal);
         foreach (var entry in Object(element, what).EnumerateObject())
         {
+            if (keys.Count == MaxKeys)
+            {
+                throw new FormatException($"{what}: at most {MaxKeys} keys");
+            }
+
             var key = TufKey.Parse(entry.Value);
             if (key.Id != entry.Name)
             {
