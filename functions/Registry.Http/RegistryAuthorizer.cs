@@ -36,7 +36,9 @@ public sealed class RegistryAuthorizer(
             return token;
         }
 
-        if (await CanBeGrantedAsync(token, scope, type!, action, cancellationToken))
+        // notary-server answers 401 to what a token lacks, and the Notary client then says "not authorized" (a 403 it
+        // reports as a server it cannot reach)
+        if (request.Gun is not null || await CanBeGrantedAsync(token, scope, type!, action, cancellationToken))
         {
             throw Challenge(request.Http, scope, "insufficient_scope");
         }

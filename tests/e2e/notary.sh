@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end tests of the registry's Notary v1 server with real clients, against a registry served over TLS:
 # the Notary client (init, add, publish, list, lookup, verify, a tampered file refused, key rotate snapshot -r to a
-# server-managed key, delegation add --all-paths and a target signed by the delegation, DTR's inNotary and
-# TAG_IN_NOTARY, remove, delete --remote) and, when DOCKER_HOST names a running dockerd, docker with
+# server-managed key, delegation add --all-paths and a target signed by the delegation, a publish by a read-only user
+# refused, DTR's inNotary and TAG_IN_NOTARY, remove, delete --remote, an anonymous read refused) and, when DOCKER_HOST names a running dockerd, docker with
 # DOCKER_CONTENT_TRUST=1 (push signs, pull verifies, docker trust inspect, signer add, sign, revoke, and a pull
 # refused after the server's trust data was rolled back to an older version).
 # Usage: notary.sh HOST:PORT   Env: CA (the CA file of the registry's certificate), CREDS=user:password (a system
@@ -51,7 +51,15 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
   -keyout "$SCRATCH/releaser.key" -out "$SCRATCH/releaser.crt" >> "$LOG" 2>&1
 step "notary delegation add --all-paths" "${N[@]}" delegation add -p "$GUN" targets/releases "$SCRATCH/releaser.crt" --all-paths
 step "notary key import (delegation key)" "${N[@]}" key import "$SCRATCH/releaser.key" --role targets/releases
-step "notary add --roles targets/releases" "${N[@]}" add -p "$GUN" release "$SCRATCH/manifest.json" --roles targets/releases
+step "notary add --roles targets/releases (staged)" "${N[@]}" add "$GUN" release "$SCRATCH/manifest.json" --roles targets/releases
+# a user who may only read the repository cannot publish: the Notary client says so
+reader="reader$RANDOM"; reader_password="reader-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+api -o /dev/null -H 'Content-Type: application/json' -d "{\"name\":\"$reader\",\"password\":\"$reader_password\"}" "https://$HOST/enzi/v0/accounts"
+api -o /dev/null -X PATCH -H 'Content-Type: application/json' -d '{"visibility":"public"}' "https://$HOST/api/v0/repositories/$NS/notary"
+if run env NOTARY_AUTH="$(printf '%s:%s' "$reader" "$reader_password" | base64 -w0)" "${N[@]}" publish "$GUN"; then
+  ko "notary publish by a read-only user is refused" "it went through"
+else grep -q "not authorized" <<<"$OUT" && ok "notary publish by a read-only user is refused" || ko "notary publish by a read-only user is refused" "$(tail -n1 <<<"$OUT")"; fi
+step "notary publish" "${N[@]}" publish "$GUN"
 if run "${N[@]}" list "$GUN" --roles targets/releases; then grep -q "release" <<<"$OUT" && ok "the delegation's target is listed" || ko "the delegation's target is listed" "$OUT"
 else ko "notary list --roles targets/releases" "$(tail -n1 <<<"$OUT")"; fi
 step "notary remove -p v1" "${N[@]}" remove -p "$GUN" v1
@@ -61,6 +69,7 @@ expect "once unsigned, the tag can be deleted" 204 "$code"
 step "notary delete --remote" "${N[@]}" delete "$GUN" --remote
 if run "${N[@]}" list "$GUN"; then ko "no trust data after delete --remote" "list still works"
 else grep -q "does not have trust data" <<<"$OUT" && ok "no trust data after delete --remote" || ko "no trust data after delete --remote" "$(tail -n1 <<<"$OUT")"; fi
+api -o /dev/null -X PATCH -H 'Content-Type: application/json' -d '{"visibility":"private"}' "https://$HOST/api/v0/repositories/$NS/notary"
 if run env NOTARY_AUTH= "${N[@]}" list "$GUN"; then ko "anonymous read of private trust data refused" "it went through"
 else grep -q "not authorized" <<<"$OUT" && ok "anonymous read of private trust data refused" || ko "anonymous read of private trust data refused" "$(tail -n1 <<<"$OUT")"; fi
 

@@ -198,9 +198,10 @@ public sealed class PermissionMatrixTests(PermissionFixture fixture) : IClassFix
             "delete" => rank >= 2 ? (202, null) : RegistryDenied(),
             "catalog" => role == "system-admin" ? (200, null) : RegistryDenied(),
             "signing-policy" => rank >= 3 ? (201, null) : ApiDenied(),
-            "notary-read" => rank >= 1 ? (404, "METADATA_NOT_FOUND") : RegistryDenied(),
-            "notary-publish" => rank >= 2 ? (400, "MALFORMED_UPLOAD") : RegistryDenied(),
-            "notary-key" or "notary-delete" => rank >= 3 ? (200, null) : RegistryDenied(),
+            // as notary-server: 401 for every refusal, which the Notary client reports as "not authorized"
+            "notary-read" => rank >= 1 ? (404, "METADATA_NOT_FOUND") : (401, "UNAUTHORIZED"),
+            "notary-publish" => rank >= 2 ? (400, "MALFORMED_UPLOAD") : (401, "UNAUTHORIZED"),
+            "notary-key" or "notary-delete" => rank >= 3 ? (200, null) : (401, "UNAUTHORIZED"),
             _ => rank >= 3 ? (200, null) : ApiDenied(),
         };
     }
