@@ -11,8 +11,38 @@ namespace Registry.Functions;
 /// (repository names contain '/', which Functions route templates cannot express). Each request's storage calls are
 /// counted (<see cref="StorageCallReport"/>).
 /// </summary>
-public sealed class HttpFunctions(RegistryDispatcher dispatcher, TokenEndpoint tokenEndpoint, DtrDispatcher api, StorageCallReport calls)
+public sealed class HttpFunctions(RegistryDispatcher dispatcher, TokenEndpoint tokenEndpoint, DtrDispatcher api, StorageCallReport calls, HealthEndpoints health)
 {
+    /// <summary>DTR's health check: <c>{"Error", "Healthy"}</c>, 200 or 503.</summary>
+    [Function(nameof(Ping))]
+    public Task<IActionResult> Ping(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "head", Route = "_ping")] HttpRequest request) => health.GetHealthAsync();
+
+    /// <summary>The same check under DTR's other health path.</summary>
+    [Function(nameof(Health))]
+    public Task<IActionResult> Health(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "head", Route = "health")] HttpRequest request) => health.GetHealthAsync();
+
+    /// <summary>The same check where DTR's load balancers looked.</summary>
+    [Function(nameof(LoadBalancerStatus))]
+    public Task<IActionResult> LoadBalancerStatus(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "head", Route = "load_balancer_status")] HttpRequest request) => health.GetHealthAsync();
+
+    /// <summary>Readiness for orchestrators: the same check.</summary>
+    [Function(nameof(Ready))]
+    public Task<IActionResult> Ready(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "head", Route = "readyz")] HttpRequest request) => health.GetHealthAsync();
+
+    /// <summary>Liveness: 200 while the process serves, storage or not.</summary>
+    [Function(nameof(Live))]
+    public IActionResult Live(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "head", Route = "livez")] HttpRequest request) => health.GetLiveness();
+
+    /// <summary>Requests in flight and served by this instance, as nginx's stub status.</summary>
+    [Function(nameof(RequestStatus))]
+    public IActionResult RequestStatus(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "nginx_status")] HttpRequest request) => health.GetRequestStatus();
+
     /// <summary>The OCI Distribution API: every method under /v2/.</summary>
     [Function(nameof(ServeDistributionApi))]
     public Task<IActionResult> ServeDistributionApi(

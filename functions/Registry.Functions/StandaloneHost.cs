@@ -81,7 +81,17 @@ public static class StandaloneHost
         app.MapWhen(c => c.Request.Path.Equals("/auth/token", StringComparison.Ordinal), auth => auth.Run(IssueTokenAsync));
         app.MapWhen(c => c.Request.Path.StartsWithSegments("/api/v0", StringComparison.Ordinal), api => api.Run(ServeRepositoryApiAsync));
         app.MapWhen(c => c.Request.Path.StartsWithSegments("/enzi/v0", StringComparison.Ordinal), api => api.Run(ServeAccountsApiAsync));
+        // the health triggers' routes, each a literal path
+        Map("/_ping", (f, r) => f.Ping(r));
+        Map("/health", (f, r) => f.Health(r));
+        Map("/load_balancer_status", (f, r) => f.LoadBalancerStatus(r));
+        Map("/readyz", (f, r) => f.Ready(r));
+        Map("/livez", (f, r) => Task.FromResult(f.Live(r)));
+        Map("/nginx_status", (f, r) => Task.FromResult(f.RequestStatus(r)));
         app.Run();
+
+        void Map(string path, Func<HttpFunctions, HttpRequest, Task<IActionResult>> function) =>
+            app.MapWhen(c => c.Request.Path.Equals(path, StringComparison.Ordinal), branch => branch.Run(c => ServeHealthAsync(c, function)));
     }
 
     private static Task ServeAsync(HttpContext context) =>
@@ -95,6 +105,9 @@ public static class StandaloneHost
 
     private static Task IssueTokenAsync(HttpContext context) =>
         RunAsync(context, f => f.IssueToken(context.Request, context.RequestAborted));
+
+    private static Task ServeHealthAsync(HttpContext context, Func<HttpFunctions, HttpRequest, Task<IActionResult>> function) =>
+        RunAsync(context, f => function(f, context.Request));
 
     /// <summary>Calls one function method and executes its result, as the Functions host does.</summary>
     private static async Task RunAsync(HttpContext context, Func<HttpFunctions, Task<IActionResult>> function)

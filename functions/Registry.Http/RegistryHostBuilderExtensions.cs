@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Registry.Dtr;
+using Registry.Health;
 using Registry.Auth;
 using Registry.Http;
 using Registry.Http.Handlers;
@@ -132,6 +133,9 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<TrustHandlers>();
         services.AddSingleton<OciHandlers>();
         services.AddSingleton<StorageCallReport>();
+        services.AddSingleton<RequestMeter>();
+        services.AddSingleton<HealthService>();
+        services.AddSingleton<HealthEndpoints>();
         services.AddSingleton<RegistryAuthorizer>();
         services.AddSingleton<RegistryDispatcher>();
         services.AddSingleton<TokenEndpoint>();

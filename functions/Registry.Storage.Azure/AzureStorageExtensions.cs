@@ -42,6 +42,7 @@ public static class AzureStorageExtensions
                 : new BlobSigningKeyDocument(sp.GetRequiredService<StorageClients>(), StorageLayout.ImageSigningPath));
         // Notary trust data, and the key that seals the timestamp and snapshot keys the server holds for GUNs.
         services.AddSingleton<ITrustDataStore, TrustDataStore>();
+        services.AddSingleton<IStorageProbe, StorageProbe>();
         services.AddKeyedSingleton<ISigningKeyDocument>(Trust.TrustKeyVault.DocumentKey, (sp, _) =>
             sp.GetRequiredService<IOptions<AuthOptions>>().Value.KeyVaultUri is { } vault
                 ? new KeyVaultSigningKeyDocument(vault, KeyVaultSigningKeyDocument.TrustKeysSecret)

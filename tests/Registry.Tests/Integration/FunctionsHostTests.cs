@@ -147,6 +147,19 @@ public sealed class FunctionsHostTests(FunctionsHostFixture fixture) : IClassFix
         Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
     }
 
+    [Theory]
+    [InlineData("/_ping")]
+    [InlineData("/livez")]
+    [InlineData("/nginx_status")]
+    public async Task HealthPath_ThroughTheFunctionsHost_Answers200(string path)
+    {
+        // Act
+        using var response = await fixture.Host.Client.GetAsync(path);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
     [Fact]
     public async Task Challenge_ThroughTheFunctionsHost_NamesThePublicAddress()
     {
