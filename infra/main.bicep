@@ -60,6 +60,7 @@ var registryTables = [
   'Scans'
   'ScanOverrides'
   'TrustData'
+  'Events'
 ]
 
 module storage 'modules/storage.bicep' = {

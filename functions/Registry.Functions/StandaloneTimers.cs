@@ -27,7 +27,9 @@ public sealed partial class StandaloneTimers(
             RunOnScheduleAsync(nameof(TimerFunctions.CollectGarbage), gc.Value.Schedule,
                 ct => services.GetRequiredService<TimerFunctions>().CollectGarbage(new TimerInfo(), ct), stoppingToken),
             RunOnScheduleAsync(nameof(TimerFunctions.RefreshVulnerabilityDatabase), scan.Value.DatabaseSchedule,
-                ct => services.GetRequiredService<TimerFunctions>().RefreshVulnerabilityDatabase(new TimerInfo(), ct), stoppingToken));
+                ct => services.GetRequiredService<TimerFunctions>().RefreshVulnerabilityDatabase(new TimerInfo(), ct), stoppingToken),
+            RunOnScheduleAsync(nameof(TimerFunctions.DrainEvents), Events.EventService.DrainSchedule,
+                ct => services.GetRequiredService<TimerFunctions>().DrainEvents(new TimerInfo(), ct), stoppingToken));
     }
 
     private async Task RunOnScheduleAsync(string name, string expression, Func<CancellationToken, Task> run, CancellationToken stoppingToken)

@@ -1,13 +1,24 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
+using Registry.Events;
 using Registry.Scanning;
 using Registry.Services;
 
 namespace Registry.Functions;
 
 /// <summary>Maintenance on timers; each schedule is a six-field CRON expression from settings.</summary>
-public sealed partial class TimerFunctions(PruningService pruning, GcService gc, ScanService scans, ILogger<TimerFunctions> logger)
+public sealed partial class TimerFunctions(PruningService pruning, GcService gc, ScanService scans, EventService events, ILogger<TimerFunctions> logger)
 {
+    /// <summary>Publishes the events the outbox still holds (a fixed schedule: every minute).</summary>
+    [Function(nameof(DrainEvents))]
+    public async Task DrainEvents([TimerTrigger(EventService.DrainSchedule)] TimerInfo timer, CancellationToken cancellationToken)
+    {
+        if (events.Enabled)
+        {
+            await events.DrainAsync(cancellationToken);
+        }
+    }
+
     /// <summary>Tag pruning by every repository's pruning policies (Registry:Pruning:Schedule).</summary>
     [Function(nameof(PruneTags))]
     public async Task PruneTags([TimerTrigger("%Registry:Pruning:Schedule%")] TimerInfo timer, CancellationToken cancellationToken)

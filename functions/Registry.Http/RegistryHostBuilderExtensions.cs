@@ -77,6 +77,11 @@ public static class RegistryHostBuilderExtensions
                 "Registry:Signing:Queue, Certificate and Name must be set")
             .Validate(o => o.DecisionCacheLifetime > TimeSpan.Zero, "Registry:Signing:DecisionCacheLifetime must be positive")
             .ValidateOnStart();
+        services.AddOptions<EventOptions>().Bind(builder.Configuration.GetSection(EventOptions.Section))
+            .Validate(o => o.Publisher.ToLowerInvariant() is "queue" or "servicebus" or "none", "Registry:Events:Publisher must be queue, servicebus or none")
+            .Validate(o => !string.Equals(o.Publisher, "servicebus", StringComparison.OrdinalIgnoreCase) || !string.IsNullOrWhiteSpace(o.ServiceBusNamespace),
+                "Registry:Events:ServiceBusNamespace must be set for the servicebus publisher")
+            .ValidateOnStart();
         services.AddMemoryCache();
         services.AddSingleton(TimeProvider.System);
 
@@ -95,10 +100,11 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<PruningService>();
         services.AddSingleton<PromotionService>();
         services.AddSingleton<ManifestService>();
-        // What follows a manifest push, in this order: the source's promotion policies, the scan on push, signing.
+        // What follows a manifest push, in this order: the source's promotion policies, the scan on push, signing, events.
         services.AddSingleton<IAfterPushStep, PromotionStep>();
         services.AddSingleton<IAfterPushStep, ScanOnPushStep>();
         services.AddSingleton<IAfterPushStep, SigningStep>();
+        services.AddSingleton<IAfterPushStep, EventStep>();
         services.AddSingleton<PushPipeline>();
         services.AddSingleton<GarbageCollector>();
         services.AddSingleton<GcService>();
@@ -135,6 +141,7 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<StorageCallReport>();
         services.AddSingleton<RequestMeter>();
         services.AddSingleton<HealthService>();
+        services.AddSingleton<Events.EventService>();
         services.AddSingleton<HealthEndpoints>();
         services.AddSingleton<RegistryAuthorizer>();
         services.AddSingleton<RegistryDispatcher>();

@@ -43,6 +43,14 @@ public static class AzureStorageExtensions
         // Notary trust data, and the key that seals the timestamp and snapshot keys the server holds for GUNs.
         services.AddSingleton<ITrustDataStore, TrustDataStore>();
         services.AddSingleton<IStorageProbe, StorageProbe>();
+        // Events: the outbox, and the publisher the configuration names
+        services.AddSingleton<IEventOutbox, EventOutbox>();
+        services.AddSingleton<IEventPublisher>(sp => sp.GetRequiredService<IOptions<EventOptions>>().Value.Publisher.ToLowerInvariant() switch
+        {
+            "servicebus" => new ServiceBusEventPublisher(sp.GetRequiredService<IOptions<EventOptions>>()),
+            "queue" => new QueueEventPublisher(sp.GetRequiredService<StorageClients>(), sp.GetRequiredService<IOptions<EventOptions>>()),
+            _ => new NoEventPublisher(),
+        });
         services.AddKeyedSingleton<ISigningKeyDocument>(Trust.TrustKeyVault.DocumentKey, (sp, _) =>
             sp.GetRequiredService<IOptions<AuthOptions>>().Value.KeyVaultUri is { } vault
                 ? new KeyVaultSigningKeyDocument(vault, KeyVaultSigningKeyDocument.TrustKeysSecret)

@@ -50,6 +50,7 @@ namespace Registry.Storage;
 ///                 every committed checksum          key(name) "|" host        "c|" role' "|" sha256
 ///                 a server-held key of a role       key(name) "|" host        "k|" role "|" key id
 ///                 (role' is the role with '/' written as ':'; one partition per GUN, so one transaction commits an update)
+///   Events        an event not yet published        "outbox"                  ticks (19 digits) "-" event id   (owner: EventOutbox)
 ///   Scans         an image's scan status           manifest digest           "scan"            (owner: ScanStore)
 ///   ScanOverrides hidden vulnerabilities of a layer  layer digest              override id       (owner: ScanStore)
 ///   Settings      registry-wide settings (GC)       "settings"                "onlinegc"        (owner: SettingsStore)
@@ -60,13 +61,14 @@ namespace Registry.Storage;
 ///   &lt;Registry:Scan:Queue&gt;-poison    jobs that failed 5 times
 ///   &lt;Registry:Signing:Queue&gt;        signing jobs: {"repository", "digest", "platforms"} (base64)
 ///   &lt;Registry:Signing:Queue&gt;-poison jobs that failed 5 times
+///   &lt;Registry:Events:Queue&gt;         published events, one CloudEvent (structured JSON) per message, with the queue publisher
 ///
 /// key(name) is the repository name with '/' written as ':' (':' is not in the name grammar,
 /// '/' is not allowed in table keys).
 /// </code>
 /// Each table has one owner, the store that implements Registry.Core's interface for it: MetadataStore (Repositories,
 /// Tags, Manifests, BlobLinks, Referrers, Uploads), AccountStore (Accounts, OrgMembers, Teams, TeamMembers,
-/// AccessTokens, TeamAccess), TrustDataStore (TrustData and trust/), PolicyStore, SigningStore (also the signing queue), ScanStore (also the scan records and the scan queue) and SettingsStore as
+/// AccessTokens, TeamAccess), TrustDataStore (TrustData and trust/), EventOutbox (Events), PolicyStore, SigningStore (also the signing queue), ScanStore (also the scan records and the scan queue) and SettingsStore as
 /// marked; ContentStore keeps blobs/ and uploads/, VulnerabilityShardStore vulndb/, BlobSigningKeyDocument keys/.
 /// Nothing outside this project sees a path, key or entity: the stores speak Core's records.
 /// Every write of a row or blob changes its ETag and last-modified time. GC judges a row or blob by them and deletes
@@ -99,13 +101,15 @@ public static class StorageLayout
     public const string ScanRow = "scan";
     public const string ScanOverridesTable = "ScanOverrides";
     public const string TrustDataTable = "TrustData";
+    public const string EventsTable = "Events";
+    public const string OutboxPartition = "outbox";
 
     public static readonly IReadOnlyList<string> Tables =
     [
         RepositoriesTable, TagsTable, ManifestsTable, BlobLinksTable, ReferrersTable, UploadsTable,
         AccountsTable, OrgMembersTable, TeamsTable, TeamMembersTable, AccessTokensTable, TeamAccessTable,
         PruningPoliciesTable, PromotionPoliciesTable, SigningPoliciesTable, TrustPoliciesTable, SettingsTable, ScansTable, ScanOverridesTable,
-        TrustDataTable,
+        TrustDataTable, EventsTable,
     ];
 
     public const string SettingsPartition = "settings";

@@ -23,6 +23,31 @@ public sealed class ScanOnPushStep(ScanQueue scans) : IAfterPushStep
     }
 }
 
+/// <summary>MANIFEST_PUSH for the manifest, and TAG_PUSH for each tag the push set (when events are on).</summary>
+public sealed class EventStep(Events.EventService events) : IAfterPushStep
+{
+    public string Name => "events";
+
+    public async Task<IReadOnlyList<ManifestPush>> RunAsync(ManifestPush push, CancellationToken cancellationToken)
+    {
+        if (!events.Enabled)
+        {
+            return [];
+        }
+
+        var digest = push.Manifest.Digest;
+        await events.RaiseAsync(await events.ImageEventAsync(Events.EventTypes.ManifestPush, push.Repository, null, digest, push.Manifest, push.Author,
+            "pushedAt", digest.ToString(), cancellationToken), cancellationToken);
+        foreach (var tag in push.Tags)
+        {
+            await events.RaiseAsync(await events.ImageEventAsync(Events.EventTypes.TagPush, push.Repository, tag, digest, push.Manifest, push.Author,
+                "pushedAt", $"{tag}\n{digest}", cancellationToken), cancellationToken);
+        }
+
+        return [];
+    }
+}
+
 /// <summary>The repository's signing policies, for the tags a push (or a promotion into it) set: signing is queued.</summary>
 public sealed class SigningStep(Signing.SigningPolicyService policies) : IAfterPushStep
 {

@@ -11,7 +11,7 @@ namespace Registry.Services;
 /// Manifests: pull by tag or digest, write with reference checks, delete (distribution-spec). The writer has no side
 /// effects beyond the manifest and its tags: what follows a push runs in <see cref="PushPipeline"/>.
 /// </summary>
-public sealed class ManifestService(IMetadataStore metadata, IContentStore content, TagService tags, IOptions<GcOptions> gc)
+public sealed class ManifestService(IMetadataStore metadata, IContentStore content, TagService tags, Events.EventService events, IOptions<GcOptions> gc)
 {
     private readonly TimeSpan _touchInterval = gc.Value.TouchInterval;
 
@@ -97,14 +97,14 @@ public sealed class ManifestService(IMetadataStore metadata, IContentStore conte
     /// By tag: removes that tag only. By digest: removes the tags pointing at it, its referrer row, the manifest
     /// and its blob link; the content stays for GC. Immutable tags refuse both (DENIED, nothing removed), and a
     /// manifest that an immutable tag reaches (a child of a tagged index, a referrer of a tagged image) cannot be
-    /// deleted by digest either.
+    /// deleted by digest either. Raises TAG_DELETE or MANIFEST_DELETE naming <paramref name="author"/>.
     /// </summary>
-    public async Task DeleteAsync(RepositoryName name, ManifestReference reference, CancellationToken cancellationToken = default)
+    public async Task DeleteAsync(RepositoryName name, ManifestReference reference, string? author, CancellationToken cancellationToken = default)
     {
         var settings = await metadata.GetRepositoryOrNullAsync(name, cancellationToken);
         if (reference.Tag is { } tag)
         {
-            var deleted = await tags.DeleteAsync(name, settings, tag, cancellationToken);
+            var deleted = await tags.DeleteAsync(name, settings, tag, author, cancellationToken);
             if (deleted == TagWriteResult.NotFound)
             {
                 throw Unknown(reference);
@@ -134,6 +134,21 @@ public sealed class ManifestService(IMetadataStore metadata, IContentStore conte
 
         await metadata.DeleteManifestAsync(name, digest, cancellationToken);
         await metadata.UnlinkBlobAsync(name, digest, cancellationToken);
+        await events.RaiseAsync(await events.ImageEventAsync(Events.EventTypes.ManifestDelete, name, null, digest, null, author, "deletedAt",
+            $"{digest}\n{row.ETag}", cancellationToken), cancellationToken);
+    }
+
+    /// <summary>TAG_PULL or MANIFEST_PULL for a manifest served to <paramref name="author"/>, when pull events are on.</summary>
+    public async Task RaisePullAsync(RepositoryName name, ManifestReference reference, StoredManifest manifest, string? author, CancellationToken cancellationToken = default)
+    {
+        if (!events.PullsEnabled)
+        {
+            return;
+        }
+
+        var parsed = ManifestParser.Parse(manifest.Content, manifest.MediaType) with { Digest = manifest.Digest };
+        await events.RaiseAsync(await events.ImageEventAsync(reference.Tag is null ? Events.EventTypes.ManifestPull : Events.EventTypes.TagPull,
+            name, reference.Tag, manifest.Digest, parsed, author, "pulledAt", Guid.NewGuid().ToString("N"), cancellationToken), cancellationToken);
     }
 
     /// <summary>

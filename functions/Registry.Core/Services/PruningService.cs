@@ -73,7 +73,7 @@ public sealed class PruningService(IPolicyStore store, IMetadataStore metadata, 
         var removed = new List<PrunedTag>();
         foreach (var tag in selected)
         {
-            if (Tag.TryParse(tag.Name, out var parsed) && await tags.DeleteAsync(name, settings, parsed, cancellationToken) == TagWriteResult.Done)
+            if (Tag.TryParse(tag.Name, out var parsed) && await tags.DeleteAsync(name, settings, parsed, "pruning", cancellationToken) == TagWriteResult.Done)
             {
                 removed.Add(tag);
             }

@@ -8,7 +8,11 @@ namespace Registry.Services;
 /// A manifest just written (by a client, a promotion or an evaluation) and the tags the write set: what after-push
 /// steps act on. <paramref name="Chain"/>: how many promotions led to it (0 for a client's push).
 /// </summary>
-public sealed record ManifestPush(RepositoryName Repository, RepositoryRecord? Settings, ParsedManifest Manifest, IReadOnlyList<Tag> Tags, int Chain = 0);
+public sealed record ManifestPush(RepositoryName Repository, RepositoryRecord? Settings, ParsedManifest Manifest, IReadOnlyList<Tag> Tags, int Chain = 0)
+{
+    /// <summary>Who pushed (the token's subject), when a client did.</summary>
+    public string? Author { get; init; }
+}
 
 /// <summary>Something that follows a manifest push; it returns the pushes it made itself (a promotion's), which get the steps in turn.</summary>
 public interface IAfterPushStep
@@ -21,7 +25,7 @@ public interface IAfterPushStep
 
 /// <summary>
 /// A manifest push: the writer (<see cref="ManifestService"/>: checks, content, rows, tags, no side effects), then the
-/// after-push steps in their registered order (promotion, then scan on push). Each step runs isolated: its failure is
+/// after-push steps in their registered order (promotion, scan on push, signing, events). Each step runs isolated: its failure is
 /// logged and neither fails the push nor skips the other steps. The pushes a step makes (promotions into other
 /// repositories) get the steps too, after the ones before them.
 /// </summary>
@@ -29,12 +33,12 @@ public sealed partial class PushPipeline(ManifestService manifests, IEnumerable<
 {
     private readonly IReadOnlyList<IAfterPushStep> _steps = steps.ToList();
 
-    /// <summary>Writes a manifest as a client pushes it, then runs the after-push steps.</summary>
+    /// <summary>Writes a manifest as a client (<paramref name="author"/>, when known) pushes it, then runs the after-push steps.</summary>
     public async Task<ParsedManifest> PushAsync(
-        RepositoryName name, ManifestReference reference, ReadOnlyMemory<byte> body, string? contentType, IReadOnlyList<Tag> extraTags,
+        RepositoryName name, ManifestReference reference, ReadOnlyMemory<byte> body, string? contentType, IReadOnlyList<Tag> extraTags, string? author,
         CancellationToken cancellationToken = default)
     {
-        var push = await manifests.PutAsync(name, reference, body, contentType, extraTags, cancellationToken);
+        var push = await manifests.PutAsync(name, reference, body, contentType, extraTags, cancellationToken) with { Author = author };
         await RunStepsAsync([push], cancellationToken);
         return push.Manifest;
     }

@@ -25,7 +25,7 @@ public enum TagWriteResult
 /// whose surplus is all such tags stays above its limit. A tag that Notary trust data names (targets or targets/releases) is neither deleted
 /// nor pointed at another digest until its trust data is removed, as DTR refuses with TAG_IN_NOTARY.
 /// </summary>
-public sealed class TagService(IMetadataStore metadata, TrustDataService trust)
+public sealed class TagService(IMetadataStore metadata, TrustDataService trust, Events.EventService events)
 {
     private const int MaxAttempts = 5;
 
@@ -87,8 +87,8 @@ public sealed class TagService(IMetadataStore metadata, TrustDataService trust)
         throw new InvalidOperationException($"tag {tag} of {name} kept changing under {MaxAttempts} attempts");
     }
 
-    /// <summary>Deletes a tag unless it is immutable or named by trust data.</summary>
-    public async Task<TagWriteResult> DeleteAsync(RepositoryName name, RepositoryRecord? settings, Tag tag, CancellationToken cancellationToken = default)
+    /// <summary>Deletes a tag unless it is immutable or named by trust data; raises TAG_DELETE naming <paramref name="author"/>.</summary>
+    public async Task<TagWriteResult> DeleteAsync(RepositoryName name, RepositoryRecord? settings, Tag tag, string? author, CancellationToken cancellationToken = default)
     {
         if (await IsHeldByNotaryAsync(name, tag, null, cancellationToken) && await metadata.GetTagRecordOrNullAsync(name, tag, cancellationToken) is not null)
         {
@@ -100,7 +100,19 @@ public sealed class TagService(IMetadataStore metadata, TrustDataService trust)
             return TagWriteResult.Immutable;
         }
 
-        return await metadata.DeleteTagAsync(name, tag, cancellationToken) ? TagWriteResult.Done : TagWriteResult.NotFound;
+        var before = events.Enabled ? await metadata.GetTagRecordOrNullAsync(name, tag, cancellationToken) : null;
+        if (!await metadata.DeleteTagAsync(name, tag, cancellationToken))
+        {
+            return TagWriteResult.NotFound;
+        }
+
+        if (before is not null && Digest.TryParse(before.Digest, out var digest))
+        {
+            await events.RaiseAsync(await events.ImageEventAsync(Events.EventTypes.TagDelete, name, tag, digest, null, author, "deletedAt",
+                $"{tag}\n{digest}\n{before.UpdatedAt.UtcTicks}", cancellationToken), cancellationToken);
+        }
+
+        return TagWriteResult.Done;
     }
 
     /// <summary>

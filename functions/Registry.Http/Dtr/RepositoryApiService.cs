@@ -15,7 +15,8 @@ namespace Registry.Dtr;
 /// </summary>
 public sealed partial class RepositoryApiService(
     IMetadataStore metadata, IAccountStore accounts, PermissionService permissions, TagService tags, PruningService pruning,
-    PromotionService promotions, PushPipeline pushes, Signing.TrustPolicyService trust, ISigningStore signing, Trust.TrustDataService notary)
+    PromotionService promotions, PushPipeline pushes, Signing.TrustPolicyService trust, ISigningStore signing, Trust.TrustDataService notary,
+    Events.EventService events)
 {
     public async Task<RepositoryView> CreateAsync(Principal principal, string ns, RepositoryCreate body, CancellationToken cancellationToken = default)
     {
@@ -33,7 +34,9 @@ public sealed partial class RepositoryApiService(
             throw new DtrException(DtrError.RepositoryExists, $"repository {name} exists already");
         }
 
-        return View(name, settings, namespaceType);
+        var view = View(name, settings, namespaceType);
+        await RaiseRepositoryEventAsync(name, "REPO_CREATED", principal, view, cancellationToken);
+        return view;
     }
 
     public async Task<(RepositoryList List, string? Next)> ListAsync(
@@ -103,7 +106,9 @@ public sealed partial class RepositoryApiService(
             throw new DtrException(DtrError.Conflict, "the repository changed meanwhile; try again");
         }
 
-        return View(name, stored, await GetNamespaceTypeOrUserAsync(ns, cancellationToken));
+        var view = View(name, stored, await GetNamespaceTypeOrUserAsync(ns, cancellationToken));
+        await RaiseRepositoryEventAsync(name, "REPO_UPDATED", principal, view, cancellationToken);
+        return view;
     }
 
     /// <summary>Deletes a repository (repository admin); like DTR, answers success when it does not exist.</summary>
@@ -118,6 +123,7 @@ public sealed partial class RepositoryApiService(
         }
 
         await metadata.DeleteRepositoryAsync(name, cancellationToken);
+        await RaiseRepositoryEventAsync(name, "REPO_DELETED", principal, null, cancellationToken);
         await signing.DeleteAllAsync(name, cancellationToken);
         await notary.DeleteRepositoryAsync(name, cancellationToken);
         var grants = GrantTarget.Of(name);
@@ -136,6 +142,11 @@ public sealed partial class RepositoryApiService(
             }
         }
     }
+
+    /// <summary>DTR's REPO_EVENT, with the repository as the API shows it (none for a deletion).</summary>
+    private async Task RaiseRepositoryEventAsync(RepositoryName name, string repoEvent, Principal principal, RepositoryView? view, CancellationToken cancellationToken) =>
+        await events.RaiseAsync(events.RepositoryEvent(name, repoEvent, principal.Name, view is null ? null : System.Text.Json.JsonSerializer.SerializeToNode(view)),
+            cancellationToken);
 
     public async Task<(IReadOnlyList<TagView> Tags, string? Next)> ListTagsAsync(
         Principal principal, string ns, string repo, string? pageStart, int pageSize, CancellationToken cancellationToken = default)
@@ -165,7 +176,7 @@ public sealed partial class RepositoryApiService(
     public async Task DeleteTagAsync(Principal principal, string ns, string repo, string tag, CancellationToken cancellationToken = default)
     {
         var (name, settings) = await RequireAsync(principal, ns, repo, AccessLevel.ReadWrite, cancellationToken);
-        var result = Tag.TryParse(tag, out var parsed) ? await tags.DeleteAsync(name, settings, parsed, cancellationToken) : TagWriteResult.NotFound;
+        var result = Tag.TryParse(tag, out var parsed) ? await tags.DeleteAsync(name, settings, parsed, principal.Name, cancellationToken) : TagWriteResult.NotFound;
         switch (result)
         {
             case TagWriteResult.NotFound:

@@ -22,6 +22,11 @@ public sealed class ManifestHandlers(ManifestService manifests, PushPipeline pus
                 $"the manifest is of type {manifest.MediaType}, which the Accept header does not allow", "mediaType", manifest.MediaType);
         }
 
+        if (request.Http.Method == "GET")
+        {
+            await manifests.RaisePullAsync(request.Name, request.Reference.Value, manifest, request.Token?.Subject, cancellationToken);
+        }
+
         var digest = manifest.Digest.ToString();
         return HttpResult.Empty(200)
             .WithBody(manifest.Content, manifest.MediaType)
@@ -41,7 +46,7 @@ public sealed class ManifestHandlers(ManifestService manifests, PushPipeline pus
         }
 
         var body = await ReadManifestBodyAsync(request, cancellationToken);
-        var manifest = await pushes.PushAsync(request.Name, request.Reference!.Value, body, request.Http.ContentType, extraTags, cancellationToken);
+        var manifest = await pushes.PushAsync(request.Name, request.Reference!.Value, body, request.Http.ContentType, extraTags, request.Token?.Subject, cancellationToken);
         var result = HttpResult.Empty(201)
             .WithHeader("Location", $"/v2/{request.Name}/manifests/{manifest.Digest}")
             .WithHeader(OciHeaders.ContentDigest, manifest.Digest.ToString());
@@ -56,7 +61,7 @@ public sealed class ManifestHandlers(ManifestService manifests, PushPipeline pus
     /// <summary>end-9: DELETE /v2/&lt;name&gt;/manifests/&lt;reference&gt; — by digest the manifest, by tag that tag only.</summary>
     public async Task<HttpResult> DeleteManifestAsync(OciRequest request, CancellationToken cancellationToken)
     {
-        await manifests.DeleteAsync(request.Name, request.Reference!.Value, cancellationToken);
+        await manifests.DeleteAsync(request.Name, request.Reference!.Value, request.Token?.Subject, cancellationToken);
         return HttpResult.Empty(202);
     }
 

@@ -25,6 +25,9 @@ public sealed class OwnAzurite : IAsyncDisposable
         $"BlobEndpoint=http://127.0.0.1:{_blobPort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{_queuePort}/devstoreaccount1;" +
         $"TableEndpoint=http://127.0.0.1:{_tablePort}/devstoreaccount1;";
 
+    /// <summary>The queue endpoint alone, for a host whose queues (only) live here.</summary>
+    public string QueueEndpoint => $"http://127.0.0.1:{_queuePort}/devstoreaccount1";
+
     /// <summary>Starts Azurite and waits until its ports answer.</summary>
     public async Task StartAsync()
     {

@@ -1,0 +1,187 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Registry.Oci;
+using Registry.Options;
+using Registry.Stores;
+
+namespace Registry.Events;
+
+/// <summary>
+/// Raises registry events: each is written to the outbox (a table row) by the step that made the change, then
+/// published by a drain (started at once in the background, and by a timer for whatever an outage left behind), and
+/// removed only once the publisher took it. A publisher that is down neither loses an event nor slows or fails the
+/// request; delivery is at least once, and an event raised again for the same change has the same id.
+/// </summary>
+public sealed partial class EventService(
+    IEventOutbox outbox, IEventPublisher publisher, IContentStore content, IMemoryCache cache, IOptions<EventOptions> options, TimeProvider time,
+    ILogger<EventService> logger)
+{
+    /// <summary>When the timer drains what the drains after each event left behind (an outage, an instance that stopped): every minute.</summary>
+    public const string DrainSchedule = "0 * * * * *";
+
+    /// <summary>Events published per outbox read.</summary>
+    public const int BatchSize = 100;
+
+    private readonly EventOptions _options = options.Value;
+    private readonly SemaphoreSlim _draining = new(1, 1);
+    private int _requested;
+
+    public bool Enabled => !string.Equals(_options.Publisher, "none", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Whether pulls raise events (opt-in).</summary>
+    public bool PullsEnabled => Enabled && _options.Pulls;
+
+    /// <summary>Records an event and starts publishing it; never throws (a failure to record is logged).</summary>
+    public async Task RaiseAsync(RegistryEvent registryEvent, CancellationToken cancellationToken = default)
+    {
+        if (!Enabled)
+        {
+            return;
+        }
+
+        try
+        {
+            await outbox.AddAsync(registryEvent, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            LogNotRecorded(logger, e, registryEvent.Type, registryEvent.Subject);
+            return;
+        }
+
+        // publish after the request, without its storage-call count or its cancellation
+        using (ExecutionContext.SuppressFlow())
+        {
+            _ = Task.Run(() => DrainAsync(CancellationToken.None), CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// Publishes what the outbox holds, oldest first, removing each batch once published; one drain at a time per
+    /// instance (a drain asked for meanwhile runs right after). Returns how many events went out; stops at the first
+    /// failure (logged), leaving the rest for the next drain.
+    /// </summary>
+    public async Task<int> DrainAsync(CancellationToken cancellationToken = default)
+    {
+        Interlocked.Exchange(ref _requested, 1);
+        var published = 0;
+        while (Volatile.Read(ref _requested) == 1 && await _draining.WaitAsync(0, cancellationToken))
+        {
+            try
+            {
+                while (Interlocked.Exchange(ref _requested, 0) == 1)
+                {
+                    IReadOnlyList<(string Key, RegistryEvent Event)> batch;
+                    while ((batch = await outbox.ListAsync(BatchSize, cancellationToken)).Count > 0)
+                    {
+                        await publisher.PublishAsync(batch.Select(b => b.Event).ToList(), cancellationToken);
+                        foreach (var (key, _) in batch)
+                        {
+                            await outbox.RemoveAsync(key, cancellationToken);
+                        }
+
+                        published += batch.Count;
+                    }
+                }
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogNotPublished(logger, e.GetType().Name, e.Message);
+                return published;
+            }
+            finally
+            {
+                _draining.Release();
+            }
+        }
+
+        return published;
+    }
+
+    /// <summary>
+    /// An image event in DTR's shape: <c>{namespace, repository, tag, digest, imageName, os, architecture, author,
+    /// &lt;at&gt;}</c> (no tag for MANIFEST_*); <paramref name="timeField"/> is <c>pushedAt</c>, <c>pulledAt</c> or <c>deletedAt</c>.
+    /// </summary>
+    public async Task<RegistryEvent> ImageEventAsync(
+        string type, RepositoryName repository, Tag? tag, Digest digest, ParsedManifest? manifest, string? author, string timeField, string changeKey,
+        CancellationToken cancellationToken = default)
+    {
+        var (os, architecture) = manifest is null ? ("", "")
+            : await cache.GetOrCreateAsync(("platform", manifest.Digest.ToString()), entry =>
+            {
+                entry.SlidingExpiration = TimeSpan.FromMinutes(10);
+                return PlatformOfAsync(manifest, cancellationToken);
+            });
+        var at = time.GetUtcNow();
+        var name = Qualified(repository.Value);
+        var imageName = tag is { } t ? $"{name}:{t}" : $"{name}@{digest}";
+        var contents = new JsonObject
+        {
+            ["namespace"] = Auth.PermissionService.NamespaceOf(repository),
+            ["repository"] = repository.Value[(repository.Value.IndexOf('/', StringComparison.Ordinal) + 1)..],
+        };
+        if (tag is { } withTag)
+        {
+            contents["tag"] = withTag.Value;
+        }
+
+        contents["digest"] = digest.ToString();
+        contents["imageName"] = imageName;
+        contents["os"] = os;
+        contents["architecture"] = architecture;
+        contents["author"] = author ?? "";
+        contents[timeField] = at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        return RegistryEvent.Create(type, at, imageName, contents, imageName, changeKey);
+    }
+
+    /// <summary>A REPO_EVENT: <c>{namespace, repository, event, author, data}</c>, data being the repository as the API shows it.</summary>
+    public RegistryEvent RepositoryEvent(RepositoryName repository, string repoEvent, string? author, JsonNode? data)
+    {
+        var at = time.GetUtcNow();
+        var contents = new JsonObject
+        {
+            ["namespace"] = Auth.PermissionService.NamespaceOf(repository),
+            ["repository"] = repository.Value[(repository.Value.IndexOf('/', StringComparison.Ordinal) + 1)..],
+            ["event"] = repoEvent,
+            ["author"] = author ?? "",
+            ["data"] = data?.DeepClone(),
+        };
+        return RegistryEvent.Create(EventTypes.RepoEvent, at, repository.Value, contents, Qualified(repository.Value),
+            $"{repoEvent}\n{at.UtcTicks}");
+    }
+
+    private string Qualified(string name) => _options.RegistryHost.Length == 0 ? name : $"{_options.RegistryHost}/{name}";
+
+    /// <summary>The os and architecture of an image from its config (one small blob read); empty for an index or an unreadable config.</summary>
+    private async Task<(string Os, string Architecture)> PlatformOfAsync(ParsedManifest manifest, CancellationToken cancellationToken)
+    {
+        if (manifest.Manifests.Count > 0 || manifest.Blobs.Count == 0 || !Digest.TryParse(manifest.Blobs[0].Digest, out var config)
+            || manifest.Blobs[0].Size > 1024 * 1024)
+        {
+            return ("", "");
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(await content.ReadAllAsync(config, cancellationToken));
+            var root = document.RootElement;
+            return (Text(root, "os"), Text(root, "architecture"));
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            return ("", "");
+        }
+
+        static string Text(JsonElement root, string name) =>
+            root.ValueKind == JsonValueKind.Object && root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The {Type} event of {Subject} could not be recorded")]
+    private static partial void LogNotRecorded(ILogger logger, Exception exception, string type, string subject);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Events could not be published ({Kind}: {Reason}); they stay in the outbox for the next drain")]
+    private static partial void LogNotPublished(ILogger logger, string kind, string reason);
+}

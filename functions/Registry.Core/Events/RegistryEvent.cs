@@ -1,0 +1,71 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CloudNative.CloudEvents;
+using CloudNative.CloudEvents.SystemTextJson;
+
+namespace Registry.Events;
+
+/// <summary>The event types: DTR's webhook types, and the registry's own beyond them.</summary>
+public static class EventTypes
+{
+    public const string TagPush = "TAG_PUSH";
+    public const string TagPull = "TAG_PULL";
+    public const string TagDelete = "TAG_DELETE";
+    public const string ManifestPush = "MANIFEST_PUSH";
+    public const string ManifestPull = "MANIFEST_PULL";
+    public const string ManifestDelete = "MANIFEST_DELETE";
+    public const string RepoEvent = "REPO_EVENT";
+}
+
+/// <summary>
+/// One registry event: DTR's webhook payload <c>{type, createdAt, contents, location}</c>, with an id that is the same
+/// each time the same change is raised again (so consumers can drop duplicates), and the repository (or namespace) it
+/// is about. Published inside a CloudEvents 1.0 envelope (<see cref="ToCloudEvent"/>).
+/// </summary>
+public sealed record RegistryEvent(string Id, string Type, DateTimeOffset CreatedAt, string Subject, JsonObject Contents, string Location)
+{
+    public const string Source = "urn:registry";
+
+    /// <summary>An event whose id is derived from what identifies the change (type, subject, and the change's own key).</summary>
+    public static RegistryEvent Create(string type, DateTimeOffset createdAt, string subject, JsonObject contents, string location, string changeKey) =>
+        new(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{type}\n{subject}\n{changeKey}")))[..32], type, createdAt, subject, contents, location);
+
+    /// <summary>DTR's webhook body.</summary>
+    public JsonObject Payload() => new()
+    {
+        ["type"] = Type,
+        ["createdAt"] = CreatedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture),
+        ["contents"] = Contents.DeepClone(),
+        ["location"] = Location,
+    };
+
+    /// <summary>The CloudEvents 1.0 envelope: id, source, type, subject, time, and DTR's payload as JSON data.</summary>
+    public CloudEvent ToCloudEvent() => new(CloudEventsSpecVersion.V1_0)
+    {
+        Id = Id,
+        Source = new Uri(Source),
+        Type = Type,
+        Subject = Subject,
+        Time = CreatedAt,
+        DataContentType = "application/json",
+        Data = JsonSerializer.SerializeToElement(Payload()),
+    };
+
+    /// <summary>The envelope in structured mode (<c>application/cloudevents+json</c>).</summary>
+    public byte[] ToStructuredJson() => new JsonEventFormatter().EncodeStructuredModeMessage(ToCloudEvent(), out _).ToArray();
+
+    /// <summary>The stored form of an event (the outbox's), and back.</summary>
+    public string Serialize() => new JsonObject
+    {
+        ["id"] = Id, ["type"] = Type, ["createdAt"] = CreatedAt.ToString("O"), ["subject"] = Subject, ["contents"] = Contents.DeepClone(), ["location"] = Location,
+    }.ToJsonString();
+
+    public static RegistryEvent Deserialize(string stored)
+    {
+        var o = JsonNode.Parse(stored)!.AsObject();
+        return new RegistryEvent(o["id"]!.GetValue<string>(), o["type"]!.GetValue<string>(), DateTimeOffset.Parse(o["createdAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture),
+            o["subject"]!.GetValue<string>(), o["contents"]!.AsObject().DeepClone().AsObject(), o["location"]!.GetValue<string>());
+    }
+}

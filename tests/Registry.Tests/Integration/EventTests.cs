@@ -1,0 +1,193 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Azure.Storage.Queues;
+using Registry.Tests.Support;
+
+namespace Registry.Tests.Integration;
+
+/// <summary>
+/// Registry events through the Storage Queue publisher on Azurite, read back from the queue as a consumer reads them:
+/// each event type raised by the real action (push, pull by tag and by digest, delete of a tag by /v2 and by the DTR
+/// API, delete by digest, repository created, updated and deleted) with its exact CloudEvents envelope and DTR payload;
+/// and the outbox: events raised while the publisher's queue service is down are published once it is back.
+/// </summary>
+public sealed class EventTests
+{
+    private const string Host = "registry.example";
+
+    [Fact]
+    public async Task ImageActions_RaiseDtrEventsInCloudEvents()
+    {
+        // Arrange
+        var queue = NewQueueName();
+        await using var host = await RegistryHost.StartAsync(settings: Settings(queue, AzuriteCheck.ConnectionString + "QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;"));
+        var auth = new AuthClient(host.Client);
+        var oci = await auth.AdminClientAsync("repository:ev/app:pull,push,delete");
+        var client = new QueueClient(AzuriteCheck.ConnectionString + "QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;", queue);
+
+        // Act
+        var image = await oci.PushImageAsync("ev/app", "v1");
+        var push = await ReadAsync(client, 2);
+        using (await oci.Http.GetAsync("/v2/ev/app/manifests/v1"))
+        using (await oci.HeadAsync("/v2/ev/app/manifests/v1"))
+        using (await oci.Http.GetAsync($"/v2/ev/app/manifests/{image.Digest}"))
+        {
+        }
+
+        var pulls = await ReadAsync(client, 2);
+        using (await oci.Http.DeleteAsync("/v2/ev/app/manifests/v1"))
+        {
+        }
+
+        var tagDelete = await ReadAsync(client, 1);
+        using (await oci.Http.DeleteAsync($"/v2/ev/app/manifests/{image.Digest}"))
+        {
+        }
+
+        var manifestDelete = await ReadAsync(client, 1);
+
+        // Assert: the envelope, and DTR's contents field by field
+        var manifestPush = push.Single(e => e.GetProperty("type").GetString() == "MANIFEST_PUSH");
+        AssertEnvelope(manifestPush, "MANIFEST_PUSH", $"{Host}/ev/app@{image.Digest}");
+        AssertContents(manifestPush, ["namespace", "repository", "digest", "imageName", "os", "architecture", "author", "pushedAt"],
+            ("namespace", "ev"), ("repository", "app"), ("digest", image.Digest), ("imageName", $"{Host}/ev/app@{image.Digest}"),
+            ("os", "linux"), ("architecture", "amd64"), ("author", AuthClient.AdminUser));
+        var tagPush = push.Single(e => e.GetProperty("type").GetString() == "TAG_PUSH");
+        AssertEnvelope(tagPush, "TAG_PUSH", $"{Host}/ev/app:v1");
+        AssertContents(tagPush, ["namespace", "repository", "tag", "digest", "imageName", "os", "architecture", "author", "pushedAt"],
+            ("tag", "v1"), ("digest", image.Digest), ("imageName", $"{Host}/ev/app:v1"), ("author", AuthClient.AdminUser));
+        Assert.Equal(["MANIFEST_PULL", "TAG_PULL"], pulls.Select(e => e.GetProperty("type").GetString()).Order());
+        AssertContents(pulls.Single(e => e.GetProperty("type").GetString() == "TAG_PULL"),
+            ["namespace", "repository", "tag", "digest", "imageName", "os", "architecture", "author", "pulledAt"], ("tag", "v1"), ("os", "linux"));
+        AssertContents(tagDelete.Single(), ["namespace", "repository", "tag", "digest", "imageName", "os", "architecture", "author", "deletedAt"],
+            ("tag", "v1"), ("digest", image.Digest));
+        Assert.Equal("TAG_DELETE", tagDelete.Single().GetProperty("type").GetString());
+        Assert.Equal("MANIFEST_DELETE", manifestDelete.Single().GetProperty("type").GetString());
+        AssertContents(manifestDelete.Single(), ["namespace", "repository", "digest", "imageName", "os", "architecture", "author", "deletedAt"],
+            ("digest", image.Digest), ("author", AuthClient.AdminUser));
+    }
+
+    [Fact]
+    public async Task RepositoryApi_RaisesRepoEvents()
+    {
+        // Arrange
+        var queue = NewQueueName();
+        var connection = AzuriteCheck.ConnectionString + "QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;";
+        await using var host = await RegistryHost.StartAsync(settings: Settings(queue, connection));
+        var auth = new AuthClient(host.Client);
+        var client = new QueueClient(connection, queue);
+
+        // Act
+        await auth.AdminAsync(HttpMethod.Post, "/api/v0/repositories/admin", new { name = "repo-events", visibility = "public" });
+        await auth.AdminAsync(HttpMethod.Patch, "/api/v0/repositories/admin/repo-events", new { shortDescription = "changed" });
+        await auth.AdminAsync(HttpMethod.Delete, "/api/v0/repositories/admin/repo-events");
+        var events = await ReadAsync(client, 3);
+
+        // Assert: REPO_EVENT with the repository as the API shows it (none once deleted)
+        Assert.All(events, e => AssertEnvelope(e, "REPO_EVENT", "admin/repo-events"));
+        Assert.Equal(["REPO_CREATED", "REPO_UPDATED", "REPO_DELETED"], events.Select(e => Contents(e).GetProperty("event").GetString()));
+        Assert.All(events, e => Assert.Equal(["namespace", "repository", "event", "author", "data"], Contents(e).EnumerateObject().Select(p => p.Name)));
+        Assert.Equal("changed", Contents(events[1]).GetProperty("data").GetProperty("shortDescription").GetString());
+        Assert.Equal("public", Contents(events[0]).GetProperty("data").GetProperty("visibility").GetString());
+        Assert.Equal(JsonValueKind.Null, Contents(events[2]).GetProperty("data").ValueKind);
+        Assert.All(events, e => Assert.Equal(AuthClient.AdminUser, Contents(e).GetProperty("author").GetString()));
+    }
+
+    [Fact]
+    public async Task Outbox_PublisherDown_EventsDeliveredWhenItReturnsWithTheirIds()
+    {
+        // Arrange: the host's queues live on an Azurite of their own, which the test stops; blobs and tables stay up
+        var queue = NewQueueName();
+        await using var queues = new OwnAzurite();
+        await queues.StartAsync();
+        var connection = AzuriteCheck.ConnectionString + $"QueueEndpoint={queues.QueueEndpoint};";
+        await using var host = await RegistryHost.StartAsync(settings: Settings(queue, connection));
+        var auth = new AuthClient(host.Client);
+        var oci = await auth.AdminClientAsync("repository:ev/outbox:pull,push");
+        var client = new QueueClient(connection, queue);
+        await oci.PushImageAsync("ev/outbox", "first");
+        Assert.Equal(2, (await ReadAsync(client, 2)).Count);
+
+        // Act: two pushes while the queue service is down (they succeed), then it comes back and one more push drains
+        await queues.StopAsync();
+        var during = await oci.PushImageAsync("ev/outbox", "during");
+        using (var again = await oci.PutManifestAsync("ev/outbox", "during", during.Manifest))
+        {
+            Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+        }
+
+        await queues.StartAsync();
+        await oci.PushImageAsync("ev/outbox", "after");
+        var delivered = await ReadAsync(client, 6);
+
+        // Assert: nothing lost; the push made twice has one id twice (consumers drop the second)
+        var duringPushes = delivered.Where(e => e.GetProperty("subject").GetString() == $"{Host}/ev/outbox:during").ToList();
+        Assert.Equal(2, duringPushes.Count);
+        Assert.Single(duringPushes.Select(e => e.GetProperty("id").GetString()).Distinct());
+        Assert.Equal(2, delivered.Count(e => e.GetProperty("subject").GetString() == $"{Host}/ev/outbox@{during.Digest}"));
+        Assert.Contains(delivered, e => e.GetProperty("subject").GetString() == $"{Host}/ev/outbox:after");
+    }
+
+    private static string NewQueueName() => "events-" + Guid.NewGuid().ToString("N")[..12];
+
+    private static Dictionary<string, string> Settings(string queue, string connection)
+    {
+        var settings = new Dictionary<string, string>(AuthClient.Settings)
+        {
+            ["Registry__Storage__ConnectionString"] = connection,
+            ["Registry__Events__Publisher"] = "queue",
+            ["Registry__Events__Queue"] = queue,
+            ["Registry__Events__Pulls"] = "true",
+            ["Registry__Events__RegistryHost"] = Host,
+        };
+        return settings;
+    }
+
+    /// <summary>Reads messages from the queue until <paramref name="count"/> arrived (or a deadline), as a consumer: base64, one CloudEvent each.</summary>
+    private static async Task<List<JsonElement>> ReadAsync(QueueClient queue, int count)
+    {
+        var events = new List<JsonElement>();
+        await Poll.UntilAsync(async () =>
+        {
+            if (await queue.ExistsAsync())
+            {
+                foreach (var message in (await queue.ReceiveMessagesAsync(32)).Value)
+                {
+                    events.Add(JsonDocument.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(message.MessageText))).RootElement.Clone());
+                    await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+                }
+            }
+
+            return events.Count >= count;
+        }, TimeSpan.FromSeconds(90));
+        Assert.True(events.Count == count, $"expected {count} events, got {events.Count}: {string.Join("\n", events)}");
+        return events.OrderBy(e => e.GetProperty("time").GetString(), StringComparer.Ordinal).ToList();
+    }
+
+    private static void AssertEnvelope(JsonElement e, string type, string subject)
+    {
+        string[] envelope = ["data", "datacontenttype", "id", "source", "specversion", "subject", "time", "type"];
+        Assert.Equal(envelope, e.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(("1.0", "urn:registry", type, subject, "application/json"),
+            (e.GetProperty("specversion").GetString(), e.GetProperty("source").GetString(), e.GetProperty("type").GetString(), e.GetProperty("subject").GetString(),
+             e.GetProperty("datacontenttype").GetString()));
+        Assert.Matches("^[0-9a-f]{32}$", e.GetProperty("id").GetString());
+        var data = e.GetProperty("data");
+        Assert.Equal(["type", "createdAt", "contents", "location"], data.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(type, data.GetProperty("type").GetString());
+    }
+
+    private static JsonElement Contents(JsonElement e) => e.GetProperty("data").GetProperty("contents");
+
+    private static void AssertContents(JsonElement e, string[] fields, params (string Name, string Value)[] values)
+    {
+        var contents = Contents(e);
+        Assert.Equal(fields, contents.EnumerateObject().Select(p => p.Name));
+        foreach (var (name, value) in values)
+        {
+            Assert.Equal(value, contents.GetProperty(name).GetString());
+        }
+    }
+}
