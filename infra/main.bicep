@@ -118,6 +118,16 @@ module app 'modules/function-app.bicep' = {
   }
 }
 
+module events 'modules/service-bus.bicep' = {
+  name: 'service-bus'
+  params: {
+    name: '${abbrs.serviceBusNamespace}${resourceToken}'
+    location: location
+    tags: tags
+    principalId: app.outputs.principalId
+  }
+}
+
 module rbac 'modules/rbac.bicep' = {
   name: 'rbac'
   params: {
@@ -133,7 +143,13 @@ module settings 'modules/app-settings.bicep' = {
   name: 'app-settings'
   params: {
     functionAppName: app.outputs.name
-    settings: app.outputs.appSettings
+    // events go to the Service Bus topic, with the app's identity
+    settings: union(app.outputs.appSettings, {
+      Registry__Events__Publisher: 'servicebus'
+      Registry__Events__ServiceBusNamespace: events.outputs.fullyQualifiedNamespace
+      Registry__Events__Topic: events.outputs.topicName
+      Registry__Events__RegistryHost: app.outputs.defaultHostName
+    })
   }
   dependsOn: [rbac]
 }
