@@ -15,20 +15,42 @@ public sealed class EventOutbox(StorageClients clients) : IEventOutbox
 {
     private readonly TableClient _table = clients.Table(StorageLayout.EventsTable);
 
-    public async Task AddAsync(RegistryEvent registryEvent, CancellationToken cancellationToken = default) =>
-        await _table.UpsertEntityAsync(new TableEntity(StorageLayout.OutboxPartition,
-            $"{registryEvent.CreatedAt.UtcTicks.ToString("D19", CultureInfo.InvariantCulture)}-{registryEvent.Id}")
+    public async Task AddAsync(IReadOnlyList<RegistryEvent> events, CancellationToken cancellationToken = default)
+    {
+        foreach (var chunk in events.Chunk(100))
         {
-            ["Event"] = registryEvent.Serialize(),
-        }, TableUpdateMode.Replace, cancellationToken);
+            await _table.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace,
+                new TableEntity(StorageLayout.OutboxPartition, $"{e.CreatedAt.UtcTicks.ToString("D19", CultureInfo.InvariantCulture)}-{e.Id}")
+                {
+                    ["Event"] = e.Serialize(),
+                })), cancellationToken);
+        }
+    }
 
     public async Task<IReadOnlyList<(string Key, RegistryEvent Event)>> ListAsync(int count, CancellationToken cancellationToken = default) =>
         (await _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.OutboxPartition}"), Math.Min(count, 1000),
             cancellationToken: cancellationToken).TakeAsync(count, cancellationToken))
         .Select(row => (row.RowKey, RegistryEvent.Deserialize(row.GetString("Event")))).ToList();
 
-    public async Task RemoveAsync(string key, CancellationToken cancellationToken = default) =>
-        await _table.DeleteEntityAsync(StorageLayout.OutboxPartition, key, ETag.All, cancellationToken);
+    public async Task RemoveAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
+    {
+        foreach (var chunk in keys.Chunk(100))
+        {
+            try
+            {
+                await _table.SubmitTransactionAsync(chunk.Select(key =>
+                    new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(StorageLayout.OutboxPartition, key), ETag.All)), cancellationToken);
+            }
+            catch (TableTransactionFailedException e) when (e.Status == 404)
+            {
+                // another instance's drain removed one of them first: remove the rest one by one
+                foreach (var key in chunk)
+                {
+                    await _table.DeleteEntityAsync(StorageLayout.OutboxPartition, key, ETag.All, cancellationToken);
+                }
+            }
+        }
+    }
 }
 
 /// <summary>Publishes events to a Storage Queue (Registry:Events:Queue), each message a CloudEvent in structured JSON.</summary>
@@ -45,9 +67,10 @@ public sealed class QueueEventPublisher(StorageClients clients, IOptions<EventOp
             _created = true;
         }
 
-        foreach (var registryEvent in events)
+        // a queue takes one message per request: a few at once
+        foreach (var chunk in events.Chunk(16))
         {
-            await queue.SendMessageAsync(BinaryData.FromBytes(registryEvent.ToStructuredJson()), cancellationToken: cancellationToken);
+            await Task.WhenAll(chunk.Select(e => queue.SendMessageAsync(BinaryData.FromBytes(e.ToStructuredJson()), cancellationToken: cancellationToken)));
         }
     }
 }

@@ -23,6 +23,9 @@ using Azure.Storage.Blobs.Specialized;
 // wait-queue QUEUE
 //   Polls the Storage Queue QUEUE every 20 ms until it holds no message (visible or in flight) and prints the time
 //   it found it empty, as Unix seconds: what the signing benchmark times a batch of jobs with.
+// wait-queue-count QUEUE COUNT
+//   Polls the Storage Queue QUEUE every 20 ms until it holds at least COUNT messages and prints the time, as Unix
+//   seconds: what the events benchmark times a drain with.
 // sdk-delete PREFIX COUNT
 //   The baseline of GC's sweep: deletes COUNT content blobs of that registry one after another with the SDK alone
 //   and prints "sdk-delete: N deletes in S s". It destroys content: run it only when the registry is done with.
@@ -51,20 +54,25 @@ switch (args)
             .GetBlobClient(Registry.Storage.StorageLayout.ScanPath("layers", digest)).DeleteIfExistsAsync();
         return 0;
     case ["wait-queue", var queue]:
-        await WaitQueueAsync(queue);
+        await WaitQueueAsync(queue, 0);
+        return 0;
+    case ["wait-queue-count", var queue, _]:
+        await WaitQueueAsync(queue, Number(2));
         return 0;
     case ["sdk-delete", var prefix, _]:
         await SdkDeleteAsync(prefix, Number(2));
         return 0;
     default:
-        Console.Error.WriteLine("usage: Registry.Bench sdk-upload FILE BLOCK_SIZE PARALLELISM RUNS | seed-gc PREFIX REPOS MANIFESTS LAYERS | seed-tags PREFIX REPO TAGS | seed-inventories PREFIX COUNT | sdk-read PREFIX DIGEST | forget-analysis PREFIX LAYER | wait-queue QUEUE | sdk-delete PREFIX COUNT");
+        Console.Error.WriteLine("usage: Registry.Bench sdk-upload FILE BLOCK_SIZE PARALLELISM RUNS | seed-gc PREFIX REPOS MANIFESTS LAYERS | seed-tags PREFIX REPO TAGS | seed-inventories PREFIX COUNT | sdk-read PREFIX DIGEST | forget-analysis PREFIX LAYER | wait-queue QUEUE | wait-queue-count QUEUE COUNT | sdk-delete PREFIX COUNT");
         return 2;
 }
 
-async Task WaitQueueAsync(string name)
+async Task WaitQueueAsync(string name, int atLeast)
 {
+    // at least 0: until the queue is empty; more: until it holds that many
     var queue = new Azure.Storage.Queues.QueueClient(connection + "QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;", name);
-    while ((await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount > 0)
+    await queue.CreateIfNotExistsAsync();
+    while (atLeast == 0 ? (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount > 0 : (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount < atLeast)
     {
         await Task.Delay(20);
     }

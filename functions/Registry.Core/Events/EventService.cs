@@ -11,7 +11,7 @@ namespace Registry.Events;
 
 /// <summary>
 /// Raises registry events: each is written to the outbox (a table row) by the step that made the change, then
-/// published by a drain (started at once in the background, and by a timer for whatever an outage left behind), and
+/// published by a drain (in the background a quarter second later, and by a timer for whatever an outage left behind), and
 /// removed only once the publisher took it. A publisher that is down neither loses an event nor slows or fails the
 /// request; delivery is at least once, and an event raised again for the same change has the same id.
 /// </summary>
@@ -22,12 +22,16 @@ public sealed partial class EventService(
     /// <summary>When the timer drains what the drains after each event left behind (an outage, an instance that stopped): every minute.</summary>
     public const string DrainSchedule = "0 * * * * *";
 
+    /// <summary>How long after an event its drain starts, gathering the events raised meanwhile.</summary>
+    public static readonly TimeSpan DrainDelay = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Events published per outbox read.</summary>
     public const int BatchSize = 100;
 
     private readonly EventOptions _options = options.Value;
     private readonly SemaphoreSlim _draining = new(1, 1);
     private int _requested;
+    private int _scheduled;
 
     public bool Enabled => !string.Equals(_options.Publisher, "none", StringComparison.OrdinalIgnoreCase);
 
@@ -35,27 +39,48 @@ public sealed partial class EventService(
     public bool PullsEnabled => Enabled && _options.Pulls;
 
     /// <summary>Records an event and starts publishing it; never throws (a failure to record is logged).</summary>
-    public async Task RaiseAsync(RegistryEvent registryEvent, CancellationToken cancellationToken = default)
+    public Task RaiseAsync(RegistryEvent registryEvent, CancellationToken cancellationToken = default) => RaiseAsync([registryEvent], cancellationToken);
+
+    /// <summary>Records the events of one change together (one table transaction) and starts publishing them; never throws.</summary>
+    public async Task RaiseAsync(IReadOnlyList<RegistryEvent> events, CancellationToken cancellationToken = default)
     {
-        if (!Enabled)
+        if (!Enabled || events.Count == 0)
         {
             return;
         }
 
         try
         {
-            await outbox.AddAsync(registryEvent, CancellationToken.None);
+            await outbox.AddAsync(events, CancellationToken.None);
         }
         catch (Exception e)
         {
-            LogNotRecorded(logger, e, registryEvent.Type, registryEvent.Subject);
+            LogNotRecorded(logger, e, events[0].Type, events[0].Subject);
             return;
         }
 
-        // publish after the request, without its storage-call count or its cancellation
+        ScheduleDrain();
+    }
+
+    /// <summary>
+    /// A drain shortly after the request (<see cref="DrainDelay"/>), without its storage-call count or its
+    /// cancellation; the events raised meanwhile go in the same drain, so a busy instance publishes in batches.
+    /// </summary>
+    private void ScheduleDrain()
+    {
+        if (Interlocked.Exchange(ref _scheduled, 1) == 1)
+        {
+            return;
+        }
+
         using (ExecutionContext.SuppressFlow())
         {
-            _ = Task.Run(() => DrainAsync(CancellationToken.None), CancellationToken.None);
+            _ = Task.Run(async () =>
+            {
+                await Task.Delay(DrainDelay, time);
+                Interlocked.Exchange(ref _scheduled, 0);
+                await DrainAsync(CancellationToken.None);
+            }, CancellationToken.None);
         }
     }
 
@@ -78,10 +103,7 @@ public sealed partial class EventService(
                     while ((batch = await outbox.ListAsync(BatchSize, cancellationToken)).Count > 0)
                     {
                         await publisher.PublishAsync(batch.Select(b => b.Event).ToList(), cancellationToken);
-                        foreach (var (key, _) in batch)
-                        {
-                            await outbox.RemoveAsync(key, cancellationToken);
-                        }
+                        await outbox.RemoveAsync(batch.Select(b => b.Key).ToList(), cancellationToken);
 
                         published += batch.Count;
                     }
@@ -110,7 +132,7 @@ public sealed partial class EventService(
         CancellationToken cancellationToken = default)
     {
         var (os, architecture) = manifest is null ? ("", "")
-            : await cache.GetOrCreateAsync(("platform", manifest.Digest.ToString()), entry =>
+            : await cache.GetOrCreateAsync(("platform", manifest.Blobs.Count > 0 ? manifest.Blobs[0].Digest : manifest.Digest.ToString()), entry =>
             {
                 entry.SlidingExpiration = TimeSpan.FromMinutes(10);
                 return PlatformOfAsync(manifest, cancellationToken);

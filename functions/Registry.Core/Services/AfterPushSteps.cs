@@ -36,14 +36,17 @@ public sealed class EventStep(Events.EventService events) : IAfterPushStep
         }
 
         var digest = push.Manifest.Digest;
-        await events.RaiseAsync(await events.ImageEventAsync(Events.EventTypes.ManifestPush, push.Repository, null, digest, push.Manifest, push.Author,
-            "pushedAt", digest.ToString(), cancellationToken), cancellationToken);
+        var raised = new List<Events.RegistryEvent>
+        {
+            await events.ImageEventAsync(Events.EventTypes.ManifestPush, push.Repository, null, digest, push.Manifest, push.Author, "pushedAt", digest.ToString(), cancellationToken),
+        };
         foreach (var tag in push.Tags)
         {
-            await events.RaiseAsync(await events.ImageEventAsync(Events.EventTypes.TagPush, push.Repository, tag, digest, push.Manifest, push.Author,
-                "pushedAt", $"{tag}\n{digest}", cancellationToken), cancellationToken);
+            raised.Add(await events.ImageEventAsync(Events.EventTypes.TagPush, push.Repository, tag, digest, push.Manifest, push.Author,
+                "pushedAt", $"{tag}\n{digest}", cancellationToken));
         }
 
+        await events.RaiseAsync(raised, cancellationToken);
         return [];
     }
 }
