@@ -61,6 +61,7 @@ var registryTables = [
   'ScanOverrides'
   'TrustData'
   'Events'
+  'RepositoryCounts'
 ]
 
 module storage 'modules/storage.bicep' = {

@@ -29,7 +29,9 @@ public sealed partial class StandaloneTimers(
             RunOnScheduleAsync(nameof(TimerFunctions.RefreshVulnerabilityDatabase), scan.Value.DatabaseSchedule,
                 ct => services.GetRequiredService<TimerFunctions>().RefreshVulnerabilityDatabase(new TimerInfo(), ct), stoppingToken),
             RunOnScheduleAsync(nameof(TimerFunctions.DrainEvents), Events.EventService.DrainSchedule,
-                ct => services.GetRequiredService<TimerFunctions>().DrainEvents(new TimerInfo(), ct), stoppingToken));
+                ct => services.GetRequiredService<TimerFunctions>().DrainEvents(new TimerInfo(), ct), stoppingToken),
+            RunOnScheduleAsync(nameof(TimerFunctions.FlushCounts), RepositoryCounters.FlushSchedule,
+                ct => services.GetRequiredService<TimerFunctions>().FlushCounts(new TimerInfo(), ct), stoppingToken));
     }
 
     private async Task RunOnScheduleAsync(string name, string expression, Func<CancellationToken, Task> run, CancellationToken stoppingToken)

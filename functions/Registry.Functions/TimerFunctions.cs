@@ -7,8 +7,14 @@ using Registry.Services;
 namespace Registry.Functions;
 
 /// <summary>Maintenance on timers; each schedule is a six-field CRON expression from settings.</summary>
-public sealed partial class TimerFunctions(PruningService pruning, GcService gc, ScanService scans, EventService events, ILogger<TimerFunctions> logger)
+public sealed partial class TimerFunctions(
+    PruningService pruning, GcService gc, ScanService scans, EventService events, RepositoryCounters counters, ILogger<TimerFunctions> logger)
 {
+    /// <summary>Adds this instance's pull and push counts to the stored ones (a fixed schedule: every minute).</summary>
+    [Function(nameof(FlushCounts))]
+    public async Task FlushCounts([TimerTrigger(RepositoryCounters.FlushSchedule)] TimerInfo timer, CancellationToken cancellationToken) =>
+        await counters.FlushAsync(cancellationToken);
+
     /// <summary>Publishes the events the outbox still holds (a fixed schedule: every minute).</summary>
     [Function(nameof(DrainEvents))]
     public async Task DrainEvents([TimerTrigger(EventService.DrainSchedule)] TimerInfo timer, CancellationToken cancellationToken)

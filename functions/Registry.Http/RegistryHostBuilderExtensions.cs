@@ -100,10 +100,11 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<PruningService>();
         services.AddSingleton<PromotionService>();
         services.AddSingleton<ManifestService>();
-        // What follows a manifest push, in this order: the source's promotion policies, the scan on push, signing, events.
+        // What follows a manifest push, in this order: the source's promotion policies, the scan on push, signing, counts, events.
         services.AddSingleton<IAfterPushStep, PromotionStep>();
         services.AddSingleton<IAfterPushStep, ScanOnPushStep>();
         services.AddSingleton<IAfterPushStep, SigningStep>();
+        services.AddSingleton<IAfterPushStep, CountStep>();
         services.AddSingleton<IAfterPushStep, EventStep>();
         services.AddSingleton<PushPipeline>();
         services.AddSingleton<GarbageCollector>();
@@ -142,6 +143,7 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<RequestMeter>();
         services.AddSingleton<HealthService>();
         services.AddSingleton<Events.EventService>();
+        services.AddSingleton<RepositoryCounters>();
         services.AddSingleton<HealthEndpoints>();
         services.AddSingleton<RegistryAuthorizer>();
         services.AddSingleton<RegistryDispatcher>();

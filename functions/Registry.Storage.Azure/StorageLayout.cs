@@ -51,6 +51,7 @@ namespace Registry.Storage;
 ///                 a server-held key of a role       key(name) "|" host        "k|" role "|" key id
 ///                 (role' is the role with '/' written as ':'; one partition per GUN, so one transaction commits an update)
 ///   Events        an event not yet published        "outbox"                  ticks (19 digits) "-" event id   (owner: EventOutbox)
+///   RepositoryCounts  a repository's pulls and pushes  "c"                   key(name)         (owner: RepositoryCountStore)
 ///   Scans         an image's scan status           manifest digest           "scan"            (owner: ScanStore)
 ///   ScanOverrides hidden vulnerabilities of a layer  layer digest              override id       (owner: ScanStore)
 ///   Settings      registry-wide settings (GC)       "settings"                "onlinegc"        (owner: SettingsStore)
@@ -68,7 +69,7 @@ namespace Registry.Storage;
 /// </code>
 /// Each table has one owner, the store that implements Registry.Core's interface for it: MetadataStore (Repositories,
 /// Tags, Manifests, BlobLinks, Referrers, Uploads), AccountStore (Accounts, OrgMembers, Teams, TeamMembers,
-/// AccessTokens, TeamAccess), TrustDataStore (TrustData and trust/), EventOutbox (Events), PolicyStore, SigningStore (also the signing queue), ScanStore (also the scan records and the scan queue) and SettingsStore as
+/// AccessTokens, TeamAccess), TrustDataStore (TrustData and trust/), EventOutbox (Events), RepositoryCountStore (RepositoryCounts), PolicyStore, SigningStore (also the signing queue), ScanStore (also the scan records and the scan queue) and SettingsStore as
 /// marked; ContentStore keeps blobs/ and uploads/, VulnerabilityShardStore vulndb/, BlobSigningKeyDocument keys/.
 /// Nothing outside this project sees a path, key or entity: the stores speak Core's records.
 /// Every write of a row or blob changes its ETag and last-modified time. GC judges a row or blob by them and deletes
@@ -102,6 +103,8 @@ public static class StorageLayout
     public const string ScanOverridesTable = "ScanOverrides";
     public const string TrustDataTable = "TrustData";
     public const string EventsTable = "Events";
+    public const string RepositoryCountsTable = "RepositoryCounts";
+    public const string CountsPartition = "c";
     public const string OutboxPartition = "outbox";
 
     public static readonly IReadOnlyList<string> Tables =
@@ -109,7 +112,7 @@ public static class StorageLayout
         RepositoriesTable, TagsTable, ManifestsTable, BlobLinksTable, ReferrersTable, UploadsTable,
         AccountsTable, OrgMembersTable, TeamsTable, TeamMembersTable, AccessTokensTable, TeamAccessTable,
         PruningPoliciesTable, PromotionPoliciesTable, SigningPoliciesTable, TrustPoliciesTable, SettingsTable, ScansTable, ScanOverridesTable,
-        TrustDataTable, EventsTable,
+        TrustDataTable, EventsTable, RepositoryCountsTable,
     ];
 
     public const string SettingsPartition = "settings";

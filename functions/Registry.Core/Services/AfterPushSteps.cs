@@ -23,6 +23,18 @@ public sealed class ScanOnPushStep(ScanQueue scans) : IAfterPushStep
     }
 }
 
+/// <summary>Counts the push in the repository's <c>pushes</c> (in memory; flushed by a timer).</summary>
+public sealed class CountStep(RepositoryCounters counters) : IAfterPushStep
+{
+    public string Name => "counts";
+
+    public Task<IReadOnlyList<ManifestPush>> RunAsync(ManifestPush push, CancellationToken cancellationToken)
+    {
+        counters.CountPush(push.Repository);
+        return Task.FromResult<IReadOnlyList<ManifestPush>>([]);
+    }
+}
+
 /// <summary>MANIFEST_PUSH for the manifest, and TAG_PUSH for each tag the push set (when events are on).</summary>
 public sealed class EventStep(Events.EventService events) : IAfterPushStep
 {

@@ -11,7 +11,8 @@ namespace Registry.Services;
 /// Manifests: pull by tag or digest, write with reference checks, delete (distribution-spec). The writer has no side
 /// effects beyond the manifest and its tags: what follows a push runs in <see cref="PushPipeline"/>.
 /// </summary>
-public sealed class ManifestService(IMetadataStore metadata, IContentStore content, TagService tags, Events.EventService events, IOptions<GcOptions> gc)
+public sealed class ManifestService(
+    IMetadataStore metadata, IContentStore content, TagService tags, Events.EventService events, RepositoryCounters counters, IOptions<GcOptions> gc)
 {
     private readonly TimeSpan _touchInterval = gc.Value.TouchInterval;
 
@@ -138,9 +139,10 @@ public sealed class ManifestService(IMetadataStore metadata, IContentStore conte
             $"{digest}\n{row.ETag}", cancellationToken), cancellationToken);
     }
 
-    /// <summary>TAG_PULL or MANIFEST_PULL for a manifest served to <paramref name="author"/>, when pull events are on.</summary>
-    public async Task RaisePullAsync(RepositoryName name, ManifestReference reference, StoredManifest manifest, string? author, CancellationToken cancellationToken = default)
+    /// <summary>A manifest served to <paramref name="author"/>: counted in the repository's pulls, and TAG_PULL or MANIFEST_PULL when pull events are on.</summary>
+    public async Task RecordPullAsync(RepositoryName name, ManifestReference reference, StoredManifest manifest, string? author, CancellationToken cancellationToken = default)
     {
+        counters.CountPull(name);
         if (!events.PullsEnabled)
         {
             return;

@@ -16,7 +16,7 @@ namespace Registry.Dtr;
 public sealed partial class RepositoryApiService(
     IMetadataStore metadata, IAccountStore accounts, PermissionService permissions, TagService tags, PruningService pruning,
     PromotionService promotions, PushPipeline pushes, Signing.TrustPolicyService trust, ISigningStore signing, Trust.TrustDataService notary,
-    Events.EventService events)
+    Events.EventService events, RepositoryCounters counters)
 {
     public async Task<RepositoryView> CreateAsync(Principal principal, string ns, RepositoryCreate body, CancellationToken cancellationToken = default)
     {
@@ -83,13 +83,13 @@ public sealed partial class RepositoryApiService(
             includeFrom = false;
         }
 
-        return (new RepositoryList(visible), next);
+        return (new RepositoryList(await WithCountsAsync(visible, cancellationToken)), next);
     }
 
     public async Task<RepositoryView> GetAsync(Principal principal, string ns, string repo, CancellationToken cancellationToken = default)
     {
         var (name, stored) = await RequireAsync(principal, ns, repo, AccessLevel.ReadOnly, cancellationToken);
-        return View(name, stored, await GetNamespaceTypeOrUserAsync(ns, cancellationToken));
+        return (await WithCountsAsync([View(name, stored, await GetNamespaceTypeOrUserAsync(ns, cancellationToken))], cancellationToken))[0];
     }
 
     public async Task<RepositoryView> UpdateAsync(Principal principal, string ns, string repo, RepositoryCreate body, CancellationToken cancellationToken = default)
@@ -126,6 +126,7 @@ public sealed partial class RepositoryApiService(
         await RaiseRepositoryEventAsync(name, "REPO_DELETED", principal, null, cancellationToken);
         await signing.DeleteAllAsync(name, cancellationToken);
         await notary.DeleteRepositoryAsync(name, cancellationToken);
+        await counters.DeleteAsync(name, cancellationToken);
         var grants = GrantTarget.Of(name);
         foreach (var team in (await accounts.ListTeamAccessAsync(grants, cancellationToken)).Keys)
         {
@@ -544,6 +545,14 @@ public sealed partial class RepositoryApiService(
         stored.ScanOnPush = body.ScanOnPush ?? stored.ScanOnPush;
         stored.ImmutableTags = body.ImmutableTags ?? stored.ImmutableTags;
         stored.TagLimit = body.TagLimit ?? stored.TagLimit;
+    }
+
+    /// <summary>The views with their pulls and pushes (one query for all).</summary>
+    private async Task<IReadOnlyList<RepositoryView>> WithCountsAsync(IReadOnlyList<RepositoryView> views, CancellationToken cancellationToken)
+    {
+        var names = views.Select(v => RepositoryName.TryParse($"{v.Namespace}/{v.Name}", out var n) ? n : default).Where(n => n.Value is not null).ToList();
+        var counts = await counters.GetAsync(names, cancellationToken);
+        return views.Select(v => counts.TryGetValue($"{v.Namespace}/{v.Name}", out var c) ? v with { Pulls = c.Pulls, Pushes = c.Pushes } : v).ToList();
     }
 
     private static RepositoryView View(RepositoryName name, RepositoryRecord e, string namespaceType)

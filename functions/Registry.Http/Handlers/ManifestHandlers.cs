@@ -24,7 +24,7 @@ public sealed class ManifestHandlers(ManifestService manifests, PushPipeline pus
 
         if (request.Http.Method == "GET")
         {
-            await manifests.RaisePullAsync(request.Name, request.Reference.Value, manifest, request.Token?.Subject, cancellationToken);
+            await manifests.RecordPullAsync(request.Name, request.Reference.Value, manifest, request.Token?.Subject, cancellationToken);
         }
 
         var digest = manifest.Digest.ToString();
