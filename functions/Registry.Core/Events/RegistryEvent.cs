@@ -17,6 +17,8 @@ public static class EventTypes
     public const string ManifestPull = "MANIFEST_PULL";
     public const string ManifestDelete = "MANIFEST_DELETE";
     public const string RepoEvent = "REPO_EVENT";
+    public const string ScanCompleted = "SCAN_COMPLETED";
+    public const string ScanFailed = "SCAN_FAILED";
 }
 
 /// <summary>

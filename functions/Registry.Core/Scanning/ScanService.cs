@@ -66,7 +66,7 @@ public sealed record ReportFinding(
 public sealed partial class ScanService(
     IScanStore store, ManifestService manifests, ScanResults results, IContentStore content, LayerAnalyzer analyzer,
     PromotionService promotions, Signing.SigningPolicyService signing, PushPipeline pipeline, VulnerabilityDatabase database,
-    IOptions<ScanOptions> options, TimeProvider time,
+    Events.EventService events, IOptions<ScanOptions> options, TimeProvider time,
     ILogger<ScanService> logger)
 {
     public const int Failed = 0, Unscanned = 1, Scanning = 2, Pending = 3, Completed = 6;
@@ -90,12 +90,14 @@ public sealed partial class ScanService(
         catch (Exception e) when (e is LayerRefusedException or Errors.RegistryException)
         {
             await SetStatusAsync(digest, Failed, e.Message, cancellationToken);
+            await RaiseScanEventAsync(name, digest, null, e.Message, cancellationToken);
             return;
         }
 
         await store.WriteRecordAsync("inventories", digest, inventory, cancellationToken);
         await AttachSbomAsync(name, digest, inventory, cancellationToken);
-        await EvaluateAsync(digest, inventory, cancellationToken);
+        var (report, scan) = await EvaluateAsync(digest, inventory, cancellationToken);
+        await RaiseScanEventAsync(name, digest, (report, scan), null, cancellationToken);
         await pipeline.RunStepsAsync(await promotions.OnScanAsync(name, digest, cancellationToken), cancellationToken);
         await signing.OnScanAsync(name, digest, cancellationToken);
     }
@@ -178,7 +180,41 @@ public sealed partial class ScanService(
         return new ImageInventoryRecord(os, architecture, osRelease, refs, components);
     }
 
-    private async Task EvaluateAsync(Digest digest, ImageInventoryRecord inventory, CancellationToken cancellationToken)
+    /// <summary>
+    /// SCAN_COMPLETED with DTR's <c>scanSummary</c> (counts without hidden vulnerabilities, status, completion time), or
+    /// SCAN_FAILED with the reason: the image fields as the image events have them, and <c>scannedAt</c>.
+    /// </summary>
+    private async Task RaiseScanEventAsync(RepositoryName name, Digest digest, (ScanReport Report, ImageScan Scan)? completed, string? error, CancellationToken cancellationToken)
+    {
+        if (!events.Enabled)
+        {
+            return;
+        }
+
+        var key = completed is { } c ? $"{c.Scan.CompletedAt?.UtcTicks}\n{c.Report.DatabaseVersion}" : $"failed\n{time.GetUtcNow().UtcTicks}";
+        var raised = await events.ImageEventAsync(completed is null ? Events.EventTypes.ScanFailed : Events.EventTypes.ScanCompleted, name, null, digest,
+            null, null, "scannedAt", key, cancellationToken);
+        if (completed is { } done)
+        {
+            var overrides = await store.ListOverridesAsync(done.Report.Inventory.Layers.Select(l => l.Digest), cancellationToken);
+            var (critical, major, minor, _) = Cvss.Tally(done.Report.Visible(overrides).Select(f => f.Advisory));
+            raised.Contents["os"] = done.Scan.Os ?? "";
+            raised.Contents["architecture"] = done.Scan.Architecture ?? "";
+            raised.Contents["scanSummary"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["critical"] = critical, ["major"] = major, ["minor"] = minor, ["last_scan_status"] = Completed,
+                ["check_completed_at"] = done.Scan.CompletedAt?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            };
+        }
+        else
+        {
+            raised.Contents["error"] = error;
+        }
+
+        await events.RaiseAsync(raised, cancellationToken);
+    }
+
+    private async Task<(ScanReport Report, ImageScan Scan)> EvaluateAsync(Digest digest, ImageInventoryRecord inventory, CancellationToken cancellationToken)
     {
         var info = await database.GetInfoAsync(cancellationToken);
         var findings = await database.MatchAsync(inventory.Components, cancellationToken);
@@ -199,6 +235,7 @@ public sealed partial class ScanService(
         scan.DatabaseVersion = info?.Version;
         scan.Error = null;
         await store.SaveScanAsync(scan, merge: false, cancellationToken);
+        return (report, scan);
     }
 
     private async Task SetStatusAsync(Digest digest, int status, string? error, CancellationToken cancellationToken) =>

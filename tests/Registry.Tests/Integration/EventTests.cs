@@ -10,7 +10,8 @@ namespace Registry.Tests.Integration;
 /// <summary>
 /// Registry events through the Storage Queue publisher on Azurite, read back from the queue as a consumer reads them:
 /// each event type raised by the real action (push, pull by tag and by digest, delete of a tag by /v2 and by the DTR
-/// API, delete by digest, repository created, updated and deleted) with its exact CloudEvents envelope and DTR payload;
+/// API, delete by digest, repository created, updated and deleted, a scan completed and a scan failed) with its exact
+/// CloudEvents envelope and DTR payload;
 /// and the outbox: events raised while the publisher's queue service is down are published once it is back.
 /// </summary>
 public sealed class EventTests
@@ -67,6 +68,53 @@ public sealed class EventTests
         Assert.Equal("MANIFEST_DELETE", manifestDelete.Single().GetProperty("type").GetString());
         AssertContents(manifestDelete.Single(), ["namespace", "repository", "digest", "imageName", "os", "architecture", "author", "deletedAt"],
             ("digest", image.Digest), ("author", AuthClient.AdminUser));
+    }
+
+    [Fact]
+    public async Task Scans_RaiseScanCompletedAndScanFailed()
+    {
+        // Arrange: an Alpine image with a known CVE in the fixture database, and an image whose layer is no archive
+        var queue = NewQueueName();
+        var connection = AzuriteCheck.ConnectionString + "QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;";
+        await using var host = await RegistryHost.StartAsync(settings: Settings(queue, connection));
+        var auth = new AuthClient(host.Client);
+        var oci = await auth.AdminClientAsync("repository:ev/scanned:pull,push", "repository:ev/broken:pull,push");
+        using (var upload = new HttpRequestMessage(HttpMethod.Put, "/api/v0/imagescan/scan/update") { Content = new ByteArrayContent(OsvFixture.Zip()) })
+        {
+            upload.Headers.Authorization = AuthClient.Basic(AuthClient.AdminUser, AuthClient.AdminPassword);
+            using var uploaded = await host.Client.SendAsync(upload);
+            Assert.Equal(HttpStatusCode.OK, uploaded.StatusCode);
+        }
+
+        var layer = TestLayers.Gzip(TestLayers.Tar(("etc/os-release", TestLayers.AlpineRelease), ("lib/apk/db/installed", TestLayers.ApkInstalled)));
+        var scanned = await oci.PushImageAsync("ev/scanned", "v1", layer: layer);
+        var broken = await oci.PushImageAsync("ev/broken", "v1", layer: [0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00]);
+        await ReadAsync(new QueueClient(connection, queue), 4);
+
+        // Act
+        foreach (var repo in new[] { "ev/scanned", "ev/broken" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v0/imagescan/scan/{repo}/v1");
+            request.Headers.Authorization = AuthClient.Basic(AuthClient.AdminUser, AuthClient.AdminPassword);
+            using var started = await host.Client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        }
+
+        var events = await ReadAsync(new QueueClient(connection, queue), 2);
+
+        // Assert
+        var completed = events.Single(e => e.GetProperty("type").GetString() == "SCAN_COMPLETED");
+        AssertEnvelope(completed, "SCAN_COMPLETED", $"{Host}/ev/scanned@{scanned.Digest}");
+        AssertContents(completed, ["namespace", "repository", "digest", "imageName", "os", "architecture", "author", "scannedAt", "scanSummary"],
+            ("digest", scanned.Digest), ("os", "linux"), ("architecture", "amd64"));
+        var summary = Contents(completed).GetProperty("scanSummary");
+        Assert.Equal(["critical", "major", "minor", "last_scan_status", "check_completed_at"], summary.EnumerateObject().Select(p => p.Name));
+        Assert.Equal((0, 1, 0, 6), (summary.GetProperty("critical").GetInt32(), summary.GetProperty("major").GetInt32(),
+            summary.GetProperty("minor").GetInt32(), summary.GetProperty("last_scan_status").GetInt32()));
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z$", summary.GetProperty("check_completed_at").GetString());
+        var failed = events.Single(e => e.GetProperty("type").GetString() == "SCAN_FAILED");
+        AssertContents(failed, ["namespace", "repository", "digest", "imageName", "os", "architecture", "author", "scannedAt", "error"], ("digest", broken.Digest));
+        Assert.False(string.IsNullOrEmpty(Contents(failed).GetProperty("error").GetString()));
     }
 
     [Fact]
