@@ -313,6 +313,7 @@ public sealed class NotaryTests : IAsyncLifetime
         var other = await PushOverAsync(repo, "v1");
         using var apiDelete = await _host.Client.DeleteAsync($"/api/v0/repositories/{repo}/tags/v1");
         using var v2Delete = await _host.Client.DeleteAsync($"/v2/{repo}/manifests/v1");
+        using var digestDelete = await _host.Client.DeleteAsync($"/v2/{repo}/manifests/{v1.Digest}");
         using var sameAgain = await _oci.PutManifestAsync(repo, "v1", v1.Manifest);
 
         // Assert
@@ -323,6 +324,8 @@ public sealed class NotaryTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Forbidden, apiDelete.StatusCode);
         Assert.Contains("\"TAG_IN_NOTARY\"", await apiDelete.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.Forbidden, v2Delete.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, digestDelete.StatusCode);
+        Assert.Contains("TAG_IN_NOTARY", await digestDelete.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.Created, sameAgain.StatusCode);
 
         // once the trust data is gone, the tag is an ordinary tag again
