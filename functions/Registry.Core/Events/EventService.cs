@@ -140,11 +140,7 @@ public sealed partial class EventService(
         var at = time.GetUtcNow();
         var name = Qualified(repository.Value);
         var imageName = tag is { } t ? $"{name}:{t}" : $"{name}@{digest}";
-        var contents = new JsonObject
-        {
-            ["namespace"] = Auth.PermissionService.NamespaceOf(repository),
-            ["repository"] = repository.Value[(repository.Value.IndexOf('/', StringComparison.Ordinal) + 1)..],
-        };
+        var contents = NamesOf(repository);
         if (tag is { } withTag)
         {
             contents["tag"] = withTag.Value;
@@ -155,7 +151,7 @@ public sealed partial class EventService(
         contents["os"] = os;
         contents["architecture"] = architecture;
         contents["author"] = author ?? "";
-        contents[timeField] = at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        contents[timeField] = RegistryEvent.FormatTime(at);
         return RegistryEvent.Create(type, at, imageName, contents, imageName, changeKey);
     }
 
@@ -163,17 +159,20 @@ public sealed partial class EventService(
     public RegistryEvent RepositoryEvent(RepositoryName repository, string repoEvent, string? author, JsonNode? data)
     {
         var at = time.GetUtcNow();
-        var contents = new JsonObject
-        {
-            ["namespace"] = Auth.PermissionService.NamespaceOf(repository),
-            ["repository"] = repository.Value[(repository.Value.IndexOf('/', StringComparison.Ordinal) + 1)..],
-            ["event"] = repoEvent,
-            ["author"] = author ?? "",
-            ["data"] = data?.DeepClone(),
-        };
+        var contents = NamesOf(repository);
+        contents["event"] = repoEvent;
+        contents["author"] = author ?? "";
+        contents["data"] = data?.DeepClone();
         return RegistryEvent.Create(EventTypes.RepoEvent, at, repository.Value, contents, Qualified(repository.Value),
             $"{repoEvent}\n{at.UtcTicks}");
     }
+
+    /// <summary>DTR's first two fields of every repository's event: the namespace, and the name within it.</summary>
+    private static JsonObject NamesOf(RepositoryName repository) => new()
+    {
+        ["namespace"] = Auth.PermissionService.NamespaceOf(repository),
+        ["repository"] = repository.Value[(repository.Value.IndexOf('/', StringComparison.Ordinal) + 1)..],
+    };
 
     private string Qualified(string name) => _options.RegistryHost.Length == 0 ? name : $"{_options.RegistryHost}/{name}";
 

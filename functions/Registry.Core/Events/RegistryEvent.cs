@@ -34,11 +34,15 @@ public sealed record RegistryEvent(string Id, string Type, DateTimeOffset Create
     public static RegistryEvent Create(string type, DateTimeOffset createdAt, string subject, JsonObject contents, string location, string changeKey) =>
         new(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{type}\n{subject}\n{changeKey}")))[..32], type, createdAt, subject, contents, location);
 
+    /// <summary>A time as event payloads write it: UTC, seven fractional digits, <c>Z</c>.</summary>
+    public static string FormatTime(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>DTR's webhook body.</summary>
     public JsonObject Payload() => new()
     {
         ["type"] = Type,
-        ["createdAt"] = CreatedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture),
+        ["createdAt"] = FormatTime(CreatedAt),
         ["contents"] = Contents.DeepClone(),
         ["location"] = Location,
     };

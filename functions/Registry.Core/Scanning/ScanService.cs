@@ -203,7 +203,7 @@ public sealed partial class ScanService(
             raised.Contents["scanSummary"] = new System.Text.Json.Nodes.JsonObject
             {
                 ["critical"] = critical, ["major"] = major, ["minor"] = minor, ["last_scan_status"] = Completed,
-                ["check_completed_at"] = done.Scan.CompletedAt?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture),
+                ["check_completed_at"] = done.Scan.CompletedAt is { } at ? Events.RegistryEvent.FormatTime(at) : null,
             };
         }
         else
