@@ -62,6 +62,8 @@ var registryTables = [
   'TrustData'
   'Events'
   'RepositoryCounts'
+  'Webhooks'
+  'WebhookDeliveries'
 ]
 
 module storage 'modules/storage.bicep' = {

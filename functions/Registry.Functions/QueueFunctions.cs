@@ -1,12 +1,14 @@
 using System.Text.Json;
 using Microsoft.Azure.Functions.Worker;
+using Registry.Events;
+using Registry.Records;
 using Registry.Scanning;
 using Registry.Signing;
 
 namespace Registry.Functions;
 
 /// <summary>Jobs from Storage Queues. The Functions host retries a failed message and moves it to the poison queue after 5 tries.</summary>
-public sealed class QueueFunctions(ScanService scans, SigningService signing)
+public sealed class QueueFunctions(ScanService scans, SigningService signing, WebhookService webhooks)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -27,6 +29,16 @@ public sealed class QueueFunctions(ScanService scans, SigningService signing)
         if (JsonSerializer.Deserialize<SignJob>(message, Json) is { } job)
         {
             await signing.RunAsync(job, cancellationToken);
+        }
+    }
+
+    /// <summary>One try of a webhook delivery (Registry:Webhooks:Queue); a failed try is queued again by the service after its backoff.</summary>
+    [Function(nameof(DeliverWebhook))]
+    public async Task DeliverWebhook([QueueTrigger("%Registry:Webhooks:Queue%")] string message, CancellationToken cancellationToken)
+    {
+        if (JsonSerializer.Deserialize<WebhookJob>(message, Json) is { } job)
+        {
+            await webhooks.DeliverAsync(job, cancellationToken);
         }
     }
 }

@@ -71,6 +71,7 @@ public static class StandaloneHost
                 sp.GetRequiredService<ILogger<QueuePoller>>()));
         Poll(sp => sp.GetRequiredService<IOptions<ScanOptions>>().Value.Queue, (f, message, ct) => f.ScanImage(message, ct));
         Poll(sp => sp.GetRequiredService<IOptions<SigningOptions>>().Value.Queue, (f, message, ct) => f.SignImage(message, ct));
+        Poll(sp => sp.GetRequiredService<IOptions<WebhookOptions>>().Value.Queue, (f, message, ct) => f.DeliverWebhook(message, ct));
 
         var app = builder.Build();
         // As the Functions worker does in front of its function endpoints.

@@ -19,7 +19,7 @@ public sealed partial class TimerFunctions(
     [Function(nameof(DrainEvents))]
     public async Task DrainEvents([TimerTrigger(EventService.DrainSchedule)] TimerInfo timer, CancellationToken cancellationToken)
     {
-        if (events.Enabled)
+        if (await events.HasConsumersAsync(cancellationToken))
         {
             await events.DrainAsync(cancellationToken);
         }

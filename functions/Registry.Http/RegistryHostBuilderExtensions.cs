@@ -82,6 +82,14 @@ public static class RegistryHostBuilderExtensions
             .Validate(o => !string.Equals(o.Publisher, "servicebus", StringComparison.OrdinalIgnoreCase) || !string.IsNullOrWhiteSpace(o.ServiceBusNamespace),
                 "Registry:Events:ServiceBusNamespace must be set for the servicebus publisher")
             .ValidateOnStart();
+        services.AddOptions<WebhookOptions>().Bind(builder.Configuration.GetSection(WebhookOptions.Section))
+            .Validate(o => !string.IsNullOrWhiteSpace(o.Queue), "Registry:Webhooks:Queue must be set")
+            .Validate(o => o.MaxAttempts >= 1 && o.DeactivateAfter >= 1, "Registry:Webhooks:MaxAttempts and DeactivateAfter must be at least 1")
+            .Validate(o => o.RetryDelay > TimeSpan.Zero && o.MaxRetryDelay >= o.RetryDelay && o.MaxRetryDelay <= TimeSpan.FromDays(6),
+                "Registry:Webhooks:RetryDelay must be positive and MaxRetryDelay between it and 6 days")
+            .Validate(o => o.Timeout > TimeSpan.Zero && o.LogRetention > TimeSpan.Zero, "Registry:Webhooks:Timeout and LogRetention must be positive")
+            .Validate(o => o.AllowedNetworks.All(n => System.Net.IPNetwork.TryParse(n, out _)), "Registry:Webhooks:AllowedNetworks must be networks in CIDR notation")
+            .ValidateOnStart();
         services.AddMemoryCache();
         services.AddSingleton(TimeProvider.System);
 
@@ -130,7 +138,7 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<TrustPolicyService>();
         services.AddSingleton<SigningPolicyService>();
         services.AddSingleton<SigningService>();
-        services.AddSingleton<TrustKeyVault>();
+        services.AddSingleton<SealingVault>();
         services.AddSingleton<TrustDataService>();
 
         services.AddSingleton<BlobHandlers>();
@@ -143,6 +151,9 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<RequestMeter>();
         services.AddSingleton<HealthService>();
         services.AddSingleton<Events.EventService>();
+        services.AddSingleton<Events.EndpointPolicy>();
+        services.AddSingleton<Events.WebhookSender>();
+        services.AddSingleton<Events.WebhookService>();
         services.AddSingleton<RepositoryCounters>();
         services.AddSingleton<HealthEndpoints>();
         services.AddSingleton<RegistryAuthorizer>();
@@ -154,6 +165,7 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<SystemApiService>();
         services.AddSingleton<ScanApiService>();
         services.AddSingleton<SigningApiService>();
+        services.AddSingleton<WebhookApiService>();
         services.AddSingleton<DtrHandlers>();
         services.AddSingleton<DtrDispatcher>();
         return builder;

@@ -52,7 +52,8 @@ public static class AzureStorageExtensions
             "queue" => new QueueEventPublisher(sp.GetRequiredService<StorageClients>(), sp.GetRequiredService<IOptions<EventOptions>>()),
             _ => new NoEventPublisher(),
         });
-        services.AddKeyedSingleton<ISigningKeyDocument>(Trust.TrustKeyVault.DocumentKey, (sp, _) =>
+        services.AddSingleton<IWebhookStore, WebhookStore>();
+        services.AddKeyedSingleton<ISigningKeyDocument>(Auth.SealingVault.DocumentKey, (sp, _) =>
             sp.GetRequiredService<IOptions<AuthOptions>>().Value.KeyVaultUri is { } vault
                 ? new KeyVaultSigningKeyDocument(vault, KeyVaultSigningKeyDocument.TrustKeysSecret)
                 : new BlobSigningKeyDocument(sp.GetRequiredService<StorageClients>(), StorageLayout.TrustKeysPath));

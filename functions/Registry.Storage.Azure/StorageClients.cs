@@ -87,11 +87,11 @@ public sealed class StorageClients
     /// Puts a job on a queue (made when missing) as the queue triggers read it: JSON in web casing, base64 (the
     /// queue client's encoding).
     /// </summary>
-    public async Task EnqueueAsync<T>(string queueName, T job, CancellationToken cancellationToken = default)
+    public async Task EnqueueAsync<T>(string queueName, T job, CancellationToken cancellationToken = default, TimeSpan? delay = null)
     {
         var queue = Queue(queueName);
         await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-        await queue.SendMessageAsync(System.Text.Json.JsonSerializer.Serialize(job, JobJson), cancellationToken);
+        await queue.SendMessageAsync(System.Text.Json.JsonSerializer.Serialize(job, JobJson), delay > TimeSpan.Zero ? delay : null, null, cancellationToken);
     }
 
     private static readonly System.Text.Json.JsonSerializerOptions JobJson = new(System.Text.Json.JsonSerializerDefaults.Web);

@@ -52,6 +52,9 @@ namespace Registry.Storage;
 ///                 (role' is the role with '/' written as ':'; one partition per GUN, so one transaction commits an update)
 ///   Events        an event not yet published        "outbox"                  ticks (19 digits) "-" event id   (owner: EventOutbox)
 ///   RepositoryCounts  a repository's pulls and pushes  "c"                   key(name)         (owner: RepositoryCountStore)
+///   Webhooks      a webhook (its secret sealed)     "w"                       webhook id        (owner: WebhookStore)
+///   WebhookDeliveries  one try of a delivery        webhook id                inverted ticks (19 digits) "-" try "-" event id
+///                                                                             (newest first; rows older than LogRetention are dropped)
 ///   Scans         an image's scan status           manifest digest           "scan"            (owner: ScanStore)
 ///   ScanOverrides hidden vulnerabilities of a layer  layer digest              override id       (owner: ScanStore)
 ///   Settings      registry-wide settings (GC)       "settings"                "onlinegc"        (owner: SettingsStore)
@@ -63,13 +66,17 @@ namespace Registry.Storage;
 ///   &lt;Registry:Signing:Queue&gt;        signing jobs: {"repository", "digest", "platforms"} (base64)
 ///   &lt;Registry:Signing:Queue&gt;-poison jobs that failed 5 times
 ///   &lt;Registry:Events:Queue&gt;         published events, one CloudEvent (structured JSON) per message, with the queue publisher
+///   &lt;Registry:Webhooks:Queue&gt;       deliveries: {"webhookId", "eventId", "type", "createdAt", "body", "attempt"} (base64); a
+///                                     retry is a new message made visible after the backoff
+///   &lt;Registry:Webhooks:Queue&gt;-poison deliveries that failed 5 times for want of storage
 ///
 /// key(name) is the repository name with '/' written as ':' (':' is not in the name grammar,
 /// '/' is not allowed in table keys).
 /// </code>
 /// Each table has one owner, the store that implements Registry.Core's interface for it: MetadataStore (Repositories,
 /// Tags, Manifests, BlobLinks, Referrers, Uploads), AccountStore (Accounts, OrgMembers, Teams, TeamMembers,
-/// AccessTokens, TeamAccess), TrustDataStore (TrustData and trust/), EventOutbox (Events), RepositoryCountStore (RepositoryCounts), PolicyStore, SigningStore (also the signing queue), ScanStore (also the scan records and the scan queue) and SettingsStore as
+/// AccessTokens, TeamAccess), TrustDataStore (TrustData and trust/), EventOutbox (Events), RepositoryCountStore (RepositoryCounts), WebhookStore (Webhooks,
+/// WebhookDeliveries, the webhook queue), PolicyStore, SigningStore (also the signing queue), ScanStore (also the scan records and the scan queue) and SettingsStore as
 /// marked; ContentStore keeps blobs/ and uploads/, VulnerabilityShardStore vulndb/, BlobSigningKeyDocument keys/.
 /// Nothing outside this project sees a path, key or entity: the stores speak Core's records.
 /// Every write of a row or blob changes its ETag and last-modified time. GC judges a row or blob by them and deletes
@@ -106,13 +113,20 @@ public static class StorageLayout
     public const string RepositoryCountsTable = "RepositoryCounts";
     public const string CountsPartition = "c";
     public const string OutboxPartition = "outbox";
+    public const string WebhooksTable = "Webhooks";
+    public const string WebhooksPartition = "w";
+    public const string WebhookDeliveriesTable = "WebhookDeliveries";
+
+    /// <summary>The row of one try of a delivery: newest first, then by try and event.</summary>
+    public static string DeliveryRow(DateTimeOffset at, int attempt, string eventId) =>
+        $"{(DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks).ToString("D19", System.Globalization.CultureInfo.InvariantCulture)}-{attempt:D2}-{eventId}";
 
     public static readonly IReadOnlyList<string> Tables =
     [
         RepositoriesTable, TagsTable, ManifestsTable, BlobLinksTable, ReferrersTable, UploadsTable,
         AccountsTable, OrgMembersTable, TeamsTable, TeamMembersTable, AccessTokensTable, TeamAccessTable,
         PruningPoliciesTable, PromotionPoliciesTable, SigningPoliciesTable, TrustPoliciesTable, SettingsTable, ScansTable, ScanOverridesTable,
-        TrustDataTable, EventsTable, RepositoryCountsTable,
+        TrustDataTable, EventsTable, RepositoryCountsTable, WebhooksTable, WebhookDeliveriesTable,
     ];
 
     public const string SettingsPartition = "settings";

@@ -151,6 +151,7 @@ output appSettings object = union({
   Registry__Gc__Schedule: gcSchedule
   Registry__Scan__Queue: 'scans'
   Registry__Signing__Queue: 'signatures'
+  Registry__Webhooks__Queue: 'webhooks'
   Registry__Scan__DatabaseSchedule: scanDatabaseSchedule
   Registry__Scan__DatabaseUrl: scanDatabaseUrl
   Registry__Auth__KeyVaultUri: keyVaultUri

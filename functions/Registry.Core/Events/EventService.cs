@@ -13,11 +13,12 @@ namespace Registry.Events;
 /// Raises registry events: each is written to the outbox (a table row) by the step that made the change, then
 /// published by a drain (in the background a quarter second later, and by a timer for whatever an outage left behind), and
 /// removed only once the publisher took it. A publisher that is down neither loses an event nor slows or fails the
-/// request; delivery is at least once, and an event raised again for the same change has the same id.
+/// request; delivery is at least once, and an event raised again for the same change has the same id. An event is
+/// recorded only when someone takes it: the publisher (pulls only when Registry:Events:Pulls is on) or a webhook.
 /// </summary>
 public sealed partial class EventService(
-    IEventOutbox outbox, IEventPublisher publisher, IContentStore content, IMemoryCache cache, IOptions<EventOptions> options, TimeProvider time,
-    ILogger<EventService> logger)
+    IEventOutbox outbox, IEventPublisher publisher, WebhookService webhooks, IContentStore content, IMemoryCache cache, IOptions<EventOptions> options,
+    TimeProvider time, ILogger<EventService> logger)
 {
     /// <summary>When the timer drains what the drains after each event left behind (an outage, an instance that stopped): every minute.</summary>
     public const string DrainSchedule = "0 * * * * *";
@@ -33,22 +34,54 @@ public sealed partial class EventService(
     private int _requested;
     private int _scheduled;
 
-    public bool Enabled => !string.Equals(_options.Publisher, "none", StringComparison.OrdinalIgnoreCase);
+    private bool Publishing => !string.Equals(_options.Publisher, "none", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Whether pulls raise events (opt-in).</summary>
-    public bool PullsEnabled => Enabled && _options.Pulls;
+    /// <summary>
+    /// Whether events of <paramref name="type"/> about <paramref name="key"/> (<see cref="RegistryEvent.Key"/>) are
+    /// taken by anyone, so that a caller builds them only then. Never throws (webhooks that cannot be read: no).
+    /// </summary>
+    public async Task<bool> WantsAsync(string type, string key, CancellationToken cancellationToken = default)
+    {
+        if (Publishing && (_options.Pulls || !EventTypes.IsPull(type)))
+        {
+            return true;
+        }
+
+        try
+        {
+            return await webhooks.MatchesAsync(type, key, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogNotRecorded(logger, e, type, key);
+            return false;
+        }
+    }
+
+    /// <summary>Whether anyone takes events at all (the publisher, or an active webhook): the timer drains only then.</summary>
+    public async Task<bool> HasConsumersAsync(CancellationToken cancellationToken = default) => Publishing || await webhooks.AnyAsync(cancellationToken);
 
     /// <summary>Records an event and starts publishing it; never throws (a failure to record is logged).</summary>
     public Task RaiseAsync(RegistryEvent registryEvent, CancellationToken cancellationToken = default) => RaiseAsync([registryEvent], cancellationToken);
 
-    /// <summary>Records the events of one change together (one table transaction) and starts publishing them; never throws.</summary>
+    /// <summary>Records the events of one change that someone takes together (one table transaction) and starts publishing them; never throws.</summary>
     public async Task RaiseAsync(IReadOnlyList<RegistryEvent> events, CancellationToken cancellationToken = default)
     {
-        if (!Enabled || events.Count == 0)
+        var wanted = new List<RegistryEvent>();
+        foreach (var e in events)
+        {
+            if (await WantsAsync(e.Type, e.Key, cancellationToken))
+            {
+                wanted.Add(e);
+            }
+        }
+
+        if (wanted.Count == 0)
         {
             return;
         }
 
+        events = wanted;
         try
         {
             await outbox.AddAsync(events, CancellationToken.None);
@@ -85,7 +118,8 @@ public sealed partial class EventService(
     }
 
     /// <summary>
-    /// Publishes what the outbox holds, oldest first, removing each batch once published; one drain at a time per
+    /// Publishes what the outbox holds, oldest first, to the publisher and as deliveries to the webhooks that take it,
+    /// removing each batch once published; one drain at a time per
     /// instance (a drain asked for meanwhile runs right after). Returns how many events went out; stops at the first
     /// failure (logged), leaving the rest for the next drain.
     /// </summary>
@@ -102,7 +136,13 @@ public sealed partial class EventService(
                     IReadOnlyList<(string Key, RegistryEvent Event)> batch;
                     while ((batch = await outbox.ListAsync(BatchSize, cancellationToken)).Count > 0)
                     {
-                        await publisher.PublishAsync(batch.Select(b => b.Event).ToList(), cancellationToken);
+                        var raised = batch.Select(b => b.Event).ToList();
+                        if (Publishing)
+                        {
+                            await publisher.PublishAsync(raised, cancellationToken);
+                        }
+
+                        await webhooks.EnqueueAsync(raised, cancellationToken);
                         await outbox.RemoveAsync(batch.Select(b => b.Key).ToList(), cancellationToken);
 
                         published += batch.Count;

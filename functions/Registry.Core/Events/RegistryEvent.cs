@@ -7,6 +7,19 @@ using CloudNative.CloudEvents.SystemTextJson;
 
 namespace Registry.Events;
 
+/// <summary>What an event type is about, and so what a webhook of the type is keyed by.</summary>
+public enum EventScope
+{
+    /// <summary>One repository (webhook key <c>ns/repo</c>, repository admins).</summary>
+    Repository,
+
+    /// <summary>A namespace (webhook key <c>ns</c>, the namespace's admins).</summary>
+    Namespace,
+
+    /// <summary>The whole registry (no key, system administrators).</summary>
+    Global,
+}
+
 /// <summary>The event types: DTR's webhook types, and the registry's own beyond them.</summary>
 public static class EventTypes
 {
@@ -19,6 +32,35 @@ public static class EventTypes
     public const string RepoEvent = "REPO_EVENT";
     public const string ScanCompleted = "SCAN_COMPLETED";
     public const string ScanFailed = "SCAN_FAILED";
+    public const string Promotion = "PROMOTION";
+    public const string ScannerUpdateCompleted = "SCANNER_UPDATE_COMPLETED";
+
+    // the registry's own
+    public const string BlobMount = "BLOB_MOUNT";
+    public const string ImageSigned = "IMAGE_SIGNED";
+    public const string GcCompleted = "GC_COMPLETED";
+
+    /// <summary>Every type, with its scope.</summary>
+    public static readonly IReadOnlyDictionary<string, EventScope> Scopes = new Dictionary<string, EventScope>(StringComparer.Ordinal)
+    {
+        [TagPush] = EventScope.Repository,
+        [TagPull] = EventScope.Repository,
+        [TagDelete] = EventScope.Repository,
+        [ManifestPush] = EventScope.Repository,
+        [ManifestPull] = EventScope.Repository,
+        [ManifestDelete] = EventScope.Repository,
+        [ScanCompleted] = EventScope.Repository,
+        [ScanFailed] = EventScope.Repository,
+        [Promotion] = EventScope.Repository,
+        [BlobMount] = EventScope.Repository,
+        [ImageSigned] = EventScope.Repository,
+        [RepoEvent] = EventScope.Namespace,
+        [ScannerUpdateCompleted] = EventScope.Global,
+        [GcCompleted] = EventScope.Global,
+    };
+
+    /// <summary>Pull events: raised for the publisher only when Registry:Events:Pulls is on.</summary>
+    public static bool IsPull(string type) => type is TagPull or ManifestPull;
 }
 
 /// <summary>
@@ -37,6 +79,19 @@ public sealed record RegistryEvent(string Id, string Type, DateTimeOffset Create
     /// <summary>A time as event payloads write it: UTC, seven fractional digits, <c>Z</c>.</summary>
     public static string FormatTime(DateTimeOffset time) =>
         time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// What the event is about as webhooks are keyed: <c>ns/repo</c> for a repository's event, <c>ns</c> for a
+    /// namespace's, empty for the registry's.
+    /// </summary>
+    public string Key => EventTypes.Scopes.GetValueOrDefault(Type) switch
+    {
+        EventScope.Repository => $"{Text("namespace")}/{Text("repository")}",
+        EventScope.Namespace => Text("namespace"),
+        _ => "",
+    };
+
+    private string Text(string field) => Contents[field] is JsonValue v && v.TryGetValue(out string? text) ? text : "";
 
     /// <summary>DTR's webhook body.</summary>
     public JsonObject Payload() => new()

@@ -186,13 +186,14 @@ public sealed partial class ScanService(
     /// </summary>
     private async Task RaiseScanEventAsync(RepositoryName name, Digest digest, (ScanReport Report, ImageScan Scan)? completed, string? error, CancellationToken cancellationToken)
     {
-        if (!events.Enabled)
+        var type = completed is null ? Events.EventTypes.ScanFailed : Events.EventTypes.ScanCompleted;
+        if (!await events.WantsAsync(type, name.Value, cancellationToken))
         {
             return;
         }
 
         var key = completed is { } c ? $"{c.Scan.CompletedAt?.UtcTicks}\n{c.Report.DatabaseVersion}" : $"failed\n{time.GetUtcNow().UtcTicks}";
-        var raised = await events.ImageEventAsync(completed is null ? Events.EventTypes.ScanFailed : Events.EventTypes.ScanCompleted, name, null, digest,
+        var raised = await events.ImageEventAsync(type, name, null, digest,
             null, null, "scannedAt", key, cancellationToken);
         if (completed is { } done)
         {

@@ -42,17 +42,15 @@ public sealed class EventStep(Events.EventService events) : IAfterPushStep
 
     public async Task<IReadOnlyList<ManifestPush>> RunAsync(ManifestPush push, CancellationToken cancellationToken)
     {
-        if (!events.Enabled)
+        var digest = push.Manifest.Digest;
+        var raised = new List<Events.RegistryEvent>();
+        if (await events.WantsAsync(Events.EventTypes.ManifestPush, push.Repository.Value, cancellationToken))
         {
-            return [];
+            raised.Add(await events.ImageEventAsync(Events.EventTypes.ManifestPush, push.Repository, null, digest, push.Manifest, push.Author, "pushedAt",
+                digest.ToString(), cancellationToken));
         }
 
-        var digest = push.Manifest.Digest;
-        var raised = new List<Events.RegistryEvent>
-        {
-            await events.ImageEventAsync(Events.EventTypes.ManifestPush, push.Repository, null, digest, push.Manifest, push.Author, "pushedAt", digest.ToString(), cancellationToken),
-        };
-        foreach (var tag in push.Tags)
+        foreach (var tag in push.Tags.Count > 0 && await events.WantsAsync(Events.EventTypes.TagPush, push.Repository.Value, cancellationToken) ? push.Tags : [])
         {
             raised.Add(await events.ImageEventAsync(Events.EventTypes.TagPush, push.Repository, tag, digest, push.Manifest, push.Author,
                 "pushedAt", $"{tag}\n{digest}", cancellationToken));

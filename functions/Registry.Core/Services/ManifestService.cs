@@ -139,18 +139,18 @@ public sealed class ManifestService(
             $"{digest}\n{row.ETag}", cancellationToken), cancellationToken);
     }
 
-    /// <summary>A manifest served to <paramref name="author"/>: counted in the repository's pulls, and TAG_PULL or MANIFEST_PULL when pull events are on.</summary>
+    /// <summary>A manifest served to <paramref name="author"/>: counted in the repository's pulls, and TAG_PULL or MANIFEST_PULL when someone takes them.</summary>
     public async Task RecordPullAsync(RepositoryName name, ManifestReference reference, StoredManifest manifest, string? author, CancellationToken cancellationToken = default)
     {
         counters.CountPull(name);
-        if (!events.PullsEnabled)
+        var type = reference.Tag is null ? Events.EventTypes.ManifestPull : Events.EventTypes.TagPull;
+        if (!await events.WantsAsync(type, name.Value, cancellationToken))
         {
             return;
         }
 
         var parsed = ManifestParser.Parse(manifest.Content, manifest.MediaType) with { Digest = manifest.Digest };
-        await events.RaiseAsync(await events.ImageEventAsync(reference.Tag is null ? Events.EventTypes.ManifestPull : Events.EventTypes.TagPull,
-            name, reference.Tag, manifest.Digest, parsed, author, "pulledAt", Guid.NewGuid().ToString("N"), cancellationToken), cancellationToken);
+        await events.RaiseAsync(await events.ImageEventAsync(type, name, reference.Tag, manifest.Digest, parsed, author, "pulledAt", Guid.NewGuid().ToString("N"), cancellationToken), cancellationToken);
     }
 
     /// <summary>

@@ -100,7 +100,7 @@ public sealed class TagService(IMetadataStore metadata, TrustDataService trust, 
             return TagWriteResult.Immutable;
         }
 
-        var before = events.Enabled ? await metadata.GetTagRecordOrNullAsync(name, tag, cancellationToken) : null;
+        var before = await events.WantsAsync(Events.EventTypes.TagDelete, name.Value, cancellationToken) ? await metadata.GetTagRecordOrNullAsync(name, tag, cancellationToken) : null;
         if (!await metadata.DeleteTagAsync(name, tag, cancellationToken))
         {
             return TagWriteResult.NotFound;

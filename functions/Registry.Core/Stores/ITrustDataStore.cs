@@ -6,7 +6,7 @@ namespace Registry.Stores;
 /// <summary>Where the current version of one role of a GUN is: its version, the SHA-256 and length of its file.</summary>
 public sealed record TrustPointer(string Role, long Version, string Sha256, long Length, string? ETag = null);
 
-/// <summary>A server-held key of a GUN's role, its private part sealed (<see cref="TrustKeyVault"/>).</summary>
+/// <summary>A server-held key of a GUN's role, its private part sealed (<see cref="Auth.SealingVault"/>).</summary>
 public sealed record StoredTrustKey(string Role, string KeyId, byte[] Sealed, DateTimeOffset CreatedAt);
 
 /// <summary>

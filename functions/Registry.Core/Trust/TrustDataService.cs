@@ -21,7 +21,7 @@ public sealed record SignedTarget(string Role, string Sha256Hex, long Length);
 /// it names, and which delegation keys signed a digest.
 /// </summary>
 public sealed partial class TrustDataService(
-    ITrustDataStore store, IMetadataStore metadata, TrustKeyVault vault, IMemoryCache cache, TimeProvider time, IOptions<RegistryOptions> registry)
+    ITrustDataStore store, IMetadataStore metadata, Auth.SealingVault vault, IMemoryCache cache, TimeProvider time, IOptions<RegistryOptions> registry)
 {
     /// <summary>The roles whose targets tag listings and the tag guard read (DTR: targets, or targets/releases).</summary>
     public static readonly IReadOnlyList<string> TagRoles = [TufRole.Targets, TufRole.Releases];
@@ -106,7 +106,7 @@ public sealed partial class TrustDataService(
 
         var named = await RootKeyIdsAsync(gun, role, cancellationToken);
         var key = keys.FirstOrDefault(k => named.Contains(k.KeyId)) ?? keys.MaxBy(k => k.CreatedAt)!;
-        using var opened = await vault.OpenAsync(gun, key, cancellationToken);
+        using var opened = await OpenKeyAsync(gun, key, cancellationToken);
         return opened.Public.ToJson();
     }
 
@@ -247,7 +247,7 @@ public sealed partial class TrustDataService(
             var keys = new List<ServerKey>();
             foreach (var stored in await store.ListKeysAsync(gun, role, cancellationToken))
             {
-                keys.Add(await vault.OpenAsync(gun, stored, cancellationToken));
+                keys.Add(await OpenKeyAsync(gun, stored, cancellationToken));
             }
 
             held[role] = keys;
@@ -271,10 +271,23 @@ public sealed partial class TrustDataService(
     private async Task<string> CreateKeyAsync(Gun gun, string role, CancellationToken cancellationToken)
     {
         using var key = ServerKey.Create();
-        var sealedKey = await vault.SealAsync(gun, role, key, cancellationToken);
+        var plain = key.ExportPkcs8();
+        var sealedKey = await vault.SealAsync(plain, KeyContext(gun, role, key.Public.Id), cancellationToken);
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(plain);
         await store.AddKeyAsync(gun, new StoredTrustKey(role, key.Public.Id, sealedKey, time.GetUtcNow()), cancellationToken);
         return key.Public.ToJson();
     }
+
+    /// <summary>A server-held key, opened; a sealed key is bound to its GUN, role and key id.</summary>
+    private async Task<ServerKey> OpenKeyAsync(Gun gun, StoredTrustKey stored, CancellationToken cancellationToken)
+    {
+        var plain = await vault.OpenAsync(stored.Sealed, KeyContext(gun, stored.Role, stored.KeyId), cancellationToken);
+        var key = ServerKey.Import(plain);
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(plain);
+        return key.Public.Id == stored.KeyId ? key : throw new System.Security.Cryptography.CryptographicException("a sealed key is not the key its id names");
+    }
+
+    private static string KeyContext(Gun gun, string role, string keyId) => $"{gun}\n{role}\n{keyId}";
 
     /// <summary>A stored file; files are immutable by checksum, so small ones are kept in memory.</summary>
     private async Task<byte[]> ReadAsync(Gun gun, string role, string sha256, CancellationToken cancellationToken)

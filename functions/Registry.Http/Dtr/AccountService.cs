@@ -12,7 +12,8 @@ namespace Registry.Dtr;
 /// teams; every user manages their own password, name and tokens.
 /// </summary>
 public sealed partial class AccountService(
-    IAccountStore accounts, IMetadataStore metadata, ISigningStore signing, PermissionService permissions, Authenticator authenticator, TimeProvider time)
+    IAccountStore accounts, IMetadataStore metadata, ISigningStore signing, Events.WebhookService webhooks, PermissionService permissions, Authenticator authenticator,
+    TimeProvider time)
 {
     private const int MinPasswordLength = 8;
     private const int MaxPasswordLength = 1024;
@@ -143,8 +144,9 @@ public sealed partial class AccountService(
             throw new DtrException(DtrError.Conflict, "the account changed meanwhile; try again");
         }
 
-        // The namespace's trust policy goes with it: whoever takes the name again starts without it.
+        // The namespace's trust policy and webhooks go with it: whoever takes the name again starts without them.
         await signing.DeleteTrustAsync(name, true, cancellationToken);
+        await webhooks.DeleteForAsync(name, cancellationToken);
     }
 
     private async Task RequireEmptyNamespaceAsync(string name, CancellationToken cancellationToken)

@@ -32,6 +32,7 @@ public enum DtrError
     NoSuchPromotionPolicy,
     NoSuchSigningPolicy,
     NoSuchTrustPolicy,
+    NoSuchWebhook,
     Unavailable,
 }
 
@@ -67,6 +68,7 @@ public static class DtrErrors
         [DtrError.NoSuchPromotionPolicy] = ("NO_SUCH_PROMOTION_POLICY", 404),
         [DtrError.NoSuchSigningPolicy] = ("NO_SUCH_SIGNING_POLICY", 404),
         [DtrError.NoSuchTrustPolicy] = ("NO_SUCH_TRUST_POLICY", 404),
+        [DtrError.NoSuchWebhook] = ("NO_SUCH_WEBHOOK", 404),
         [DtrError.Unavailable] = ("SERVICE_UNAVAILABLE", 503),
     };
 }

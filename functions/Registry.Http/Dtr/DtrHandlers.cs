@@ -4,7 +4,8 @@ namespace Registry.Dtr;
 
 /// <summary>The handlers of /api/v0 and /enzi/v0: each binds the request, calls one service method and maps the result.</summary>
 public sealed class DtrHandlers(
-    RepositoryApiService repositories, AccountService accounts, SystemApiService system, ScanApiService scanning, SigningApiService signing)
+    RepositoryApiService repositories, AccountService accounts, SystemApiService system, ScanApiService scanning, SigningApiService signing,
+    WebhookApiService webhooks)
 {
     private const int DefaultPageSize = 10;
 
@@ -110,6 +111,32 @@ public sealed class DtrHandlers(
         await repositories.DeletePromotionPolicyAsync(r.Principal, r["ns"], r["repo"], r["id"], ct);
         return HttpResult.Empty(204);
     }
+
+    // ---- webhooks -----------------------------------------------------------------------------------------------
+
+    public async Task<HttpResult> CreateWebhookAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(201, await webhooks.CreateAsync(r.Principal, await r.BodyAsync<WebhookCreate>(ct), ct));
+
+    public async Task<HttpResult> ListWebhooksAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await webhooks.ListAsync(r.Principal, ct));
+
+    public async Task<HttpResult> ListRepositoryWebhooksAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await webhooks.ListForRepositoryAsync(r.Principal, r["ns"], r["repo"], ct));
+
+    public async Task<HttpResult> UpdateWebhookAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await webhooks.UpdateAsync(r.Principal, await r.BodyAsync<WebhookUpdate>(ct), ct));
+
+    public async Task<HttpResult> TestWebhookAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await webhooks.TestAsync(await r.BodyAsync<WebhookTest>(ct), ct));
+
+    public async Task<HttpResult> DeleteWebhookAsync(DtrRequest r, CancellationToken ct)
+    {
+        await webhooks.DeleteAsync(r.Principal, r["id"], ct);
+        return HttpResult.Empty(204);
+    }
+
+    public async Task<HttpResult> ListWebhookDeliveriesAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await webhooks.ListDeliveriesAsync(r.Principal, r["id"], r.PageSize("limit", 20), ct));
 
     // ---- signing and trust -----------------------------------------------------------------------------------
 

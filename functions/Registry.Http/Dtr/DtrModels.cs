@@ -346,3 +346,54 @@ public sealed record SignatureView(
     [property: JsonPropertyName("signedAt")] DateTimeOffset? SignedAt,
     [property: JsonPropertyName("valid")] bool Valid,
     [property: JsonPropertyName("reason")] string? Reason);
+
+/// <summary>A webhook as DTR shows it, with the registry's own fields after DTR's.</summary>
+public sealed record WebhookView(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("key")] string Key,
+    [property: JsonPropertyName("endpoint")] string Endpoint,
+    [property: JsonPropertyName("authorID")] string AuthorId,
+    [property: JsonPropertyName("createdAt")] DateTimeOffset CreatedAt,
+    [property: JsonPropertyName("lastSuccessfulAt")] DateTimeOffset? LastSuccessfulAt,
+    [property: JsonPropertyName("inactive")] bool Inactive,
+    [property: JsonPropertyName("tlsCert")] string TlsCert,
+    [property: JsonPropertyName("skipTLSVerification")] bool SkipTlsVerification,
+    [property: JsonPropertyName("failedDeliveries")] int FailedDeliveries,
+    [property: JsonPropertyName("secret"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Secret = null);
+
+/// <summary>DTR's webhook create body (<c>secret</c> is the registry's: the HMAC key, made when left out).</summary>
+public sealed record WebhookCreate(
+    [property: JsonPropertyName("type")] string? Type,
+    [property: JsonPropertyName("key")] string? Key,
+    [property: JsonPropertyName("endpoint")] string? Endpoint,
+    [property: JsonPropertyName("tlsCert")] string? TlsCert,
+    [property: JsonPropertyName("skipTLSVerification")] bool? SkipTlsVerification,
+    [property: JsonPropertyName("secret")] string? Secret);
+
+/// <summary>DTR's <c>POST /webhooks/update</c> body: the id and what changes.</summary>
+public sealed record WebhookUpdate(
+    [property: JsonPropertyName("id")] string? Id,
+    [property: JsonPropertyName("endpoint")] string? Endpoint,
+    [property: JsonPropertyName("inactive")] bool? Inactive,
+    [property: JsonPropertyName("tlsCert")] string? TlsCert,
+    [property: JsonPropertyName("skipTLSVerification")] bool? SkipTlsVerification,
+    [property: JsonPropertyName("secret")] string? Secret);
+
+/// <summary>DTR's <c>POST /webhooks/test</c> body.</summary>
+public sealed record WebhookTest(
+    [property: JsonPropertyName("type")] string? Type,
+    [property: JsonPropertyName("endpoint")] string? Endpoint,
+    [property: JsonPropertyName("tlsCert")] string? TlsCert,
+    [property: JsonPropertyName("skipTLSVerification")] bool? SkipTlsVerification);
+
+/// <summary>What a test delivery or one try of a delivery came to.</summary>
+public sealed record WebhookDeliveryView(
+    [property: JsonPropertyName("eventId")] string EventId,
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("attempt")] int Attempt,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("statusCode")] int? StatusCode,
+    [property: JsonPropertyName("durationMs")] long DurationMs,
+    [property: JsonPropertyName("error")] string Error,
+    [property: JsonPropertyName("at")] DateTimeOffset At);

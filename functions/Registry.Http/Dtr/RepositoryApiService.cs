@@ -16,7 +16,7 @@ namespace Registry.Dtr;
 public sealed partial class RepositoryApiService(
     IMetadataStore metadata, IAccountStore accounts, PermissionService permissions, TagService tags, PruningService pruning,
     PromotionService promotions, PushPipeline pushes, Signing.TrustPolicyService trust, ISigningStore signing, Trust.TrustDataService notary,
-    Events.EventService events, RepositoryCounters counters)
+    Events.EventService events, Events.WebhookService webhooks, RepositoryCounters counters)
 {
     public async Task<RepositoryView> CreateAsync(Principal principal, string ns, RepositoryCreate body, CancellationToken cancellationToken = default)
     {
@@ -127,6 +127,7 @@ public sealed partial class RepositoryApiService(
         await signing.DeleteAllAsync(name, cancellationToken);
         await notary.DeleteRepositoryAsync(name, cancellationToken);
         await counters.DeleteAsync(name, cancellationToken);
+        await webhooks.DeleteForAsync(name.Value, cancellationToken);
         var grants = GrantTarget.Of(name);
         foreach (var team in (await accounts.ListTeamAccessAsync(grants, cancellationToken)).Keys)
         {
@@ -564,7 +565,7 @@ public sealed partial class RepositoryApiService(
 
     private static DtrException NoSuchRepository(RepositoryName name) => new(DtrError.NoSuchRepository, $"no repository {name}");
 
-    private static DtrException Deny(Principal principal, string message) =>
+    internal static DtrException Deny(Principal principal, string message) =>
         principal.IsAnonymous ? new DtrException(DtrError.NotAuthenticated, "authentication required") : new DtrException(DtrError.NotAuthorized, message);
 
     [GeneratedRegex("^[a-z0-9](?:[a-z0-9_-]{0,253}[a-z0-9])$")]

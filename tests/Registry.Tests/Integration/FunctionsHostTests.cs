@@ -178,6 +178,7 @@ public sealed class FunctionsHostTests(FunctionsHostFixture fixture) : IClassFix
     [InlineData("Registry__Gc__Schedule", "Registry:Gc:Schedule")]
     [InlineData("Registry__Scan__Queue", "Registry:Scan:Queue")]
     [InlineData("Registry__Signing__Queue", "Registry:Signing:Queue")]
+    [InlineData("Registry__Webhooks__Queue", "Registry:Webhooks:Queue")]
     public async Task Start_BindingSettingMissing_FailsNamingTheSetting(string appSetting, string name)
     {
         // Act

@@ -98,9 +98,10 @@ public sealed class RegistryHost : IAsyncDisposable
 
         start.Environment["Registry__Storage__Container"] = prefix;
         start.Environment["Registry__Storage__TablePrefix"] = prefix;
-        // Hosts share Azurite: each polls scan and signing queues of its own storage.
+        // Hosts share Azurite: each polls scan, signing and webhook queues of its own storage.
         start.Environment["Registry__Scan__Queue"] = prefix + "-scans";
         start.Environment["Registry__Signing__Queue"] = prefix + "-signatures";
+        start.Environment["Registry__Webhooks__Queue"] = prefix + "-webhooks";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         // Protocol tests run without authentication unless they ask for it (Registry__Auth__Enabled=true).
         start.Environment["Registry__Auth__Enabled"] = "false";
