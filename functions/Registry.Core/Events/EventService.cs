@@ -207,6 +207,27 @@ public sealed partial class EventService(
             $"{repoEvent}\n{at.UtcTicks}");
     }
 
+    /// <summary>
+    /// An event about one repository that is not an image's: <c>{namespace, repository, &lt;fields&gt;, &lt;timeField&gt;}</c>,
+    /// the subject and location being the repository.
+    /// </summary>
+    public RegistryEvent RepositoryFactEvent(string type, RepositoryName repository, JsonObject fields, string timeField, string changeKey)
+    {
+        var at = time.GetUtcNow();
+        var contents = NamesOf(repository);
+        foreach (var (field, value) in fields)
+        {
+            contents[field] = value?.DeepClone();
+        }
+
+        contents[timeField] = RegistryEvent.FormatTime(at);
+        return RegistryEvent.Create(type, at, repository.Value, contents, Qualified(repository.Value), changeKey);
+    }
+
+    /// <summary>An event about the whole registry (GC, the vulnerability database), its subject the type's own.</summary>
+    public RegistryEvent GlobalEvent(string type, string subject, JsonObject contents, string changeKey) =>
+        RegistryEvent.Create(type, time.GetUtcNow(), subject, contents, _options.RegistryHost, changeKey);
+
     /// <summary>DTR's first two fields of every repository's event: the namespace, and the name within it.</summary>
     private static JsonObject NamesOf(RepositoryName repository) => new()
     {

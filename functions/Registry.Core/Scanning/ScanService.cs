@@ -116,8 +116,48 @@ public sealed partial class ScanService(
     {
         var limited = new LimitedStream(source, options.Value.MaxDatabaseBytes,
             () => new InvalidDataException($"the vulnerability database is larger than {options.Value.MaxDatabaseBytes} bytes"));
-        var info = await database.ImportAsync(limited, origin, cancellationToken);
-        return (info, await ReevaluateAllAsync(cancellationToken));
+        VulnerabilityDatabaseInfo info;
+        try
+        {
+            info = await database.ImportAsync(limited, origin, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await RaiseDatabaseEventAsync(null, e.Message, cancellationToken);
+            throw;
+        }
+
+        var reevaluated = await ReevaluateAllAsync(cancellationToken);
+        await RaiseDatabaseEventAsync(info, null, cancellationToken);
+        return (info, reevaluated);
+    }
+
+    /// <summary>The scanner's version as events name it: the registry's build.</summary>
+    private static readonly string ScannerVersion = typeof(ScanService).Assembly.GetName().Version?.ToString() ?? "";
+
+    /// <summary>
+    /// DTR's SCANNER_UPDATE_COMPLETED: <c>{scanner_version, db_version, db_updated_at, success, replicas}</c> (no
+    /// replicas here: every instance reads the one database), and the registry's <c>source</c>, <c>advisories</c>, <c>error</c>.
+    /// </summary>
+    private async Task RaiseDatabaseEventAsync(VulnerabilityDatabaseInfo? info, string? error, CancellationToken cancellationToken)
+    {
+        if (!await events.WantsAsync(Events.EventTypes.ScannerUpdateCompleted, "", cancellationToken))
+        {
+            return;
+        }
+
+        var at = time.GetUtcNow();
+        await events.RaiseAsync(events.GlobalEvent(Events.EventTypes.ScannerUpdateCompleted, "vulnerability-database", new System.Text.Json.Nodes.JsonObject
+        {
+            ["scanner_version"] = ScannerVersion,
+            ["db_version"] = info?.Version ?? "",
+            ["db_updated_at"] = Events.RegistryEvent.FormatTime(info?.UpdatedAt ?? at),
+            ["success"] = info is not null,
+            ["replicas"] = new System.Text.Json.Nodes.JsonObject(),
+            ["source"] = info?.Source ?? "",
+            ["advisories"] = info?.Advisories ?? 0,
+            ["error"] = error ?? "",
+        }, info?.Version ?? $"failed\n{at.UtcTicks}"), cancellationToken);
     }
 
     /// <summary>The online refresh: downloads Registry:Scan:DatabaseUrl and updates from it; null when no address is set.</summary>

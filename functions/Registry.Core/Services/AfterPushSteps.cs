@@ -35,7 +35,10 @@ public sealed class CountStep(RepositoryCounters counters) : IAfterPushStep
     }
 }
 
-/// <summary>MANIFEST_PUSH for the manifest, and TAG_PUSH for each tag the push set (when events are on).</summary>
+/// <summary>
+/// MANIFEST_PUSH for the manifest, TAG_PUSH for each tag the push set (with <c>previousDigest</c> when it moved the
+/// tag), and PROMOTION, in the source repository, for a promotion's push; each only when someone takes it.
+/// </summary>
 public sealed class EventStep(Events.EventService events) : IAfterPushStep
 {
     public string Name => "events";
@@ -52,8 +55,27 @@ public sealed class EventStep(Events.EventService events) : IAfterPushStep
 
         foreach (var tag in push.Tags.Count > 0 && await events.WantsAsync(Events.EventTypes.TagPush, push.Repository.Value, cancellationToken) ? push.Tags : [])
         {
-            raised.Add(await events.ImageEventAsync(Events.EventTypes.TagPush, push.Repository, tag, digest, push.Manifest, push.Author,
-                "pushedAt", $"{tag}\n{digest}", cancellationToken));
+            // a client's retry of the same push raises the same id; a move back to a digest (A, B, A) does not
+            var previous = push.MovedFrom.GetValueOrDefault(tag);
+            var tagPush = await events.ImageEventAsync(Events.EventTypes.TagPush, push.Repository, tag, digest, push.Manifest, push.Author,
+                "pushedAt", $"{tag}\n{digest}\n{previous}", cancellationToken);
+            if (previous is not null)
+            {
+                tagPush.Contents["previousDigest"] = previous;
+            }
+
+            raised.Add(tagPush);
+        }
+
+        if (push.PromotedFrom is { } origin && push.Tags.Count > 0
+            && await events.WantsAsync(Events.EventTypes.Promotion, origin.Source.Value, cancellationToken))
+        {
+            var promotion = await events.ImageEventAsync(Events.EventTypes.Promotion, origin.Source, origin.SourceTag, digest, push.Manifest, push.Author,
+                "promotedAt", $"{push.Repository}:{push.Tags[0]}\n{digest}\n{origin.Policy}", cancellationToken);
+            promotion.Contents["targetRepository"] = push.Repository.Value;
+            promotion.Contents["targetTag"] = push.Tags[0].Value;
+            promotion.Contents["promotionPolicy"] = origin.Policy;
+            raised.Add(promotion);
         }
 
         await events.RaiseAsync(raised, cancellationToken);

@@ -7,7 +7,8 @@ using Registry.Stores;
 namespace Registry.Services;
 
 /// <summary>Blobs as a repository sees them: only through its own links (distribution-spec "Pulling blobs").</summary>
-public sealed class BlobService(IMetadataStore metadata, IContentStore content, IOptions<RegistryOptions> options, IOptions<GcOptions> gc)
+public sealed class BlobService(
+    IMetadataStore metadata, IContentStore content, Events.EventService events, IOptions<RegistryOptions> options, IOptions<GcOptions> gc)
 {
     private readonly BlobDelivery _delivery = options.Value.BlobDelivery;
     private readonly TimeSpan _touchInterval = gc.Value.TouchInterval;
@@ -53,11 +54,26 @@ public sealed class BlobService(IMetadataStore metadata, IContentStore content, 
         }
     }
 
+    /// <summary>A client's cross-repository mount (<see cref="LinkFromAsync"/>), raising BLOB_MOUNT naming <paramref name="author"/>.</summary>
+    public async Task<long?> MountAsync(RepositoryName name, Digest digest, RepositoryName from, string? author, CancellationToken cancellationToken = default)
+    {
+        var size = await LinkFromAsync(name, digest, from, cancellationToken);
+        if (size is not null && await events.WantsAsync(Events.EventTypes.BlobMount, name.Value, cancellationToken))
+        {
+            await events.RaiseAsync(events.RepositoryFactEvent(Events.EventTypes.BlobMount, name, new()
+            {
+                ["digest"] = digest.ToString(), ["size"] = size.Value, ["from"] = from.Value, ["author"] = author ?? "",
+            }, "mountedAt", $"{digest}\n{from}\n{Guid.NewGuid():N}"), cancellationToken);
+        }
+
+        return size;
+    }
+
     /// <summary>
     /// Links a blob of <paramref name="from"/> into <paramref name="name"/> without moving bytes.
     /// Returns null when the source does not link it (the caller falls back to a new upload).
     /// </summary>
-    public async Task<long?> MountAsync(RepositoryName name, Digest digest, RepositoryName from, CancellationToken cancellationToken = default)
+    public async Task<long?> LinkFromAsync(RepositoryName name, Digest digest, RepositoryName from, CancellationToken cancellationToken = default)
     {
         var size = await metadata.GetBlobLinkOrNullAsync(from, digest, cancellationToken);
         // The content is touched before the new link exists: GC, which judged the content by its ETag, can then no

@@ -16,7 +16,7 @@ public sealed record GcSettings(
 /// configuration) and its runs. The schedule belongs to the deployment (the timer trigger reads Registry:Gc:Schedule);
 /// the rest may be changed at run time.
 /// </summary>
-public sealed class GcService(ISettingsStore store, GarbageCollector collector, IOptions<GcOptions> options)
+public sealed class GcService(ISettingsStore store, GarbageCollector collector, Events.EventService events, IOptions<GcOptions> options)
 {
     /// <summary>The longest run an API request waits for; a longer deadline applies to timer runs only.</summary>
     public static readonly TimeSpan MaxRequestDeadline = TimeSpan.FromMinutes(3);
@@ -88,6 +88,12 @@ public sealed class GcService(ISettingsStore store, GarbageCollector collector, 
         if (!dryRun)
         {
             await store.SaveGcLastRunAsync(JsonSerializer.Serialize(report.Summary()), cancellationToken);
+            if (await events.WantsAsync(Events.EventTypes.GcCompleted, "", cancellationToken))
+            {
+                await events.RaiseAsync(events.GlobalEvent(Events.EventTypes.GcCompleted, "gc",
+                    JsonSerializer.SerializeToNode(report.Summary())!.AsObject(), report.StartedAt.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                    cancellationToken);
+            }
         }
 
         return report;

@@ -69,12 +69,18 @@ public sealed class ManifestService(
         }
 
         await metadata.EnsureRepositoryAsync(name, cancellationToken);
+        var moved = new Dictionary<Tag, string>();
         foreach (var t in tagsToSet)
         {
-            Refuse(await tags.SetAsync(name, settings, t, digest, cancellationToken), name, t);   // another push came first
+            var (result, movedFrom) = await tags.SetAsync(name, settings, t, digest, cancellationToken);
+            Refuse(result, name, t);   // another push came first
+            if (movedFrom is not null)
+            {
+                moved[t] = movedFrom;
+            }
         }
 
-        return new ManifestPush(name, settings, stored, tagsToSet);
+        return new ManifestPush(name, settings, stored, tagsToSet) { MovedFrom = moved };
     }
 
     /// <summary>

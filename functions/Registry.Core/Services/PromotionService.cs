@@ -137,7 +137,7 @@ public sealed partial class PromotionService(
     {
         var image = await manifests.GetAsync(source, new ManifestReference(tag, null), cancellationToken);
         var made = new List<ManifestPush>();
-        await CopyAsync(source, target, image, targetTag, 1, made, cancellationToken);
+        await CopyAsync(source, target, image, targetTag, 1, made, new PromotionOrigin(source, tag, PromotionOrigin.Manual), cancellationToken);
         return made;
     }
 
@@ -175,7 +175,7 @@ public sealed partial class PromotionService(
         try
         {
             var image = await manifests.GetAsync(source, new ManifestReference(null, digest), cancellationToken);
-            await CopyAsync(source, target, image, targetTag, chain, made, cancellationToken);
+            await CopyAsync(source, target, image, targetTag, chain, made, new PromotionOrigin(source, tag, policy.Id), cancellationToken);
             policy.LastPromotedAt = now;
             await store.MarkPromotedAsync(policy, now, cancellationToken);
         }
@@ -194,7 +194,7 @@ public sealed partial class PromotionService(
     /// </summary>
     private async Task CopyAsync(
         RepositoryName source, RepositoryName target, ManifestService.StoredManifest image, Tag? tag, int chain, List<ManifestPush> made,
-        CancellationToken cancellationToken)
+        PromotionOrigin? origin, CancellationToken cancellationToken)
     {
         var parsed = ManifestParser.Parse(image.Content, image.MediaType);
         foreach (var child in parsed.Manifests)
@@ -202,20 +202,20 @@ public sealed partial class PromotionService(
             if (Digest.TryParse(child.Digest, out var childDigest))
             {
                 var stored = await manifests.GetAsync(source, new ManifestReference(null, childDigest), cancellationToken);
-                await CopyAsync(source, target, stored, null, chain, made, cancellationToken);
+                await CopyAsync(source, target, stored, null, chain, made, null, cancellationToken);
             }
         }
 
         foreach (var blob in parsed.Blobs.Where(b => b.Urls is not { Count: > 0 }))
         {
-            if (Digest.TryParse(blob.Digest, out var blobDigest) && await blobs.MountAsync(target, blobDigest, source, cancellationToken) is null)
+            if (Digest.TryParse(blob.Digest, out var blobDigest) && await blobs.LinkFromAsync(target, blobDigest, source, cancellationToken) is null)
             {
                 throw RegistryException.Of(OciErrorCode.BlobUnknown, $"{source} has no blob {blobDigest} to promote", "digest", blobDigest.ToString());
             }
         }
 
         var push = await manifests.PutAsync(target, new ManifestReference(tag, tag is null ? image.Digest : null), image.Content, image.MediaType, [], cancellationToken);
-        made.Add(push with { Chain = chain });
+        made.Add(push with { Chain = chain, PromotedFrom = origin });
     }
 
     private async Task<IReadOnlyList<PromotionPolicy>> GetEnabledAsync(RepositoryName source, CancellationToken cancellationToken) =>

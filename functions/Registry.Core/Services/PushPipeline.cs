@@ -12,6 +12,18 @@ public sealed record ManifestPush(RepositoryName Repository, RepositoryRecord? S
 {
     /// <summary>Who pushed (the token's subject), when a client did.</summary>
     public string? Author { get; init; }
+
+    /// <summary>The tags that named another manifest before the push, with the digest each named.</summary>
+    public IReadOnlyDictionary<Tag, string> MovedFrom { get; init; } = new Dictionary<Tag, string>();
+
+    /// <summary>For a promotion's push: the source image and the policy (its id, or <c>manual</c>).</summary>
+    public PromotionOrigin? PromotedFrom { get; init; }
+}
+
+/// <summary>Where a promoted image came from.</summary>
+public sealed record PromotionOrigin(RepositoryName Source, Tag SourceTag, string Policy)
+{
+    public const string Manual = "manual";
 }
 
 /// <summary>Something that follows a manifest push; it returns the pushes it made itself (a promotion's), which get the steps in turn.</summary>

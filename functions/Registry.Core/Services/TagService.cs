@@ -46,12 +46,16 @@ public sealed class TagService(IMetadataStore metadata, TrustDataService trust, 
         return existing is null || existing.Digest == digest.ToString() ? TagWriteResult.Done : TagWriteResult.Immutable;
     }
 
-    /// <summary>Points <paramref name="tag"/> at <paramref name="digest"/>, then applies the tag limit when the tag is new.</summary>
-    public async Task<TagWriteResult> SetAsync(RepositoryName name, RepositoryRecord? settings, Tag tag, Digest digest, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Points <paramref name="tag"/> at <paramref name="digest"/>, then applies the tag limit when the tag is new;
+    /// <c>MovedFrom</c> is the digest the tag named before when it moved.
+    /// </summary>
+    public async Task<(TagWriteResult Result, string? MovedFrom)> SetAsync(
+        RepositoryName name, RepositoryRecord? settings, Tag tag, Digest digest, CancellationToken cancellationToken = default)
     {
         if (await IsHeldByNotaryAsync(name, tag, digest, cancellationToken))
         {
-            return TagWriteResult.InNotary;
+            return (TagWriteResult.InNotary, null);
         }
 
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
@@ -59,7 +63,7 @@ public sealed class TagService(IMetadataStore metadata, TrustDataService trust, 
             if (await metadata.TryAddTagAsync(name, tag, digest, cancellationToken))
             {
                 await EnforceLimitAsync(name, settings, cancellationToken);
-                return TagWriteResult.Done;
+                return (TagWriteResult.Done, null);
             }
 
             var existing = await metadata.GetTagRecordOrNullAsync(name, tag, cancellationToken);
@@ -70,17 +74,18 @@ public sealed class TagService(IMetadataStore metadata, TrustDataService trust, 
 
             if (existing.Digest == digest.ToString())
             {
-                return TagWriteResult.Done;
+                return (TagWriteResult.Done, null);
             }
 
             if (TagPolicy.IsImmutable(settings, tag))
             {
-                return TagWriteResult.Immutable;
+                return (TagWriteResult.Immutable, null);
             }
 
+            var previous = existing.Digest;   // the update writes the new digest into the record
             if (await metadata.UpdateTagAsync(name, existing, digest, cancellationToken))
             {
-                return TagWriteResult.Done;
+                return (TagWriteResult.Done, previous);
             }
         }
 

@@ -20,7 +20,7 @@ public sealed record SignJob(
 /// second one. Storage errors go up, so the queue retries the job and moves it to the poison queue after 5 tries.
 /// </summary>
 public sealed partial class SigningService(
-    SigningCredentials credentials, ManifestService manifests, IMetadataStore metadata, TimeProvider time,
+    SigningCredentials credentials, ManifestService manifests, IMetadataStore metadata, Events.EventService events, TimeProvider time,
     ILogger<SigningService> logger)
 {
     /// <summary>Runs one job; returns how many signatures it added.</summary>
@@ -70,8 +70,17 @@ public sealed partial class SigningService(
         var envelope = NotarySignature.SignCose(identity, image.MediaType, image.Digest, image.Content.Length, time.GetUtcNow());
         var manifest = NotarySignature.Manifest(MediaTypes.CoseEnvelope, Digest.ComputeSha256(envelope), envelope.Length,
             image.MediaType, image.Digest, image.Content.Length, thumbprints);
-        await manifests.PutArtifactAsync(name, [MediaTypes.EmptyJsonContent, envelope], manifest, cancellationToken);
+        var signature = await manifests.PutArtifactAsync(name, [MediaTypes.EmptyJsonContent, envelope], manifest, cancellationToken);
         LogSigned(logger, name.Value, image.Digest.ToString());
+        if (await events.WantsAsync(Events.EventTypes.ImageSigned, name.Value, cancellationToken))
+        {
+            var signed = await events.ImageEventAsync(Events.EventTypes.ImageSigned, name, null, image.Digest,
+                ManifestParser.Parse(image.Content, image.MediaType) with { Digest = image.Digest }, null, "signedAt", signature.Manifest.Digest.ToString(), cancellationToken);
+            signed.Contents["signatureDigest"] = signature.Manifest.Digest.ToString();
+            signed.Contents["signer"] = identity.Certificate.Subject;
+            signed.Contents["signatureFormat"] = "notation-cose";
+            await events.RaiseAsync(signed, cancellationToken);
+        }
         return 1;
     }
 

@@ -30,7 +30,7 @@ public sealed class UploadHandlers(UploadService uploads, BlobService blobs, IOp
                 }
 
                 // A source the token may not pull from is treated as one without the blob: a new upload.
-                if (request.Allows(from, Auth.Access.Pull) && await blobs.MountAsync(request.Name, digest, from, cancellationToken) is not null)
+                if (request.Allows(from, Auth.Access.Pull) && await blobs.MountAsync(request.Name, digest, from, request.Token?.Subject, cancellationToken) is not null)
                 {
                     return Created(request.Name, digest);
                 }

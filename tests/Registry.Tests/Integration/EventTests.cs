@@ -10,7 +10,8 @@ namespace Registry.Tests.Integration;
 /// <summary>
 /// Registry events through the Storage Queue publisher on Azurite, read back from the queue as a consumer reads them:
 /// each event type raised by the real action (push, pull by tag and by digest, delete of a tag by /v2 and by the DTR
-/// API, delete by digest, repository created, updated and deleted, a scan completed and a scan failed) with its exact
+/// API, delete by digest, repository created, updated and deleted, a scan completed and a scan failed, a tag moved, a
+/// mount, a promotion, a signature, a GC run, a database update that worked and one that failed) with its exact
 /// CloudEvents envelope and DTR payload;
 /// and the outbox: events raised while the publisher's queue service is down are published once it is back.
 /// </summary>
@@ -89,7 +90,7 @@ public sealed class EventTests
         var layer = TestLayers.Gzip(TestLayers.Tar(("etc/os-release", TestLayers.AlpineRelease), ("lib/apk/db/installed", TestLayers.ApkInstalled)));
         var scanned = await oci.PushImageAsync("ev/scanned", "v1", layer: layer);
         var broken = await oci.PushImageAsync("ev/broken", "v1", layer: [0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00]);
-        await ReadAsync(new QueueClient(connection, queue), 4);
+        Assert.Single(await ReadAsync(new QueueClient(connection, queue), 5), e => e.GetProperty("type").GetString() == "SCANNER_UPDATE_COMPLETED");
 
         // Act
         foreach (var repo in new[] { "ev/scanned", "ev/broken" })
@@ -115,6 +116,88 @@ public sealed class EventTests
         var failed = events.Single(e => e.GetProperty("type").GetString() == "SCAN_FAILED");
         AssertContents(failed, ["namespace", "repository", "digest", "imageName", "os", "architecture", "author", "scannedAt", "error"], ("digest", broken.Digest));
         Assert.False(string.IsNullOrEmpty(Contents(failed).GetProperty("error").GetString()));
+    }
+
+    [Fact]
+    public async Task OtherActions_RaiseTagMoveMountPromotionSigningGcAndDatabaseEvents()
+    {
+        // Arrange
+        var queue = NewQueueName();
+        var connection = AzuriteCheck.ConnectionString + "QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;";
+        await using var host = await RegistryHost.StartAsync(settings: Settings(queue, connection));
+        var auth = new AuthClient(host.Client);
+        var client = new QueueClient(connection, queue);
+        await auth.AdminAsync(HttpMethod.Post, "/api/v0/repositories/admin", new { name = "src", visibility = "private" });
+        await auth.AdminAsync(HttpMethod.Post, "/api/v0/repositories/admin", new { name = "dst", visibility = "private" });
+        Assert.Equal(2, (await ReadAsync(client, 2)).Count);
+        var oci = await auth.AdminClientAsync("repository:admin/src:pull,push", "repository:admin/mounted:pull,push");
+        var first = await oci.PushImageAsync("admin/src", "v1");
+        Assert.DoesNotContain(await ReadAsync(client, 2), e => Contents(e).TryGetProperty("previousDigest", out _));
+
+        // Act and assert: a tag moved to another image names the digest it left
+        var second = await oci.PushImageAsync("admin/src", "v1");
+        var moved = (await ReadAsync(client, 2)).Single(e => e.GetProperty("type").GetString() == "TAG_PUSH");
+        AssertContents(moved, ["namespace", "repository", "tag", "digest", "imageName", "os", "architecture", "author", "pushedAt", "previousDigest"],
+            ("digest", second.Digest), ("previousDigest", first.Digest));
+
+        // a cross-repository mount
+        using (var mount = await oci.Http.PostAsync($"/v2/admin/mounted/blobs/uploads/?mount={second.LayerDigest}&from=admin/src", null))
+        {
+            Assert.Equal(HttpStatusCode.Created, mount.StatusCode);
+        }
+
+        var mounted = (await ReadAsync(client, 1)).Single();
+        AssertEnvelope(mounted, "BLOB_MOUNT", "admin/mounted");
+        AssertContents(mounted, ["namespace", "repository", "digest", "size", "from", "author", "mountedAt"],
+            ("namespace", "admin"), ("repository", "mounted"), ("digest", second.LayerDigest), ("from", "admin/src"), ("author", AuthClient.AdminUser));
+        Assert.Equal(second.Layer.Length, Contents(mounted).GetProperty("size").GetInt64());
+
+        // a manual promotion: the target's pushes, and PROMOTION in the source
+        await auth.AdminAsync(HttpMethod.Post, "/api/v0/repositories/admin/src/tags/v1/promotion", new { targetRepository = "admin/dst", targetTag = "prod" });
+        var promotion = await ReadAsync(client, 3);
+        Assert.Equal(["MANIFEST_PUSH", "PROMOTION", "TAG_PUSH"], promotion.Select(e => e.GetProperty("type").GetString()).Order());
+        var promoted = promotion.Single(e => e.GetProperty("type").GetString() == "PROMOTION");
+        AssertEnvelope(promoted, "PROMOTION", $"{Host}/admin/src:v1");
+        AssertContents(promoted, ["namespace", "repository", "tag", "digest", "imageName", "os", "architecture", "author", "promotedAt", "targetRepository",
+            "targetTag", "promotionPolicy"], ("repository", "src"), ("tag", "v1"), ("digest", second.Digest), ("targetRepository", "admin/dst"),
+            ("targetTag", "prod"), ("promotionPolicy", "manual"));
+
+        // signing by a policy's initial evaluation
+        await auth.AdminAsync(HttpMethod.Post, "/api/v0/repositories/admin/dst/signingPolicies",
+            new { rules = new[] { new { field = "tag", @operator = "eq", values = new[] { "prod" } } } });
+        var signed = (await ReadAsync(client, 1)).Single();
+        AssertEnvelope(signed, "IMAGE_SIGNED", $"{Host}/admin/dst@{second.Digest}");
+        AssertContents(signed, ["namespace", "repository", "digest", "imageName", "os", "architecture", "author", "signedAt", "signatureDigest", "signer",
+            "signatureFormat"], ("repository", "dst"), ("digest", second.Digest), ("signatureFormat", "notation-cose"));
+        Assert.StartsWith("CN=", Contents(signed).GetProperty("signer").GetString());
+
+        // a GC run
+        await auth.AdminAsync(HttpMethod.Post, "/api/v0/jobs", new { action = "onlinegc" });
+        var gc = (await ReadAsync(client, 1)).Single();
+        AssertEnvelope(gc, "GC_COMPLETED", "gc");
+        Assert.False(Contents(gc).GetProperty("dryRun").GetBoolean());
+        Assert.True(Contents(gc).GetProperty("complete").GetBoolean());
+
+        // a vulnerability database update, and one that fails
+        using (var upload = new HttpRequestMessage(HttpMethod.Put, "/api/v0/imagescan/scan/update") { Content = new ByteArrayContent(OsvFixture.Zip()) })
+        using (var bad = new HttpRequestMessage(HttpMethod.Put, "/api/v0/imagescan/scan/update") { Content = new ByteArrayContent("not a zip"u8.ToArray()) })
+        {
+            upload.Headers.Authorization = AuthClient.Basic(AuthClient.AdminUser, AuthClient.AdminPassword);
+            bad.Headers.Authorization = AuthClient.Basic(AuthClient.AdminUser, AuthClient.AdminPassword);
+            using var uploaded = await host.Client.SendAsync(upload);
+            Assert.Equal(HttpStatusCode.OK, uploaded.StatusCode);
+            using var refused = await host.Client.SendAsync(bad);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        }
+
+        var updates = await ReadAsync(client, 2);
+        Assert.All(updates, u => AssertEnvelope(u, "SCANNER_UPDATE_COMPLETED", "vulnerability-database"));
+        Assert.All(updates, u => Assert.Equal(["scanner_version", "db_version", "db_updated_at", "success", "replicas", "source", "advisories", "error"],
+            Contents(u).EnumerateObject().Select(p => p.Name)));
+        Assert.Equal([true, false], updates.Select(u => Contents(u).GetProperty("success").GetBoolean()));
+        Assert.Equal("upload", Contents(updates[0]).GetProperty("source").GetString());
+        Assert.True(Contents(updates[0]).GetProperty("advisories").GetInt32() > 0);
+        Assert.NotEqual("", Contents(updates[1]).GetProperty("error").GetString());
     }
 
     [Fact]
