@@ -29,6 +29,7 @@ public static class FunctionsWorker
         builder.Services.AddApplicationInsightsTelemetryWorkerService().ConfigureFunctionsApplicationInsights();
         builder.AddAzureStorage();
         builder.AddRegistry();
+        builder.AddAzureMonitorExport();
         // The Functions host forwards every HTTP request to this worker from loopback, with the X-Forwarded-* of the caller it saw.
         builder.Services.PostConfigure<ForwardedHeadersOptions>(o =>
         {

@@ -9,9 +9,9 @@ namespace Registry.Functions;
 /// <summary>
 /// The HTTP surface. One catch-all trigger per API surface; the route table inside the dispatcher does the rest
 /// (repository names contain '/', which Functions route templates cannot express). Each request's storage calls are
-/// counted (<see cref="StorageCallReport"/>).
+/// reported (<see cref="RequestReport"/>: span, metrics, storage calls).
 /// </summary>
-public sealed class HttpFunctions(RegistryDispatcher dispatcher, TokenEndpoint tokenEndpoint, DtrDispatcher api, StorageCallReport calls, HealthEndpoints health)
+public sealed class HttpFunctions(RegistryDispatcher dispatcher, TokenEndpoint tokenEndpoint, DtrDispatcher api, RequestReport calls, HealthEndpoints health)
 {
     /// <summary>DTR's health check: <c>{"Error", "Healthy"}</c>, 200 or 503.</summary>
     [Function(nameof(Ping))]
@@ -48,26 +48,26 @@ public sealed class HttpFunctions(RegistryDispatcher dispatcher, TokenEndpoint t
     public Task<IActionResult> ServeDistributionApi(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", "head", "post", "put", "patch", "delete", Route = "v2/{*path}")] HttpRequest request,
         CancellationToken cancellationToken) =>
-        calls.ServeAsync(() => dispatcher.DispatchAsync(request, cancellationToken));
+        calls.ServeAsync(request, "v2", () => dispatcher.DispatchAsync(request, cancellationToken));
 
     /// <summary>The token endpoint of Docker registry token authentication (GET) and its OAuth2 form (POST).</summary>
     [Function(nameof(IssueToken))]
     public Task<IActionResult> IssueToken(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", Route = "auth/token")] HttpRequest request,
         CancellationToken cancellationToken) =>
-        calls.ServeAsync(() => tokenEndpoint.IssueTokenAsync(request, cancellationToken));
+        calls.ServeAsync(request, "token", () => tokenEndpoint.IssueTokenAsync(request, cancellationToken));
 
     /// <summary>DTR's repository API.</summary>
     [Function(nameof(ServeRepositoryApi))]
     public Task<IActionResult> ServeRepositoryApi(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", Route = "api/v0/{*path}")] HttpRequest request,
         CancellationToken cancellationToken) =>
-        calls.ServeAsync(() => api.DispatchAsync(request, cancellationToken));
+        calls.ServeAsync(request, "api", () => api.DispatchAsync(request, cancellationToken));
 
     /// <summary>The accounts API (users, organizations, teams) in the shape of UCP's eNZi, which DTR serves.</summary>
     [Function(nameof(ServeAccountsApi))]
     public Task<IActionResult> ServeAccountsApi(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", Route = "enzi/v0/{*path}")] HttpRequest request,
         CancellationToken cancellationToken) =>
-        calls.ServeAsync(() => api.DispatchAsync(request, cancellationToken));
+        calls.ServeAsync(request, "enzi", () => api.DispatchAsync(request, cancellationToken));
 }

@@ -4,6 +4,7 @@ using Registry.Events;
 using Registry.Records;
 using Registry.Scanning;
 using Registry.Signing;
+using Registry.Telemetry;
 
 namespace Registry.Functions;
 
@@ -18,7 +19,7 @@ public sealed class QueueFunctions(ScanService scans, SigningService signing, We
     {
         if (JsonSerializer.Deserialize<ScanJob>(message, Json) is { } job)
         {
-            await scans.RunAsync(job, cancellationToken);
+            await RegistryTelemetry.TrackJobAsync("scan", job.RequestedAt, () => scans.RunAsync(job, cancellationToken));
         }
     }
 
@@ -28,7 +29,7 @@ public sealed class QueueFunctions(ScanService scans, SigningService signing, We
     {
         if (JsonSerializer.Deserialize<SignJob>(message, Json) is { } job)
         {
-            await signing.RunAsync(job, cancellationToken);
+            await RegistryTelemetry.TrackJobAsync("signing", job.RequestedAt, () => signing.RunAsync(job, cancellationToken));
         }
     }
 
@@ -38,7 +39,7 @@ public sealed class QueueFunctions(ScanService scans, SigningService signing, We
     {
         if (JsonSerializer.Deserialize<WebhookJob>(message, Json) is { } job)
         {
-            await webhooks.DeliverAsync(job, cancellationToken);
+            await RegistryTelemetry.TrackJobAsync("webhook", job.Attempt == 1 ? job.CreatedAt : null, () => webhooks.DeliverAsync(job, cancellationToken));
         }
     }
 }

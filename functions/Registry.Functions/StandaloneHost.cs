@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
 using Registry.Options;
 using Registry.Storage;
 
@@ -57,6 +58,7 @@ public static class StandaloneHost
 
         builder.AddAzureStorage();
         builder.AddRegistry();
+        builder.AddAzureMonitorExport();
         builder.Services.AddTransient<HttpFunctions>();
         builder.Services.AddTransient<TimerFunctions>();
         builder.Services.AddHostedService<StandaloneTimers>();
@@ -73,9 +75,24 @@ public static class StandaloneHost
         Poll(sp => sp.GetRequiredService<IOptions<SigningOptions>>().Value.Queue, (f, message, ct) => f.SignImage(message, ct));
         Poll(sp => sp.GetRequiredService<IOptions<WebhookOptions>>().Value.Queue, (f, message, ct) => f.DeliverWebhook(message, ct));
 
+        var prometheus = string.Equals(builder.Configuration["Registry:Telemetry:Prometheus"], "true", StringComparison.OrdinalIgnoreCase);
+        if (prometheus)
+        {
+            builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddPrometheusExporter());
+        }
+
         var app = builder.Build();
         // As the Functions worker does in front of its function endpoints.
         app.UseForwardedHeaders();
+        if (prometheus)
+        {
+            // The metrics as Prometheus text, for a scraper that sends the configured bearer token.
+            app.UseWhen(c => c.Request.Path.Equals(MetricsPath, StringComparison.Ordinal), metrics =>
+            {
+                metrics.Use(RequireScrapeTokenAsync);
+                metrics.UseOpenTelemetryPrometheusScrapingEndpoint(MetricsPath);
+            });
+        }
         // The route of the HTTP trigger, v2/{*path}; matched by prefix so that even malformed paths
         // (empty segments) reach the dispatcher and get an OCI error.
         app.MapWhen(c => c.Request.Path.StartsWithSegments("/v2", StringComparison.Ordinal), v2 => v2.Run(ServeAsync));
@@ -93,6 +110,26 @@ public static class StandaloneHost
 
         void Map(string path, Func<HttpFunctions, HttpRequest, Task<IActionResult>> function) =>
             app.MapWhen(c => c.Request.Path.Equals(path, StringComparison.Ordinal), branch => branch.Run(c => ServeHealthAsync(c, function)));
+    }
+
+    private const string MetricsPath = "/metrics";
+
+    /// <summary>Lets a scrape through only with <c>Authorization: Bearer &lt;Registry:Telemetry:PrometheusToken&gt;</c> (compared in constant time).</summary>
+    private static Task RequireScrapeTokenAsync(HttpContext context, Func<Task> next)
+    {
+        var expected = context.RequestServices.GetRequiredService<IOptions<TelemetryOptions>>().Value.PrometheusToken ?? "";
+        var header = context.Request.Headers.Authorization.ToString();
+        var given = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header["Bearer ".Length..] : "";
+        if (expected.Length > 0 && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+            System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(given)),
+            System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(expected))))
+        {
+            return next();
+        }
+
+        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        context.Response.Headers.WWWAuthenticate = "Bearer realm=\"metrics\"";
+        return Task.CompletedTask;
     }
 
     private static Task ServeAsync(HttpContext context) =>

@@ -1,6 +1,7 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
 using Registry.Events;
+using Registry.Health;
 using Registry.Scanning;
 using Registry.Services;
 
@@ -8,50 +9,59 @@ namespace Registry.Functions;
 
 /// <summary>Maintenance on timers; each schedule is a six-field CRON expression from settings.</summary>
 public sealed partial class TimerFunctions(
-    PruningService pruning, GcService gc, ScanService scans, EventService events, RepositoryCounters counters, ILogger<TimerFunctions> logger)
+    PruningService pruning, GcService gc, ScanService scans, EventService events, RepositoryCounters counters, ClusterService cluster,
+    ILogger<TimerFunctions> logger)
 {
     /// <summary>Adds this instance's pull and push counts to the stored ones (a fixed schedule: every minute).</summary>
     [Function(nameof(FlushCounts))]
     public async Task FlushCounts([TimerTrigger(RepositoryCounters.FlushSchedule)] TimerInfo timer, CancellationToken cancellationToken) =>
-        await counters.FlushAsync(cancellationToken);
+        await cluster.RunTimerAsync(nameof(FlushCounts), async () =>
+        {
+            await cluster.HeartbeatAsync(cancellationToken);
+            await counters.FlushAsync(cancellationToken);
+        }, cancellationToken);
 
     /// <summary>Publishes the events the outbox still holds (a fixed schedule: every minute).</summary>
     [Function(nameof(DrainEvents))]
-    public async Task DrainEvents([TimerTrigger(EventService.DrainSchedule)] TimerInfo timer, CancellationToken cancellationToken)
-    {
-        if (await events.HasConsumersAsync(cancellationToken))
+    public async Task DrainEvents([TimerTrigger(EventService.DrainSchedule)] TimerInfo timer, CancellationToken cancellationToken) =>
+        await cluster.RunTimerAsync(nameof(DrainEvents), async () =>
         {
-            await events.DrainAsync(cancellationToken);
-        }
-    }
+            if (await events.HasConsumersAsync(cancellationToken))
+            {
+                await events.DrainAsync(cancellationToken);
+            }
+        }, cancellationToken);
 
     /// <summary>Tag pruning by every repository's pruning policies (Registry:Pruning:Schedule).</summary>
     [Function(nameof(PruneTags))]
-    public async Task PruneTags([TimerTrigger("%Registry:Pruning:Schedule%")] TimerInfo timer, CancellationToken cancellationToken)
-    {
-        var removed = await pruning.PruneAllAsync(cancellationToken);
-        LogPruned(logger, removed, timer.IsPastDue);
-    }
+    public async Task PruneTags([TimerTrigger("%Registry:Pruning:Schedule%")] TimerInfo timer, CancellationToken cancellationToken) =>
+        await cluster.RunTimerAsync(nameof(PruneTags), async () =>
+        {
+            var removed = await pruning.PruneAllAsync(cancellationToken);
+            LogPruned(logger, removed, timer.IsPastDue);
+        }, cancellationToken);
 
     /// <summary>Online garbage collection (Registry:Gc:Schedule), unless a system administrator switched it off.</summary>
     [Function(nameof(CollectGarbage))]
-    public async Task CollectGarbage([TimerTrigger("%Registry:Gc:Schedule%")] TimerInfo timer, CancellationToken cancellationToken)
-    {
-        if (await gc.RunScheduledAsync(cancellationToken) is null)
+    public async Task CollectGarbage([TimerTrigger("%Registry:Gc:Schedule%")] TimerInfo timer, CancellationToken cancellationToken) =>
+        await cluster.RunTimerAsync(nameof(CollectGarbage), async () =>
         {
-            LogGcOff(logger);
-        }
-    }
+            if (await gc.RunScheduledAsync(cancellationToken) is null)
+            {
+                LogGcOff(logger);
+            }
+        }, cancellationToken);
 
     /// <summary>The online refresh of the vulnerability database (Registry:Scan:DatabaseSchedule), when an address is set.</summary>
     [Function(nameof(RefreshVulnerabilityDatabase))]
-    public async Task RefreshVulnerabilityDatabase([TimerTrigger("%Registry:Scan:DatabaseSchedule%")] TimerInfo timer, CancellationToken cancellationToken)
-    {
-        if (await scans.RefreshDatabaseAsync(cancellationToken) is { } result)
+    public async Task RefreshVulnerabilityDatabase([TimerTrigger("%Registry:Scan:DatabaseSchedule%")] TimerInfo timer, CancellationToken cancellationToken) =>
+        await cluster.RunTimerAsync(nameof(RefreshVulnerabilityDatabase), async () =>
         {
-            LogRefreshed(logger, result.Info.Version, result.Info.Advisories, result.Reevaluated);
-        }
-    }
+            if (await scans.RefreshDatabaseAsync(cancellationToken) is { } result)
+            {
+                LogRefreshed(logger, result.Info.Version, result.Info.Advisories, result.Reevaluated);
+            }
+        }, cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Vulnerability database {Version} in use ({Advisories} advisories); {Images} images evaluated again")]
     private static partial void LogRefreshed(ILogger logger, string version, int advisories, int images);

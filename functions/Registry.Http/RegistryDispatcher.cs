@@ -45,6 +45,7 @@ public sealed partial class RegistryDispatcher(OciHandlers handlers, RegistryAut
         var match = RouteTable.Match(relative)
             ?? throw RegistryException.Of(OciErrorCode.NameUnknown, "no such endpoint", "path", path.Length > 300 ? path[..300] : path, 404);
         var method = request.Method.ToUpperInvariant();
+        request.HttpContext.Items[Telemetry.RegistryTelemetry.RouteItem] = match.Route.Name.ToString();
         var bound = match.Route.Find(method);
         if (bound is null)
         {

@@ -5,6 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using Registry.Dtr;
 using Registry.Health;
 using Registry.Auth;
@@ -90,6 +92,15 @@ public static class RegistryHostBuilderExtensions
             .Validate(o => o.Timeout > TimeSpan.Zero && o.LogRetention > TimeSpan.Zero, "Registry:Webhooks:Timeout and LogRetention must be positive")
             .Validate(o => o.AllowedNetworks.All(n => System.Net.IPNetwork.TryParse(n, out _)), "Registry:Webhooks:AllowedNetworks must be networks in CIDR notation")
             .ValidateOnStart();
+        services.AddOptions<TelemetryOptions>().Bind(builder.Configuration.GetSection(TelemetryOptions.Section))
+            .Validate(o => !o.Prometheus || o.PrometheusToken is { Length: >= 16 },
+                "Registry:Telemetry:PrometheusToken (16 characters or more) must be set to serve /metrics")
+            .ValidateOnStart();
+        // The registry's spans and metrics; the hosts add their exporters (Azure Monitor, Prometheus).
+        services.AddOpenTelemetry()
+            .WithTracing(t => t.AddSource(Telemetry.RegistryTelemetry.Name))
+            .WithMetrics(m => m.AddMeter(Telemetry.RegistryTelemetry.Name));
+
         services.AddMemoryCache();
         services.AddSingleton(TimeProvider.System);
 
@@ -147,9 +158,10 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<DiscoveryHandlers>();
         services.AddSingleton<TrustHandlers>();
         services.AddSingleton<OciHandlers>();
-        services.AddSingleton<StorageCallReport>();
+        services.AddSingleton<RequestReport>();
         services.AddSingleton<RequestMeter>();
         services.AddSingleton<HealthService>();
+        services.AddSingleton<ClusterService>();
         services.AddSingleton<Events.EventService>();
         services.AddSingleton<Events.EndpointPolicy>();
         services.AddSingleton<Events.WebhookSender>();

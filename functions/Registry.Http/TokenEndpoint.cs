@@ -35,6 +35,7 @@ public sealed class TokenEndpoint(
     public Task<IActionResult> IssueTokenAsync(HttpRequest request, CancellationToken cancellationToken = default) =>
         ServeAsync(request, async () =>
         {
+            request.HttpContext.Items[Telemetry.RegistryTelemetry.RouteItem] = request.Method == "POST" ? "oauth2" : "token";
             if (!_options.Enabled)
             {
                 throw new RegistryException(OciErrorCode.Unsupported, "authentication is switched off", status: 404);

@@ -43,6 +43,7 @@ public static class AzureStorageExtensions
         // Notary trust data, and the key that seals the timestamp and snapshot keys the server holds for GUNs.
         services.AddSingleton<ITrustDataStore, TrustDataStore>();
         services.AddSingleton<IStorageProbe, StorageProbe>();
+        services.AddSingleton<IQueueProbe, QueueProbe>();
         services.AddSingleton<IRepositoryCountStore, RepositoryCountStore>();
         // Events: the outbox, and the publisher the configuration names
         services.AddSingleton<IEventOutbox, EventOutbox>();

@@ -6,7 +6,10 @@ using Registry.Stores;
 
 namespace Registry.Storage;
 
-/// <summary>The Settings table, its one owner: the saved GC settings with the last run's summary, and the vulnerability database in use.</summary>
+/// <summary>
+/// The Settings table, its one owner: the saved GC settings with the last run's summary, the vulnerability database in
+/// use, the timers' last runs and the instances seen.
+/// </summary>
 public sealed class SettingsStore(StorageClients clients) : ISettingsStore
 {
     private readonly TableClient _settings = clients.Table(StorageLayout.SettingsTable);
@@ -53,4 +56,44 @@ public sealed class SettingsStore(StorageClients clients) : ISettingsStore
     public async Task SaveVulnerabilityDatabaseAsync(string info, CancellationToken cancellationToken = default) =>
         await _settings.UpsertEntityAsync(new TableEntity(StorageLayout.SettingsPartition, StorageLayout.VulnerabilityDatabaseRow) { ["Info"] = info },
             TableUpdateMode.Replace, cancellationToken);
+
+    public async Task SaveTimerRunAsync(TimerRun run, CancellationToken cancellationToken = default) =>
+        await _settings.UpsertEntityAsync(new TableEntity(StorageLayout.TimersPartition, run.Name)
+        {
+            ["LastRunAt"] = run.LastRunAt, ["Outcome"] = run.Outcome, ["DurationSeconds"] = run.DurationSeconds, ["Instance"] = run.Instance,
+        }, TableUpdateMode.Replace, cancellationToken);
+
+    public async Task<IReadOnlyList<TimerRun>> ListTimerRunsAsync(CancellationToken cancellationToken = default) =>
+        (await _settings.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.TimersPartition}"),
+            cancellationToken: cancellationToken).TakeAsync(100, cancellationToken))
+        .Select(e => new TimerRun(e.RowKey, e.GetDateTimeOffset("LastRunAt") ?? default, e.GetString("Outcome") ?? "", e.GetDouble("DurationSeconds") ?? 0,
+            e.GetString("Instance") ?? "")).ToList();
+
+    public async Task SaveInstanceAsync(InstanceSeen instance, CancellationToken cancellationToken = default) =>
+        await _settings.UpsertEntityAsync(new TableEntity(StorageLayout.InstancesPartition, instance.Id)
+        {
+            ["Host"] = instance.Host, ["StartedAt"] = instance.StartedAt, ["LastSeenAt"] = instance.LastSeenAt, ["Version"] = instance.Version,
+        }, TableUpdateMode.Replace, cancellationToken);
+
+    public async Task<IReadOnlyList<InstanceSeen>> ListInstancesAsync(DateTimeOffset since, DateTimeOffset forgetBefore, CancellationToken cancellationToken = default)
+    {
+        var rows = await _settings.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.InstancesPartition}"),
+            cancellationToken: cancellationToken).TakeAsync(1000, cancellationToken);
+        var seen = new List<InstanceSeen>();
+        foreach (var row in rows)
+        {
+            var instance = new InstanceSeen(row.RowKey, row.GetString("Host") ?? "", row.GetDateTimeOffset("StartedAt") ?? default,
+                row.GetDateTimeOffset("LastSeenAt") ?? default, row.GetString("Version") ?? "");
+            if (instance.LastSeenAt < forgetBefore)
+            {
+                await _settings.DeleteEntityAsync(row.PartitionKey, row.RowKey, row.ETag, cancellationToken);
+            }
+            else if (instance.LastSeenAt >= since)
+            {
+                seen.Add(instance);
+            }
+        }
+
+        return seen;
+    }
 }

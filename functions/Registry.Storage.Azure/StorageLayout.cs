@@ -59,6 +59,8 @@ namespace Registry.Storage;
 ///   ScanOverrides hidden vulnerabilities of a layer  layer digest              override id       (owner: ScanStore)
 ///   Settings      registry-wide settings (GC)       "settings"                "onlinegc"        (owner: SettingsStore)
 ///                 the vulnerability database in use  "settings"                "vulndb"
+///                 a timer's last run                "timers"                  the timer's function name
+///                 an instance seen (every minute)   "instances"               instance id (rows a day old are dropped)
 ///
 /// Queues
 ///   &lt;Registry:Scan:Queue&gt;           scan jobs, one per image and platform: {"repository", "digest"} (base64)
@@ -132,6 +134,8 @@ public static class StorageLayout
     public const string SettingsPartition = "settings";
     public const string GcSettingsRow = "onlinegc";
     public const string VulnerabilityDatabaseRow = "vulndb";
+    public const string TimersPartition = "timers";
+    public const string InstancesPartition = "instances";
 
     public const string ScansPrefix = "scans/v1/";
 

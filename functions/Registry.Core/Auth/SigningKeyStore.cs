@@ -28,6 +28,13 @@ public sealed class SigningKeyStore(ISigningKeyDocument store, IOptions<AuthOpti
     public async Task<ECDsaSecurityKey> GetSigningKeyAsync(CancellationToken cancellationToken = default) =>
         (await GetKeysAsync(cancellationToken))[0];
 
+    /// <summary>When the key that signs tokens now was made.</summary>
+    public async Task<DateTimeOffset> GetNewestCreatedAtAsync(CancellationToken cancellationToken = default)
+    {
+        await GetKeysAsync(cancellationToken);
+        return _keys!.Keys[0].CreatedAt;
+    }
+
     /// <summary>Every key that may validate a token, newest first.</summary>
     public async Task<IReadOnlyList<ECDsaSecurityKey>> GetKeysAsync(CancellationToken cancellationToken = default)
     {

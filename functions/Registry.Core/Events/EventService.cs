@@ -146,6 +146,7 @@ public sealed partial class EventService(
                         await outbox.RemoveAsync(batch.Select(b => b.Key).ToList(), cancellationToken);
 
                         published += batch.Count;
+                        Telemetry.RegistryTelemetry.RecordEventsPublished(batch.Count);
                     }
                 }
             }

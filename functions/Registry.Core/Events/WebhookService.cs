@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Registry.Auth;
@@ -16,10 +15,10 @@ namespace Registry.Events;
 /// message on the webhook queue); delivered by the queue's function, with retries after an exponential backoff up to
 /// <see cref="WebhookOptions.MaxAttempts"/> tries, every try in the webhook's log, and the webhook made inactive after
 /// <see cref="WebhookOptions.DeactivateAfter"/> failed deliveries in a row. An instance knows the webhooks as they
-/// were at most <see cref="IndexLifetime"/> ago (one table read per period while events are raised).
+/// were about <see cref="IndexLifetime"/> ago (one table read per period while events are raised, in the background).
 /// </summary>
 public sealed partial class WebhookService(
-    IWebhookStore store, SealingVault vault, WebhookSender sender, EndpointPolicy policy, IMemoryCache cache, IOptions<WebhookOptions> options,
+    IWebhookStore store, SealingVault vault, WebhookSender sender, EndpointPolicy policy, IOptions<WebhookOptions> options,
     TimeProvider time, ILogger<WebhookService> logger)
 {
     public static readonly TimeSpan IndexLifetime = TimeSpan.FromSeconds(10);
@@ -28,8 +27,9 @@ public sealed partial class WebhookService(
     public const int MaxEndpointLength = 2048;
     public const int MaxTlsCertLength = 16 * 1024;
 
-    private const string IndexKey = "webhooks:active";
     private readonly WebhookOptions _options = options.Value;
+    private (DateTimeOffset ReadAt, IReadOnlyList<Webhook> Webhooks)? _index;
+    private int _refreshing;
 
     public Task<IReadOnlyList<Webhook>> ListAsync(CancellationToken cancellationToken = default) => store.ListAsync(cancellationToken);
 
@@ -96,7 +96,7 @@ public sealed partial class WebhookService(
         secret ??= Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         webhook.SealedSecret = await SealAsync(webhook.Id, secret, cancellationToken);
         var added = await store.AddAsync(webhook, cancellationToken);
-        cache.Remove(IndexKey);
+        _index = null;
         return (added, secret);
     }
 
@@ -109,14 +109,14 @@ public sealed partial class WebhookService(
         }
 
         var updated = await store.UpdateAsync(webhook, cancellationToken);
-        cache.Remove(IndexKey);
+        _index = null;
         return updated;
     }
 
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken = default)
     {
         var deleted = await store.DeleteAsync(id, cancellationToken);
-        cache.Remove(IndexKey);
+        _index = null;
         return deleted;
     }
 
@@ -128,7 +128,7 @@ public sealed partial class WebhookService(
             await store.DeleteAsync(webhook.Id, cancellationToken);
         }
 
-        cache.Remove(IndexKey);
+        _index = null;
     }
 
     /// <summary>Queues a delivery of each event to each active webhook of its type and key (from the outbox's drain).</summary>
@@ -164,6 +164,7 @@ public sealed partial class WebhookService(
             webhook.TlsCert, webhook.SkipTlsVerification, secret), cancellationToken);
         var now = time.GetUtcNow();
         var status = outcome.Delivered ? WebhookDelivery.Delivered : outcome.Refused ? WebhookDelivery.Refused : WebhookDelivery.Failed;
+        Telemetry.RegistryTelemetry.RecordDelivery(status, TimeSpan.FromMilliseconds(outcome.DurationMs));
         await store.AddDeliveryAsync(new WebhookDelivery(webhook.Id, job.EventId, job.Type, job.Attempt, status, outcome.StatusCode, outcome.DurationMs,
             outcome.Error, now), now - _options.LogRetention, cancellationToken);
         if (outcome.Delivered)
@@ -213,12 +214,60 @@ public sealed partial class WebhookService(
         return TimeSpan.FromMilliseconds(delay * (0.8 + (Random.Shared.NextDouble() * 0.4)));
     }
 
-    private async Task<IReadOnlyList<Webhook>> ActiveAsync(CancellationToken cancellationToken) =>
-        (await cache.GetOrCreateAsync(IndexKey, async entry =>
+    /// <summary>
+    /// The active webhooks: read on first use (and after a change made here); afterwards an index older than
+    /// <see cref="IndexLifetime"/> is answered while a read in the background replaces it, so requests that raise
+    /// events wait for it only on an instance's first use.
+    /// </summary>
+    private async Task<IReadOnlyList<Webhook>> ActiveAsync(CancellationToken cancellationToken)
+    {
+        if (_index is not { } index)
         {
-            entry.AbsoluteExpirationRelativeToNow = IndexLifetime;
-            return (IReadOnlyList<Webhook>)(await store.ListAsync(cancellationToken)).Where(w => !w.Inactive).ToList();
-        }))!;
+            return await LoadIndexAsync(cancellationToken);
+        }
+
+        if (time.GetUtcNow() - index.ReadAt >= IndexLifetime && Interlocked.Exchange(ref _refreshing, 1) == 0)
+        {
+            using (ExecutionContext.SuppressFlow())
+            {
+                _ = Task.Run(async () =>
+                {
+                    try
+                    {
+                        await LoadIndexAsync(CancellationToken.None);
+                    }
+                    catch (Exception e)
+                    {
+                        LogIndexNotRead(logger, e.Message);
+                    }
+                    finally
+                    {
+                        Interlocked.Exchange(ref _refreshing, 0);
+                    }
+                }, CancellationToken.None);
+            }
+        }
+
+        return index.Webhooks;
+    }
+
+    /// <summary>Reads the index outside the current flow: a request's storage-call count does not carry this instance-wide read.</summary>
+    private async Task<IReadOnlyList<Webhook>> LoadIndexAsync(CancellationToken cancellationToken)
+    {
+        Task<IReadOnlyList<Webhook>> read;
+        using (ExecutionContext.SuppressFlow())
+        {
+            read = Task.Run(async () =>
+            {
+                var readAt = time.GetUtcNow();
+                IReadOnlyList<Webhook> active = (await store.ListAsync(cancellationToken)).Where(w => !w.Inactive).ToList();
+                _index = (readAt, active);
+                return active;
+            }, cancellationToken);
+        }
+
+        return await read;
+    }
 
     /// <summary>Changes a webhook on condition of its ETag, reading it again when another change came first.</summary>
     private async Task ChangeAsync(string id, Action<Webhook> change, CancellationToken cancellationToken)
@@ -233,8 +282,7 @@ public sealed partial class WebhookService(
             change(webhook);
             if (await store.UpdateAsync(webhook, cancellationToken))
             {
-                cache.Remove(IndexKey);
-                return;
+                return;   // the index catches up within its lifetime; a delivery reads the webhook itself
             }
         }
     }
@@ -265,6 +313,9 @@ public sealed partial class WebhookService(
         };
         return RegistryEvent.Create(type, at, "example/app", contents, "example/app", "test\n" + at.UtcTicks);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The webhooks could not be read again; the index read before stays in use: {Reason}")]
+    private static partial void LogIndexNotRead(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {Id} was made inactive after {Failed} failed deliveries in a row")]
     private static partial void LogDeactivated(ILogger logger, string id, int failed);

@@ -29,7 +29,7 @@ public sealed class ScanQueue(IScanStore store, ScanResults results, TimeProvide
             scan.Architecture = imageArchitecture;
             scan.RequestedAt = time.GetUtcNow();
             await store.SaveScanAsync(scan, merge: true, cancellationToken);
-            await store.EnqueueAsync(new ScanJob(name.Value, digest.ToString()), cancellationToken);
+            await store.EnqueueAsync(new ScanJob(name.Value, digest.ToString(), scan.RequestedAt), cancellationToken);
             queued.Add(scan);
         }
 

@@ -15,7 +15,8 @@ namespace Registry.Scanning;
 /// <summary>A scan job: one image manifest (one platform of an index), as queued.</summary>
 public sealed record ScanJob(
     [property: JsonPropertyName("repository")] string Repository,
-    [property: JsonPropertyName("digest")] string Digest);
+    [property: JsonPropertyName("digest")] string Digest,
+    [property: JsonPropertyName("requestedAt")] DateTimeOffset? RequestedAt = null);
 
 /// <summary>An image's inventory: what re-evaluation reads instead of the layers.</summary>
 public sealed record ImageInventoryRecord(

@@ -88,6 +88,7 @@ public sealed class GcService(ISettingsStore store, GarbageCollector collector, 
         if (!dryRun)
         {
             await store.SaveGcLastRunAsync(JsonSerializer.Serialize(report.Summary()), cancellationToken);
+            Telemetry.RegistryTelemetry.RecordGc(report.ManifestsDeleted, report.BlobsDeleted, report.UploadsExpired, report.BytesFreed);
             if (await events.WantsAsync(Events.EventTypes.GcCompleted, "", cancellationToken))
             {
                 await events.RaiseAsync(events.GlobalEvent(Events.EventTypes.GcCompleted, "gc",

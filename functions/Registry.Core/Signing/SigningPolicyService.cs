@@ -184,7 +184,7 @@ public sealed class SigningPolicyService(
 
     private async Task QueueAsync(RepositoryName name, SigningPolicy policy, Digest digest, CancellationToken cancellationToken)
     {
-        await store.EnqueueAsync(new SignJob(name.Value, digest.ToString(), policy.SignPlatforms), cancellationToken);
+        await store.EnqueueAsync(new SignJob(name.Value, digest.ToString(), policy.SignPlatforms, time.GetUtcNow()), cancellationToken);
         await store.MarkSignedAsync(policy, time.GetUtcNow(), cancellationToken);
     }
 

@@ -11,7 +11,8 @@ namespace Registry.Signing;
 public sealed record SignJob(
     [property: JsonPropertyName("repository")] string Repository,
     [property: JsonPropertyName("digest")] string Digest,
-    [property: JsonPropertyName("platforms")] bool Platforms);
+    [property: JsonPropertyName("platforms")] bool Platforms,
+    [property: JsonPropertyName("requestedAt")] DateTimeOffset? RequestedAt = null);
 
 /// <summary>
 /// Server-side signing, the running half (<see cref="SigningPolicyService"/> decides what to sign): a job from the

@@ -2,7 +2,10 @@ using Registry.Records;
 
 namespace Registry.Stores;
 
-/// <summary>Settings changed at run time: the saved GC settings with the last run's summary, and the vulnerability database in use.</summary>
+/// <summary>
+/// Settings changed at run time and what operators read: the saved GC settings with the last run's summary, the
+/// vulnerability database in use, each timer's last run, and the instances seen.
+/// </summary>
 public interface ISettingsStore
 {
     Task<SavedGcSettings?> GetGcSettingsOrNullAsync(CancellationToken cancellationToken = default);
@@ -20,4 +23,14 @@ public interface ISettingsStore
     Task<string?> GetVulnerabilityDatabaseOrNullAsync(CancellationToken cancellationToken = default);
 
     Task SaveVulnerabilityDatabaseAsync(string info, CancellationToken cancellationToken = default);
+
+    Task SaveTimerRunAsync(TimerRun run, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<TimerRun>> ListTimerRunsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Records that an instance runs (its row is replaced).</summary>
+    Task SaveInstanceAsync(InstanceSeen instance, CancellationToken cancellationToken = default);
+
+    /// <summary>The instances seen since <paramref name="since"/>; rows of instances gone before <paramref name="forgetBefore"/> are deleted.</summary>
+    Task<IReadOnlyList<InstanceSeen>> ListInstancesAsync(DateTimeOffset since, DateTimeOffset forgetBefore, CancellationToken cancellationToken = default);
 }

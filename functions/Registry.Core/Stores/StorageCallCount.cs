@@ -20,6 +20,9 @@ public sealed class StorageCallCount
 
     public int this[StorageCallKind kind] => Volatile.Read(ref _counts[(int)kind]);
 
+    /// <summary>Every kind together.</summary>
+    public int Total => Enum.GetValues<StorageCallKind>().Sum(k => this[k]);
+
     /// <summary>Opens a count for the rest of the current asynchronous flow (what it calls, not its caller).</summary>
     public static StorageCallCount Begin() => Current.Value = new StorageCallCount();
 

@@ -168,6 +168,7 @@ public sealed class DtrDispatcher : ApiEntry
             new("GET", Route("/api/v0/imagescan/layeroverride"), Caller.Admin, h.ListScanOverridesAsync),
             new("POST", Route("/api/v0/imagescan/layeroverride/(?<layer>[^/]+)"), Caller.Admin, h.AddScanOverrideAsync),
             new("DELETE", Route("/api/v0/imagescan/layeroverride/(?<id>[^/]+)"), Caller.Admin, h.DeleteScanOverrideAsync),
+            new("GET", Route("/api/v0/meta/cluster_status"), Caller.Admin, h.GetClusterStatusAsync),
             new("POST", Route("/api/v0/webhooks"), Caller.User, h.CreateWebhookAsync),
             new("GET", Route("/api/v0/webhooks"), Caller.User, h.ListWebhooksAsync),
             new("POST", Route("/api/v0/webhooks/update"), Caller.User, h.UpdateWebhookAsync),
@@ -218,6 +219,7 @@ public sealed class DtrDispatcher : ApiEntry
             }
 
             var route = matches.FirstOrDefault(r => r.Method == request.Method.ToUpperInvariant());
+            request.HttpContext.Items[Telemetry.RegistryTelemetry.RouteItem] = route.Handle?.Method.Name.Replace("Async", "", StringComparison.Ordinal) ?? "method-not-allowed";
             if (route.Handle is null)
             {
                 throw new DtrException(DtrError.MethodNotAllowed, $"{request.Method} is not allowed here");

@@ -5,7 +5,7 @@ namespace Registry.Dtr;
 /// <summary>The handlers of /api/v0 and /enzi/v0: each binds the request, calls one service method and maps the result.</summary>
 public sealed class DtrHandlers(
     RepositoryApiService repositories, AccountService accounts, SystemApiService system, ScanApiService scanning, SigningApiService signing,
-    WebhookApiService webhooks)
+    WebhookApiService webhooks, Health.ClusterService cluster)
 {
     private const int DefaultPageSize = 10;
 
@@ -111,6 +111,11 @@ public sealed class DtrHandlers(
         await repositories.DeletePromotionPolicyAsync(r.Principal, r["ns"], r["repo"], r["id"], ct);
         return HttpResult.Empty(204);
     }
+
+    // ---- operations ---------------------------------------------------------------------------------------------
+
+    public async Task<HttpResult> GetClusterStatusAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await cluster.GetStatusAsync(ct));
 
     // ---- webhooks -----------------------------------------------------------------------------------------------
 
