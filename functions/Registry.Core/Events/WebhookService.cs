@@ -28,7 +28,8 @@ public sealed partial class WebhookService(
     public const int MaxTlsCertLength = 16 * 1024;
 
     private readonly WebhookOptions _options = options.Value;
-    private (DateTimeOffset ReadAt, IReadOnlyList<Webhook> Webhooks)? _index;
+    private volatile WebhookIndex? _index;
+    private int _generation;
     private int _refreshing;
 
     public Task<IReadOnlyList<Webhook>> ListAsync(CancellationToken cancellationToken = default) => store.ListAsync(cancellationToken);
@@ -96,7 +97,7 @@ public sealed partial class WebhookService(
         secret ??= Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         webhook.SealedSecret = await SealAsync(webhook.Id, secret, cancellationToken);
         var added = await store.AddAsync(webhook, cancellationToken);
-        _index = null;
+        Invalidate();
         return (added, secret);
     }
 
@@ -109,14 +110,14 @@ public sealed partial class WebhookService(
         }
 
         var updated = await store.UpdateAsync(webhook, cancellationToken);
-        _index = null;
+        Invalidate();
         return updated;
     }
 
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken = default)
     {
         var deleted = await store.DeleteAsync(id, cancellationToken);
-        _index = null;
+        Invalidate();
         return deleted;
     }
 
@@ -128,7 +129,7 @@ public sealed partial class WebhookService(
             await store.DeleteAsync(webhook.Id, cancellationToken);
         }
 
-        _index = null;
+        Invalidate();
     }
 
     /// <summary>Queues a delivery of each event to each active webhook of its type and key (from the outbox's drain).</summary>
@@ -251,6 +252,13 @@ public sealed partial class WebhookService(
         return index.Webhooks;
     }
 
+    /// <summary>Drops the index after a change made here; a read that began before the change does not put it back.</summary>
+    private void Invalidate()
+    {
+        Interlocked.Increment(ref _generation);
+        _index = null;
+    }
+
     /// <summary>Reads the index outside the current flow: a request's storage-call count does not carry this instance-wide read.</summary>
     private async Task<IReadOnlyList<Webhook>> LoadIndexAsync(CancellationToken cancellationToken)
     {
@@ -259,9 +267,14 @@ public sealed partial class WebhookService(
         {
             read = Task.Run(async () =>
             {
+                var generation = Volatile.Read(ref _generation);
                 var readAt = time.GetUtcNow();
                 IReadOnlyList<Webhook> active = (await store.ListAsync(cancellationToken)).Where(w => !w.Inactive).ToList();
-                _index = (readAt, active);
+                if (generation == Volatile.Read(ref _generation))
+                {
+                    _index = new WebhookIndex(readAt, active);
+                }
+
                 return active;
             }, cancellationToken);
         }
@@ -313,6 +326,8 @@ public sealed partial class WebhookService(
         };
         return RegistryEvent.Create(type, at, "example/app", contents, "example/app", "test\n" + at.UtcTicks);
     }
+
+    private sealed record WebhookIndex(DateTimeOffset ReadAt, IReadOnlyList<Webhook> Webhooks);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The webhooks could not be read again; the index read before stays in use: {Reason}")]
     private static partial void LogIndexNotRead(ILogger logger, string reason);
