@@ -64,6 +64,7 @@ var registryTables = [
   'RepositoryCounts'
   'Webhooks'
   'WebhookDeliveries'
+  'Jobs'
 ]
 
 module storage 'modules/storage.bicep' = {

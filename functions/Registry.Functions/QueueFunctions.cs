@@ -4,12 +4,15 @@ using Registry.Events;
 using Registry.Records;
 using Registry.Scanning;
 using Registry.Signing;
-using Registry.Telemetry;
+using Registry.Jobs;
 
 namespace Registry.Functions;
 
-/// <summary>Jobs from Storage Queues. The Functions host retries a failed message and moves it to the poison queue after 5 tries.</summary>
-public sealed class QueueFunctions(ScanService scans, SigningService signing, WebhookService webhooks)
+/// <summary>
+/// Jobs from Storage Queues, each run as a recorded job (<see cref="JobService"/>). The Functions host retries a failed
+/// message and moves it to the poison queue after 5 tries; a job canceled through the API is not retried.
+/// </summary>
+public sealed class QueueFunctions(ScanService scans, SigningService signing, WebhookService webhooks, JobService jobs)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -19,7 +22,7 @@ public sealed class QueueFunctions(ScanService scans, SigningService signing, We
     {
         if (JsonSerializer.Deserialize<ScanJob>(message, Json) is { } job)
         {
-            await RegistryTelemetry.TrackJobAsync("scan", job.RequestedAt, () => scans.RunAsync(job, cancellationToken));
+            await jobs.RunAsync(JobActions.Scan, job, job.RequestedAt, ct => scans.RunAsync(job, ct), cancellationToken);
         }
     }
 
@@ -29,7 +32,7 @@ public sealed class QueueFunctions(ScanService scans, SigningService signing, We
     {
         if (JsonSerializer.Deserialize<SignJob>(message, Json) is { } job)
         {
-            await RegistryTelemetry.TrackJobAsync("signing", job.RequestedAt, () => signing.RunAsync(job, cancellationToken));
+            await jobs.RunAsync(JobActions.Sign, job, job.RequestedAt, ct => signing.RunAsync(job, ct), cancellationToken);
         }
     }
 
@@ -39,7 +42,8 @@ public sealed class QueueFunctions(ScanService scans, SigningService signing, We
     {
         if (JsonSerializer.Deserialize<WebhookJob>(message, Json) is { } job)
         {
-            await RegistryTelemetry.TrackJobAsync("webhook", job.Attempt == 1 ? job.CreatedAt : null, () => webhooks.DeliverAsync(job, cancellationToken));
+            await jobs.RunAsync(JobActions.Webhook, new { webhookId = job.WebhookId, eventId = job.EventId, type = job.Type, attempt = job.Attempt }, job.Attempt == 1 ? job.CreatedAt : null,
+                ct => webhooks.DeliverAsync(job, ct), cancellationToken);
         }
     }
 }

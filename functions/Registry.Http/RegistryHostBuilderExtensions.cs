@@ -162,6 +162,10 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<RequestMeter>();
         services.AddSingleton<HealthService>();
         services.AddSingleton<ClusterService>();
+        services.AddSingleton<Jobs.JobService>();
+        // what a job logs at Information or above goes into its record, whatever the other providers' levels
+        services.AddSingleton<ILoggerProvider, Jobs.JobLogProvider>();
+        builder.Logging.AddFilter<Jobs.JobLogProvider>(null, LogLevel.Information);
         services.AddSingleton<Events.EventService>();
         services.AddSingleton<Events.EndpointPolicy>();
         services.AddSingleton<Events.WebhookSender>();

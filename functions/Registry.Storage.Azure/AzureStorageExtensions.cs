@@ -54,6 +54,7 @@ public static class AzureStorageExtensions
             _ => new NoEventPublisher(),
         });
         services.AddSingleton<IWebhookStore, WebhookStore>();
+        services.AddSingleton<IJobStore, JobStore>();
         services.AddKeyedSingleton<ISigningKeyDocument>(Auth.SealingVault.DocumentKey, (sp, _) =>
             sp.GetRequiredService<IOptions<AuthOptions>>().Value.KeyVaultUri is { } vault
                 ? new KeyVaultSigningKeyDocument(vault, KeyVaultSigningKeyDocument.TrustKeysSecret)

@@ -166,6 +166,8 @@ public sealed partial class WebhookService(
         var now = time.GetUtcNow();
         var status = outcome.Delivered ? WebhookDelivery.Delivered : outcome.Refused ? WebhookDelivery.Refused : WebhookDelivery.Failed;
         Telemetry.RegistryTelemetry.RecordDelivery(status, TimeSpan.FromMilliseconds(outcome.DurationMs));
+        LogTry(logger, webhook.Id, job.EventId, job.Type, job.Attempt, status, outcome.StatusCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",
+            outcome.DurationMs, outcome.Error);
         await store.AddDeliveryAsync(new WebhookDelivery(webhook.Id, job.EventId, job.Type, job.Attempt, status, outcome.StatusCode, outcome.DurationMs,
             outcome.Error, now), now - _options.LogRetention, cancellationToken);
         if (outcome.Delivered)
@@ -326,6 +328,9 @@ public sealed partial class WebhookService(
         };
         return RegistryEvent.Create(type, at, "example/app", contents, "example/app", "test\n" + at.UtcTicks);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Webhook {Id}, event {EventId} ({Type}), try {Attempt}: {Status}, answer {Code}, {Milliseconds} ms {Error}")]
+    private static partial void LogTry(ILogger logger, string id, string eventId, string type, int attempt, string status, string code, long milliseconds, string error);
 
     private sealed record WebhookIndex(DateTimeOffset ReadAt, IReadOnlyList<Webhook> Webhooks);
 

@@ -52,7 +52,7 @@ public sealed record KeyStatus(
 public sealed partial class ClusterService(
     ISettingsStore settings, IQueueProbe queues, HealthService health, VulnerabilityDatabase database, SigningKeyStore tokenKeys,
     SigningCredentials signing, IOptions<GcOptions> gc, IOptions<PruningOptions> pruning, IOptions<ScanOptions> scan, IOptions<SigningOptions> signingOptions,
-    IOptions<WebhookOptions> webhooks, IOptions<EventOptions> events, TimeProvider time, ILogger<ClusterService> logger)
+    IOptions<WebhookOptions> webhooks, IOptions<EventOptions> events, Jobs.JobService jobs, TimeProvider time, ILogger<ClusterService> logger)
 {
     /// <summary>An instance not heard from for this long is not listed; after a day its row goes.</summary>
     public static readonly TimeSpan InstanceTimeout = TimeSpan.FromMinutes(3);
@@ -73,16 +73,26 @@ public sealed partial class ClusterService(
         ("FlushCounts", RepositoryCounters.FlushSchedule),
     ];
 
-    /// <summary>Runs a timer's work as a job (span, metrics) and records its run; a failure to record is logged, the work's own goes up.</summary>
-    public async Task RunTimerAsync(string name, Func<Task> work, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Runs a timer's work and records its run; the maintenance timers' runs (with a job <paramref name="action"/>)
+    /// are jobs of their own, the every-minute ones are measured only. A failure to record is logged, the work's own goes up.
+    /// </summary>
+    public async Task RunTimerAsync(string name, string? action, Func<CancellationToken, Task> work, CancellationToken cancellationToken = default)
     {
         var started = time.GetUtcNow();
         var watch = Stopwatch.StartNew();
-        var outcome = "failed";
+        var outcome = JobRecord.Errored;
         try
         {
-            await RegistryTelemetry.TrackJobAsync(name, null, work);
-            outcome = "done";
+            if (action is null)
+            {
+                await RegistryTelemetry.TrackJobAsync(name, null, () => work(cancellationToken));
+                outcome = "done";
+            }
+            else
+            {
+                outcome = (await jobs.RunAsync(action, null, null, work, cancellationToken)).Status;
+            }
         }
         finally
         {

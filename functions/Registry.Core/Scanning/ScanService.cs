@@ -91,6 +91,7 @@ public sealed partial class ScanService(
         catch (Exception e) when (e is LayerRefusedException or Errors.RegistryException)
         {
             await SetStatusAsync(digest, Failed, e.Message, cancellationToken);
+            LogScanFailed(logger, name.Value, digest.ToString(), e.Message);
             await RaiseScanEventAsync(name, digest, null, e.Message, cancellationToken);
             return;
         }
@@ -98,6 +99,7 @@ public sealed partial class ScanService(
         await store.WriteRecordAsync("inventories", digest, inventory, cancellationToken);
         await AttachSbomAsync(name, digest, inventory, cancellationToken);
         var (report, scan) = await EvaluateAsync(digest, inventory, cancellationToken);
+        LogScanned(logger, name.Value, digest.ToString(), inventory.Components.Count, report.Findings.Count, report.DatabaseVersion ?? "none");
         await RaiseScanEventAsync(name, digest, (report, scan), null, cancellationToken);
         await pipeline.RunStepsAsync(await promotions.OnScanAsync(name, digest, cancellationToken), cancellationToken);
         await signing.OnScanAsync(name, digest, cancellationToken);
@@ -283,6 +285,12 @@ public sealed partial class ScanService(
     private async Task SetStatusAsync(Digest digest, int status, string? error, CancellationToken cancellationToken) =>
         await store.SetStatusAsync(digest, status, error, null, cancellationToken);
 
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scanned {Repository}@{Digest}: {Components} components, {Findings} findings (database {Database})")]
+    private static partial void LogScanned(ILogger logger, string repository, string digest, int components, int findings, string database);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The scan of {Repository}@{Digest} failed: {Reason}")]
+    private static partial void LogScanFailed(ILogger logger, string repository, string digest, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Scan job for {Repository}@{Digest} is not valid; dropped")]
     private static partial void LogBadJob(ILogger logger, string repository, string digest);

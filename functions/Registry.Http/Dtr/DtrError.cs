@@ -33,6 +33,7 @@ public enum DtrError
     NoSuchSigningPolicy,
     NoSuchTrustPolicy,
     NoSuchWebhook,
+    NoSuchJob,
     Unavailable,
 }
 
@@ -69,6 +70,7 @@ public static class DtrErrors
         [DtrError.NoSuchSigningPolicy] = ("NO_SUCH_SIGNING_POLICY", 404),
         [DtrError.NoSuchTrustPolicy] = ("NO_SUCH_TRUST_POLICY", 404),
         [DtrError.NoSuchWebhook] = ("NO_SUCH_WEBHOOK", 404),
+        [DtrError.NoSuchJob] = ("NO_SUCH_JOB", 404),
         [DtrError.Unavailable] = ("SERVICE_UNAVAILABLE", 503),
     };
 }

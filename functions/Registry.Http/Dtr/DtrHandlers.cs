@@ -251,6 +251,24 @@ public sealed class DtrHandlers(
     public async Task<HttpResult> UpdateCronAsync(DtrRequest r, CancellationToken ct) =>
         HttpResult.Json(200, await system.UpdateCronAsync(r.Principal, r["action"], await r.BodyAsync<CronUpdate>(ct), ct));
 
+    public async Task<HttpResult> ListJobsAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await system.ListJobsAsync(r.Query("action"), r.Query("running"), r.Query("start"), r.PageSize("limit", 20), ct));
+
+    public async Task<HttpResult> GetJobAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await system.GetJobAsync(r["id"], ct));
+
+    public async Task<HttpResult> CancelJobAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(202, await system.CancelJobAsync(r["id"], ct));
+
+    public async Task<HttpResult> DeleteJobAsync(DtrRequest r, CancellationToken ct)
+    {
+        await system.DeleteJobAsync(r["id"], ct);
+        return HttpResult.Empty(204);
+    }
+
+    public async Task<HttpResult> GetJobLogsAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await system.GetJobLogsAsync(r["id"], int.TryParse(r.Query("offset"), out var offset) ? offset : 0, r.PageSize("limit", Jobs.JobService.MaxLogLines), ct));
+
     public async Task<HttpResult> RunJobAsync(DtrRequest r, CancellationToken ct) =>
         HttpResult.Json(200, await system.RunJobAsync(r.Principal, await r.BodyAsync<JobCreate>(ct), ct));
 

@@ -397,3 +397,22 @@ public sealed record WebhookDeliveryView(
     [property: JsonPropertyName("durationMs")] long DurationMs,
     [property: JsonPropertyName("error")] string Error,
     [property: JsonPropertyName("at")] DateTimeOffset At);
+
+/// <summary>DTR's job, with the registry's <c>startedAt</c> and <c>error</c> after DTR's fields.</summary>
+public sealed record JobRecordView(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("workerID")] string WorkerId,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("scheduledAt")] DateTimeOffset ScheduledAt,
+    [property: JsonPropertyName("lastUpdated")] DateTimeOffset LastUpdated,
+    [property: JsonPropertyName("action")] string Action,
+    [property: JsonPropertyName("retriesLeft")] int RetriesLeft,
+    [property: JsonPropertyName("parameters")] System.Text.Json.JsonElement Parameters,
+    [property: JsonPropertyName("deadline")] string Deadline,
+    [property: JsonPropertyName("startedAt")] DateTimeOffset StartedAt,
+    [property: JsonPropertyName("error")] string Error);
+
+public sealed record JobListView([property: JsonPropertyName("jobs")] IReadOnlyList<JobRecordView> Jobs);
+
+/// <summary>One line of a job's log, as DTR answers <c>/jobs/{id}/logs</c>.</summary>
+public sealed record JobLogLine([property: JsonPropertyName("lineNum")] int LineNum, [property: JsonPropertyName("data")] string Data);

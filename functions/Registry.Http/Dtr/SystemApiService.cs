@@ -6,9 +6,10 @@ namespace Registry.Dtr;
 
 /// <summary>
 /// Registry-wide maintenance through /api/v0, for system administrators: the online GC cron (DTR's <c>/crons</c>,
-/// action <c>onlinegc</c>) and running it now (DTR's <c>/jobs</c>), dry or not.
+/// action <c>onlinegc</c>), running it now (DTR's <c>POST /jobs</c>), dry or not, and the jobs of every kind: listed,
+/// read, their logs, canceled, deleted.
 /// </summary>
-public sealed class SystemApiService(GcService gc)
+public sealed partial class SystemApiService(GcService gc, Jobs.JobService jobs)
 {
     public const string GcAction = "onlinegc";
 
@@ -69,9 +70,64 @@ public sealed class SystemApiService(GcService gc)
             JsonValueKind.String when bool.TryParse(value.GetString(), out var parsed) => parsed,
             _ => throw new DtrException(DtrError.InvalidParameter, "dryRun must be true or false"),
         };
-        var report = await gc.RunNowAsync(dryRun, cancellationToken);
-        return new JobView(Guid.NewGuid().ToString("N"), GcAction, "done", report.StartedAt, report.FinishedAt, report);
+        GcReport? report = null;
+        var job = await jobs.RunAsync(GcAction, new { dryRun }, null, async ct => report = await gc.RunNowAsync(dryRun, ct), cancellationToken);
+        return report is null
+            ? throw new DtrException(DtrError.Conflict, $"job {job.Id} was canceled before it finished")
+            : new JobView(job.Id, GcAction, job.Status, report.StartedAt, report.FinishedAt, report);
     }
+
+    /// <summary>Jobs newest first: of one action, running or finished only, from the id <paramref name="start"/>.</summary>
+    public async Task<JobListView> ListJobsAsync(string? action, string? running, string? start, int limit, CancellationToken cancellationToken = default)
+    {
+        bool? onlyRunning = running switch
+        {
+            null or "" => null,
+            _ when bool.TryParse(running, out var parsed) => parsed,
+            _ => throw new DtrException(DtrError.InvalidParameter, "running must be true or false"),
+        };
+        if (start is not null && !JobId().IsMatch(start))
+        {
+            throw new DtrException(DtrError.InvalidParameter, "start must be a job id");
+        }
+
+        return new JobListView((await jobs.ListAsync(action, onlyRunning, start, limit, cancellationToken)).Select(View).ToList());
+    }
+
+    public async Task<JobRecordView> GetJobAsync(string id, CancellationToken cancellationToken = default) =>
+        View(await RequireJobAsync(id, cancellationToken));
+
+    /// <summary>Asks a running job to stop (202 with the job); a finished one is answered as it is.</summary>
+    public async Task<JobRecordView> CancelJobAsync(string id, CancellationToken cancellationToken = default) =>
+        View(await jobs.CancelAsync(CheckJobId(id), cancellationToken) ?? throw NoSuchJob(id));
+
+    public async Task DeleteJobAsync(string id, CancellationToken cancellationToken = default)
+    {
+        if (!await jobs.DeleteAsync(CheckJobId(id), cancellationToken))
+        {
+            throw NoSuchJob(id);
+        }
+    }
+
+    /// <summary>A job's log lines from <paramref name="offset"/> (written when the job ends).</summary>
+    public async Task<IReadOnlyList<JobLogLine>> GetJobLogsAsync(string id, int offset, int limit, CancellationToken cancellationToken = default)
+    {
+        var job = await RequireJobAsync(id, cancellationToken);
+        return job.Logs.Select((line, i) => new JobLogLine(i, line)).Skip(Math.Max(0, offset)).Take(limit).ToList();
+    }
+
+    private async Task<Records.JobRecord> RequireJobAsync(string id, CancellationToken cancellationToken) =>
+        await jobs.GetOrNullAsync(CheckJobId(id), cancellationToken) ?? throw NoSuchJob(id);
+
+    private static string CheckJobId(string id) => JobId().IsMatch(id) ? id : throw NoSuchJob(id);
+
+    private static DtrException NoSuchJob(string id) => new(DtrError.NoSuchJob, $"there is no job {(id.Length > 40 ? id[..40] : id)}");
+
+    private static JobRecordView View(Records.JobRecord job) => new(job.Id, job.WorkerId, job.Status, job.ScheduledAt, job.LastUpdated, job.Action, 0,
+        JsonDocument.Parse(job.Parameters).RootElement.Clone(), "", job.StartedAt, job.Error);
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[0-9]{19}-[0-9a-f]{8}$")]
+    private static partial System.Text.RegularExpressions.Regex JobId();
 
     private static readonly string[] ParameterNames = ["manifestGracePeriod", "blobGracePeriod", "uploadLifetime"];
 
