@@ -65,6 +65,7 @@ var registryTables = [
   'Webhooks'
   'WebhookDeliveries'
   'Jobs'
+  'Audit'
 ]
 
 module storage 'modules/storage.bicep' = {

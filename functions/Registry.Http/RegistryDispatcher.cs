@@ -23,7 +23,9 @@ public sealed partial class RegistryDispatcher(OciHandlers handlers, RegistryAut
         ServeAsync(request, async () =>
         {
             var (ociRequest, handler) = Bind(request);
+            request.HttpContext.Items[Audit.AuditService.RepositoryItem] = ociRequest.Name.Value;
             var token = await authorizer.AuthorizeAsync(ociRequest, cancellationToken);
+            request.HttpContext.Items[Audit.AuditService.ActorItem] = token?.Subject ?? "";
             return await handler(ociRequest with { Token = token }, cancellationToken);
         }, cancellationToken);
 

@@ -92,6 +92,9 @@ public static class RegistryHostBuilderExtensions
             .Validate(o => o.Timeout > TimeSpan.Zero && o.LogRetention > TimeSpan.Zero, "Registry:Webhooks:Timeout and LogRetention must be positive")
             .Validate(o => o.AllowedNetworks.All(n => System.Net.IPNetwork.TryParse(n, out _)), "Registry:Webhooks:AllowedNetworks must be networks in CIDR notation")
             .ValidateOnStart();
+        services.AddOptions<AuditOptions>().Bind(builder.Configuration.GetSection(AuditOptions.Section))
+            .Validate(o => o.Retention > TimeSpan.Zero && o.MaxEntries >= 1, "Registry:Audit:Retention must be positive and MaxEntries at least 1")
+            .ValidateOnStart();
         services.AddOptions<TelemetryOptions>().Bind(builder.Configuration.GetSection(TelemetryOptions.Section))
             .Validate(o => !o.Prometheus || o.PrometheusToken is { Length: >= 16 },
                 "Registry:Telemetry:PrometheusToken (16 characters or more) must be set to serve /metrics")
@@ -163,6 +166,7 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<HealthService>();
         services.AddSingleton<ClusterService>();
         services.AddSingleton<Jobs.JobService>();
+        services.AddSingleton<Audit.AuditService>();
         // what a job logs at Information or above goes into its record, whatever the other providers' levels
         services.AddSingleton<ILoggerProvider, Jobs.JobLogProvider>();
         builder.Logging.AddFilter<Jobs.JobLogProvider>(null, LogLevel.Information);

@@ -154,6 +154,7 @@ public sealed class TokenEndpoint(
 
     private async Task<Principal> LoginAsync(HttpRequest request, string user, string secret, CancellationToken cancellationToken)
     {
+        request.HttpContext.Items[Audit.AuditService.ActorItem] = user;   // who a refused login claimed to be
         var (outcome, principal) = await authenticator.LoginAsync(user, secret, BasicCredentials.ClientAddress(request), cancellationToken);
         return outcome switch
         {

@@ -61,7 +61,7 @@ public sealed class JobStore(StorageClients clients) : IJobStore
     {
         // ids sort newest first: the older ones come after the id a job started at `before` would have
         var rows = await _jobs.QueryAsync<TableEntity>(
-            TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.JobsPartition} and RowKey gt {Jobs.JobService.NewId(before)[..19]}"),
+            TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.JobsPartition} and RowKey gt {SortableId.Prefix(before)}"),
             most, ["PartitionKey", "RowKey"], cancellationToken).TakeAsync(most, cancellationToken);
         foreach (var row in rows)
         {

@@ -53,6 +53,8 @@ namespace Registry.Storage;
 ///   Events        an event not yet published        "outbox"                  ticks (19 digits) "-" event id   (owner: EventOutbox)
 ///   RepositoryCounts  a repository's pulls and pushes  "c"                   key(name)         (owner: RepositoryCountStore)
 ///   Webhooks      a webhook (its secret sealed)     "w"                       webhook id        (owner: WebhookStore)
+///   Audit         the registry's audit log          "g"                       entry id: inverted ticks (19 digits) "-" 8 hex
+///                 a repository's audit log          "r:" key(name)            entry id          (owner: AuditStore; both newest first)
 ///   Jobs          a run of background work          "j"                       job id: inverted ticks (19 digits) "-" 8 hex
 ///                                                                             (newest first; a week old: dropped)  (owner: JobStore)
 ///   WebhookDeliveries  one try of a delivery        webhook id                inverted ticks (19 digits) "-" try "-" event id
@@ -80,7 +82,7 @@ namespace Registry.Storage;
 /// Each table has one owner, the store that implements Registry.Core's interface for it: MetadataStore (Repositories,
 /// Tags, Manifests, BlobLinks, Referrers, Uploads), AccountStore (Accounts, OrgMembers, Teams, TeamMembers,
 /// AccessTokens, TeamAccess), TrustDataStore (TrustData and trust/), EventOutbox (Events), RepositoryCountStore (RepositoryCounts), WebhookStore (Webhooks,
-/// WebhookDeliveries, the webhook queue), JobStore (Jobs), PolicyStore, SigningStore (also the signing queue), ScanStore (also the scan records and the scan queue) and SettingsStore as
+/// WebhookDeliveries, the webhook queue), JobStore (Jobs), AuditStore (Audit), PolicyStore, SigningStore (also the signing queue), ScanStore (also the scan records and the scan queue) and SettingsStore as
 /// marked; ContentStore keeps blobs/ and uploads/, VulnerabilityShardStore vulndb/, BlobSigningKeyDocument keys/.
 /// Nothing outside this project sees a path, key or entity: the stores speak Core's records.
 /// Every write of a row or blob changes its ETag and last-modified time. GC judges a row or blob by them and deletes
@@ -121,6 +123,10 @@ public static class StorageLayout
     public const string WebhooksPartition = "w";
     public const string WebhookDeliveriesTable = "WebhookDeliveries";
     public const string JobsTable = "Jobs";
+    public const string AuditTable = "Audit";
+
+    /// <summary>The Audit partition of the registry's log (no repository) or of a repository's.</summary>
+    public static string AuditPartition(string? repository) => repository is null ? "g" : $"r:{Key(repository)}";
     public const string JobsPartition = "j";
 
     /// <summary>The row of one try of a delivery: newest first, then by try and event.</summary>
@@ -132,7 +138,7 @@ public static class StorageLayout
         RepositoriesTable, TagsTable, ManifestsTable, BlobLinksTable, ReferrersTable, UploadsTable,
         AccountsTable, OrgMembersTable, TeamsTable, TeamMembersTable, AccessTokensTable, TeamAccessTable,
         PruningPoliciesTable, PromotionPoliciesTable, SigningPoliciesTable, TrustPoliciesTable, SettingsTable, ScansTable, ScanOverridesTable,
-        TrustDataTable, EventsTable, RepositoryCountsTable, WebhooksTable, WebhookDeliveriesTable, JobsTable,
+        TrustDataTable, EventsTable, RepositoryCountsTable, WebhooksTable, WebhookDeliveriesTable, JobsTable, AuditTable,
     ];
 
     public const string SettingsPartition = "settings";

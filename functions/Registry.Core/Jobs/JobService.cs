@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Registry.Records;
@@ -54,7 +53,7 @@ public sealed partial class JobService(IJobStore store, TimeProvider time, ILogg
         var started = time.GetUtcNow();
         var job = new JobRecord
         {
-            Id = NewId(started), Action = action, WorkerId = Health.ClusterService.InstanceId, ScheduledAt = requestedAt ?? started, StartedAt = started,
+            Id = SortableId.NewestFirst(started), Action = action, WorkerId = Health.ClusterService.InstanceId, ScheduledAt = requestedAt ?? started, StartedAt = started,
             LastUpdated = started, Parameters = JsonSerializer.Serialize(parameters ?? new { }),
         };
         await TrySaveAsync(job);
@@ -130,10 +129,6 @@ public sealed partial class JobService(IJobStore store, TimeProvider time, ILogg
 
     /// <summary>Drops records older than <see cref="Retention"/>, a batch at a time (from the every-minute timer).</summary>
     public Task<int> TrimAsync(CancellationToken cancellationToken = default) => store.DeleteOlderAsync(time.GetUtcNow() - Retention, 200, cancellationToken);
-
-    /// <summary>Ids sort newest first and carry their time: <c>&lt;inverted ticks, 19 digits&gt;-&lt;8 hex&gt;</c>.</summary>
-    public static string NewId(DateTimeOffset at) =>
-        $"{(DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks).ToString("D19", CultureInfo.InvariantCulture)}-{Guid.NewGuid().ToString("N")[..8]}";
 
     private async Task WatchForCancelAsync(string id, CancellationTokenSource cancel, CancellationToken stop)
     {

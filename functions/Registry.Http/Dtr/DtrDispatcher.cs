@@ -169,6 +169,8 @@ public sealed class DtrDispatcher : ApiEntry
             new("POST", Route("/api/v0/imagescan/layeroverride/(?<layer>[^/]+)"), Caller.Admin, h.AddScanOverrideAsync),
             new("DELETE", Route("/api/v0/imagescan/layeroverride/(?<id>[^/]+)"), Caller.Admin, h.DeleteScanOverrideAsync),
             new("GET", Route("/api/v0/meta/cluster_status"), Caller.Admin, h.GetClusterStatusAsync),
+            new("GET", Route("/api/v0/audit"), Caller.Admin, h.ListAuditAsync),
+            new("GET", Route($"/api/v0/repositories/{Ns}/{Repo}/activity"), Caller.Anyone, h.ListRepositoryActivityAsync),
             new("POST", Route("/api/v0/webhooks"), Caller.User, h.CreateWebhookAsync),
             new("GET", Route("/api/v0/webhooks"), Caller.User, h.ListWebhooksAsync),
             new("POST", Route("/api/v0/webhooks/update"), Caller.User, h.UpdateWebhookAsync),
@@ -230,7 +232,14 @@ public sealed class DtrDispatcher : ApiEntry
                 throw new DtrException(DtrError.MethodNotAllowed, $"{request.Method} is not allowed here");
             }
 
+            if (route.Match.Groups["ns"].Success && route.Match.Groups["repo"].Success && route.Handle.Method.Name != nameof(DtrHandlers.DeleteRepositoryAsync))
+            {
+                // a deleted repository's log goes with it: its deletion is in the registry's log only
+                request.HttpContext.Items[Audit.AuditService.RepositoryItem] = $"{route.Match.Groups["ns"].Value}/{route.Match.Groups["repo"].Value}";
+            }
+
             var principal = await AuthenticateAsync(request, cancellationToken);
+            request.HttpContext.Items[Audit.AuditService.ActorItem] = principal.Name ?? "";
             Require(route.Caller, principal);
             return await route.Handle(new DtrRequest(request, principal, route.Match.Groups), cancellationToken);
         }, cancellationToken);
@@ -293,6 +302,7 @@ public sealed class DtrDispatcher : ApiEntry
         }
 
         var (user, secret) = BasicCredentials.Parse(header) ?? throw new DtrException(DtrError.NotAuthenticated, "expected Basic credentials");
+        request.HttpContext.Items[Audit.AuditService.ActorItem] = user;   // who a refused login claimed to be
         var (outcome, principal) = await _authenticator.LoginAsync(user, secret, BasicCredentials.ClientAddress(request), cancellationToken);
         return outcome switch
         {

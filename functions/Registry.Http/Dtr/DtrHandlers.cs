@@ -251,6 +251,12 @@ public sealed class DtrHandlers(
     public async Task<HttpResult> UpdateCronAsync(DtrRequest r, CancellationToken ct) =>
         HttpResult.Json(200, await system.UpdateCronAsync(r.Principal, r["action"], await r.BodyAsync<CronUpdate>(ct), ct));
 
+    public async Task<HttpResult> ListAuditAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await system.ListAuditAsync(r.Query("start"), r.PageSize("limit", 50), ct));
+
+    public async Task<HttpResult> ListRepositoryActivityAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await repositories.ListActivityAsync(r.Principal, r["ns"], r["repo"], r.Query("start"), r.PageSize("limit", 50), ct));
+
     public async Task<HttpResult> ListJobsAsync(DtrRequest r, CancellationToken ct) =>
         HttpResult.Json(200, await system.ListJobsAsync(r.Query("action"), r.Query("running"), r.Query("start"), r.PageSize("limit", 20), ct));
 

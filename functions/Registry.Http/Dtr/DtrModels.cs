@@ -416,3 +416,6 @@ public sealed record JobListView([property: JsonPropertyName("jobs")] IReadOnlyL
 
 /// <summary>One line of a job's log, as DTR answers <c>/jobs/{id}/logs</c>.</summary>
 public sealed record JobLogLine([property: JsonPropertyName("lineNum")] int LineNum, [property: JsonPropertyName("data")] string Data);
+
+/// <summary>A page of the audit log, newest first.</summary>
+public sealed record AuditListView([property: JsonPropertyName("entries")] IReadOnlyList<Records.AuditEntry> Entries);

@@ -16,7 +16,7 @@ namespace Registry.Dtr;
 public sealed partial class RepositoryApiService(
     IMetadataStore metadata, IAccountStore accounts, PermissionService permissions, TagService tags, PruningService pruning,
     PromotionService promotions, PushPipeline pushes, Signing.TrustPolicyService trust, ISigningStore signing, Trust.TrustDataService notary,
-    Events.EventService events, Events.WebhookService webhooks, RepositoryCounters counters)
+    Events.EventService events, Events.WebhookService webhooks, Audit.AuditService audit, RepositoryCounters counters)
 {
     public async Task<RepositoryView> CreateAsync(Principal principal, string ns, RepositoryCreate body, CancellationToken cancellationToken = default)
     {
@@ -128,6 +128,7 @@ public sealed partial class RepositoryApiService(
         await notary.DeleteRepositoryAsync(name, cancellationToken);
         await counters.DeleteAsync(name, cancellationToken);
         await webhooks.DeleteForAsync(name.Value, cancellationToken);
+        await audit.DeleteRepositoryAsync(name.Value, cancellationToken);
         var grants = GrantTarget.Of(name);
         foreach (var team in (await accounts.ListTeamAccessAsync(grants, cancellationToken)).Keys)
         {
@@ -143,6 +144,13 @@ public sealed partial class RepositoryApiService(
                 await promotions.DeleteAsync(source, policy.Id, cancellationToken);
             }
         }
+    }
+
+    /// <summary>DTR's repository activity: the repository's audit log, newest first (repository admins).</summary>
+    public async Task<AuditListView> ListActivityAsync(Principal principal, string ns, string repo, string? start, int limit, CancellationToken cancellationToken = default)
+    {
+        var (name, _) = await RequireAsync(principal, ns, repo, AccessLevel.Admin, cancellationToken);
+        return new AuditListView(await audit.ListAsync(name.Value, SystemApiService.CheckStart(start), limit, cancellationToken));
     }
 
     /// <summary>DTR's REPO_EVENT, with the repository as the API shows it (none for a deletion).</summary>

@@ -9,7 +9,7 @@ namespace Registry.Dtr;
 /// action <c>onlinegc</c>), running it now (DTR's <c>POST /jobs</c>), dry or not, and the jobs of every kind: listed,
 /// read, their logs, canceled, deleted.
 /// </summary>
-public sealed partial class SystemApiService(GcService gc, Jobs.JobService jobs)
+public sealed class SystemApiService(GcService gc, Jobs.JobService jobs, Audit.AuditService audit)
 {
     public const string GcAction = "onlinegc";
 
@@ -86,13 +86,16 @@ public sealed partial class SystemApiService(GcService gc, Jobs.JobService jobs)
             _ when bool.TryParse(running, out var parsed) => parsed,
             _ => throw new DtrException(DtrError.InvalidParameter, "running must be true or false"),
         };
-        if (start is not null && !JobId().IsMatch(start))
-        {
-            throw new DtrException(DtrError.InvalidParameter, "start must be a job id");
-        }
-
-        return new JobListView((await jobs.ListAsync(action, onlyRunning, start, limit, cancellationToken)).Select(View).ToList());
+        return new JobListView((await jobs.ListAsync(action, onlyRunning, CheckStart(start), limit, cancellationToken)).Select(View).ToList());
     }
+
+    /// <summary>The registry's audit log, newest first, from the entry id <paramref name="start"/>.</summary>
+    public async Task<AuditListView> ListAuditAsync(string? start, int limit, CancellationToken cancellationToken = default) =>
+        new(await audit.ListAsync(null, CheckStart(start), limit, cancellationToken));
+
+    /// <summary>A paging start: an id the log or the jobs gave.</summary>
+    internal static string? CheckStart(string? start) =>
+        start is null || Records.SortableId.IsValid(start) ? start : throw new DtrException(DtrError.InvalidParameter, "start must be an id from an earlier page");
 
     public async Task<JobRecordView> GetJobAsync(string id, CancellationToken cancellationToken = default) =>
         View(await RequireJobAsync(id, cancellationToken));
@@ -119,15 +122,12 @@ public sealed partial class SystemApiService(GcService gc, Jobs.JobService jobs)
     private async Task<Records.JobRecord> RequireJobAsync(string id, CancellationToken cancellationToken) =>
         await jobs.GetOrNullAsync(CheckJobId(id), cancellationToken) ?? throw NoSuchJob(id);
 
-    private static string CheckJobId(string id) => JobId().IsMatch(id) ? id : throw NoSuchJob(id);
+    private static string CheckJobId(string id) => Records.SortableId.IsValid(id) ? id : throw NoSuchJob(id);
 
     private static DtrException NoSuchJob(string id) => new(DtrError.NoSuchJob, $"there is no job {(id.Length > 40 ? id[..40] : id)}");
 
     private static JobRecordView View(Records.JobRecord job) => new(job.Id, job.WorkerId, job.Status, job.ScheduledAt, job.LastUpdated, job.Action, 0,
         JsonDocument.Parse(job.Parameters).RootElement.Clone(), "", job.StartedAt, job.Error);
-
-    [System.Text.RegularExpressions.GeneratedRegex("^[0-9]{19}-[0-9a-f]{8}$")]
-    private static partial System.Text.RegularExpressions.Regex JobId();
 
     private static readonly string[] ParameterNames = ["manifestGracePeriod", "blobGracePeriod", "uploadLifetime"];
 
