@@ -175,7 +175,7 @@ public sealed record PromotionView(
     [property: JsonPropertyName("targetTag")] string TargetTag,
     [property: JsonPropertyName("digest")] string Digest);
 
-/// <summary>DTR's cron: a maintenance action on a schedule (here only <c>onlinegc</c>).</summary>
+/// <summary>DTR's cron: a maintenance action on a schedule (<c>onlinegc</c> with its settings and last run; <c>tag_prune</c>, <c>update_vuln_db</c>).</summary>
 public sealed record CronView(
     [property: JsonPropertyName("action")] string Action,
     [property: JsonPropertyName("schedule")] string Schedule,

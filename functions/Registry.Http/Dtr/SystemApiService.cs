@@ -1,5 +1,7 @@
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using Registry.Auth;
+using Registry.Options;
 using Registry.Services;
 
 namespace Registry.Dtr;
@@ -9,23 +11,31 @@ namespace Registry.Dtr;
 /// action <c>onlinegc</c>), running it now (DTR's <c>POST /jobs</c>), dry or not, and the jobs of every kind: listed,
 /// read, their logs, canceled, deleted.
 /// </summary>
-public sealed class SystemApiService(GcService gc, Jobs.JobService jobs, Audit.AuditService audit)
+public sealed class SystemApiService(
+    GcService gc, Jobs.JobService jobs, Audit.AuditService audit, IOptions<PruningOptions> pruning, IOptions<ScanOptions> scan)
 {
-    public const string GcAction = "onlinegc";
+    public const string GcAction = Jobs.JobActions.Gc;
 
-    public async Task<IReadOnlyList<CronView>> ListCronsAsync(Principal principal, CancellationToken cancellationToken = default)
-    {
-        return [View(await gc.GetSettingsAsync(cancellationToken))];
-    }
+    /// <summary>Every timer that runs maintenance: GC (its settings changeable here), tag pruning and the database refresh (their schedules the deployment's).</summary>
+    public async Task<IReadOnlyList<CronView>> ListCronsAsync(Principal principal, CancellationToken cancellationToken = default) =>
+        [View(await gc.GetSettingsAsync(cancellationToken)), PruningCron(), DatabaseCron()];
 
-    public async Task<CronView> GetCronAsync(Principal principal, string action, CancellationToken cancellationToken = default)
+    public async Task<CronView> GetCronAsync(Principal principal, string action, CancellationToken cancellationToken = default) => action switch
     {
-        RequireGc(action);
-        return View(await gc.GetSettingsAsync(cancellationToken));
-    }
+        GcAction => View(await gc.GetSettingsAsync(cancellationToken)),
+        Jobs.JobActions.Prune => PruningCron(),
+        Jobs.JobActions.UpdateDatabase => DatabaseCron(),
+        _ => throw NoSuchCron(action),
+    };
 
     public async Task<CronView> UpdateCronAsync(Principal principal, string action, CronUpdate body, CancellationToken cancellationToken = default)
     {
+        if (action is Jobs.JobActions.Prune or Jobs.JobActions.UpdateDatabase)
+        {
+            throw new DtrException(DtrError.InvalidParameter,
+                $"{action} runs on the deployment's schedule (Registry:Pruning:Schedule, Registry:Scan:DatabaseSchedule); only {GcAction} has settings here");
+        }
+
         RequireGc(action);
         if (body.Action is { } named && named != GcAction)
         {
@@ -151,11 +161,20 @@ public sealed class SystemApiService(GcService gc, Jobs.JobService jobs, Audit.A
         },
         settings.LastRun);
 
+    private CronView PruningCron() => new(Jobs.JobActions.Prune, pruning.Value.Schedule, true, "", new Dictionary<string, string>(), null);
+
+    /// <summary>The database refresh runs only with an address to fetch from.</summary>
+    private CronView DatabaseCron() => new(Jobs.JobActions.UpdateDatabase, scan.Value.DatabaseSchedule, scan.Value.DatabaseUrl is not null, "",
+        new Dictionary<string, string>(), null);
+
     private static void RequireGc(string action)
     {
         if (action != GcAction)
         {
-            throw new DtrException(DtrError.NotFound, $"no cron {action}; this registry has {GcAction}");
+            throw NoSuchCron(action);
         }
     }
+
+    private static DtrException NoSuchCron(string action) => new(DtrError.NotFound,
+        $"no cron {(action.Length > 40 ? action[..40] : action)}; this registry has {GcAction}, {Jobs.JobActions.Prune}, {Jobs.JobActions.UpdateDatabase}");
 }

@@ -161,6 +161,31 @@ public sealed class JobTests
         Assert.Equal(HttpStatusCode.NotFound, deletedAgain.StatusCode);
     }
 
+    [Fact]
+    public async Task Crons_EachMaintenanceTimer_ReadableAndOnlyGcChangeable()
+    {
+        // Arrange
+        var settings = new Dictionary<string, string>(AuthClient.Settings) { ["Registry__Pruning__Schedule"] = "0 */5 * * * *" };
+        await using var host = await RegistryHost.StartAsync(settings: settings);
+        var auth = new AuthClient(host.Client);
+
+        // Act
+        using var prune = await Api(auth, HttpMethod.Get, "/api/v0/crons/tag_prune");
+        using var database = await Api(auth, HttpMethod.Get, "/api/v0/crons/update_vuln_db");
+        using var change = await auth.ApiAsync(HttpMethod.Put, "/api/v0/crons/tag_prune", AuthClient.AdminUser, AuthClient.AdminPassword, new { enabled = false });
+        using var unknown = await Api(auth, HttpMethod.Get, "/api/v0/crons/nosuch");
+
+        // Assert
+        using var pruneCron = JsonDocument.Parse(await prune.Content.ReadAsStringAsync());
+        Assert.Equal(("tag_prune", "0 */5 * * * *", true), (pruneCron.RootElement.GetProperty("action").GetString(),
+            pruneCron.RootElement.GetProperty("schedule").GetString(), pruneCron.RootElement.GetProperty("enabled").GetBoolean()));
+        using var databaseCron = JsonDocument.Parse(await database.Content.ReadAsStringAsync());
+        Assert.False(databaseCron.RootElement.GetProperty("enabled").GetBoolean());   // no address to refresh from
+        Assert.Equal(HttpStatusCode.BadRequest, change.StatusCode);
+        Assert.Contains("Registry:Pruning:Schedule", await change.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
     private static Task<HttpResponseMessage> Api(AuthClient auth, HttpMethod method, string path) =>
         auth.ApiAsync(method, path, AuthClient.AdminUser, AuthClient.AdminPassword);
 
