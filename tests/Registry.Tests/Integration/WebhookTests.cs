@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using Registry.Tests.Support;
@@ -11,7 +12,8 @@ namespace Registry.Tests.Integration;
 /// Registry:Webhooks:AllowedNetworks): a push delivered with DTR's body, CloudEvents headers and the HMAC signature
 /// the listener checks; retries after a 500 and after timeouts, with one event id; deactivation; the delivery log;
 /// refusal of loopback, link-local, private and unique-local addresses at creation, and of a name that resolves inside
-/// when the delivery is made; invalid bodies; who may manage which webhook; deletion with the repository.
+/// when the delivery is made; invalid bodies; an HTTPS endpoint trusted by its tlsCert or skipTLSVerification only;
+/// who may manage which webhook; deletion with the repository.
 /// </summary>
 public sealed class WebhookTests
 {
@@ -243,6 +245,34 @@ public sealed class WebhookTests
     }
 
     [Fact]
+    public async Task Test_HttpsEndpoint_TrustedByItsTlsCertOrSkipOnly()
+    {
+        // Arrange: a receiver over HTTPS with a self-signed certificate for 127.0.0.1
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=webhook receiver", key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        await using var listener = await WebhookListener.StartAsync(certificate: certificate);
+        await using var host = await RegistryHost.StartAsync(settings: Settings());
+        var auth = new AuthClient(host.Client);
+        var endpoint = listener.Address.ToString();
+
+        // Act
+        var untrusted = await TestAsync(auth, new { type = "TAG_PUSH", endpoint });
+        var trusted = await TestAsync(auth, new { type = "TAG_PUSH", endpoint, tlsCert = certificate.ExportCertificatePem() });
+        var skipped = await TestAsync(auth, new { type = "TAG_PUSH", endpoint, skipTLSVerification = true });
+
+        // Assert
+        Assert.StartsWith("https://", endpoint);
+        Assert.Equal(("failed", "the endpoint's TLS certificate is not trusted"), (untrusted.GetProperty("status").GetString(), untrusted.GetProperty("error").GetString()));
+        Assert.Equal("delivered", trusted.GetProperty("status").GetString());
+        Assert.Equal("delivered", skipped.GetProperty("status").GetString());
+        Assert.Equal(2, listener.Requests.Count);
+    }
+
+    [Fact]
     public async Task Webhooks_ManagedByThoseWithTheRight_AndGoneWithTheRepository()
     {
         // Arrange: dana owns her namespace; eve has no right on it
@@ -315,6 +345,14 @@ public sealed class WebhookTests
         }
 
         return settings;
+    }
+
+    private static async Task<JsonElement> TestAsync(AuthClient auth, object body)
+    {
+        using var response = await auth.ApiAsync(HttpMethod.Post, "/api/v0/webhooks/test", AuthClient.AdminUser, AuthClient.AdminPassword, body);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        return JsonDocument.Parse(text).RootElement.Clone();
     }
 
     private static async Task<string> CreateAsync(AuthClient auth, string user, string password, object body)

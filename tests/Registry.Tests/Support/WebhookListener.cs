@@ -29,13 +29,24 @@ public sealed class WebhookListener : IAsyncDisposable
 
     /// <summary>
     /// Starts a listener; <paramref name="answer"/> gets the number of the request (1 for the first) and returns the
-    /// status to answer with and how long to wait first (200 at once when none is given).
+    /// status to answer with and how long to wait first (200 at once when none is given). With a
+    /// <paramref name="certificate"/> it serves HTTPS.
     /// </summary>
-    public static async Task<WebhookListener> StartAsync(Func<int, (int Status, TimeSpan Delay)>? answer = null)
+    public static async Task<WebhookListener> StartAsync(
+        Func<int, (int Status, TimeSpan Delay)>? answer = null, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        if (certificate is null)
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+        }
+        else
+        {
+            builder.WebHost.UseKestrelHttpsConfiguration();
+            builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0, l => l.UseHttps(certificate)));
+        }
+
         var app = builder.Build();
         var listener = new WebhookListener(app);
         var count = 0;
