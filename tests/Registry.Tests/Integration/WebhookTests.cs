@@ -309,7 +309,7 @@ public sealed class WebhookTests
         Assert.Equal("NO_SUCH_WEBHOOK", await AuthClient.ErrorCodeAsync(foreignDelete));
         Assert.Equal(HttpStatusCode.NotFound, foreignLog.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
-        Assert.Equal([repoHook, tagHook], danaSees.Select(w => w.GetProperty("id").GetString()!).Order());
+        Assert.Equal(new[] { repoHook, tagHook }.Order(), danaSees.Select(w => w.GetProperty("id").GetString()!).Order());
         Assert.Empty(eveSees);
         Assert.Equal(2, adminSees.Count);
 
