@@ -57,6 +57,13 @@ public sealed class HttpFunctions(RegistryDispatcher dispatcher, TokenEndpoint t
         CancellationToken cancellationToken) =>
         calls.ServeAsync(request, "token", () => tokenEndpoint.IssueTokenAsync(request, cancellationToken));
 
+    /// <summary>The public keys that sign tokens, as a JSON Web Key Set (for services that validate this registry's tokens).</summary>
+    [Function(nameof(GetTokenKeys))]
+    public Task<IActionResult> GetTokenKeys(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "auth/jwks")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        calls.ServeAsync(request, "token", () => tokenEndpoint.GetKeysAsync(request, cancellationToken));
+
     /// <summary>DTR's repository API.</summary>
     [Function(nameof(ServeRepositoryApi))]
     public Task<IActionResult> ServeRepositoryApi(

@@ -97,6 +97,7 @@ public static class StandaloneHost
         // (empty segments) reach the dispatcher and get an OCI error.
         app.MapWhen(c => c.Request.Path.StartsWithSegments("/v2", StringComparison.Ordinal), v2 => v2.Run(ServeAsync));
         app.MapWhen(c => c.Request.Path.Equals("/auth/token", StringComparison.Ordinal), auth => auth.Run(IssueTokenAsync));
+        app.MapWhen(c => c.Request.Path.Equals("/auth/jwks", StringComparison.Ordinal), auth => auth.Run(GetTokenKeysAsync));
         app.MapWhen(c => c.Request.Path.StartsWithSegments("/api/v0", StringComparison.Ordinal), api => api.Run(ServeRepositoryApiAsync));
         app.MapWhen(c => c.Request.Path.StartsWithSegments("/enzi/v0", StringComparison.Ordinal), api => api.Run(ServeAccountsApiAsync));
         // the health triggers' routes, each a literal path
@@ -143,6 +144,9 @@ public static class StandaloneHost
 
     private static Task IssueTokenAsync(HttpContext context) =>
         RunAsync(context, f => f.IssueToken(context.Request, context.RequestAborted));
+
+    private static Task GetTokenKeysAsync(HttpContext context) =>
+        RunAsync(context, f => f.GetTokenKeys(context.Request, context.RequestAborted));
 
     private static Task ServeHealthAsync(HttpContext context, Func<HttpFunctions, HttpRequest, Task<IActionResult>> function) =>
         RunAsync(context, f => function(f, context.Request));

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
 using Registry.Auth;
 using Registry.Errors;
 using Registry.Options;
@@ -17,10 +18,44 @@ namespace Registry.Http;
 /// refresh_token) after its oauth spec. Grants are the intersection of the asked scopes and the permission model.
 /// </summary>
 public sealed class TokenEndpoint(
-    Authenticator authenticator, GrantService grants, TokenService tokens, IOptions<AuthOptions> options, ILogger<TokenEndpoint> logger)
+    Authenticator authenticator, GrantService grants, TokenService tokens, SigningKeyStore keys, IOptions<AuthOptions> options, ILogger<TokenEndpoint> logger)
     : OciEntry(logger)
 {
     private readonly AuthOptions _options = options.Value;
+
+    /// <summary>One public key of the token signing keys, as a JSON Web Key (RFC 7517/7518: EC, P-256, ES256).</summary>
+    public sealed record JsonWebKeyView(
+        [property: JsonPropertyName("kty")] string Kty,
+        [property: JsonPropertyName("crv")] string Crv,
+        [property: JsonPropertyName("x")] string X,
+        [property: JsonPropertyName("y")] string Y,
+        [property: JsonPropertyName("kid")] string Kid,
+        [property: JsonPropertyName("use")] string Use,
+        [property: JsonPropertyName("alg")] string Alg);
+
+    public sealed record JsonWebKeySet([property: JsonPropertyName("keys")] IReadOnlyList<JsonWebKeyView> Keys);
+
+    /// <summary>
+    /// <c>/auth/jwks</c>: the public halves of the keys that sign tokens (the one signing now and those kept to validate
+    /// older tokens), so that another service (a cache of this registry) can validate this registry's tokens. Never a
+    /// private parameter: only the public point is exported.
+    /// </summary>
+    public Task<IActionResult> GetKeysAsync(HttpRequest request, CancellationToken cancellationToken = default) =>
+        ServeAsync(request, async () =>
+        {
+            request.HttpContext.Items[Telemetry.RegistryTelemetry.RouteItem] = "jwks";
+            if (!_options.Enabled)
+            {
+                throw new RegistryException(OciErrorCode.Unsupported, "authentication is switched off", status: 404);
+            }
+
+            var published = (await keys.GetKeysAsync(cancellationToken)).Select(key =>
+            {
+                var point = key.ECDsa.ExportParameters(includePrivateParameters: false).Q;
+                return new JsonWebKeyView("EC", "P-256", Base64UrlEncoder.Encode(point.X!), Base64UrlEncoder.Encode(point.Y!), key.KeyId, "sig", "ES256");
+            }).ToList();
+            return HttpResult.Json(200, new JsonWebKeySet(published), "application/jwk-set+json").WithHeader("Cache-Control", "public, max-age=300");
+        }, cancellationToken);
 
     /// <summary>The body of a token answer (both forms: Docker's <c>token</c> and OAuth2's <c>access_token</c>).</summary>
     public sealed record TokenAnswer(

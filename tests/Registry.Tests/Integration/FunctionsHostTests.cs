@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using System.Text;
 using Registry.Tests.Support;
 
@@ -158,6 +159,21 @@ public sealed class FunctionsHostTests(FunctionsHostFixture fixture) : IClassFix
 
         // Assert
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task TokenKeys_ThroughTheFunctionsHost_PublishedAsJwks()
+    {
+        // Arrange
+        await using var host = await RegistryHost.StartFunctionsAsync(AuthClient.Settings);
+
+        // Act
+        using var response = await host.Client.GetAsync("/auth/jwks");
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/jwk-set+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("EC", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("keys")[0].GetProperty("kty").GetString());
     }
 
     [Fact]

@@ -35,6 +35,39 @@ public sealed class TokenTests(AuthHostFixture fixture) : IClassFixture<AuthHost
     private AuthClient Auth => fixture.Auth;
 
     [Fact]
+    public async Task Jwks_PublicKeysOnly_ValidateTheRegistrysTokens()
+    {
+        // Arrange
+        var token = await Auth.GetTokenAsync(AuthClient.AdminUser, AuthClient.AdminPassword, "repository:jwks/app:pull");
+
+        // Act
+        using var response = await Auth.Http.GetAsync("/auth/jwks");
+        var text = await response.Content.ReadAsStringAsync();
+
+        // Assert: EC P-256 public points with their kids, no private parameter; the token's kid is there and its key verifies it
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/jwk-set+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("public, max-age=300", response.Headers.CacheControl?.ToString());
+        var keys = JsonDocument.Parse(text).RootElement.GetProperty("keys").EnumerateArray().ToList();
+        Assert.All(keys, k => Assert.Equal(["kty", "crv", "x", "y", "kid", "use", "alg"], k.EnumerateObject().Select(p => p.Name)));
+        Assert.DoesNotContain("\"d\"", text);
+        var header = JsonDocument.Parse(Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Decode(token.Split('.')[0])).RootElement;
+        var key = keys.Single(k => k.GetProperty("kid").GetString() == header.GetProperty("kid").GetString());
+        using var ecdsa = ECDsa.Create(new ECParameters
+        {
+            Curve = ECCurve.NamedCurves.nistP256,
+            Q = new ECPoint
+            {
+                X = Microsoft.IdentityModel.Tokens.Base64UrlEncoder.DecodeBytes(key.GetProperty("x").GetString()),
+                Y = Microsoft.IdentityModel.Tokens.Base64UrlEncoder.DecodeBytes(key.GetProperty("y").GetString()),
+            },
+        });
+        var parts = token.Split('.');
+        Assert.True(ecdsa.VerifyData(Encoding.ASCII.GetBytes($"{parts[0]}.{parts[1]}"), Microsoft.IdentityModel.Tokens.Base64UrlEncoder.DecodeBytes(parts[2]),
+            HashAlgorithmName.SHA256));
+    }
+
+    [Fact]
     public async Task GetBase_WithoutToken_Returns401WithBearerChallenge()
     {
         // Act
