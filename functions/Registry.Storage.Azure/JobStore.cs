@@ -39,20 +39,8 @@ public sealed class JobStore(StorageClients clients) : IJobStore
             .Select(j => j.ToRecord()).ToList();
     }
 
-    public async Task<bool> UpdateAsync(JobRecord job, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            var entity = JobEntity.From(job);
-            var response = await _jobs.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken);
-            job.ETag = response.Headers.ETag?.ToString();
-            return true;
-        }
-        catch (RequestFailedException e) when (e.IsPreconditionFailed() || e.IsNotFound())
-        {
-            return false;
-        }
-    }
+    public Task<bool> UpdateAsync(JobRecord job, CancellationToken cancellationToken = default) =>
+        _jobs.ReplaceIfUnchangedAsync(JobEntity.From(job), job, cancellationToken);
 
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken = default) =>
         (await _jobs.DeleteEntityAsync(StorageLayout.JobsPartition, id, ETag.All, cancellationToken)).Status != 404;

@@ -130,8 +130,7 @@ public static class StorageLayout
     public const string JobsPartition = "j";
 
     /// <summary>The row of one try of a delivery: newest first, then by try and event.</summary>
-    public static string DeliveryRow(DateTimeOffset at, int attempt, string eventId) =>
-        $"{(DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks).ToString("D19", System.Globalization.CultureInfo.InvariantCulture)}-{attempt:D2}-{eventId}";
+    public static string DeliveryRow(DateTimeOffset at, int attempt, string eventId) => $"{Records.SortableId.Prefix(at)}-{attempt:D2}-{eventId}";
 
     public static readonly IReadOnlyList<string> Tables =
     [

@@ -4,7 +4,10 @@ using Registry.Records;
 
 namespace Registry.Storage;
 
-/// <summary>Reading one row, or a bounded number of rows of a query; deleting every row a filter matches, or one row read earlier on condition of its ETag.</summary>
+/// <summary>
+/// Reading one row, or a bounded number of rows of a query; replacing or deleting one row read earlier on condition of
+/// its ETag; deleting every row a filter matches.
+/// </summary>
 public static class TableQueryExtensions
 {
     /// <summary>The row at (<paramref name="partitionKey"/>, <paramref name="rowKey"/>), or null when there is none.</summary>
@@ -35,6 +38,25 @@ public static class TableQueryExtensions
         }
 
         return rows;
+    }
+
+    /// <summary>
+    /// Replaces <paramref name="entity"/> on condition of its ETag (the version <paramref name="record"/> was read at),
+    /// then gives <paramref name="record"/> the new version. False when the row was written meanwhile or is gone.
+    /// </summary>
+    public static async Task<bool> ReplaceIfUnchangedAsync(
+        this TableClient table, ITableEntity entity, StoredRecord record, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var response = await table.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken);
+            record.ETag = response.Headers.ETag?.ToString();
+            return true;
+        }
+        catch (RequestFailedException e) when (e.IsPreconditionFailed() || e.IsNotFound())
+        {
+            return false;
+        }
     }
 
     /// <summary>

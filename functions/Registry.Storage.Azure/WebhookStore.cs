@@ -29,20 +29,8 @@ public sealed class WebhookStore(StorageClients clients, IOptions<WebhookOptions
         return entity.ToRecord();
     }
 
-    public async Task<bool> UpdateAsync(Webhook webhook, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            var entity = WebhookEntity.From(webhook);
-            var response = await _webhooks.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken);
-            webhook.ETag = response.Headers.ETag?.ToString();
-            return true;
-        }
-        catch (RequestFailedException e) when (e.IsPreconditionFailed() || e.IsNotFound())
-        {
-            return false;
-        }
-    }
+    public Task<bool> UpdateAsync(Webhook webhook, CancellationToken cancellationToken = default) =>
+        _webhooks.ReplaceIfUnchangedAsync(WebhookEntity.From(webhook), webhook, cancellationToken);
 
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken = default)
     {
