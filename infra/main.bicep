@@ -66,6 +66,7 @@ var registryTables = [
   'WebhookDeliveries'
   'Jobs'
   'Audit'
+  'Caches'
 ]
 
 module storage 'modules/storage.bicep' = {

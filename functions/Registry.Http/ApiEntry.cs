@@ -87,7 +87,14 @@ public abstract class OciEntry(ILogger logger) : ApiEntry(logger)
         return result;
     }
 
-    protected override HttpResult? Known(Exception exception) => exception is RegistryException e ? Error(e) : null;
+    protected override HttpResult? Known(Exception exception) => exception switch
+    {
+        RegistryException e => Error(e),
+        Caching.UpstreamUnavailableException e => HttpResult.Json(503, new ErrorEnvelope([new ErrorEntry("UNAVAILABLE",
+                $"the cache does not hold this and the upstream cannot serve it now ({e.Message}); try again shortly", null)]))
+            .WithHeader("Retry-After", ((int)Math.Clamp(e.RetryAfter?.TotalSeconds ?? 10, 1, 3600)).ToString(CultureInfo.InvariantCulture)),
+        _ => null,
+    };
 
     /// <summary>
     /// Storage down: not one of the spec's codes, which all describe the request, but distribution's code for a

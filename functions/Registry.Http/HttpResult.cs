@@ -47,7 +47,8 @@ public sealed class HttpResult : IActionResult
         return this;
     }
 
-    public HttpResult WithStream(Stream stream, string contentType, long length)
+    /// <summary>A streamed body; without a <paramref name="length"/> it is sent chunked.</summary>
+    public HttpResult WithStream(Stream stream, string contentType, long? length)
     {
         _stream = stream;
         ContentType = contentType;
@@ -84,7 +85,7 @@ public sealed class HttpResult : IActionResult
             response.ContentType = ContentType;
         }
 
-        response.ContentLength = ContentLength ?? 0;
+        response.ContentLength = ContentLength ?? (_stream is null ? 0 : null);
         var ct = context.HttpContext.RequestAborted;
         if (HttpMethods.IsHead(context.HttpContext.Request.Method))
         {

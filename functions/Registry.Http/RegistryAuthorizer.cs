@@ -14,9 +14,12 @@ namespace Registry.Http;
 /// could carry it, so that clients widen their scope; 403 DENIED is for what the caller can never be granted.
 /// </summary>
 public sealed class RegistryAuthorizer(
-    TokenService tokens, Authenticator authenticator, GrantService grants, IMemoryCache cache, IOptions<AuthOptions> options)
+    TokenService tokens, Authenticator authenticator, GrantService grants, IMemoryCache cache, IOptions<AuthOptions> options, IOptions<CacheOptions> cacheOptions)
 {
     private readonly AuthOptions _options = options.Value;
+
+    /// <summary>A cache of an origin sends clients to the origin's token endpoint, whose tokens it accepts.</summary>
+    private readonly string? _originRealm = cacheOptions.Value.Origin ? $"{cacheOptions.Value.UpstreamUri()!.AbsoluteUri.TrimEnd('/')}/auth/token" : null;
 
     /// <summary>The token of an allowed request (null with authentication off); throws when it is not allowed.</summary>
     public async Task<ValidatedToken?> AuthorizeAsync(OciRequest request, CancellationToken cancellationToken = default)
@@ -53,9 +56,9 @@ public sealed class RegistryAuthorizer(
     /// </summary>
     private async Task<bool> CanBeGrantedAsync(ValidatedToken token, Scope scope, string type, string action, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(token.Subject))
+        if (string.IsNullOrEmpty(token.Subject) || _originRealm is not null)
         {
-            return true;
+            return true;   // anonymous callers may log in; at a cache, the origin judges
         }
 
         var principal = await authenticator.FindActiveAsync(token.Subject, token.AccountId, cancellationToken);
@@ -85,7 +88,7 @@ public sealed class RegistryAuthorizer(
 
     /// <summary>The realm of challenges: the setting, or the token endpoint of the host the client asked.</summary>
     public string RealmOf(HttpRequest request) =>
-        string.IsNullOrEmpty(_options.Realm) ? $"{request.Scheme}://{request.Host}/auth/token" : _options.Realm;
+        !string.IsNullOrEmpty(_options.Realm) ? _options.Realm : _originRealm ?? $"{request.Scheme}://{request.Host}/auth/token";
 
     private static Scope Repository(string name, params string[] actions) => new(Scope.RepositoryType, name, actions);
 

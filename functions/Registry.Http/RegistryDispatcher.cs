@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Registry.Errors;
 using Registry.Http.Handlers;
 using Registry.Oci;
@@ -14,9 +15,11 @@ namespace Registry.Http;
 /// before any storage call, checks the token for the access the route's row names and calls the row's handler, inside
 /// the skeleton every API shares (<see cref="ApiEntry"/>), answering in the OCI error envelope.
 /// </summary>
-public sealed partial class RegistryDispatcher(OciHandlers handlers, RegistryAuthorizer authorizer, ILogger<RegistryDispatcher> logger)
+public sealed partial class RegistryDispatcher(
+    OciHandlers handlers, RegistryAuthorizer authorizer, IOptions<Options.CacheOptions> cache, ILogger<RegistryDispatcher> logger)
     : OciEntry(logger)
 {
+    private readonly bool _readOnly = cache.Value.Enabled;
 
     /// <summary>Serves one request under /v2/.</summary>
     public Task<IActionResult> DispatchAsync(HttpRequest request, CancellationToken cancellationToken = default) =>
@@ -53,6 +56,12 @@ public sealed partial class RegistryDispatcher(OciHandlers handlers, RegistryAut
         {
             var allow = string.Join(", ", match.Route.Methods.Select(m => m.Method));
             throw RegistryException.Of(OciErrorCode.Unsupported, $"{method} is not supported here", "allow", allow).WithHeader("Allow", allow);
+        }
+
+        if (_readOnly && method is not ("GET" or "HEAD"))
+        {
+            throw RegistryException.Of(OciErrorCode.Unsupported, "this registry is a read-only cache: push to its upstream", "allow", "GET, HEAD")
+                .WithHeader("Allow", "GET, HEAD");
         }
 
         Trust.Gun? gun = null;

@@ -95,6 +95,13 @@ public static class RegistryHostBuilderExtensions
         services.AddOptions<AuditOptions>().Bind(builder.Configuration.GetSection(AuditOptions.Section))
             .Validate(o => o.Retention > TimeSpan.Zero && o.MaxEntries >= 1, "Registry:Audit:Retention must be positive and MaxEntries at least 1")
             .ValidateOnStart();
+        services.AddOptions<CacheOptions>().Bind(builder.Configuration.GetSection(CacheOptions.Section))
+            .Validate(o => !o.Enabled || o.UpstreamUri() is not null, "Registry:Cache:Upstream must be an http(s) URL")
+            .Validate(o => !o.Origin || o.Enabled, "Registry:Cache:Origin needs Registry:Cache:Upstream")
+            .Validate(o => o.TagRevalidateAfter >= TimeSpan.Zero && o.FetchWait > TimeSpan.Zero && o.UpstreamTimeout > TimeSpan.Zero
+                && o.FetchClaimLifetime > TimeSpan.Zero && o.MaxBytes >= 0, "Registry:Cache durations and sizes must be positive")
+            .Validate(o => CronSchedule.TryParse(o.WarmSchedule, out _), "Registry:Cache:WarmSchedule must be a six-field CRON expression")
+            .ValidateOnStart();
         services.AddOptions<TelemetryOptions>().Bind(builder.Configuration.GetSection(TelemetryOptions.Section))
             .Validate(o => !o.Prometheus || o.PrometheusToken is { Length: >= 16 },
                 "Registry:Telemetry:PrometheusToken (16 characters or more) must be set to serve /metrics")
@@ -132,6 +139,9 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<GarbageCollector>();
         services.AddSingleton<GcService>();
         services.AddSingleton<DiscoveryService>();
+        services.AddSingleton<Caching.UpstreamRegistry>();
+        services.AddSingleton<Caching.PullThroughCache>();
+        services.AddSingleton<Caching.OriginKeys>();
 
         // Layer analysis: the first parser that matches a file reads it, so the Go parser (any executable) is last.
         services.AddSingleton<IPackageFileParser, ApkInstalledParser>();

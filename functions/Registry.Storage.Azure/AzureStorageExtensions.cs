@@ -56,6 +56,7 @@ public static class AzureStorageExtensions
         services.AddSingleton<IWebhookStore, WebhookStore>();
         services.AddSingleton<IJobStore, JobStore>();
         services.AddSingleton<IAuditStore, AuditStore>();
+        services.AddSingleton<ICacheStore, CacheStore>();
         services.AddKeyedSingleton<ISigningKeyDocument>(Auth.SealingVault.DocumentKey, (sp, _) =>
             sp.GetRequiredService<IOptions<AuthOptions>>().Value.KeyVaultUri is { } vault
                 ? new KeyVaultSigningKeyDocument(vault, KeyVaultSigningKeyDocument.TrustKeysSecret)

@@ -59,6 +59,9 @@ namespace Registry.Storage;
 ///                                                                             (newest first; a week old: dropped)  (owner: JobStore)
 ///   WebhookDeliveries  one try of a delivery        webhook id                inverted ticks (19 digits) "-" try "-" event id
 ///                                                                             (newest first; rows older than LogRetention are dropped)
+///   Caches        a cache's claim on a blob fetch   "f"                       digest            (owner: CacheStore; the claimant's
+///                                                                             id and time; a claim older than FetchClaimLifetime is taken over)
+///                 a content cache an origin knows  "c"                       cache name        (its id and host)
 ///   Scans         an image's scan status           manifest digest           "scan"            (owner: ScanStore)
 ///   ScanOverrides hidden vulnerabilities of a layer  layer digest              override id       (owner: ScanStore)
 ///   Settings      registry-wide settings (GC)       "settings"                "onlinegc"        (owner: SettingsStore)
@@ -82,7 +85,7 @@ namespace Registry.Storage;
 /// Each table has one owner, the store that implements Registry.Core's interface for it: MetadataStore (Repositories,
 /// Tags, Manifests, BlobLinks, Referrers, Uploads), AccountStore (Accounts, OrgMembers, Teams, TeamMembers,
 /// AccessTokens, TeamAccess), TrustDataStore (TrustData and trust/), EventOutbox (Events), RepositoryCountStore (RepositoryCounts), WebhookStore (Webhooks,
-/// WebhookDeliveries, the webhook queue), JobStore (Jobs), AuditStore (Audit), PolicyStore, SigningStore (also the signing queue), ScanStore (also the scan records and the scan queue) and SettingsStore as
+/// WebhookDeliveries, the webhook queue), JobStore (Jobs), AuditStore (Audit), CacheStore (Caches), PolicyStore, SigningStore (also the signing queue), ScanStore (also the scan records and the scan queue) and SettingsStore as
 /// marked; ContentStore keeps blobs/ and uploads/, VulnerabilityShardStore vulndb/, BlobSigningKeyDocument keys/.
 /// Nothing outside this project sees a path, key or entity: the stores speak Core's records.
 /// Every write of a row or blob changes its ETag and last-modified time. GC judges a row or blob by them and deletes
@@ -124,6 +127,9 @@ public static class StorageLayout
     public const string WebhookDeliveriesTable = "WebhookDeliveries";
     public const string JobsTable = "Jobs";
     public const string AuditTable = "Audit";
+    public const string CachesTable = "Caches";
+    public const string FetchClaimsPartition = "f";
+    public const string ContentCachesPartition = "c";
 
     /// <summary>The Audit partition of the registry's log (no repository) or of a repository's.</summary>
     public static string AuditPartition(string? repository) => repository is null ? "g" : $"r:{Key(repository)}";
@@ -137,7 +143,7 @@ public static class StorageLayout
         RepositoriesTable, TagsTable, ManifestsTable, BlobLinksTable, ReferrersTable, UploadsTable,
         AccountsTable, OrgMembersTable, TeamsTable, TeamMembersTable, AccessTokensTable, TeamAccessTable,
         PruningPoliciesTable, PromotionPoliciesTable, SigningPoliciesTable, TrustPoliciesTable, SettingsTable, ScansTable, ScanOverridesTable,
-        TrustDataTable, EventsTable, RepositoryCountsTable, WebhooksTable, WebhookDeliveriesTable, JobsTable, AuditTable,
+        TrustDataTable, EventsTable, RepositoryCountsTable, WebhooksTable, WebhookDeliveriesTable, JobsTable, AuditTable, CachesTable,
     ];
 
     public const string SettingsPartition = "settings";

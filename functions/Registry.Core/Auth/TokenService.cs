@@ -14,9 +14,11 @@ namespace Registry.Auth;
 /// audience (<c>&lt;service&gt;#refresh</c>) that carry no access. Validation accepts ES256 only, a known kid, and
 /// checks signature, expiry, not-before, audience and issuer.
 /// </summary>
-public sealed class TokenService(SigningKeyStore keys, IOptions<AuthOptions> options, TimeProvider time)
+public sealed class TokenService(
+    SigningKeyStore keys, Caching.OriginKeys originKeys, IOptions<AuthOptions> options, IOptions<CacheOptions> cache, TimeProvider time)
 {
     private readonly AuthOptions _options = options.Value;
+    private readonly bool _originsTokens = cache.Value.Origin;
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 
     /// <summary>An access token for <paramref name="principal"/> (its name as subject, its account id) with <paramref name="granted"/>.</summary>
@@ -95,7 +97,10 @@ public sealed class TokenService(SigningKeyStore keys, IOptions<AuthOptions> opt
             return null;
         }
 
-        var known = await keys.GetKeysAsync(cancellationToken);
+        // a cache of an origin takes the origin's tokens, validated against the keys the origin publishes
+        IEnumerable<SecurityKey> known = _originsTokens
+            ? await originKeys.GetKeysAsync(KidOf(token), cancellationToken)
+            : await keys.GetKeysAsync(cancellationToken);
         var result = await _handler.ValidateTokenAsync(token, new TokenValidationParameters
         {
             ValidIssuer = _options.Issuer,
@@ -112,6 +117,18 @@ public sealed class TokenService(SigningKeyStore keys, IOptions<AuthOptions> opt
                 && nbf <= time.GetUtcNow().UtcDateTime.AddSeconds(30) && exp > time.GetUtcNow().UtcDateTime.AddSeconds(-30),
         });
         return result.IsValid ? result.SecurityToken as JsonWebToken : null;
+    }
+
+    private string? KidOf(string token)
+    {
+        try
+        {
+            return _handler.ReadJsonWebToken(token).Kid;
+        }
+        catch (ArgumentException)
+        {
+            return null;   // not a JWT: validation refuses it
+        }
     }
 
     private static IReadOnlyList<Scope> ReadAccess(JsonWebToken jwt)

@@ -53,6 +53,9 @@ public static class MediaTypes
         ImageManifest, ImageIndex, DockerManifest, DockerManifestList,
     };
 
+    /// <summary>The Accept header of a pull that takes any manifest type (a cache asking its upstream).</summary>
+    public const string ManifestAccept = $"{ImageIndex}, {ImageManifest}, {DockerManifestList}, {DockerManifest}";
+
     public static bool IsIndex(string mediaType) => mediaType is ImageIndex or DockerManifestList;
 
     public static bool IsSchema1(string mediaType) => mediaType is DockerSchema1 or DockerSchema1Signed;

@@ -6,23 +6,36 @@ using Registry.Services;
 namespace Registry.Http.Handlers;
 
 /// <summary>Blob reads and deletes.</summary>
-public sealed class BlobHandlers(BlobService blobs)
+public sealed class BlobHandlers(BlobService blobs, Caching.PullThroughCache cache)
 {
     /// <summary>end-2: HEAD /v2/&lt;name&gt;/blobs/&lt;digest&gt;, answered from metadata.</summary>
     public async Task<HttpResult> HeadBlobAsync(OciRequest request, CancellationToken cancellationToken)
     {
         var digest = request.Digest!.Value;
-        var size = await blobs.HeadAsync(request.Name, digest, cancellationToken);
+        var size = cache.Enabled
+            ? await cache.HeadBlobAsync(request.Name, digest, cancellationToken)
+            : await blobs.HeadAsync(request.Name, digest, cancellationToken);
         return HttpResult.Empty(200)
             .WithoutBody(MediaTypes.OctetStream, size)
             .WithHeader(OciHeaders.ContentDigest, digest.ToString())
             .WithHeader("Accept-Ranges", "bytes");
     }
 
-    /// <summary>end-2: GET /v2/&lt;name&gt;/blobs/&lt;digest&gt;: 307 to a read-only SAS URL, or the bytes in proxy mode (Range honoured).</summary>
+    /// <summary>
+    /// end-2: GET /v2/&lt;name&gt;/blobs/&lt;digest&gt;: 307 to a read-only SAS URL, or the bytes in proxy mode (Range
+    /// honoured). A cache that lacks the blob fetches it, and the request that started the fetch is answered the whole
+    /// blob as it arrives.
+    /// </summary>
     public async Task<HttpResult> GetBlobAsync(OciRequest request, CancellationToken cancellationToken)
     {
         var digest = request.Digest!.Value;
+        if (cache.Enabled && await cache.EnsureBlobAsync(request.Name, digest, cancellationToken) is { } fill)
+        {
+            return HttpResult.Empty(200)
+                .WithStream(fill.Stream, MediaTypes.OctetStream, fill.Length >= 0 ? fill.Length : null)
+                .WithHeader(OciHeaders.ContentDigest, digest.ToString());
+        }
+
         var rangeHeader = request.Http.Headers.Range.ToString();
         var size = await blobs.GetSizeAsync(request.Name, digest, cancellationToken);
         var range = ParseRange(rangeHeader, size);

@@ -6,15 +6,18 @@ using Registry.Services;
 namespace Registry.Http.Handlers;
 
 /// <summary>Manifest pull, push and delete.</summary>
-public sealed class ManifestHandlers(ManifestService manifests, PushPipeline pushes, Signing.TrustPolicyService trust)
+public sealed class ManifestHandlers(ManifestService manifests, PushPipeline pushes, Signing.TrustPolicyService trust, Caching.PullThroughCache cache)
 {
     /// <summary>
     /// end-3: GET/HEAD /v2/&lt;name&gt;/manifests/&lt;reference&gt; — the exact bytes pushed, when the Accept header
-    /// allows their media type and the repository's trust policy lets it be pulled.
+    /// allows their media type and the repository's trust policy lets it be pulled. A cache serves what it holds or
+    /// fetches, with a <c>Warning</c> when the upstream could not confirm a tag.
     /// </summary>
     public async Task<HttpResult> GetManifestAsync(OciRequest request, CancellationToken cancellationToken)
     {
-        var manifest = await manifests.GetAsync(request.Name, request.Reference!.Value, cancellationToken);
+        var (manifest, warning) = cache.Enabled
+            ? await cache.GetManifestAsync(request.Name, request.Reference!.Value, cancellationToken)
+            : new Caching.CachedManifest(await manifests.GetAsync(request.Name, request.Reference!.Value, cancellationToken), null);
         await trust.CheckPullAsync(request.Name, manifest, cancellationToken);
         if (!IsAcceptable(request.Http.Headers.Accept, manifest.MediaType))
         {
@@ -28,10 +31,11 @@ public sealed class ManifestHandlers(ManifestService manifests, PushPipeline pus
         }
 
         var digest = manifest.Digest.ToString();
-        return HttpResult.Empty(200)
+        var result = HttpResult.Empty(200)
             .WithBody(manifest.Content, manifest.MediaType)
             .WithHeader(OciHeaders.ContentDigest, digest)
             .WithHeader("ETag", $"\"{digest}\"");
+        return warning is null ? result : result.WithHeader("Warning", warning);
     }
 
     /// <summary>end-7: PUT /v2/&lt;name&gt;/manifests/&lt;reference&gt; (also ?tag= for each extra tag of a push by digest).</summary>
