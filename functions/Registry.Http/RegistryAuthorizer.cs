@@ -21,12 +21,24 @@ public sealed class RegistryAuthorizer(
     /// <summary>A cache of an origin sends clients to the origin's token endpoint, whose tokens it accepts.</summary>
     private readonly string? _originRealm = cacheOptions.Value.Origin ? $"{cacheOptions.Value.UpstreamUri()!.AbsoluteUri.TrimEnd('/')}/auth/token" : null;
 
+    /// <summary>The name a content cache of an origin takes signed redirects for; null elsewhere.</summary>
+    private readonly string? _cacheName = cacheOptions.Value.Origin && cacheOptions.Value.Name.Length > 0 ? cacheOptions.Value.Name : null;
+
     /// <summary>The token of an allowed request (null with authentication off); throws when it is not allowed.</summary>
     public async Task<ValidatedToken?> AuthorizeAsync(OciRequest request, CancellationToken cancellationToken = default)
     {
         if (!_options.Enabled)
         {
             return null;
+        }
+
+        if (_cacheName is not null && request.Route == RouteName.Blob && request.Http.Method == "GET"
+            && request.Http.Query[Caching.ContentCacheService.RedirectTokenParameter].ToString() is { Length: > 0 } signed)
+        {
+            // a blob redirect the origin signed for this cache: the client followed it without its own token
+            return await tokens.ValidateRedirectTokenAsync(signed, _cacheName, request.Name, request.Digest!.Value, cancellationToken)
+                ?? throw RegistryException.Of(OciErrorCode.Denied, "the signed redirect is invalid, expired, or not for this cache, repository and digest",
+                    "digest", request.Digest!.Value.ToString());
         }
 
         var (scope, action) = Required(request);

@@ -142,6 +142,7 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<Caching.UpstreamRegistry>();
         services.AddSingleton<Caching.PullThroughCache>();
         services.AddSingleton<Caching.OriginKeys>();
+        services.AddSingleton<Caching.ContentCacheService>();
 
         // Layer analysis: the first parser that matches a file reads it, so the Go parser (any executable) is last.
         services.AddSingleton<IPackageFileParser, ApkInstalledParser>();
@@ -196,6 +197,7 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<ScanApiService>();
         services.AddSingleton<SigningApiService>();
         services.AddSingleton<WebhookApiService>();
+        services.AddSingleton<ContentCacheApiService>();
         services.AddSingleton<DtrHandlers>();
         services.AddSingleton<DtrDispatcher>();
         return builder;

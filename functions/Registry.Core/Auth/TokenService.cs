@@ -44,6 +44,40 @@ public sealed class TokenService(
         IssueAsync(session.User, RefreshAudience, _options.RefreshTokenLifetime,
             new Dictionary<string, object> { [AccountIdClaim] = session.AccountId, [GenerationClaim] = session.Generation }, cancellationToken);
 
+    /// <summary>
+    /// A signed blob redirect to the content cache <paramref name="cacheName"/>: a token only for that cache (audience
+    /// <c>&lt;service&gt;#cache:&lt;name&gt;</c>), that repository's pull and that digest, short-lived. Only the origin's
+    /// key can sign it; the cache checks it against the keys the origin publishes.
+    /// </summary>
+    public async Task<IssuedToken> IssueRedirectTokenAsync(
+        string subject, string accountId, Oci.RepositoryName name, Oci.Digest digest, string cacheName, TimeSpan lifetime, CancellationToken cancellationToken = default) =>
+        await IssueAsync(subject, CacheAudience(cacheName), lifetime, new Dictionary<string, object>
+        {
+            [AccountIdClaim] = accountId,
+            [DigestClaim] = digest.ToString(),
+            ["access"] = new[] { new Dictionary<string, object> { ["type"] = Scope.RepositoryType, ["name"] = name.Value, ["actions"] = new[] { Access.Pull } } },
+        }, cancellationToken);
+
+    /// <summary>
+    /// The grant of a valid redirect token for this cache, repository and digest, or null (forged, expired, for another
+    /// cache, repository or digest). Expiry is checked without the clock skew access tokens get.
+    /// </summary>
+    public async Task<ValidatedToken?> ValidateRedirectTokenAsync(
+        string token, string cacheName, Oci.RepositoryName name, Oci.Digest digest, CancellationToken cancellationToken = default)
+    {
+        var jwt = await ValidateAsync(token, CacheAudience(cacheName), cancellationToken, TimeSpan.FromSeconds(2));
+        if (jwt is null || !jwt.TryGetPayloadValue<string>(DigestClaim, out var signed) || signed != digest.ToString())
+        {
+            return null;
+        }
+
+        var validated = new ValidatedToken(jwt.Subject, jwt.TryGetPayloadValue<string>(AccountIdClaim, out var accountId) ? accountId : "",
+            ReadAccess(jwt), new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
+        return validated.Allows(Scope.RepositoryType, name.Value, Access.Pull) ? validated : null;
+    }
+
+    private string CacheAudience(string cacheName) => $"{_options.Service}#cache:{cacheName}";
+
     /// <summary>The subject, its account id, the grants and expiry of a valid access token, or null.</summary>
     public async Task<ValidatedToken?> ValidateAccessTokenAsync(string token, CancellationToken cancellationToken = default)
     {
@@ -67,6 +101,7 @@ public sealed class TokenService(
 
     private const string AccountIdClaim = "aid";
     private const string GenerationClaim = "sgen";
+    private const string DigestClaim = "digest";
 
     private string RefreshAudience => _options.Service + "#refresh";
 
@@ -90,8 +125,9 @@ public sealed class TokenService(
         return new IssuedToken(token, (int)lifetime.TotalSeconds, now);
     }
 
-    private async Task<JsonWebToken?> ValidateAsync(string token, string audience, CancellationToken cancellationToken)
+    private async Task<JsonWebToken?> ValidateAsync(string token, string audience, CancellationToken cancellationToken, TimeSpan? skew = null)
     {
+        var leeway = skew ?? TimeSpan.FromSeconds(30);
         if (token.Length > 16 * 1024)
         {
             return null;
@@ -111,10 +147,10 @@ public sealed class TokenService(
             RequireSignedTokens = true,
             RequireExpirationTime = true,
             ValidateIssuerSigningKey = true,
-            ClockSkew = TimeSpan.FromSeconds(30),
+            ClockSkew = leeway,
             LifetimeValidator = (notBefore, expires, _, _) =>
                 notBefore is { } nbf && expires is { } exp
-                && nbf <= time.GetUtcNow().UtcDateTime.AddSeconds(30) && exp > time.GetUtcNow().UtcDateTime.AddSeconds(-30),
+                && nbf <= time.GetUtcNow().UtcDateTime + leeway && exp > time.GetUtcNow().UtcDateTime - leeway,
         });
         return result.IsValid ? result.SecurityToken as JsonWebToken : null;
     }

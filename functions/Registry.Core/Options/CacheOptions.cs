@@ -47,6 +47,9 @@ public sealed class CacheOptions
     /// <summary>What the warming timer fetches ahead of pulls: <c>repository:tag-pattern</c> (a regular expression over the tag, whole), e.g. <c>library/alpine:3\..*</c>.</summary>
     public List<string> Warm { get; set; } = [];
 
+    /// <summary>At an origin: how long a signed redirect to a content cache may be followed.</summary>
+    public TimeSpan RedirectLifetime { get; set; } = TimeSpan.FromMinutes(2);
+
     public bool Enabled => !string.IsNullOrWhiteSpace(Upstream);
 
     /// <summary>The upstream as a URI, or null when it is not an absolute http(s) URL.</summary>

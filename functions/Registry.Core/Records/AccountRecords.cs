@@ -26,6 +26,9 @@ public sealed class Account : StoredRecord
     public int SessionGeneration { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>The content cache a user pulls blobs from (<c>contentCacheUUID</c> of the user's settings); empty: the origin.</summary>
+    public string ContentCacheId { get; set; } = "";
 }
 
 /// <summary>A member of an organization; an admin member is an owner.</summary>

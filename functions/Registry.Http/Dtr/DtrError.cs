@@ -34,6 +34,7 @@ public enum DtrError
     NoSuchTrustPolicy,
     NoSuchWebhook,
     NoSuchJob,
+    NoSuchContentCache,
     Unavailable,
 }
 
@@ -71,6 +72,7 @@ public static class DtrErrors
         [DtrError.NoSuchTrustPolicy] = ("NO_SUCH_TRUST_POLICY", 404),
         [DtrError.NoSuchWebhook] = ("NO_SUCH_WEBHOOK", 404),
         [DtrError.NoSuchJob] = ("NO_SUCH_JOB", 404),
+        [DtrError.NoSuchContentCache] = ("NO_SUCH_CONTENT_CACHE", 404),
         [DtrError.Unavailable] = ("SERVICE_UNAVAILABLE", 503),
     };
 }

@@ -5,7 +5,7 @@ namespace Registry.Dtr;
 /// <summary>The handlers of /api/v0 and /enzi/v0: each binds the request, calls one service method and maps the result.</summary>
 public sealed class DtrHandlers(
     RepositoryApiService repositories, AccountService accounts, SystemApiService system, ScanApiService scanning, SigningApiService signing,
-    WebhookApiService webhooks, Health.ClusterService cluster)
+    WebhookApiService webhooks, Health.ClusterService cluster, ContentCacheApiService contentCaches)
 {
     private const int DefaultPageSize = 10;
 
@@ -116,6 +116,29 @@ public sealed class DtrHandlers(
 
     public async Task<HttpResult> GetClusterStatusAsync(DtrRequest r, CancellationToken ct) =>
         HttpResult.Json(200, await cluster.GetStatusAsync(ct));
+
+    // ---- content caches ---------------------------------------------------------------------------------------
+
+    public async Task<HttpResult> ListContentCachesAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await contentCaches.ListAsync(ct));
+
+    public async Task<HttpResult> CreateContentCacheAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(201, await contentCaches.CreateAsync(await r.BodyAsync<ContentCacheCreate>(ct), ct));
+
+    public async Task<HttpResult> GetContentCacheAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await contentCaches.GetAsync(r["id"], ct));
+
+    public async Task<HttpResult> DeleteContentCacheAsync(DtrRequest r, CancellationToken ct)
+    {
+        await contentCaches.DeleteAsync(r["id"], ct);
+        return HttpResult.Empty(204);
+    }
+
+    public async Task<HttpResult> GetUserSettingsAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await contentCaches.GetSettingsAsync(r.Principal, r["user"], ct));
+
+    public async Task<HttpResult> UpdateUserSettingsAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await contentCaches.UpdateSettingsAsync(r.Principal, r["user"], await r.BodyAsync<UserSettingsPatch>(ct), ct));
 
     // ---- webhooks -----------------------------------------------------------------------------------------------
 

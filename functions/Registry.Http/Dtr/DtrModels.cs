@@ -419,3 +419,18 @@ public sealed record JobLogLine([property: JsonPropertyName("lineNum")] int Line
 
 /// <summary>A page of the audit log, newest first.</summary>
 public sealed record AuditListView([property: JsonPropertyName("entries")] IReadOnlyList<Records.AuditEntry> Entries);
+
+/// <summary>A content cache as DTR shows it.</summary>
+public sealed record ContentCacheView(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("host")] string Host);
+
+public sealed record ContentCacheCreate(
+    [property: JsonPropertyName("name")] string? Name,
+    [property: JsonPropertyName("host")] string? Host);
+
+/// <summary>A user's settings (DTR's <c>/accounts/{user}/settings</c>): the content cache the user pulls from.</summary>
+public sealed record UserSettingsView([property: JsonPropertyName("contentCacheUUID")] string ContentCacheUuid);
+
+public sealed record UserSettingsPatch([property: JsonPropertyName("contentCacheUUID")] string? ContentCacheUuid);

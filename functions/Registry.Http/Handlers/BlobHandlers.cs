@@ -6,7 +6,7 @@ using Registry.Services;
 namespace Registry.Http.Handlers;
 
 /// <summary>Blob reads and deletes.</summary>
-public sealed class BlobHandlers(BlobService blobs, Caching.PullThroughCache cache)
+public sealed class BlobHandlers(BlobService blobs, Caching.PullThroughCache cache, Caching.ContentCacheService contentCaches)
 {
     /// <summary>end-2: HEAD /v2/&lt;name&gt;/blobs/&lt;digest&gt;, answered from metadata.</summary>
     public async Task<HttpResult> HeadBlobAsync(OciRequest request, CancellationToken cancellationToken)
@@ -23,8 +23,8 @@ public sealed class BlobHandlers(BlobService blobs, Caching.PullThroughCache cac
 
     /// <summary>
     /// end-2: GET /v2/&lt;name&gt;/blobs/&lt;digest&gt;: 307 to a read-only SAS URL, or the bytes in proxy mode (Range
-    /// honoured). A cache that lacks the blob fetches it, and the request that started the fetch is answered the whole
-    /// blob as it arrives.
+    /// honoured). A user who chose a content cache is sent there instead, by a signed redirect. A cache that lacks the
+    /// blob fetches it, and the request that started the fetch is answered the whole blob as it arrives.
     /// </summary>
     public async Task<HttpResult> GetBlobAsync(OciRequest request, CancellationToken cancellationToken)
     {
@@ -38,6 +38,14 @@ public sealed class BlobHandlers(BlobService blobs, Caching.PullThroughCache cac
 
         var rangeHeader = request.Http.Headers.Range.ToString();
         var size = await blobs.GetSizeAsync(request.Name, digest, cancellationToken);
+        if (!cache.Enabled && request.Token is { } token && await contentCaches.RedirectUriAsync(token, request.Name, digest, cancellationToken) is { } cached)
+        {
+            // the user's content cache, by a redirect only the origin can sign (DTR's content caches)
+            return HttpResult.Empty(307)
+                .WithHeader("Location", cached.AbsoluteUri)
+                .WithHeader(OciHeaders.ContentDigest, digest.ToString());
+        }
+
         var range = ParseRange(rangeHeader, size);
         var download = await blobs.GetAsync(request.Name, digest, range, cancellationToken);
         if (download.RedirectUri is { } uri)

@@ -26,16 +26,19 @@ public sealed class AccountEntity : RegistryEntity
 
     public DateTimeOffset CreatedAt { get; set; }
 
+    public string ContentCacheId { get; set; } = "";
+
     public Account ToRecord() => Versioned(new Account
     {
         Name = RowKey, Id = Id, IsOrg = IsOrg, IsAdmin = IsAdmin, IsActive = IsActive, FullName = FullName,
-        PasswordHash = PasswordHash, SessionGeneration = SessionGeneration, CreatedAt = CreatedAt,
+        PasswordHash = PasswordHash, SessionGeneration = SessionGeneration, CreatedAt = CreatedAt, ContentCacheId = ContentCacheId ?? "",
     });
 
     public static AccountEntity From(Account a) => new()
     {
         PartitionKey = StorageLayout.AccountsPartition, RowKey = a.Name, ETag = VersionOf(a), Id = a.Id, IsOrg = a.IsOrg, IsAdmin = a.IsAdmin,
         IsActive = a.IsActive, FullName = a.FullName, PasswordHash = a.PasswordHash, SessionGeneration = a.SessionGeneration, CreatedAt = a.CreatedAt,
+        ContentCacheId = a.ContentCacheId,
     };
 }
 
