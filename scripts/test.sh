@@ -73,7 +73,13 @@ echo "== infra: bicep build and lint"
 dotnet restore tools/bicep/bicep.csproj -nologo -v quiet >/dev/null
 BICEP="$(find "${NUGET_PACKAGES:-$HOME/.nuget/packages}/azure.bicep.commandline.linux-x64" -path '*/tools/bicep' -type f | sort | tail -n1)"
 chmod +x "$BICEP" 2>/dev/null
-for check in "build infra/main.bicep --stdout" "lint infra/main.bicep" "build-params infra/main.bicepparam --stdout"; do
+# the template, and each parameter file: development (origin only), production (two caches, private networking, Front
+# Door), and two more shapes (two public caches; the origin alone, private, behind Front Door)
+checks=("build infra/main.bicep --stdout" "lint infra/main.bicep")
+for params in infra/dev.bicepparam infra/prod.bicepparam tests/infra/two-caches-public.bicepparam tests/infra/origin-private.bicepparam; do
+  checks+=("build-params $params --stdout" "lint $params")
+done
+for check in "${checks[@]}"; do
   # shellcheck disable=SC2086
   if "$BICEP" $check > "$SCRATCH/bicep.out" 2>&1; then echo "PASS bicep $check"; count 1 0
   else echo "FAIL bicep $check"; cat "$SCRATCH/bicep.out"; count 0 1; fi

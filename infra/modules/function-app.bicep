@@ -78,6 +78,25 @@ param blobDelivery string = 'Redirect'
 @description('Optional. Registry:TrustedProxies: addresses or CIDR networks of proxies whose X-Forwarded-For counts.')
 param trustedProxies string[] = []
 
+@description('Optional. At a cache: the origin\'s address (https://host); empty: this app is the origin.')
+param cacheUpstream string = ''
+
+@description('Optional. At a cache: its name, as registered at the origin\'s /api/v0/content_caches.')
+param cacheName string = ''
+
+@description('Optional. At a cache: the origin account it reads with (its password is the vault\'s secret cache-upstream-password).')
+param cacheUpstreamUser string = ''
+
+@description('Optional. At a cache: how long a tag is served before a HEAD checks it at the origin.')
+param cacheTagRevalidateAfter string = '00:05:00'
+
+@description('Optional. At a cache: bytes of content kept (0: no limit).')
+@minValue(0)
+param cacheMaxBytes int = 0
+
+@description('Optional. Subnet (delegated to Microsoft.App/environments) the app sends its outbound traffic through; empty: none.')
+param subnetId string = ''
+
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
   location: location
@@ -103,6 +122,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    virtualNetworkSubnetId: empty(subnetId) ? null : subnetId
     functionAppConfig: {
       deployment: {
         storage: {
@@ -156,6 +176,15 @@ output appSettings object = union({
   Registry__Scan__DatabaseUrl: scanDatabaseUrl
   Registry__Auth__KeyVaultUri: keyVaultUri
   Registry__Auth__AdminPassword: bootstrapAdmin ? '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=registry-admin-password)' : ''
+}, empty(cacheUpstream) ? {} : {
+  // a cache of the origin: its tokens, its signed redirects, read with an account whose password stays in Key Vault
+  Registry__Cache__Upstream: cacheUpstream
+  Registry__Cache__Origin: 'true'
+  Registry__Cache__Name: cacheName
+  Registry__Cache__Username: cacheUpstreamUser
+  Registry__Cache__Password: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=cache-upstream-password)'
+  Registry__Cache__TagRevalidateAfter: cacheTagRevalidateAfter
+  Registry__Cache__MaxBytes: string(cacheMaxBytes)
 }, toObject(range(0, length(trustedProxies)), i => 'Registry__TrustedProxies__${i}', i => trustedProxies[i]))
 
 @description('The resource ID of the Function App.')

@@ -1,5 +1,5 @@
 metadata name = 'Registry key vault'
-metadata description = 'Key Vault (RBAC authorization) holding the token signing keys, which the app rotates, the bootstrap administrator password, and the image signing certificate (created by the operator; see the README).'
+metadata description = 'Key Vault (RBAC authorization) holding the token signing keys, which the app rotates, the bootstrap administrator password (origin) or the upstream password (cache), and the image signing certificate (created by the operator; see the README).'
 
 @description('Required. Name of the key vault (3-24 characters).')
 @maxLength(24)
@@ -15,6 +15,17 @@ param tags object
 @secure()
 param adminPassword string = ''
 
+@description('Optional. At a cache: the password or access token of the account it reads its origin with; empty: none.')
+@secure()
+param upstreamPassword string = ''
+
+@description('Optional. Disabled: reachable only through a private endpoint (private networking).')
+@allowed([
+  'Enabled'
+  'Disabled'
+])
+param publicNetworkAccess string = 'Enabled'
+
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
   location: location
@@ -28,7 +39,20 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     enableRbacAuthorization: true
     enableSoftDelete: true
     softDeleteRetentionInDays: 30
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess
+    networkAcls: {
+      defaultAction: publicNetworkAccess == 'Enabled' ? 'Allow' : 'Deny'
+      bypass: 'AzureServices'
+    }
+  }
+}
+
+resource vault_upstreamPassword 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(upstreamPassword)) {
+  parent: vault
+  name: 'cache-upstream-password'
+  properties: {
+    value: upstreamPassword
+    contentType: 'text/plain'
   }
 }
 

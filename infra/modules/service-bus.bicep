@@ -18,6 +18,9 @@ param topicName string = 'registry-events'
 @description('Required. Principal ID of the app identity, which may send to the topic and nothing else.')
 param principalId string
 
+@description('Optional. True: Premium (the tier with private endpoints) and no public network access.')
+param privateNetworking bool = false
+
 // Azure Service Bus Data Sender
 var dataSenderRole = '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
 
@@ -25,15 +28,21 @@ resource namespace 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' = {
   name: name
   location: location
   tags: tags
-  // Standard: topics and duplicate detection (Basic has neither)
-  sku: {
-    name: 'Standard'
-    tier: 'Standard'
-  }
+  // Standard: topics and duplicate detection (Basic has neither); Premium for private endpoints
+  sku: privateNetworking
+    ? {
+        name: 'Premium'
+        tier: 'Premium'
+        capacity: 1
+      }
+    : {
+        name: 'Standard'
+        tier: 'Standard'
+      }
   properties: {
     disableLocalAuth: true
     minimumTlsVersion: '1.2'
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
   }
 }
 
@@ -69,6 +78,9 @@ resource topic_dataSender 'Microsoft.Authorization/roleAssignments@2022-04-01' =
 
 @description('The fully qualified namespace the app connects to.')
 output fullyQualifiedNamespace string = '${namespace.name}.servicebus.windows.net'
+
+@description('The resource ID of the namespace (for its private endpoint).')
+output resourceId string = namespace.id
 
 @description('The topic events go to.')
 output topicName string = topic.name

@@ -17,6 +17,13 @@ param registryContainer string
 @description('Required. Blob container the Flex Consumption plan deploys the app package from.')
 param deploymentContainer string
 
+@description('Optional. Disabled: reachable only through private endpoints (private networking).')
+@allowed([
+  'Enabled'
+  'Disabled'
+])
+param publicNetworkAccess string = 'Enabled'
+
 @description('Optional. Days after which an unfinished upload is deleted by the lifecycle policy.')
 @minValue(1)
 param abandonedUploadDays int = 7
@@ -36,7 +43,11 @@ resource storageAccount 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     defaultToOAuthAuthentication: true
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess
+    networkAcls: {
+      defaultAction: publicNetworkAccess == 'Enabled' ? 'Allow' : 'Deny'
+      bypass: 'AzureServices'
+    }
   }
 }
 
