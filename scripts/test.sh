@@ -36,10 +36,10 @@ wait_for() {
 
 echo "== prerequisites"
 need=()
-for tool in skopeo podman buildah jq curl openssl dockerd notary; do command -v "$tool" >/dev/null || need+=("$tool"); done
+for tool in skopeo podman buildah jq curl openssl dockerd notary docker-registry; do command -v "$tool" >/dev/null || need+=("$tool"); done
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
-    echo "missing: ${need[*]}; install them (Debian: apt-get install skopeo podman buildah docker.io notary jq curl openssl uidmap) or run as root"
+    echo "missing: ${need[*]}; install them (Debian: apt-get install skopeo podman buildah docker.io docker-registry notary jq curl openssl uidmap) or run as root"
     echo "0 passed, 1 failed"; exit 1
   fi
   packages=("${need[@]/dockerd/docker.io}")
@@ -116,11 +116,24 @@ registry_env "${E2E_NS}t"
 start_group "$SCRATCH/tls.log" env "${ENV[@]}" Kestrel__Endpoints__Https__Url=https://127.0.0.1:5058 \
   Kestrel__Endpoints__Https__Certificate__Path="$TLS/server.crt" Kestrel__Endpoints__Https__Certificate__KeyPath="$TLS/server.key" \
   dotnet "$APP/Registry.Functions.dll"
+# a cache of the standalone host (its origin) on 5059; the CNCF reference registry on 5061 and a cache mirroring it on 5060
+registry_env "${E2E_NS}c"
+start_group "$SCRATCH/cache.log" env "${ENV[@]}" Registry__Cache__Upstream=http://127.0.0.1:5055 Registry__Cache__Origin=true \
+  Registry__Cache__Name=e2e Registry__Cache__Username=admin Registry__Cache__Password="$E2E_PASSWORD" \
+  dotnet "$APP/Registry.Functions.dll" --urls http://127.0.0.1:5059
+mkdir -p "$SCRATCH/distribution"
+printf 'version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:5061\n' \
+  "$SCRATCH/distribution/data" > "$SCRATCH/distribution/config.yml"
+start_group "$SCRATCH/distribution.log" docker-registry serve "$SCRATCH/distribution/config.yml"
+registry_env "${E2E_NS}m"
+start_group "$SCRATCH/mirror.log" env "${ENV[@]}" Registry__Auth__Enabled=false Registry__Cache__Upstream=http://127.0.0.1:5061 \
+  dotnet "$APP/Registry.Functions.dll" --urls http://127.0.0.1:5060
 DOCKER_ARGS=()
 if command -v dockerd >/dev/null; then
   mkdir -p "$SCRATCH/docker"
   start_group "$SCRATCH/dockerd.log" dockerd --storage-driver vfs --iptables=false --bridge=none \
-    --insecure-registry 127.0.0.1:5056 --insecure-registry 127.0.0.1:5057 --insecure-registry 127.0.0.1:5058 --data-root "$SCRATCH/docker/root" \
+    --insecure-registry 127.0.0.1:5056 --insecure-registry 127.0.0.1:5057 --insecure-registry 127.0.0.1:5058 \
+    --insecure-registry 127.0.0.1:5059 --insecure-registry 127.0.0.1:5060 --insecure-registry 127.0.0.1:5061 --data-root "$SCRATCH/docker/root" \
     --exec-root "$SCRATCH/docker/exec" --pidfile "$SCRATCH/docker/pid" -H "unix://$SCRATCH/docker/sock"
   DOCKER_ARGS=(DOCKER_HOST="unix://$SCRATCH/docker/sock")
 fi
@@ -142,6 +155,17 @@ echo "-- GC by timer invocation, through the Functions host stand-in"
 env E2E_NS="$E2E_NS" CREDS="admin:$E2E_PASSWORD" GC_WAIT=3 tests/e2e/gc-timer.sh 127.0.0.1:5056 | tee "$SCRATCH/e2e-timer.out"
 line=$(tail -n1 "$SCRATCH/e2e-timer.out")
 if [[ "$line" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then count "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"; else count 0 1; fi
+
+echo "-- pull-through caches: of the standalone host, and of the CNCF reference registry"
+wait_for http://127.0.0.1:5059/v2/ && wait_for http://127.0.0.1:5060/v2/ && wait_for http://127.0.0.1:5061/v2/ \
+  || { tail -n 20 "$SCRATCH/cache.log" "$SCRATCH/mirror.log" "$SCRATCH/distribution.log"; echo "caches did not start"; count 0 1; }
+env "${DOCKER_ARGS[@]}" E2E_NS="$E2E_NS" CREDS="admin:$E2E_PASSWORD" UPSTREAM_LOG="$SCRATCH/distribution.log" \
+  tests/e2e/cache.sh 127.0.0.1:5055 127.0.0.1:5059 127.0.0.1:5061 127.0.0.1:5060 | tee "$SCRATCH/e2e-cache.out"
+line=$(tail -n1 "$SCRATCH/e2e-cache.out")
+if [[ "$line" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then count "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"; else count 0 1; fi
+for log in cache mirror; do
+  if grep -q "fail:" "$SCRATCH/$log.log"; then echo "# $log host errors:"; grep -A5 "fail:" "$SCRATCH/$log.log" | head -40; fi
+done
 
 echo "-- Notary and docker content trust, against the standalone host over TLS"
 for _ in $(seq 1 300); do
