@@ -21,7 +21,7 @@ STANDALONE_PID=$HOST_PID
 setsid env Registry__Storage__Container=benchfunctions Registry__Storage__TablePrefix=benchfunctions Registry__Scan__Queue=benchfunctions-scans Registry__Signing__Queue=benchfunctions-signatures Registry__Webhooks__Queue=benchfunctions-webhooks \
   Registry__Storage__ConnectionString="$AZURITE" Registry__Auth__Enabled=false Logging__LogLevel__Default=Warning \
   AzureWebJobsStorage=UseDevelopmentStorage=true FUNCTIONS_REQUEST_BODY_SIZE_LIMIT=4294967296 \
-  Registry__Pruning__Schedule="0 */15 * * * *" Registry__Gc__Schedule="0 0 2 * * *" Registry__Scan__DatabaseSchedule="0 0 3 * * *" \
+  Registry__Pruning__Schedule="0 */15 * * * *" Registry__Gc__Schedule="0 0 2 * * *" Registry__Scan__DatabaseSchedule="0 0 3 * * *" Registry__Cache__Schedule="0 */30 * * * *" \
   dotnet tests/Registry.FunctionsHost/bin/Release/net10.0/Registry.FunctionsHost.dll --app functions/Registry.Functions/bin/Release/net10.0 \
   --urls http://127.0.0.1:5111 > "$SCRATCH/functions.log" 2>&1 < /dev/null &
 FUNCTIONS_PGID=$!

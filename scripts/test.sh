@@ -98,7 +98,7 @@ registry_env() {
     Registry__Storage__ConnectionString="$AZURITE" Logging__LogLevel__Default=Warning Registry__Auth__AdminPassword="$E2E_PASSWORD"
     Registry__Gc__ManifestGracePeriod=00:00:02 Registry__Gc__BlobGracePeriod=00:00:02 Registry__Gc__TouchInterval=00:00:01
     AzureWebJobsStorage=UseDevelopmentStorage=true FUNCTIONS_REQUEST_BODY_SIZE_LIMIT=4294967296
-    Registry__Pruning__Schedule="0 */15 * * * *" Registry__Gc__Schedule="0 0 2 * * *" Registry__Scan__DatabaseSchedule="0 0 3 * * *")
+    Registry__Pruning__Schedule="0 */15 * * * *" Registry__Gc__Schedule="0 0 2 * * *" Registry__Scan__DatabaseSchedule="0 0 3 * * *" Registry__Cache__Schedule="0 */30 * * * *")
 }
 # standalone host on 5055, seen through the recording forwarder on 5057; the Functions host stand-in on 5056
 registry_env "${E2E_NS}s"

@@ -13,7 +13,7 @@ namespace Registry.Functions;
 /// methods on their CRON schedules. Each next run is computed from the previous scheduled time.
 /// </summary>
 public sealed partial class StandaloneTimers(
-    IServiceProvider services, IOptions<PruningOptions> pruning, IOptions<GcOptions> gc, IOptions<ScanOptions> scan, TimeProvider time,
+    IServiceProvider services, IOptions<PruningOptions> pruning, IOptions<GcOptions> gc, IOptions<ScanOptions> scan, IOptions<CacheOptions> cache, TimeProvider time,
     ILogger<StandaloneTimers> logger)
     : BackgroundService
 {
@@ -28,6 +28,8 @@ public sealed partial class StandaloneTimers(
                 ct => services.GetRequiredService<TimerFunctions>().CollectGarbage(new TimerInfo(), ct), stoppingToken),
             RunOnScheduleAsync(nameof(TimerFunctions.RefreshVulnerabilityDatabase), scan.Value.DatabaseSchedule,
                 ct => services.GetRequiredService<TimerFunctions>().RefreshVulnerabilityDatabase(new TimerInfo(), ct), stoppingToken),
+            RunOnScheduleAsync(nameof(TimerFunctions.MaintainCache), cache.Value.Schedule,
+                ct => services.GetRequiredService<TimerFunctions>().MaintainCache(new TimerInfo(), ct), stoppingToken),
             RunOnScheduleAsync(nameof(TimerFunctions.DrainEvents), Events.EventService.DrainSchedule,
                 ct => services.GetRequiredService<TimerFunctions>().DrainEvents(new TimerInfo(), ct), stoppingToken),
             RunOnScheduleAsync(nameof(TimerFunctions.FlushCounts), RepositoryCounters.FlushSchedule,

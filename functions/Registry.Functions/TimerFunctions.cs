@@ -11,7 +11,7 @@ namespace Registry.Functions;
 /// <summary>Maintenance on timers; each schedule is a six-field CRON expression from settings.</summary>
 public sealed partial class TimerFunctions(
     PruningService pruning, GcService gc, ScanService scans, EventService events, RepositoryCounters counters, ClusterService cluster, JobService jobs,
-    ILogger<TimerFunctions> logger)
+    Caching.CacheMaintenance cacheMaintenance, ILogger<TimerFunctions> logger)
 {
     /// <summary>Adds this instance's pull and push counts to the stored ones (a fixed schedule: every minute).</summary>
     [Function(nameof(FlushCounts))]
@@ -68,6 +68,12 @@ public sealed partial class TimerFunctions(
                 LogNoDatabaseUrl(logger);
             }
         }, cancellationToken);
+
+    /// <summary>A cache's eviction and warming (Registry:Cache:Schedule); nothing when this registry is not a cache.</summary>
+    [Function(nameof(MaintainCache))]
+    public async Task MaintainCache([TimerTrigger("%Registry:Cache:Schedule%")] TimerInfo timer, CancellationToken cancellationToken) =>
+        await cluster.RunTimerAsync(nameof(MaintainCache), cacheMaintenance.IsCache ? JobActions.CacheMaintenance : null,
+            async ct => await cacheMaintenance.RunAsync(ct), cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Vulnerability database {Version} in use ({Advisories} advisories); {Images} images evaluated again")]
     private static partial void LogRefreshed(ILogger logger, string version, int advisories, int images);

@@ -100,7 +100,9 @@ public static class RegistryHostBuilderExtensions
             .Validate(o => !o.Origin || o.Enabled, "Registry:Cache:Origin needs Registry:Cache:Upstream")
             .Validate(o => o.TagRevalidateAfter >= TimeSpan.Zero && o.FetchWait > TimeSpan.Zero && o.UpstreamTimeout > TimeSpan.Zero
                 && o.FetchClaimLifetime > TimeSpan.Zero && o.MaxBytes >= 0, "Registry:Cache durations and sizes must be positive")
-            .Validate(o => CronSchedule.TryParse(o.WarmSchedule, out _), "Registry:Cache:WarmSchedule must be a six-field CRON expression")
+            .Validate(o => CronSchedule.TryParse(o.Schedule, out _), "Registry:Cache:Schedule must be a six-field CRON expression")
+            .Validate(o => o.Warm.All(w => Caching.CacheMaintenance.TryParseWarm(w, out _, out _)),
+                "Registry:Cache:Warm entries must be repository:tag-pattern (a valid regular expression)")
             .ValidateOnStart();
         services.AddOptions<TelemetryOptions>().Bind(builder.Configuration.GetSection(TelemetryOptions.Section))
             .Validate(o => !o.Prometheus || o.PrometheusToken is { Length: >= 16 },
@@ -143,6 +145,7 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<Caching.PullThroughCache>();
         services.AddSingleton<Caching.OriginKeys>();
         services.AddSingleton<Caching.ContentCacheService>();
+        services.AddSingleton<Caching.CacheMaintenance>();
 
         // Layer analysis: the first parser that matches a file reads it, so the Go parser (any executable) is last.
         services.AddSingleton<IPackageFileParser, ApkInstalledParser>();

@@ -43,6 +43,9 @@ param scanDatabaseUrl string = ''
 @description('Optional. Six-field CRON schedule (UTC) of the garbage collection timer.')
 param gcSchedule string = '0 0 2 * * *'
 
+@description('Optional. Six-field CRON schedule (UTC) of a cache\'s maintenance timer (eviction, warming); the origin runs it idle.')
+param cacheSchedule string = '0 */30 * * * *'
+
 @description('Required. Name of the key vault holding the token signing keys and the bootstrap administrator secret.')
 param keyVaultName string
 
@@ -168,7 +171,9 @@ output appSettings object = union({
   Registry__BlobDelivery: blobDelivery
   Registry__Auth__Enabled: 'true'
   Registry__Pruning__Schedule: pruningSchedule
-  Registry__Gc__Schedule: gcSchedule
+  // a cache collects more often: eviction leaves content for GC to free
+  Registry__Gc__Schedule: empty(cacheUpstream) ? gcSchedule : '0 10 * * * *'
+  Registry__Cache__Schedule: cacheSchedule
   Registry__Scan__Queue: 'scans'
   Registry__Signing__Queue: 'signatures'
   Registry__Webhooks__Queue: 'webhooks'

@@ -28,8 +28,9 @@ public sealed record CachedManifest(ManifestService.StoredManifest Manifest, str
 /// </summary>
 public sealed partial class PullThroughCache(
     UpstreamRegistry upstream, IMetadataStore metadata, IContentStore content, ICacheStore store,
-    IOptions<CacheOptions> options, TimeProvider time, ILogger<PullThroughCache> logger) : IDisposable
+    IOptions<CacheOptions> options, IOptions<GcOptions> gc, TimeProvider time, ILogger<PullThroughCache> logger) : IDisposable
 {
+    private readonly TimeSpan _touchInterval = gc.Value.TouchInterval;
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
     private readonly CacheOptions _options = options.Value;
     private readonly string _owner = Guid.NewGuid().ToString("N");
@@ -213,10 +214,16 @@ public sealed partial class PullThroughCache(
         }
     }
 
+    /// <summary>A cached manifest; its row is rewritten (at most once per GC touch interval), so that its write time tells eviction when it was last pulled.</summary>
     private async Task<ManifestService.StoredManifest?> ReadLocalAsync(RepositoryName name, Digest digest, CancellationToken cancellationToken)
     {
         var row = await metadata.GetManifestOrNullAsync(name, digest, cancellationToken);
-        return row is null ? null : new ManifestService.StoredManifest(digest, row.MediaType, row.Content ?? await content.ReadAllAsync(digest, cancellationToken));
+        if (row is null || !await metadata.TouchManifestAsync(name, row, _touchInterval, cancellationToken))
+        {
+            return null;
+        }
+
+        return new ManifestService.StoredManifest(digest, row.MediaType, row.Content ?? await content.ReadAllAsync(digest, cancellationToken));
     }
 
     /// <summary>Stores a fetched manifest as a push would (content, row, link, referrer, then the tag).</summary>

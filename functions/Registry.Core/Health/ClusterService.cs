@@ -52,7 +52,8 @@ public sealed record KeyStatus(
 public sealed partial class ClusterService(
     ISettingsStore settings, IQueueProbe queues, HealthService health, VulnerabilityDatabase database, SigningKeyStore tokenKeys,
     SigningCredentials signing, IOptions<GcOptions> gc, IOptions<PruningOptions> pruning, IOptions<ScanOptions> scan, IOptions<SigningOptions> signingOptions,
-    IOptions<WebhookOptions> webhooks, IOptions<EventOptions> events, Jobs.JobService jobs, TimeProvider time, ILogger<ClusterService> logger)
+    IOptions<WebhookOptions> webhooks, IOptions<EventOptions> events, IOptions<CacheOptions> cache, Jobs.JobService jobs, TimeProvider time,
+    ILogger<ClusterService> logger)
 {
     /// <summary>An instance not heard from for this long is not listed; after a day its row goes.</summary>
     public static readonly TimeSpan InstanceTimeout = TimeSpan.FromMinutes(3);
@@ -71,6 +72,7 @@ public sealed partial class ClusterService(
         ("RefreshVulnerabilityDatabase", scan.Value.DatabaseSchedule),
         ("DrainEvents", Events.EventService.DrainSchedule),
         ("FlushCounts", RepositoryCounters.FlushSchedule),
+        ("MaintainCache", cache.Value.Schedule),
     ];
 
     /// <summary>

@@ -210,4 +210,5 @@ public static class JobActions
     public const string Scan = "scan_check";
     public const string Sign = "sign";
     public const string Webhook = "webhook";
+    public const string CacheMaintenance = "cache_maintenance";
 }

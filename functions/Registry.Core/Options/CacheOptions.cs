@@ -41,10 +41,13 @@ public sealed class CacheOptions
     /// <summary>Bytes of content the cache keeps (0: no limit); beyond it, GC evicts the least recently pulled images.</summary>
     public long MaxBytes { get; set; }
 
-    /// <summary>Six-field CRON of the warming timer.</summary>
-    public string WarmSchedule { get; set; } = "0 */30 * * * *";
+    /// <summary>Six-field CRON of the cache's maintenance timer: eviction beyond <see cref="MaxBytes"/>, then warming.</summary>
+    public string Schedule { get; set; } = "0 */30 * * * *";
 
-    /// <summary>What the warming timer fetches ahead of pulls: <c>repository:tag-pattern</c> (a regular expression over the tag, whole), e.g. <c>library/alpine:3\..*</c>.</summary>
+    /// <summary>
+    /// What the maintenance timer fetches ahead of pulls (DTR's poll mirroring): <c>repository:tag-pattern</c>, the
+    /// pattern a regular expression the whole tag must match, e.g. <c>library/alpine:3\.2[0-9]</c>.
+    /// </summary>
     public List<string> Warm { get; set; } = [];
 
     /// <summary>At an origin: how long a signed redirect to a content cache may be followed.</summary>

@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using Registry.Tests.Support;
 
 namespace Registry.Tests.Integration;
@@ -294,5 +296,87 @@ public sealed class CacheTests(CacheFixture fixture) : IClassFixture<CacheFixtur
         Assert.Equal(image.Layer, await cache.GetBlobAsync(repo, image.LayerDigest));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, missing.StatusCode);
         Assert.NotNull(missing.Headers.RetryAfter);
+    }
+
+    [Fact]
+    public async Task MaintainCache_WarmPattern_FetchesMatchingTagsAndTheirBlobsOnly()
+    {
+        // Arrange: three tags upstream, two of which the pattern matches; the cache behind the Functions host
+        var repo = OciTestClient.NewRepository("warm");
+        var v1 = await Origin.PushImageAsync(repo, "v1");
+        var v2 = await Origin.PushImageAsync(repo, "v2");
+        await Origin.PushImageAsync(repo, "latest");
+        await using var host = await RegistryHost.StartFunctionsAsync(new Dictionary<string, string>
+        {
+            ["Registry__Cache__Upstream"] = Proxy.Address.AbsoluteUri,
+            ["Registry__Cache__Warm__0"] = $"{repo}:v[0-9]+",
+        });
+
+        // Act
+        await RunMaintenanceAsync(host);
+
+        // Assert: both matching images are stored (served from the cache's storage at once), the other tag untouched
+        foreach (var image in new[] { v1, v2 })
+        {
+            using var blob = await host.Client.GetAsync($"/v2/{repo}/blobs/{image.LayerDigest}");
+            Assert.Equal(HttpStatusCode.TemporaryRedirect, blob.StatusCode);
+            Assert.Equal(1, Proxy.Count($"GET /v2/{repo}/blobs/{image.LayerDigest}"));
+        }
+
+        Assert.Equal(0, Proxy.Count($"HEAD /v2/{repo}/manifests/latest") + Proxy.Count($"GET /v2/{repo}/manifests/latest"));
+    }
+
+    [Fact]
+    public async Task MaintainCache_AboveMaxBytes_EvictsTheLeastRecentlyPulledImage()
+    {
+        // Arrange: a cache of 3 MiB, two images of 2 MiB pulled through it, the first one first
+        await using var host = await RegistryHost.StartFunctionsAsync(new Dictionary<string, string>
+        {
+            ["Registry__Cache__Upstream"] = Proxy.Address.AbsoluteUri,
+            ["Registry__Cache__MaxBytes"] = (3 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        var cache = new OciTestClient(host.Client);
+        var repos = new[] { OciTestClient.NewRepository("evict"), OciTestClient.NewRepository("evict") };
+        var images = new List<PushedImage>();
+        foreach (var repo in repos)
+        {
+            var image = await Origin.PushImageAsync(repo, "v1", layer: OciTestClient.RandomBytes(2 * 1024 * 1024));
+            using (var manifest = await cache.Http.GetAsync($"/v2/{repo}/manifests/{image.Digest}"))
+            {
+                Assert.Equal(HttpStatusCode.OK, manifest.StatusCode);
+            }
+
+            Assert.Equal(image.Layer, await cache.GetBlobAsync(repo, image.LayerDigest));
+            images.Add(image);
+        }
+
+        // Act
+        await RunMaintenanceAsync(host);
+        using var first = await cache.Http.GetAsync($"/v2/{repos[0]}/manifests/{images[0].Digest}");
+        using var second = await cache.Http.GetAsync($"/v2/{repos[1]}/manifests/{images[1].Digest}");
+
+        // Assert: the first image was evicted (pulled again from the upstream), the second stayed
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal(2, Proxy.Count($"GET /v2/{repos[0]}/manifests/{images[0].Digest}"));
+        Assert.Equal(1, Proxy.Count($"GET /v2/{repos[1]}/manifests/{images[1].Digest}"));
+    }
+
+    /// <summary>Fires the maintenance timer through the Functions host's admin API and waits for its job to end.</summary>
+    private static async Task RunMaintenanceAsync(RegistryHost host)
+    {
+        using (var fire = await host.Client.PostAsync("/admin/functions/MaintainCache", new StringContent("{}", Encoding.UTF8, "application/json")))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, fire.StatusCode);
+        }
+
+        string? status = null;
+        Assert.True(await Poll.UntilAsync(async () =>
+        {
+            var jobs = await host.Client.GetFromJsonAsync<JsonElement>("/api/v0/jobs?action=cache_maintenance&running=false");
+            status = jobs.GetProperty("jobs").EnumerateArray().Select(j => j.GetProperty("status").GetString()).FirstOrDefault();
+            return status is not null;
+        }, TimeSpan.FromSeconds(90)), $"the maintenance job did not end:\n{host.Output}");
+        Assert.Equal("done", status);
     }
 }

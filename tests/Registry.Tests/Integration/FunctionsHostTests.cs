@@ -192,6 +192,7 @@ public sealed class FunctionsHostTests(FunctionsHostFixture fixture) : IClassFix
 
     [Theory]
     [InlineData("Registry__Gc__Schedule", "Registry:Gc:Schedule")]
+    [InlineData("Registry__Cache__Schedule", "Registry:Cache:Schedule")]
     [InlineData("Registry__Scan__Queue", "Registry:Scan:Queue")]
     [InlineData("Registry__Signing__Queue", "Registry:Signing:Queue")]
     [InlineData("Registry__Webhooks__Queue", "Registry:Webhooks:Queue")]

@@ -48,7 +48,7 @@ public sealed class OperationsTests
         Assert.Equal("*/2 * * * * *", pruning.GetProperty("schedule").GetString());
         Assert.Equal("done", pruning.GetProperty("lastRun").GetProperty("outcome").GetString());
         Assert.True(pruning.GetProperty("nextRunAt").GetDateTimeOffset() > pruning.GetProperty("lastRun").GetProperty("lastRunAt").GetDateTimeOffset());
-        Assert.Equal(["CollectGarbage", "PruneTags", "RefreshVulnerabilityDatabase", "DrainEvents", "FlushCounts"],
+        Assert.Equal(["CollectGarbage", "PruneTags", "RefreshVulnerabilityDatabase", "DrainEvents", "FlushCounts", "MaintainCache"],
             status.GetProperty("timers").EnumerateArray().Select(t => t.GetProperty("name").GetString()));
         Assert.Equal(JsonValueKind.Null, status.GetProperty("vulnerabilityDatabase").ValueKind);
         var keys = status.GetProperty("keys");

@@ -54,6 +54,7 @@ public sealed class RegistryHost : IAsyncDisposable
         ["Registry__Pruning__Schedule"] = "0 */15 * * * *",
         ["Registry__Gc__Schedule"] = "0 0 2 * * *",
         ["Registry__Scan__DatabaseSchedule"] = "0 0 3 * * *",
+        ["Registry__Cache__Schedule"] = "0 */30 * * * *",
         ["FUNCTIONS_REQUEST_BODY_SIZE_LIMIT"] = "4294967296",
     };
 
