@@ -86,6 +86,23 @@ public sealed partial class PullThroughCache(
         }
     }
 
+    /// <summary>
+    /// The repository's tags as the upstream lists them; null (with the <c>Warning</c> to give) when the upstream cannot
+    /// answer, and the caller lists the tags cached.
+    /// </summary>
+    public async Task<(IReadOnlyList<string>? Tags, string? Warning)> ListTagsAsync(RepositoryName name, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return (await upstream.ListTagsAsync(name, cancellationToken)
+                ?? throw RegistryException.Of(OciErrorCode.NameUnknown, "repository name not known to the upstream registry", "name", name.Value), null);
+        }
+        catch (UpstreamUnavailableException e)
+        {
+            return (null, $"111 - \"Revalidation Failed: the tags cached are listed; {e.Message.Replace('"', '\'')}\"");
+        }
+    }
+
     /// <summary>The size of a blob the repository has, in the cache or (without fetching it) upstream.</summary>
     public async Task<long> HeadBlobAsync(RepositoryName name, Digest digest, CancellationToken cancellationToken = default) =>
         await metadata.GetBlobLinkOrNullAsync(name, digest, cancellationToken)

@@ -22,6 +22,14 @@ public sealed class DiscoveryService(IMetadataStore metadata)
         return await PageAsync((after, count) => metadata.ListTagsAsync(name, after, count, cancellationToken), n, last);
     }
 
+    /// <summary>A page of tags listed elsewhere (a cache's upstream), in the order tag lists take.</summary>
+    public static Task<Page> PageOfAsync(IReadOnlyList<string> tags, int? n, string? last)
+    {
+        var sorted = tags.Order(StringComparer.Ordinal).ToList();
+        return PageAsync((after, count) => Task.FromResult<IReadOnlyList<string>>(
+            sorted.Where(t => after is null || string.CompareOrdinal(t, after) > 0).Take(count).ToList()), n, last);
+    }
+
     /// <summary>Repository names after <paramref name="last"/>.</summary>
     public Task<Page> ListRepositoriesAsync(int? n, string? last, CancellationToken cancellationToken = default) =>
         PageAsync((after, count) => metadata.ListRepositoriesAsync(after, count, cancellationToken), n, last);

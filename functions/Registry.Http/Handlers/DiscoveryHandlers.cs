@@ -7,7 +7,7 @@ using Registry.Services;
 namespace Registry.Http.Handlers;
 
 /// <summary>Tag lists, the catalog and referrers.</summary>
-public sealed class DiscoveryHandlers(DiscoveryService discovery)
+public sealed class DiscoveryHandlers(DiscoveryService discovery, Caching.PullThroughCache cache)
 {
     /// <summary>The body of a tag list.</summary>
     public sealed record TagList([property: JsonPropertyName("name")] string Name, [property: JsonPropertyName("tags")] IReadOnlyList<string> Tags);
@@ -15,12 +15,19 @@ public sealed class DiscoveryHandlers(DiscoveryService discovery)
     /// <summary>The body of the catalog.</summary>
     public sealed record Catalog([property: JsonPropertyName("repositories")] IReadOnlyList<string> Repositories);
 
-    /// <summary>end-8a/end-8b: GET /v2/&lt;name&gt;/tags/list?n=&amp;last=, with a Link header when more follow.</summary>
+    /// <summary>
+    /// end-8a/end-8b: GET /v2/&lt;name&gt;/tags/list?n=&amp;last=, with a Link header when more follow. A cache lists the
+    /// upstream's tags, or those it holds (with a <c>Warning</c>) when the upstream cannot answer.
+    /// </summary>
     public async Task<HttpResult> ListTagsAsync(OciRequest request, CancellationToken cancellationToken)
     {
         var (n, last) = ParsePaging(request);
-        var page = await discovery.ListTagsAsync(request.Name, n, last, cancellationToken);
-        return WithLink(HttpResult.Json(200, new TagList(request.Name.Value, page.Items)), $"/v2/{request.Name}/tags/list", n, page);
+        var (upstreamTags, warning) = cache.Enabled ? await cache.ListTagsAsync(request.Name, cancellationToken) : (null, null);
+        var page = upstreamTags is not null
+            ? await DiscoveryService.PageOfAsync(upstreamTags, n, last)
+            : await discovery.ListTagsAsync(request.Name, n, last, cancellationToken);
+        var result = WithLink(HttpResult.Json(200, new TagList(request.Name.Value, page.Items)), $"/v2/{request.Name}/tags/list", n, page);
+        return warning is null ? result : result.WithHeader("Warning", warning);
     }
 
     /// <summary>GET /v2/_catalog?n=&amp;last=, with a Link header when more follow.</summary>

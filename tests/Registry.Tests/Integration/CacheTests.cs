@@ -244,6 +244,46 @@ public sealed class CacheTests(CacheFixture fixture) : IClassFixture<CacheFixtur
         Assert.Equal("BLOB_UNKNOWN", await OciTestClient.ErrorCodeAsync(fromC));
     }
 
+    [Fact]
+    public async Task ListTags_ThroughACache_TheUpstreamsTagsOrTheCachedOnesWithWarning()
+    {
+        // Arrange: three tags upstream, one of them pulled through the cache
+        var repo = OciTestClient.NewRepository("cache");
+        foreach (var tag in new[] { "b", "a", "c" })
+        {
+            await Origin.PushImageAsync(repo, tag);
+        }
+
+        using (var pulled = await fixture.Cache.Client.GetAsync($"/v2/{repo}/manifests/b"))
+        {
+            Assert.Equal(HttpStatusCode.OK, pulled.StatusCode);
+        }
+
+        // Act
+        var listed = await fixture.Cache.Client.GetFromJsonAsync<JsonElement>($"/v2/{repo}/tags/list");
+        using var paged = await fixture.Cache.Client.GetAsync($"/v2/{repo}/tags/list?n=1&last=a");
+        Proxy.TooManyRequests = true;
+        HttpResponseMessage cachedOnly;
+        try
+        {
+            cachedOnly = await fixture.Cache.Client.GetAsync($"/v2/{repo}/tags/list");
+        }
+        finally
+        {
+            Proxy.TooManyRequests = false;
+        }
+
+        // Assert
+        Assert.Equal(["a", "b", "c"], listed.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal(["b"], (await paged.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        Assert.Contains("last=b", paged.Headers.GetValues("Link").Single(), StringComparison.Ordinal);
+        using (cachedOnly)
+        {
+            Assert.Equal(["b"], (await cachedOnly.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+            Assert.StartsWith("111 ", cachedOnly.Headers.GetValues("Warning").Single(), StringComparison.Ordinal);
+        }
+    }
+
     [Theory]
     [InlineData("POST", "blobs/uploads/")]
     [InlineData("PUT", "manifests/v1")]
