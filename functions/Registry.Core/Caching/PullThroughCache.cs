@@ -35,13 +35,56 @@ public sealed partial class PullThroughCache(
     private readonly CacheOptions _options = options.Value;
     private readonly string _owner = Guid.NewGuid().ToString("N");
     private readonly ConcurrentDictionary<Digest, BlobFill> _fills = new();
+    private readonly ConcurrentDictionary<string, Lazy<Task<CachedManifest>>> _manifestFetches = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
 
     public bool Enabled => _options.Enabled;
 
-    /// <summary>The manifest a tag or digest names, from the cache or fetched (see the class summary).</summary>
+    /// <summary>
+    /// The manifest a tag or digest names, from the cache or fetched (see the class summary). Requests of this instance
+    /// that need the upstream for the same reference at once share one upstream request.
+    /// </summary>
     public async Task<CachedManifest> GetManifestAsync(RepositoryName name, ManifestReference reference, CancellationToken cancellationToken = default)
     {
+        if (reference.Digest is { } digest)
+        {
+            if (await ReadLocalAsync(name, digest, cancellationToken) is { } local)
+            {
+                return new CachedManifest(local, null);
+            }
+        }
+        else
+        {
+            var row = await metadata.GetTagRecordOrNullAsync(name, reference.Tag!.Value, cancellationToken);
+            if (row is not null && time.GetUtcNow() - (row.WrittenAt ?? row.UpdatedAt) < _options.TagRevalidateAfter
+                && Digest.TryParse(row.Digest, out var tagged) && await ReadLocalAsync(name, tagged, cancellationToken) is { } fresh)
+            {
+                return new CachedManifest(fresh, null);
+            }
+        }
+
+        var key = $"{name}@{reference}";
+        var shared = _manifestFetches.GetOrAdd(key, _ => new Lazy<Task<CachedManifest>>(() => FetchSharedAsync(key, name, reference)));
+        return await shared.Value.WaitAsync(cancellationToken);
+    }
+
+    private async Task<CachedManifest> FetchSharedAsync(string key, RepositoryName name, ManifestReference reference)
+    {
+        try
+        {
+            return await FetchManifestAsync(name, reference);
+        }
+        finally
+        {
+            _manifestFetches.TryRemove(key, out _);
+        }
+    }
+
+    /// <summary>What the upstream says of a reference the cache cannot answer alone (not bound to one request's cancellation).</summary>
+    private async Task<CachedManifest> FetchManifestAsync(RepositoryName name, ManifestReference reference)
+    {
+        await Task.Yield();
+        var cancellationToken = _stopping.Token;
         if (reference.Digest is { } digest)
         {
             return new CachedManifest(await ReadLocalAsync(name, digest, cancellationToken)
@@ -51,11 +94,6 @@ public sealed partial class PullThroughCache(
         var tag = reference.Tag!.Value;
         var row = await metadata.GetTagRecordOrNullAsync(name, tag, cancellationToken);
         var cached = row is not null && Digest.TryParse(row.Digest, out var tagged) ? await ReadLocalAsync(name, tagged, cancellationToken) : null;
-        if (cached is not null && time.GetUtcNow() - (row!.WrittenAt ?? row.UpdatedAt) < _options.TagRevalidateAfter)
-        {
-            return new CachedManifest(cached, null);
-        }
-
         try
         {
             var (found, current) = await upstream.HeadManifestAsync(name, reference, cancellationToken);
@@ -143,7 +181,14 @@ public sealed partial class PullThroughCache(
 
             if (await store.TryClaimFetchAsync(digest, _owner, _options.FetchClaimLifetime, cancellationToken))
             {
-                return await StartFillAsync(name, digest, cancellationToken);
+                // a fetch that ended between the checks above and the claim stored it already
+                if (!await content.ExistsAsync(digest, cancellationToken))
+                {
+                    return await StartFillAsync(name, digest, cancellationToken);
+                }
+
+                await store.ReleaseFetchAsync(digest, _owner, cancellationToken);
+                continue;
             }
 
             if (time.GetUtcNow() >= deadline)
