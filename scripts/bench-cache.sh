@@ -150,6 +150,7 @@ $CONCURRENT cold pulls of one fresh image through the cache at once: the origin 
 On one machine the cache and the origin share the same Azurite, so the warm ratio shows the cache's own overhead, not
 the distance it saves; the cold pull streams the origin's bytes to the first client while it stores them, and the warm
 pull starts once the cache has stored them (a pull that comes sooner waits for that fetch).
+
 MD
 write_section "Caches" "$SCRATCH/section.md"
 echo "== written to docs/benchmarks.md"
