@@ -9,8 +9,11 @@ namespace Registry.Caching;
 /// </summary>
 public sealed class BlobFill
 {
+    /// <summary>The largest piece handed over at once; with <see cref="Capacity"/> pieces, what a slow client can hold up is 16 MiB.</summary>
+    internal const int MaxChunk = 256 * 1024;
+    private const int Capacity = 64;
     private static readonly TimeSpan SlowClient = TimeSpan.FromSeconds(30);
-    private readonly Channel<byte[]> _chunks = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(256)
+    private readonly Channel<byte[]> _chunks = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(Capacity)
     {
         SingleReader = true,
         SingleWriter = true,
@@ -153,7 +156,7 @@ internal sealed class TeeStream(Stream inner, BlobFill fill) : Stream
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var read = await inner.ReadAsync(buffer, cancellationToken);
+        var read = await inner.ReadAsync(buffer.Length > BlobFill.MaxChunk ? buffer[..BlobFill.MaxChunk] : buffer, cancellationToken);
         if (read > 0)
         {
             await fill.OfferAsync(buffer[..read], cancellationToken);

@@ -177,6 +177,37 @@ public sealed class FunctionsHostTests(FunctionsHostFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task PullThroughCache_ThroughTheFunctionsHost_StreamsTheFetchAndWarnsWhenTheUpstreamIsGone()
+    {
+        // Arrange: this fixture's host as the origin, a cache of it behind a Functions host of its own
+        var repo = OciTestClient.NewRepository("fn");
+        var image = await _oci.PushImageAsync(repo, "v1", layer: OciTestClient.RandomBytes(5 * 1024 * 1024 + 1));
+        await using var proxy = await UpstreamProxy.StartAsync(fixture.Host.BaseAddress);
+        await using var cacheHost = await RegistryHost.StartFunctionsAsync(new Dictionary<string, string>
+        {
+            ["Registry__Cache__Upstream"] = proxy.Address.AbsoluteUri,
+            ["Registry__Cache__TagRevalidateAfter"] = "00:00:00",
+        });
+        var cache = new OciTestClient(cacheHost.Client);
+
+        // Act
+        using var manifest = await cache.Http.GetAsync($"/v2/{repo}/manifests/v1");
+        using var cold = await cache.Http.GetAsync($"/v2/{repo}/blobs/{image.LayerDigest}");
+        var coldBytes = await cold.Content.ReadAsByteArrayAsync();
+        proxy.TooManyRequests = true;
+        using var stale = await cache.Http.GetAsync($"/v2/{repo}/manifests/v1");
+        using var push = await cache.Http.PostAsync($"/v2/{repo}/blobs/uploads/", new ByteArrayContent([]));
+
+        // Assert
+        Assert.Equal(image.Manifest, await manifest.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, cold.StatusCode);
+        Assert.Equal(image.Layer, coldBytes);
+        Assert.Equal(HttpStatusCode.OK, stale.StatusCode);
+        Assert.StartsWith("111 ", stale.Headers.GetValues("Warning").Single(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, push.StatusCode);
+    }
+
+    [Fact]
     public async Task Challenge_ThroughTheFunctionsHost_NamesThePublicAddress()
     {
         // Arrange: the worker's own Kestrel listens elsewhere; the host forwards X-Forwarded-Host and -Proto
