@@ -87,16 +87,10 @@ public sealed class BlobFill
     }
 
     /// <summary>The client's side: reads the chunks in order; its disposal lets the fetch go on alone.</summary>
-    private sealed class ReaderStream(BlobFill fill) : Stream
+    private sealed class ReaderStream(BlobFill fill) : Scanning.ReadOnlyForwardStream(Null)
     {
         private byte[] _current = [];
         private int _offset;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
@@ -120,10 +114,13 @@ public sealed class BlobFill
             return count;
         }
 
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+        public override int Read(Span<byte> buffer)
+        {
+            var rented = new byte[buffer.Length];
+            var read = ReadAsync(rented).AsTask().GetAwaiter().GetResult();
+            rented.AsSpan(0, read).CopyTo(buffer);
+            return read;
+        }
 
         protected override void Dispose(bool disposing)
         {
@@ -134,29 +131,15 @@ public sealed class BlobFill
 
             base.Dispose(disposing);
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
 
 /// <summary>Reads from the upstream and hands each read to the fill's client as well.</summary>
-internal sealed class TeeStream(Stream inner, BlobFill fill) : Stream
+internal sealed class TeeStream(Stream inner, BlobFill fill) : Scanning.ReadOnlyForwardStream(inner)
 {
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var read = await inner.ReadAsync(buffer.Length > BlobFill.MaxChunk ? buffer[..BlobFill.MaxChunk] : buffer, cancellationToken);
+        var read = await Inner.ReadAsync(buffer.Length > BlobFill.MaxChunk ? buffer[..BlobFill.MaxChunk] : buffer, cancellationToken);
         if (read > 0)
         {
             await fill.OfferAsync(buffer[..read], cancellationToken);
@@ -165,16 +148,11 @@ internal sealed class TeeStream(Stream inner, BlobFill fill) : Stream
         return read;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override void Flush()
+    public override int Read(Span<byte> buffer)
     {
+        var rented = new byte[Math.Min(buffer.Length, BlobFill.MaxChunk)];
+        var read = ReadAsync(rented).AsTask().GetAwaiter().GetResult();
+        rented.AsSpan(0, read).CopyTo(buffer);
+        return read;
     }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
