@@ -22,3 +22,13 @@ public sealed record Component(
 public sealed record OsRelease(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("versionId")] string VersionId);
+
+/// <summary>
+/// A file the scanner found but could not read, whole or in part, and why (a size cap, an archive nested too deep, a
+/// binary whose build information is missing, a damaged database): a scan reports it instead of passing over it.
+/// <see cref="Layer"/> is set once the file's layer is known.
+/// </summary>
+public sealed record ScanSkip(
+    [property: JsonPropertyName("path")] string Path,
+    [property: JsonPropertyName("reason")] string Reason,
+    [property: JsonPropertyName("layer")] string? Layer = null);

@@ -8,7 +8,9 @@ namespace Registry.Scanning;
 /// </summary>
 public static class ImageInventory
 {
-    public static (IReadOnlyList<Component> Components, OsRelease? OsRelease) Merge(IReadOnlyList<(string LayerDigest, LayerAnalysis Analysis)> layers)
+    /// <summary>The image's components, its release, and what of its final filesystem could not be read (with the layer).</summary>
+    public static (IReadOnlyList<Component> Components, OsRelease? OsRelease, IReadOnlyList<ScanSkip> Skipped) Merge(
+        IReadOnlyList<(string LayerDigest, LayerAnalysis Analysis)> layers)
     {
         var files = new Dictionary<string, (PackageFile File, string Layer)>(StringComparer.Ordinal);
         var releases = new Dictionary<string, OsRelease>(StringComparer.Ordinal);
@@ -48,7 +50,11 @@ public static class ImageInventory
         // An npm package seen both in a lockfile and installed under node_modules is one component.
         var installed = components.Where(c => c.Type == "npm" && !IsLockfile(c.Path)).Select(c => (c.Name, c.Version)).ToHashSet();
         components.RemoveAll(c => c.Type == "npm" && IsLockfile(c.Path) && installed.Contains((c.Name, c.Version)));
-        return (components, os);
+        var skipped = files.Values
+            .OrderBy(f => f.File.Path, StringComparer.Ordinal)
+            .SelectMany(f => (f.File.Skipped ?? []).Select(s => s with { Layer = f.Layer }))
+            .ToList();
+        return (components, os, skipped);
     }
 
     private static string EcosystemOf(Component component, OsRelease? os) => (component.Type, os?.Id) switch

@@ -12,12 +12,15 @@ namespace Registry.Scanning;
 /// Reads one layer as a stream (gzip, zstd or plain tar, told apart by their first bytes) and records its package
 /// files, its os-release and its whiteouts. Nothing is written to disk and no link is followed: symbolic and hard
 /// links, devices and directories are only names. Hostile layers are bounded: a path with <c>..</c> is ignored, a
-/// file larger than its parser reads is skipped (and counts as hiding the same path below), and a layer that
-/// expands beyond <see cref="ScanOptions.MaxLayerBytes"/> or holds more than <see cref="ScanOptions.MaxEntries"/>
-/// entries, or is not a tar archive, is refused.
+/// file larger than its parser reads or that its parser cannot read is recorded as skipped with the reason (and
+/// hides the same path below), and a layer that expands beyond <see cref="ScanOptions.MaxLayerBytes"/> or holds
+/// more than <see cref="ScanOptions.MaxEntries"/> entries, or is not a tar archive, is refused.
 /// </summary>
 public sealed class LayerAnalyzer(IEnumerable<IPackageFileParser> parsers, IOptions<ScanOptions> options)
 {
+    /// <summary>The analyzer's version, kept with each analysis: raise it when a parser reads more than before.</summary>
+    public const int Version = 2;
+
     private const string WhiteoutPrefix = ".wh.";
     private const string OpaqueMarker = ".wh..wh..opq";
     private const int BufferSize = 1024 * 1024;
@@ -120,12 +123,14 @@ public sealed class LayerAnalyzer(IEnumerable<IPackageFileParser> parsers, IOpti
 
                 if (entry.Length > parser.MaxBytes)
                 {
-                    whiteouts.Add(path);   // too large to read, but it still replaces what a lower layer had here
+                    // Too large to read, but it still replaces what a lower layer had here.
+                    files.Add(new PackageFile(path, [], [new ScanSkip(path, $"larger than {parser.MaxBytes} bytes, the most read of such a file")]));
                     continue;
                 }
 
-                var components = await ParseAsync(parser, path, entry.DataStream, cancellationToken);
-                files.Add(new PackageFile(path, components));
+                var skipped = new List<ScanSkip>();
+                var components = await ParseAsync(parser, path, entry.DataStream, skipped, cancellationToken);
+                files.Add(new PackageFile(path, components, skipped.Count > 0 ? skipped : null));
             }
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or ZstdSharp.ZstdException)
@@ -133,18 +138,21 @@ public sealed class LayerAnalyzer(IEnumerable<IPackageFileParser> parsers, IOpti
             throw new LayerRefusedException("the layer is not a readable tar archive (gzip, zstd or plain)");
         }
 
-        return new LayerAnalysis(files, whiteouts, opaque, osRelease, osReleasePath);
+        return new LayerAnalysis(files, whiteouts, opaque, osRelease, osReleasePath, Version);
     }
 
-    private static async Task<IReadOnlyList<Component>> ParseAsync(IPackageFileParser parser, string path, Stream content, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<Component>> ParseAsync(
+        IPackageFileParser parser, string path, Stream content, List<ScanSkip> skipped, CancellationToken cancellationToken)
     {
         try
         {
-            return await parser.ParseAsync(path, content, cancellationToken);
+            return await parser.ParseAsync(path, content, skipped, cancellationToken);
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or InvalidDataException or DecoderFallbackException or FormatException)
         {
-            return [];   // a damaged package file records nothing; the layer goes on
+            // A damaged package file records nothing but the reason; the layer goes on.
+            skipped.Add(new ScanSkip(path, $"not readable: {(e.Message.Length > 200 ? e.Message[..200] : e.Message)}"));
+            return [];
         }
     }
 

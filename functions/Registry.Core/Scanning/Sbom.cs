@@ -82,7 +82,7 @@ public static class Sbom
             "pypi" => $"pkg:pypi/{E(c.Name.ToLowerInvariant())}@{E(c.Version)}",
             "nuget" => $"pkg:nuget/{E(c.Name)}@{E(c.Version)}",
             "maven" when c.Name.Split(':') is [var group, var artifact] => $"pkg:maven/{E(group)}/{E(artifact)}@{E(c.Version)}",
-            "go" => $"pkg:golang/{string.Join('/', c.Name.Split('/').Select(E))}@{E(c.Version)}",
+            "go" => $"pkg:golang/{string.Join('/', c.Name.Split('/').Select(E))}" + (c.Version == Parsers.GoBinaryParser.Devel ? "" : $"@{E(c.Version)}"),
             _ => null,
         };
     }

@@ -18,13 +18,17 @@ public sealed record ScanJob(
     [property: JsonPropertyName("digest")] string Digest,
     [property: JsonPropertyName("requestedAt")] DateTimeOffset? RequestedAt = null);
 
-/// <summary>An image's inventory: what re-evaluation reads instead of the layers.</summary>
+/// <summary>
+/// An image's inventory: what re-evaluation reads instead of the layers, and the files of its final filesystem that
+/// could not be read (a scan with such files is completed, and says what it skipped).
+/// </summary>
 public sealed record ImageInventoryRecord(
     [property: JsonPropertyName("os")] string Os,
     [property: JsonPropertyName("architecture")] string Architecture,
     [property: JsonPropertyName("osRelease")] OsRelease? OsRelease,
     [property: JsonPropertyName("layers")] IReadOnlyList<LayerRef> Layers,
-    [property: JsonPropertyName("components")] IReadOnlyList<Component> Components);
+    [property: JsonPropertyName("components")] IReadOnlyList<Component> Components,
+    [property: JsonPropertyName("skipped")] IReadOnlyList<ScanSkip>? Skipped = null);
 
 public sealed record LayerRef([property: JsonPropertyName("digest")] string Digest, [property: JsonPropertyName("size")] long Size);
 
@@ -99,7 +103,7 @@ public sealed partial class ScanService(
         await store.WriteRecordAsync("inventories", digest, inventory, cancellationToken);
         await AttachSbomAsync(name, digest, inventory, cancellationToken);
         var (report, scan) = await EvaluateAsync(digest, inventory, cancellationToken);
-        LogScanned(logger, name.Value, digest.ToString(), inventory.Components.Count, report.Findings.Count, report.DatabaseVersion ?? "none");
+        LogScanned(logger, name.Value, digest.ToString(), inventory.Components.Count, report.Findings.Count, inventory.Skipped?.Count ?? 0, report.DatabaseVersion ?? "none");
         await RaiseScanEventAsync(name, digest, (report, scan), null, cancellationToken);
         await pipeline.RunStepsAsync(await promotions.OnScanAsync(name, digest, cancellationToken), cancellationToken);
         await signing.OnScanAsync(name, digest, cancellationToken);
@@ -208,7 +212,7 @@ public sealed partial class ScanService(
         {
             Digest.TryParse(layer.Digest, out var layerDigest);
             var analysis = await store.ReadRecordOrNullAsync<LayerAnalysis>("layers", layerDigest, cancellationToken);
-            if (analysis is null)
+            if (analysis is null || analysis.Analyzer < LayerAnalyzer.Version)
             {
                 await using var stream = await content.OpenReadAsync(layerDigest, default, cancellationToken);
                 analysis = await analyzer.AnalyzeAsync(stream, cancellationToken);
@@ -219,8 +223,8 @@ public sealed partial class ScanService(
             refs.Add(new LayerRef(layer.Digest, layer.Size));
         }
 
-        var (components, osRelease) = ImageInventory.Merge(layers);
-        return new ImageInventoryRecord(os, architecture, osRelease, refs, components);
+        var (components, osRelease, skipped) = ImageInventory.Merge(layers);
+        return new ImageInventoryRecord(os, architecture, osRelease, refs, components, skipped);
     }
 
     /// <summary>
@@ -286,8 +290,8 @@ public sealed partial class ScanService(
         await store.SetStatusAsync(digest, status, error, null, cancellationToken);
 
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Scanned {Repository}@{Digest}: {Components} components, {Findings} findings (database {Database})")]
-    private static partial void LogScanned(ILogger logger, string repository, string digest, int components, int findings, string database);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scanned {Repository}@{Digest}: {Components} components, {Findings} findings, {Skipped} files skipped (database {Database})")]
+    private static partial void LogScanned(ILogger logger, string repository, string digest, int components, int findings, int skipped, string database);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The scan of {Repository}@{Digest} failed: {Reason}")]
     private static partial void LogScanFailed(ILogger logger, string repository, string digest, string reason);

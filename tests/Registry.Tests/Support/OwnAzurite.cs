@@ -31,8 +31,7 @@ public sealed class OwnAzurite : IAsyncDisposable
     /// <summary>Starts Azurite and waits until its ports answer.</summary>
     public async Task StartAsync()
     {
-        var host = typeof(OwnAzurite).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RegistryHostAssembly").Value!;
-        var root = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(host)!, "..", "..", "..", "..", ".."));
+        var root = Tool.RepositoryRoot();
         var start = new ProcessStartInfo(Path.Combine(root, "node_modules", ".bin", "azurite"))
         {
             RedirectStandardOutput = true,

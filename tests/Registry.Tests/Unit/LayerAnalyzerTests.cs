@@ -35,7 +35,7 @@ public sealed class LayerAnalyzerTests
         var second = await Analyzer().AnalyzeAsync(Gzip(Tar(("app/readme.txt", "hello"))));
 
         // Act
-        var (components, os) = ImageInventory.Merge([("sha256:one", first), ("sha256:two", second)]);
+        var (components, os, _) = ImageInventory.Merge([("sha256:one", first), ("sha256:two", second)]);
 
         // Assert
         Assert.Equal(new OsRelease("alpine", "3.13.5"), os);
@@ -50,7 +50,7 @@ public sealed class LayerAnalyzerTests
     {
         // Act
         var analysis = await Analyzer().AnalyzeAsync(Zstd(Tar(("etc/os-release", "ID=debian\nVERSION_ID=\"11\"\n"), ("var/lib/dpkg/status", DpkgStatus))));
-        var (components, _) = ImageInventory.Merge([("sha256:base", analysis)]);
+        var (components, _, _) = ImageInventory.Merge([("sha256:base", analysis)]);
 
         // Assert: the removed package is not reported; the epoch stays in the version
         Assert.Equal(new[] { "libssl1.1", "zlib1g" }, components.Select(c => c.Name));
@@ -74,7 +74,7 @@ public sealed class LayerAnalyzerTests
             ("usr/lib/python3/site-packages/requests-2.25.0.dist-info/METADATA", "Name: requests\nVersion: 2.25.0\n"))));
 
         // Act
-        var (components, _) = ImageInventory.Merge([("sha256:base", base_), ("sha256:top", top)]);
+        var (components, _, _) = ImageInventory.Merge([("sha256:base", base_), ("sha256:top", top)]);
 
         // Assert
         Assert.Equal(new[] { "minimist", "requests" }, components.Select(c => c.Name).Order());
@@ -99,13 +99,13 @@ public sealed class LayerAnalyzerTests
             "path\texample.com/server\nmod\texample.com/server\t(devel)\t\ndep\tgolang.org/x/text\tv0.3.5\th1:abc=\ndep\tgithub.com/old/dep\tv1.0.0\th1:def=\n=>\tgithub.com/new/dep\tv1.1.0\th1:ghi=\n"), executable: true);
 
         // Act
-        var (components, _) = ImageInventory.Merge([("sha256:app", await Analyzer().AnalyzeAsync(new MemoryStream(layer)))]);
+        var (components, _, _) = ImageInventory.Merge([("sha256:app", await Analyzer().AnalyzeAsync(new MemoryStream(layer)))]);
 
         // Assert: express once (installed copy kept), qs from the lockfile, and the others
         var found = components.Select(c => $"{c.Ecosystem} {c.Name} {c.Version}").Order().ToList();
         Assert.Equal(new[]
         {
-            "Go github.com/new/dep v1.1.0", "Go golang.org/x/text v0.3.5", "Go stdlib v1.16.3",
+            "Go example.com/server (devel)", "Go github.com/new/dep v1.1.0", "Go golang.org/x/text v0.3.5", "Go stdlib v1.16.3",
             "Maven org.apache.logging.log4j:log4j-core 2.14.1", "npm express 4.17.1", "npm qs 6.7.0", "NuGet Newtonsoft.Json 12.0.1",
         }, found);
         Assert.Equal("app/node_modules/express/package.json", components.Single(c => c.Name == "express").Path);
@@ -170,18 +170,40 @@ public sealed class LayerAnalyzerTests
     }
 
     [Fact]
-    public async Task Merge_PackageFileTooLargeToRead_HidesLowerCopy()
+    public async Task Merge_PackageFileTooLargeToRead_HidesLowerCopyReportedSkipped()
     {
         // Arrange: the top layer replaces the deps.json with one larger than the parser reads (16 MiB)
         var lower = await Analyzer().AnalyzeAsync(Plain(Tar(("app/App.deps.json", "{\"libraries\":{\"Old/1.0.0\":{\"type\":\"package\"}}}"))));
         var upper = await Analyzer().AnalyzeAsync(Plain(Tar(("app/App.deps.json", new string(' ', 17 * 1024 * 1024)))));
 
         // Act
-        var (components, _) = ImageInventory.Merge([("sha256:lower", lower), ("sha256:upper", upper)]);
+        var (components, _, skipped) = ImageInventory.Merge([("sha256:lower", lower), ("sha256:upper", upper)]);
 
         // Assert
         Assert.Empty(components);
-        Assert.Contains("app/App.deps.json", upper.Whiteouts);
+        var skip = Assert.Single(skipped);
+        Assert.Equal(("app/App.deps.json", "sha256:upper"), (skip.Path, skip.Layer));
+        Assert.Equal("larger than 16777216 bytes, the most read of such a file", skip.Reason);
+    }
+
+    [Fact]
+    public async Task Merge_DamagedFilesAndAWhiteout_SkipsOfTheFinalFilesystemOnly()
+    {
+        // Arrange: a package.json cut short, a METADATA without a version (nothing to skip: it names no package),
+        // and a damaged deps.json that the next layer deletes
+        var lower = await Analyzer().AnalyzeAsync(Gzip(Tar(
+            ("usr/lib/node_modules/left-pad/package.json", "{\"name\":\"left-pad\",\"vers"),
+            ("app/App.deps.json", "{\"libraries\":"))));
+        var upper = await Analyzer().AnalyzeAsync(Gzip(Tar(("app/.wh.App.deps.json", ""))));
+
+        // Act
+        var (components, _, skipped) = ImageInventory.Merge([("sha256:lower", lower), ("sha256:upper", upper)]);
+
+        // Assert
+        Assert.Empty(components);
+        var skip = Assert.Single(skipped);
+        Assert.Equal(("usr/lib/node_modules/left-pad/package.json", "sha256:lower"), (skip.Path, skip.Layer));
+        Assert.StartsWith("not readable: ", skip.Reason, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -29,7 +29,7 @@ public sealed class RpmDatabaseParserTests
         var analyzer = new LayerAnalyzer([new RpmDatabaseParser()], MsOptions.Create(new ScanOptions()));
 
         // Act
-        var (components, _) = ImageInventory.Merge([("sha256:rocky", await analyzer.AnalyzeAsync(new MemoryStream(TestLayers.Gzip(layer))))]);
+        var (components, _, _) = ImageInventory.Merge([("sha256:rocky", await analyzer.AnalyzeAsync(new MemoryStream(TestLayers.Gzip(layer))))]);
 
         // Assert
         Assert.Equal(new[] { "openssl-libs 1:3.0.1-43.el9_0 openssl Apache-2.0", "bash 5.1.8-4.el9  GPLv3+" },

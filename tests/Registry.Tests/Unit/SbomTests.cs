@@ -14,6 +14,7 @@ public sealed class SbomTests
     [InlineData("pypi", "URLLib3", "1.26.4", "pkg:pypi/urllib3@1.26.4")]
     [InlineData("maven", "org.apache.logging.log4j:log4j-core", "2.14.1", "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1")]
     [InlineData("go", "golang.org/x/text", "v0.3.5", "pkg:golang/golang.org/x/text@v0.3.5")]
+    [InlineData("go", "example.com/app", "(devel)", "pkg:golang/example.com/app")]
     [InlineData("nuget", "Newtonsoft.Json", "12.0.1", "pkg:nuget/Newtonsoft.Json@12.0.1")]
     public void Purl_Component_PurlSpecForm(string type, string name, string version, string expected) =>
         Assert.Equal(expected, Sbom.Purl(new Component(type, name, version, "x", "p"), Alpine));

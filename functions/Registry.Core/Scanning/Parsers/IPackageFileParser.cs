@@ -3,14 +3,17 @@ namespace Registry.Scanning.Parsers;
 /// <summary>A reader of one kind of package file found in a layer.</summary>
 public interface IPackageFileParser
 {
-    /// <summary>Most bytes of such a file that are read; a larger file is skipped (and hides the one below it).</summary>
+    /// <summary>Most bytes of such a file that are read; a larger file is skipped, reported so (and hides the one below it).</summary>
     long MaxBytes { get; }
 
     /// <summary>Whether this parser reads the file at <paramref name="path"/> (relative, no leading '/').</summary>
     bool Matches(string path, bool executable);
 
-    /// <summary>The components the file records; <paramref name="content"/> holds at most <see cref="MaxBytes"/>.</summary>
-    Task<IReadOnlyList<Component>> ParseAsync(string path, Stream content, CancellationToken cancellationToken);
+    /// <summary>
+    /// The components the file records; <paramref name="content"/> holds at most <see cref="MaxBytes"/>. What the parser
+    /// finds but cannot read (a part of the file, or all of it) goes to <paramref name="skipped"/> with the reason.
+    /// </summary>
+    Task<IReadOnlyList<Component>> ParseAsync(string path, Stream content, ICollection<ScanSkip> skipped, CancellationToken cancellationToken);
 }
 
 /// <summary>Helpers for the text formats of package databases.</summary>

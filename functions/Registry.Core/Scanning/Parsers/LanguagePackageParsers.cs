@@ -4,18 +4,32 @@ using System.Text.Json;
 namespace Registry.Scanning.Parsers;
 
 /// <summary>
-/// npm: the <c>package.json</c> of each installed package (under <c>node_modules/</c>) and <c>package-lock.json</c>
-/// files (lockfile versions 1 to 3).
+/// npm: the <c>package.json</c> at the root of each installed package (<c>node_modules/&lt;name&gt;/</c> or
+/// <c>node_modules/@scope/&lt;name&gt;/</c>; those below a package's root, such as <c>dist/esm/package.json</c>, are
+/// not installations) and <c>package-lock.json</c> files (lockfile versions 1 to 3).
 /// </summary>
 public sealed class NpmParser : IPackageFileParser
 {
     public long MaxBytes => 32L * 1024 * 1024;
 
     public bool Matches(string path, bool executable) =>
-        (path.EndsWith("/package.json", StringComparison.Ordinal) && path.Contains("node_modules/", StringComparison.Ordinal))
-        || path == "package-lock.json" || path.EndsWith("/package-lock.json", StringComparison.Ordinal);
+        IsPackageRoot(path) || path == "package-lock.json" || path.EndsWith("/package-lock.json", StringComparison.Ordinal);
 
-    public async Task<IReadOnlyList<Component>> ParseAsync(string path, Stream content, CancellationToken cancellationToken)
+    /// <summary>Whether <paramref name="path"/> is <c>…node_modules/name/package.json</c> or <c>…node_modules/@scope/name/package.json</c>.</summary>
+    internal static bool IsPackageRoot(string path)
+    {
+        if (!path.EndsWith("/package.json", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var parts = path.Split('/');
+        var n = parts.Length;
+        return (n >= 3 && parts[n - 3] == "node_modules" && !parts[n - 2].StartsWith('@'))
+            || (n >= 4 && parts[n - 4] == "node_modules" && parts[n - 3].StartsWith('@') && parts[n - 3].Length > 1);
+    }
+
+    public async Task<IReadOnlyList<Component>> ParseAsync(string path, Stream content, ICollection<ScanSkip> skipped, CancellationToken cancellationToken)
     {
         using var document = await JsonDocument.ParseAsync(content, cancellationToken: cancellationToken);
         var root = document.RootElement;
@@ -86,15 +100,20 @@ public sealed class NpmParser : IPackageFileParser
         element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text ? text : null;
 }
 
-/// <summary>Python: the <c>METADATA</c> of each installed distribution (<c>*.dist-info</c>) and <c>PKG-INFO</c> of <c>*.egg-info</c>.</summary>
+/// <summary>
+/// Python: the <c>METADATA</c> of each installed distribution (<c>*.dist-info</c>), the <c>PKG-INFO</c> of an
+/// <c>*.egg-info</c> directory, and an <c>*.egg-info</c> file (distutils and Debian's Python 2 packages write the
+/// same headers to a file of that name).
+/// </summary>
 public sealed class PythonParser : IPackageFileParser
 {
     public long MaxBytes => 4L * 1024 * 1024;
 
     public bool Matches(string path, bool executable) =>
-        path.EndsWith(".dist-info/METADATA", StringComparison.Ordinal) || path.EndsWith(".egg-info/PKG-INFO", StringComparison.Ordinal);
+        path.EndsWith(".dist-info/METADATA", StringComparison.Ordinal) || path.EndsWith(".egg-info/PKG-INFO", StringComparison.Ordinal)
+        || path.EndsWith(".egg-info", StringComparison.Ordinal);
 
-    public async Task<IReadOnlyList<Component>> ParseAsync(string path, Stream content, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Component>> ParseAsync(string path, Stream content, ICollection<ScanSkip> skipped, CancellationToken cancellationToken)
     {
         // The headers end at the first blank line; the description follows.
         var headers = PackageText.Paragraphs(await PackageText.ReadAllAsync(content, cancellationToken)).FirstOrDefault();
@@ -111,7 +130,7 @@ public sealed class DepsJsonParser : IPackageFileParser
 
     public bool Matches(string path, bool executable) => path.EndsWith(".deps.json", StringComparison.Ordinal);
 
-    public async Task<IReadOnlyList<Component>> ParseAsync(string path, Stream content, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Component>> ParseAsync(string path, Stream content, ICollection<ScanSkip> skipped, CancellationToken cancellationToken)
     {
         using var document = await JsonDocument.ParseAsync(content, cancellationToken: cancellationToken);
         var components = new List<Component>();
@@ -144,7 +163,7 @@ public sealed class JarParser : IPackageFileParser
 
     public bool Matches(string path, bool executable) => IsArchive(path);
 
-    public async Task<IReadOnlyList<Component>> ParseAsync(string path, Stream content, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Component>> ParseAsync(string path, Stream content, ICollection<ScanSkip> skipped, CancellationToken cancellationToken)
     {
         // A zip needs random access: the archive is held in memory (MaxBytes at most).
         using var buffer = new MemoryStream();

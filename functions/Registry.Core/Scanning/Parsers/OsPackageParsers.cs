@@ -9,7 +9,7 @@ public sealed class ApkInstalledParser : IPackageFileParser
 
     public bool Matches(string path, bool executable) => path == DatabasePath;
 
-    public async Task<IReadOnlyList<Component>> ParseAsync(string path, Stream content, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Component>> ParseAsync(string path, Stream content, ICollection<ScanSkip> skipped, CancellationToken cancellationToken)
     {
         var components = new List<Component>();
         foreach (var record in PackageText.Paragraphs(await PackageText.ReadAllAsync(content, cancellationToken)))
@@ -38,7 +38,7 @@ public sealed class DpkgStatusParser : IPackageFileParser
         || (path.StartsWith("var/lib/dpkg/status.d/", StringComparison.Ordinal) && !path.EndsWith(".md5sums", StringComparison.Ordinal)
             && path.IndexOf('/', "var/lib/dpkg/status.d/".Length) < 0);
 
-    public async Task<IReadOnlyList<Component>> ParseAsync(string path, Stream content, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Component>> ParseAsync(string path, Stream content, ICollection<ScanSkip> skipped, CancellationToken cancellationToken)
     {
         var statusFile = path == "var/lib/dpkg/status";
         var components = new List<Component>();

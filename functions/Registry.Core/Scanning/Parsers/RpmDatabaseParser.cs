@@ -20,7 +20,7 @@ public sealed class RpmDatabaseParser : IPackageFileParser
 
     public bool Matches(string path, bool executable) => path is "var/lib/rpm/rpmdb.sqlite" or "usr/lib/sysimage/rpm/rpmdb.sqlite";
 
-    public async Task<IReadOnlyList<Component>> ParseAsync(string path, Stream content, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Component>> ParseAsync(string path, Stream content, ICollection<ScanSkip> skipped, CancellationToken cancellationToken)
     {
         var file = Path.Combine(Path.GetTempPath(), $"rpmdb-{Guid.NewGuid():N}.sqlite");
         try

@@ -1,0 +1,42 @@
+using System.Diagnostics;
+
+namespace Registry.Tests.Support;
+
+/// <summary>A command-line tool run by a test: its standard output, or a failure that shows what it printed.</summary>
+public static class Tool
+{
+    public static async Task<string> RunAsync(string file, string directory, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{file} did not start");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
+        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', args)}: {await stdout}{await stderr}");
+        return await stdout;
+    }
+
+    /// <summary>The repository's root: the folder above the tests that holds package-lock.json.</summary>
+    public static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "package-lock.json")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("no package-lock.json above the tests");
+    }
+}
