@@ -67,15 +67,27 @@ public static class Sbom
         $"\"layers\":[{{\"mediaType\":\"{MediaType}\",\"digest\":\"{sbom}\",\"size\":{sbomSize}}}]," +
         $"\"subject\":{{\"mediaType\":\"{subjectMediaType}\",\"digest\":\"{subject}\",\"size\":{subjectSize}}}}}");
 
-    /// <summary>The package URL of a component (purl-spec types apk, deb, npm, pypi, nuget, maven, golang).</summary>
-    internal static string? Purl(Component c, OsRelease? os)
+    /// <summary>
+    /// The package URL of a component (purl-spec types apk, deb, rpm, npm, pypi, nuget, maven, golang). A Debian or RPM
+    /// package built from a source package of another name carries it as <c>upstream</c>: the name advisories use.
+    /// </summary>
+    public static string? Purl(Component c, OsRelease? os)
     {
         static string E(string s) => Uri.EscapeDataString(s);
-        var distro = os is null ? "" : $"?distro={E(os.Id)}-{E(os.VersionId)}";
+        string Qualifiers(params (string Key, string? Value)[] pairs)
+        {
+            var present = pairs.Where(p => !string.IsNullOrEmpty(p.Value)).Select(p => $"{p.Key}={E(p.Value!)}").ToList();
+            return present.Count == 0 ? "" : "?" + string.Join('&', present);   // keys in the spec's order: sorted
+        }
+
+        var distro = os is null ? null : $"{os.Id}-{os.VersionId}";
+        var upstream = c.SourceName is { } source && source != c.Name ? source : null;
+        var (epoch, version) = c.Type == "rpm" && c.Version.IndexOf(':') is var colon and > 0 ? (c.Version[..colon], c.Version[(colon + 1)..]) : (null, c.Version);
         return c.Type switch
         {
-            "apk" => $"pkg:apk/{E(os?.Id ?? "alpine")}/{E(c.Name)}@{E(c.Version)}{distro}",
-            "deb" => $"pkg:deb/{E(os?.Id ?? "debian")}/{E(c.Name)}@{E(c.Version)}{distro}",
+            "apk" => $"pkg:apk/{E(os?.Id ?? "alpine")}/{E(c.Name)}@{E(c.Version)}{Qualifiers(("distro", distro))}",
+            "deb" => $"pkg:deb/{E(os?.Id ?? "debian")}/{E(c.Name)}@{E(c.Version)}{Qualifiers(("distro", distro), ("upstream", upstream))}",
+            "rpm" => $"pkg:rpm/{E(os?.Id ?? "redhat")}/{E(c.Name)}@{E(version)}{Qualifiers(("distro", distro), ("epoch", epoch), ("upstream", upstream))}",
             "npm" => c.Name.StartsWith('@') && c.Name.IndexOf('/') is var slash and > 0
                 ? $"pkg:npm/{E(c.Name[..slash])}/{E(c.Name[(slash + 1)..])}@{E(c.Version)}"
                 : $"pkg:npm/{E(c.Name)}@{E(c.Version)}",

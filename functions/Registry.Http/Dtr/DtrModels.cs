@@ -231,7 +231,8 @@ public sealed record ScannedImageView(
     [property: JsonPropertyName("vulnOverrides")] IReadOnlyList<ScanOverrideView> VulnOverrides,
     [property: JsonPropertyName("databaseVersion")] string? DatabaseVersion,
     [property: JsonPropertyName("scanStartedAt")] DateTimeOffset? ScanStartedAt,
-    [property: JsonPropertyName("checkCompletedAt")] DateTimeOffset? CheckCompletedAt);
+    [property: JsonPropertyName("checkCompletedAt")] DateTimeOffset? CheckCompletedAt,
+    [property: JsonPropertyName("skipped")] IReadOnlyList<Scanning.ScanSkip> Skipped);
 
 public sealed record VulnCountView(
     [property: JsonPropertyName("critical")] int Critical,
@@ -249,6 +250,8 @@ public sealed record ComponentView(
     [property: JsonPropertyName("version")] string Version,
     [property: JsonPropertyName("type")] string Type,
     [property: JsonPropertyName("ecosystem")] string Ecosystem,
+    [property: JsonPropertyName("sourceName")] string? SourceName,
+    [property: JsonPropertyName("purl")] string? Purl,
     [property: JsonPropertyName("filepaths")] IReadOnlyList<string> FilePaths,
     [property: JsonPropertyName("layerDigest")] string? LayerDigest,
     [property: JsonPropertyName("licenses")] IReadOnlyList<string> Licenses,

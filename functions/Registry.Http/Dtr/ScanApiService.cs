@@ -152,7 +152,8 @@ public sealed class ScanApiService(
         var components = inventory.Components.Select((c, i) =>
         {
             var found = byComponent[i].Select(f => f.Advisory.CveKey).Distinct().ToList();
-            return new ComponentView($"c{i}", c.Name, c.Version, c.Type, c.Ecosystem, [c.Path], c.Layer, c.License is null ? [] : [c.License], found,
+            return new ComponentView($"c{i}", c.Name, c.Version, c.Type, c.Ecosystem, c.SourceName, Sbom.Purl(c, inventory.OsRelease), [c.Path], c.Layer,
+                c.License is null ? [] : [c.License], found,
                 byComponent[i].Select(f => f.FixedVersion).OfType<string>().Distinct().ToList(), found.Count);
         }).OrderByDescending(c => c.VulnCount).ThenBy(c => c.Name, StringComparer.Ordinal).ToList();
         var layers = inventory.Layers.Select(l => new LayerView(l.Digest, l.Size,
@@ -162,7 +163,8 @@ public sealed class ScanApiService(
         return new ScannedImageView(name.Value[..slash], name.Value[(slash + 1)..], tag, digest.ToString(), scan.Os, scan.Architecture,
             new VulnCountView(critical, major, minor), maxCvss,
             inventory.Components.Select(c => c.License).OfType<string>().Distinct().Order(StringComparer.Ordinal).ToList(),
-            layers, components, cves, overrides.Select(OverrideView).ToList(), report.DatabaseVersion, scan.StartedAt, scan.CompletedAt);
+            layers, components, cves, overrides.Select(OverrideView).ToList(), report.DatabaseVersion, scan.StartedAt, scan.CompletedAt,
+            inventory.Skipped ?? []);
     }
 
     // ---- hidden vulnerabilities ------------------------------------------------------------------------

@@ -179,6 +179,47 @@ public sealed class ScanTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Scan_DebianImageWithFilesItCannotRead_SourcePackagesShownSkipsListed()
+    {
+        // Arrange: libssl1.1 built from openssl (named by Debian's advisories), a package.json cut short, a Go binary
+        // with golang.org/x/text at (devel) (kept, not matched) and one in a layer above with build information removed
+        var repo = OciTestClient.NewRepository("scan");
+        const string status = "Package: libssl1.1\nStatus: install ok installed\nSource: openssl (1.1.1k-1)\nVersion: 1.1.1j-1\n\n";
+        var lower = TestLayers.Append(TestLayers.Tar(
+                ("etc/os-release", "ID=debian\nVERSION_ID=\"11\"\n"), ("var/lib/dpkg/status", status),
+                ("usr/lib/node_modules/broken/package.json", "{\"name\":\"broken\",\"vers")),
+            "usr/local/bin/tool", TestLayers.GoBinary("go1.22.3", "path\texample.com/tool\nmod\texample.com/tool\t(devel)\t\ndep\tgolang.org/x/text\t(devel)\t\n"), executable: true);
+        var stripped = new byte[8192];
+        "\u007fELF"u8.CopyTo(stripped);
+        (stripped[4], stripped[5]) = (2, 1);
+        new byte[] { 4, 0, 0, 0, 20, 0, 0, 0, 4, 0, 0, 0, (byte)'G', (byte)'o', 0, 0 }.CopyTo(stripped, 0x100);   // the Go build ID note
+        var upper = TestLayers.Append(TestLayers.Tar(("etc/motd", "hello")), "usr/local/bin/stripped", stripped, executable: true);
+        var image = await PushImageAsync(repo, "v1", "amd64", TestLayers.Gzip(lower), TestLayers.Gzip(upper));
+
+        // Act
+        using var scan = await _oci.Http.PostAsync($"/api/v0/imagescan/scan/{repo}/v1", null);
+        var summary = await WaitForScanAsync(repo, "v1");
+
+        // Assert: completed, with what it skipped
+        var scanned = summary.GetProperty("scannedImage");
+        Assert.Equal(6, summary.GetProperty("scanStatus").GetInt32());
+        var ssl = scanned.GetProperty("components").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "libssl1.1");
+        Assert.Equal("openssl", ssl.GetProperty("sourceName").GetString());
+        Assert.Equal("pkg:deb/debian/libssl1.1@1.1.1j-1?distro=debian-11&upstream=openssl", ssl.GetProperty("purl").GetString());
+        Assert.Equal(["CVE-2021-3449", "CVE-2022-0778"], ssl.GetProperty("cves").EnumerateArray().Select(c => c.GetString()!).Order());
+        var text = scanned.GetProperty("components").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "golang.org/x/text");
+        Assert.Equal(("(devel)", 0, "pkg:golang/golang.org/x/text"),
+            (text.GetProperty("version").GetString(), text.GetProperty("vulnCount").GetInt32(), text.GetProperty("purl").GetString()));
+        var skipped = scanned.GetProperty("skipped").EnumerateArray()
+            .Select(s => (s.GetProperty("path").GetString()!, s.GetProperty("layer").GetString()!, s.GetProperty("reason").GetString()![..14])).ToList();
+        Assert.Equal(new[]
+        {
+            ("usr/lib/node_modules/broken/package.json", image.Layers[0], "not readable: "),
+            ("usr/local/bin/stripped", image.Layers[1], "a Go executable"[..14]),
+        }, skipped);
+    }
+
+    [Fact]
     public async Task Scan_UpperLayerWhitesOutTheDatabase_NoComponentsLeft()
     {
         // Arrange

@@ -67,4 +67,35 @@ public static class TestLayers
         using var compressor = new ZstdSharp.Compressor();
         return compressor.Wrap(tar).ToArray();
     }
+
+    /// <summary>An ELF-looking file with Go 1.18+ build information: the magic, a header with inline strings, two varint strings.</summary>
+    public static byte[] GoBinary(string version, string modInfo)
+    {
+        var output = new MemoryStream();
+        output.Write([0x7f, (byte)'E', (byte)'L', (byte)'F']);
+        output.Write(new byte[3000]);
+        var header = new byte[32];
+        Encoding.Latin1.GetBytes("\u00ff Go buildinf:").CopyTo(header, 0);
+        header[14] = 8;     // pointer size
+        header[15] = 0x2;   // inline strings
+        output.Write(header);
+        const string sentinelStart = "0123456789abcdef";
+        const string sentinelEnd = "fedcba9876543210";
+        foreach (var text in new[] { version, sentinelStart + modInfo + sentinelEnd })
+        {
+            var bytes = Encoding.UTF8.GetBytes(text);
+            var length = (uint)bytes.Length;
+            while (length >= 0x80)
+            {
+                output.WriteByte((byte)(length | 0x80));
+                length >>= 7;
+            }
+
+            output.WriteByte((byte)length);
+            output.Write(bytes);
+        }
+
+        output.Write(new byte[100]);
+        return output.ToArray();
+    }
 }

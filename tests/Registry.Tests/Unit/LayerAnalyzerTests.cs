@@ -95,7 +95,7 @@ public sealed class LayerAnalyzerTests
             ("app/App.deps.json", deps));
         layer = TestLayers.Append(layer, "app/lib/log4j.jar", Jar(("META-INF/maven/org.apache.logging.log4j/log4j-core/pom.properties",
             "#Created by Maven\ngroupId=org.apache.logging.log4j\nartifactId=log4j-core\nversion=2.14.1\n")));
-        layer = TestLayers.Append(layer, "usr/local/bin/server", GoBinary("go1.16.3",
+        layer = TestLayers.Append(layer, "usr/local/bin/server", TestLayers.GoBinary("go1.16.3",
             "path\texample.com/server\nmod\texample.com/server\t(devel)\t\ndep\tgolang.org/x/text\tv0.3.5\th1:abc=\ndep\tgithub.com/old/dep\tv1.0.0\th1:def=\n=>\tgithub.com/new/dep\tv1.1.0\th1:ghi=\n"), executable: true);
 
         // Act
@@ -240,37 +240,6 @@ public sealed class LayerAnalyzerTests
             }
         }
 
-        return output.ToArray();
-    }
-
-    /// <summary>An ELF-looking file with Go 1.18+ build information: the magic, a header with inline strings, two varint strings.</summary>
-    private static byte[] GoBinary(string version, string modInfo)
-    {
-        var output = new MemoryStream();
-        output.Write([0x7f, (byte)'E', (byte)'L', (byte)'F']);
-        output.Write(new byte[3000]);
-        var header = new byte[32];
-        Encoding.Latin1.GetBytes("\u00ff Go buildinf:").CopyTo(header, 0);
-        header[14] = 8;     // pointer size
-        header[15] = 0x2;   // inline strings
-        output.Write(header);
-        const string sentinelStart = "0123456789abcdef";
-        const string sentinelEnd = "fedcba9876543210";
-        foreach (var text in new[] { version, sentinelStart + modInfo + sentinelEnd })
-        {
-            var bytes = Encoding.UTF8.GetBytes(text);
-            var length = (uint)bytes.Length;
-            while (length >= 0x80)
-            {
-                output.WriteByte((byte)(length | 0x80));
-                length >>= 7;
-            }
-
-            output.WriteByte((byte)length);
-            output.Write(bytes);
-        }
-
-        output.Write(new byte[100]);
         return output.ToArray();
     }
 }

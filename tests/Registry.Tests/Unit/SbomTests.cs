@@ -19,6 +19,15 @@ public sealed class SbomTests
     public void Purl_Component_PurlSpecForm(string type, string name, string version, string expected) =>
         Assert.Equal(expected, Sbom.Purl(new Component(type, name, version, "x", "p"), Alpine));
 
+    [Theory]
+    [InlineData("deb", "libssl3", "3.0.11-1~deb12u2", "openssl", "debian", "12", "pkg:deb/debian/libssl3@3.0.11-1~deb12u2?distro=debian-12&upstream=openssl")]
+    [InlineData("deb", "zlib1g", "1:1.2.13.dfsg-1", "zlib1g", "debian", "12", "pkg:deb/debian/zlib1g@1%3A1.2.13.dfsg-1?distro=debian-12")]
+    [InlineData("rpm", "openssl-libs", "1:3.0.7-24.el9", "openssl", "rocky", "9.3", "pkg:rpm/rocky/openssl-libs@3.0.7-24.el9?distro=rocky-9.3&epoch=1&upstream=openssl")]
+    [InlineData("rpm", "bash", "5.1.8-6.el9", "bash", "almalinux", "9.3", "pkg:rpm/almalinux/bash@5.1.8-6.el9?distro=almalinux-9.3")]
+    public void Purl_SourcePackageOfAnotherName_UpstreamQualifier(
+        string type, string name, string version, string source, string os, string release, string expected) =>
+        Assert.Equal(expected, Sbom.Purl(new Component(type, name, version, "x", "p", source), new OsRelease(os, release)));
+
     [Fact]
     public void CycloneDx_SameInventory_SameBytes()
     {
