@@ -3,9 +3,9 @@
 # Functions-host stand-in), the Bicep build and lint, the end-to-end tests with skopeo, podman, buildah and docker
 # against both hosts, whose answers to the suite must not differ, and the Notary client and docker content trust
 # against the standalone host over TLS. Installs what it needs on Debian (as root: skopeo, podman, buildah,
-# docker.io, notary, golang-go and python3 (the scanner's tests build Go programs and read ground truth with them),
-# jq, curl, openssl; Azurite from package-lock.json), starts Azurite when it is not running and dockerd on a socket
-# of its own, and stops what it started.
+# docker.io, notary, golang-go, python3, rpm and db5.3-util (the scanner's tests build Go programs and RPM
+# databases, and read ground truth with them), jq, curl, openssl; Azurite from package-lock.json), starts Azurite
+# when it is not running and dockerd on a socket of its own, and stops what it started.
 # Last line: "N passed, N failed".
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,15 +37,18 @@ wait_for() {
 
 echo "== prerequisites"
 need=()
-for tool in skopeo podman buildah jq curl openssl dockerd notary docker-registry go python3; do command -v "$tool" >/dev/null || need+=("$tool"); done
+for tool in skopeo podman buildah jq curl openssl dockerd notary docker-registry go python3 rpmbuild db5.3_load; do command -v "$tool" >/dev/null || need+=("$tool"); done
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
-    echo "missing: ${need[*]}; install them (Debian: apt-get install skopeo podman buildah docker.io docker-registry notary golang-go python3 jq curl openssl uidmap) or run as root"
+    echo "missing: ${need[*]}; install them (Debian: apt-get install skopeo podman buildah docker.io docker-registry notary golang-go python3 rpm db5.3-util jq curl openssl uidmap) or run as root"
     echo "0 passed, 1 failed"; exit 1
   fi
   packages=()
   for tool in "${need[@]}"; do
-    case $tool in dockerd) packages+=(docker.io) ;; go) packages+=(golang-go) ;; *) packages+=("$tool") ;; esac
+    case $tool in
+      dockerd) packages+=(docker.io) ;; go) packages+=(golang-go) ;; rpmbuild) packages+=(rpm) ;; db5.3_load) packages+=(db5.3-util) ;;
+      *) packages+=("$tool") ;;
+    esac
   done
   echo "installing ${packages[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -4,7 +4,8 @@ namespace Registry.Scanning;
 /// The components of an image's final filesystem, from its layers' analyses in order: each layer's whiteouts and
 /// opaque directories remove what the layers below had there, and a package file replaces the one at its path.
 /// Each component names the layer that brought it. OS packages get the OSV ecosystem of the image's release
-/// (<c>Alpine:v3.13</c>, <c>Debian:11</c>, <c>Ubuntu:22.04</c>, <c>Rocky Linux:9</c>, <c>AlmaLinux:9</c>).
+/// (<c>Alpine:v3.13</c>, <c>Debian:11</c>, <c>Ubuntu:22.04</c>, <c>Rocky Linux:9</c>, <c>AlmaLinux:9</c>, and for RHEL
+/// and CentOS, whose packages Red Hat's advisories name, <c>Red Hat:enterprise_linux:8</c>).
 /// </summary>
 public static class ImageInventory
 {
@@ -64,6 +65,7 @@ public static class ImageInventory
         ("deb", "ubuntu") => $"Ubuntu:{os!.VersionId}",
         ("rpm", "rocky") => $"Rocky Linux:{os!.VersionId.Split('.')[0]}",
         ("rpm", "almalinux") => $"AlmaLinux:{os!.VersionId.Split('.')[0]}",
+        ("rpm", "rhel" or "centos") => $"Red Hat:enterprise_linux:{os!.VersionId.Split('.')[0]}",
         _ => component.Ecosystem,
     };
 

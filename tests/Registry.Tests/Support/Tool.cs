@@ -26,6 +26,25 @@ public static class Tool
         return await stdout;
     }
 
+    /// <summary>A tool whose standard output is binary: its bytes, or a failure that shows its standard error.</summary>
+    public static async Task<byte[]> RunBytesAsync(string file, string directory, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{file} did not start");
+        var stdout = new MemoryStream();
+        var copy = process.StandardOutput.BaseStream.CopyToAsync(stdout);
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
+        await copy;
+        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', args)}: {await stderr}");
+        return stdout.ToArray();
+    }
+
     /// <summary>The repository's root: the folder above the tests that holds package-lock.json.</summary>
     public static string RepositoryRoot()
     {

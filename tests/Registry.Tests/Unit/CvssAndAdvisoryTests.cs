@@ -8,6 +8,15 @@ namespace Registry.Tests.Unit;
 public sealed class CvssAndAdvisoryTests
 {
     [Theory]
+    [InlineData("Red Hat:enterprise_linux:8::appstream", "Red Hat:enterprise_linux:8")]
+    [InlineData("Red Hat:enterprise_linux:7::server", "Red Hat:enterprise_linux:7")]
+    [InlineData("Red Hat:rhel_aus:8.2::baseos", "Red Hat:rhel_aus:8.2::baseos")]
+    [InlineData("Ubuntu:22.04:LTS", "Ubuntu:22.04")]
+    [InlineData("Debian:12", "Debian:12")]
+    public void NormalizeEcosystem_ProductStreamsAndQualifiers_OneShardPerRelease(string ecosystem, string expected) =>
+        Assert.Equal(expected, Advisory.NormalizeEcosystem(ecosystem));
+
+    [Theory]
     [InlineData("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", 9.8)]
     [InlineData("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H", 10.0)]   // scope changed, capped at 10
     [InlineData("CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:N/I:N/A:H", 5.9)]

@@ -206,6 +206,39 @@ public sealed class LayerAnalyzerTests
         Assert.StartsWith("not readable: ", skip.Reason, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Analyze_ArchiveNestedTwoLevelsDeep_OuterReadInnermostSkipped()
+    {
+        // Arrange: app.war holds lib/a.jar (read), which holds lib/b.jar (not read)
+        var innermost = Jar(("META-INF/maven/org.example/b/pom.properties", "groupId=org.example\nartifactId=b\nversion=1.0\n"));
+        var middle = ZipOf(("META-INF/maven/org.example/a/pom.properties", Encoding.UTF8.GetBytes("groupId=org.example\nartifactId=a\nversion=2.0\n")), ("lib/b.jar", innermost));
+        var war = ZipOf(("WEB-INF/lib/a.jar", middle));
+        var layer = TestLayers.Append(TestLayers.Tar(), "srv/app.war", war);
+
+        // Act
+        var (components, _, skipped) = ImageInventory.Merge([("sha256:war", await Analyzer().AnalyzeAsync(new MemoryStream(layer)))]);
+
+        // Assert
+        Assert.Equal("org.example:a 2.0", $"{Assert.Single(components).Name} {components[0].Version}");
+        var skip = Assert.Single(skipped);
+        Assert.Equal(("srv/app.war!/WEB-INF/lib/a.jar!/lib/b.jar", "an archive nested two levels deep", "sha256:war"), (skip.Path, skip.Reason, skip.Layer));
+    }
+
+    private static byte[] ZipOf(params (string Name, byte[] Content)[] entries)
+    {
+        var output = new MemoryStream();
+        using (var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var (name, content) in entries)
+            {
+                using var stream = zip.CreateEntry(name).Open();
+                stream.Write(content);
+            }
+        }
+
+        return output.ToArray();
+    }
+
     [Theory]
     [InlineData("./a/b", "a/b")]
     [InlineData("/a//b/", "a/b")]
@@ -228,18 +261,6 @@ public sealed class LayerAnalyzerTests
 
     private static PaxTarEntry File(string name, string content) => TestLayers.File(name, content);
 
-    private static byte[] Jar(params (string Name, string Content)[] entries)
-    {
-        var output = new MemoryStream();
-        using (var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
-        {
-            foreach (var (name, content) in entries)
-            {
-                using var stream = zip.CreateEntry(name).Open();
-                stream.Write(Encoding.UTF8.GetBytes(content));
-            }
-        }
-
-        return output.ToArray();
-    }
+    private static byte[] Jar(params (string Name, string Content)[] entries) =>
+        ZipOf(entries.Select(e => (e.Name, Encoding.UTF8.GetBytes(e.Content))).ToArray());
 }

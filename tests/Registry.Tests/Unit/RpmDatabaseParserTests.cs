@@ -38,17 +38,19 @@ public sealed class RpmDatabaseParserTests
     }
 
     [Fact]
-    public async Task Parse_NotSqlite_RecordsNothing()
+    public async Task Parse_NoDatabaseFormat_NothingRecordedSkipReported()
     {
         // Arrange: a file at the database's path that is no database
-        var layer = TestLayers.Append(TestLayers.Tar(), "var/lib/rpm/rpmdb.sqlite", Encoding.UTF8.GetBytes("not a database at all"));
+        var layer = TestLayers.Append(TestLayers.Tar(), "var/lib/rpm/Packages", Encoding.UTF8.GetBytes("not a database at all"));
         var analyzer = new LayerAnalyzer([new RpmDatabaseParser()], MsOptions.Create(new ScanOptions()));
 
         // Act
         var analysis = await analyzer.AnalyzeAsync(new MemoryStream(layer));
 
         // Assert
-        Assert.Empty(Assert.Single(analysis.Files).Components);
+        var file = Assert.Single(analysis.Files);
+        Assert.Empty(file.Components);
+        Assert.Equal("not readable: an RPM database in a format not read (neither SQLite, Berkeley DB hash nor NDB)", Assert.Single(file.Skipped!).Reason);
     }
 
     /// <summary>An RPM header: index entries (tag, type, offset, count) over a data store; strings or one int32.</summary>

@@ -120,11 +120,17 @@ public sealed record Advisory(
             return c != 0 ? c : (a.Introduced is null ? 1 : 0) - (b.Introduced is null ? 1 : 0);
         }));
 
-    /// <summary>The ecosystem key of a shard: Ubuntu's ":LTS" and ":Pro" qualifiers dropped.</summary>
+    /// <summary>The ecosystem key of a shard: Ubuntu's ":LTS" and ":Pro" qualifiers and Red Hat's product streams dropped.</summary>
     public static string NormalizeEcosystem(string ecosystem)
     {
         var parts = ecosystem.Split(':');
-        return parts[0] == "Ubuntu" && parts.Length > 2 ? $"{parts[0]}:{parts[1]}" : ecosystem;
+        return parts switch
+        {
+            ["Ubuntu", var release, _, ..] => $"Ubuntu:{release}",
+            // Red Hat's product streams (Red Hat:enterprise_linux:8::appstream) are one release's packages.
+            ["Red Hat", "enterprise_linux", var release, ..] => $"Red Hat:enterprise_linux:{release}",
+            _ => ecosystem,
+        };
     }
 
     /// <summary>Package names as each ecosystem compares them (PyPI per PEP 503, NuGet without case).</summary>

@@ -153,7 +153,8 @@ public sealed class DepsJsonParser : IPackageFileParser
 
 /// <summary>
 /// Java: the Maven coordinates in <c>META-INF/maven/**/pom.properties</c> of <c>.jar</c>, <c>.war</c> and
-/// <c>.ear</c> archives, and of the archives nested one level inside them (Spring Boot's BOOT-INF/lib, WEB-INF/lib).
+/// <c>.ear</c> archives, and of the archives nested one level inside them (Spring Boot's BOOT-INF/lib, WEB-INF/lib);
+/// an archive nested deeper or larger than 32 MiB is reported as skipped.
 /// </summary>
 public sealed class JarParser : IPackageFileParser
 {
@@ -169,11 +170,12 @@ public sealed class JarParser : IPackageFileParser
         using var buffer = new MemoryStream();
         await content.CopyToAsync(buffer, cancellationToken);
         var components = new List<Component>();
-        await ReadArchiveAsync(buffer, path, nested: true, components, cancellationToken);
+        await ReadArchiveAsync(buffer, path, nested: true, components, skipped, cancellationToken);
         return components;
     }
 
-    private static async Task ReadArchiveAsync(Stream archive, string path, bool nested, List<Component> components, CancellationToken cancellationToken)
+    private static async Task ReadArchiveAsync(
+        Stream archive, string path, bool nested, List<Component> components, ICollection<ScanSkip> skipped, CancellationToken cancellationToken)
     {
         try
         {
@@ -191,21 +193,29 @@ public sealed class JarParser : IPackageFileParser
                         components.Add(new Component("maven", $"{group}:{artifact}", version, "Maven", path));
                     }
                 }
-                else if (nested && IsArchive(entry.FullName) && entry.Length <= MaxNestedBytes)
+                else if (IsArchive(entry.FullName))
                 {
+                    var inPath = $"{path}!/{entry.FullName}";
+                    if (!nested || entry.Length > MaxNestedBytes)
+                    {
+                        skipped.Add(new ScanSkip(inPath, nested ? $"a nested archive larger than {MaxNestedBytes} bytes" : "an archive nested two levels deep"));
+                        continue;
+                    }
+
                     using var inner = new MemoryStream();
                     await using (var stream = entry.Open())
                     {
                         await stream.CopyToAsync(inner, cancellationToken);
                     }
 
-                    await ReadArchiveAsync(inner, $"{path}!/{entry.FullName}", nested: false, components, cancellationToken);
+                    await ReadArchiveAsync(inner, inPath, nested: false, components, skipped, cancellationToken);
                 }
             }
         }
-        catch (InvalidDataException)
+        catch (InvalidDataException e)
         {
-            // Not a zip after all (or a damaged one): it records nothing.
+            // Not a zip after all, or a damaged one: it records what it read, and why it stopped.
+            skipped.Add(new ScanSkip(path, $"not readable: {e.Message}"));
         }
     }
 
