@@ -23,7 +23,8 @@ namespace Registry.Storage;
 ///   trust/key(name)/&lt;host&gt;/&lt;role&gt;/&lt;sha256&gt;.json  a Notary metadata file of the GUN &lt;host&gt;/name, create-only,
 ///                                     visible once the TrustData index names it (host "_" for a GUN without one)
 ///   vulndb/&lt;version&gt;/&lt;ecosystem&gt;.json.gz   one version of the vulnerability database: per OSV ecosystem, the
-///                                     advisories by package name (gzip JSON); never touched by GC
+///                                     advisories by package name (gzip JSON); never touched by GC; an import
+///                                     removes the versions older than the one it replaces
 ///
 /// Tables (each name carries TablePrefix)            PartitionKey              RowKey
 ///   Repositories  one row per repository            "r"                       key(name)
@@ -204,7 +205,10 @@ public static class StorageLayout
 
     /// <summary>The blob of one ecosystem's advisories in one version of the vulnerability database.</summary>
     public static string VulnerabilityShardPath(string version, string ecosystem) =>
-        $"vulndb/{version}/{Uri.EscapeDataString(ecosystem)}.json.gz";
+        $"{VulnerabilityDatabasePrefix}{version}/{Uri.EscapeDataString(ecosystem)}.json.gz";
+
+    /// <summary>Where the versions of the vulnerability database are, each under <c>&lt;version&gt;/</c>.</summary>
+    public const string VulnerabilityDatabasePrefix = "vulndb/";
 
     public const string AccountsPartition = "a";
 

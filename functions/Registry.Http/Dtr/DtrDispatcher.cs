@@ -162,6 +162,8 @@ public sealed class DtrDispatcher : ApiEntry
             new("POST", Route($"/api/v0/imagescan/scan/{Ns}/{Repo}/(?<reference>[^/]+)"), Caller.Anyone, h.ScanImageAsync),
             new("PUT", Route("/api/v0/imagescan/scan/update"), Caller.Admin, h.UpdateVulnerabilityDatabaseAsync),
             new("GET", Route($"/api/v0/imagescan/scansummary/repositories/{Ns}/{Repo}/(?<reference>[^/]+)"), Caller.Anyone, h.GetScanSummaryAsync),
+            new("GET", Route($"/api/v0/imagescan/scansummary/repositories/{Ns}/{Repo}/(?<reference>[^/]+)/export"), Caller.Anyone, h.ExportScanSummaryAsync),
+            new("GET", Route("/api/v0/imagescan/scansummary/(?<kind>cve|component|layer|license)/(?<value>.+)"), Caller.Anyone, h.FindScannedImagesAsync),
             new("POST", Route("/api/v0/imagescan/scansummary/tags"), Caller.Anyone, h.GetScanCountsAsync),
             new("GET", Route($"/api/v0/imagescan/repositories/{Ns}/{Repo}/(?<reference>[^/]+)"), Caller.Anyone, h.GetLegacyScanSummaryAsync),
             new("GET", Route("/api/v0/imagescan/status"), Caller.User, h.GetScannerStatusAsync),

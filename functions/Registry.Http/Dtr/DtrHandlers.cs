@@ -232,6 +232,26 @@ public sealed class DtrHandlers(
     public async Task<HttpResult> GetScanSummaryAsync(DtrRequest r, CancellationToken ct) =>
         HttpResult.Json(200, await scanning.GetSummaryAsync(r.Principal, r["ns"], r["repo"], r["reference"], r.Query("os"), r.Query("arch"), ct));
 
+    /// <summary>DTR's export: CSV unless the client asks for JSON only (then the summary itself).</summary>
+    public async Task<HttpResult> ExportScanSummaryAsync(DtrRequest r, CancellationToken ct)
+    {
+        var accept = r.Http.Headers.Accept.ToString();
+        if (accept.Contains("application/json", StringComparison.OrdinalIgnoreCase) && !accept.Contains("text/csv", StringComparison.OrdinalIgnoreCase))
+        {
+            return await GetScanSummaryAsync(r, ct);
+        }
+
+        var csv = await scanning.ExportCsvAsync(r.Principal, r["ns"], r["repo"], r["reference"], r.Query("os"), r.Query("arch"), ct);
+        return HttpResult.Empty(200).WithBody(System.Text.Encoding.UTF8.GetBytes(csv), "text/csv; charset=utf-8")
+            .WithHeader("Content-Disposition", $"attachment; filename=\"{r["ns"]}-{r["repo"]}-{r["reference"].Replace(':', '-')}.csv\"");
+    }
+
+    public async Task<HttpResult> FindScannedImagesAsync(DtrRequest r, CancellationToken ct)
+    {
+        var (page, next) = await scanning.FindAsync(r.Principal, r["kind"], Uri.UnescapeDataString(r["value"]), r.Query("pageStart"), r.PageSize("pageSize", 10), ct);
+        return WithNext(HttpResult.Json(200, page), next);
+    }
+
     public async Task<HttpResult> GetLegacyScanSummaryAsync(DtrRequest r, CancellationToken ct) =>
         HttpResult.Json(200, await scanning.GetLegacySummaryAsync(r.Principal, r["ns"], r["repo"], r["reference"], r.Flag("detailed", false), ct));
 

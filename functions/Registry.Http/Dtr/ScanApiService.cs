@@ -11,7 +11,8 @@ namespace Registry.Dtr;
 /// the scanner's status, and updating the vulnerability database (system administrators).
 /// </summary>
 public sealed class ScanApiService(
-    RepositoryApiService repositories, ScanQueue queue, ScanResults results, ScanService scans, VulnerabilityDatabase database)
+    RepositoryApiService repositories, ScanQueue queue, ScanResults results, ScanService scans, VulnerabilityDatabase database,
+    Stores.IMetadataStore metadata, PermissionService permissions)
 {
     /// <summary>Queues scans of the image a tag or digest names, of one platform or of all.</summary>
     public async Task<ScanSubmitted> ScanAsync(Principal principal, string ns, string repo, string reference, string? os, string? architecture, CancellationToken cancellationToken = default)
@@ -49,6 +50,119 @@ public sealed class ScanApiService(
         }
 
         return views;
+    }
+
+    /// <summary>
+    /// DTR's export of a summary as CSV (RFC 4180, written by CsvHelper): a header, then a row per component and visible
+    /// vulnerability, and one per component without any, for each platform of the image (or the one asked for).
+    /// </summary>
+    public async Task<string> ExportCsvAsync(Principal principal, string ns, string repo, string reference, string? os, string? architecture, CancellationToken cancellationToken = default)
+    {
+        var summaries = await GetSummaryAsync(principal, ns, repo, reference, os, architecture, cancellationToken);
+        await using var text = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+        // Names and versions come from the image: a field a spreadsheet would run as a formula is escaped.
+        await using (var csv = CsvHelper.CsvWriter.Create(text, new CsvHelper.CsvWriterOptions { Injection = CsvHelper.CsvInjection.Escape }, true))
+        {
+            csv.WriteHeader(ExportHeader);
+            foreach (var image in summaries.Select(s => s.ScannedImage).OfType<ScannedImageView>())
+            {
+                var cves = image.Cves.ToDictionary(c => c.CvePk, StringComparer.Ordinal);
+                foreach (var component in image.Components)
+                {
+                    foreach (var cve in component.Cves.Count == 0 ? [null] : component.Cves.Select(c => cves.GetValueOrDefault(c)))
+                    {
+                        await csv.WriteRecordAsync(
+                        [
+                            image.Namespace, image.Repository, image.Tag ?? "", image.ManifestDigest, image.Os, image.Architecture, component.Name,
+                            component.Version, component.Type, component.SourceName ?? "", component.Purl ?? "", string.Join(';', component.FilePaths),
+                            component.LayerDigest ?? "", string.Join(';', component.Licenses), cve?.CvePk ?? "", cve?.Severity ?? "",
+                            cve?.Cvss.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "", string.Join(';', component.FixedVersions),
+                            cve?.Summary ?? "", cve?.Link ?? "",
+                        ], cancellationToken);
+                    }
+                }
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static readonly string[] ExportHeader =
+    [
+        "namespace", "repository", "tag", "digest", "os", "architecture", "component", "version", "type", "source", "purl", "paths",
+        "layer", "licenses", "cve", "severity", "cvss", "fixedVersions", "summary", "link",
+    ];
+
+    /// <summary>
+    /// DTR's images by CVE, component, layer or license: the summaries of the tags the caller may read whose completed
+    /// scans name it (a CVE no override hides, a component's name, a layer's digest, a license), in repository and tag
+    /// order, a page at a time (<paramref name="pageStart"/> and the next page's start are <c>namespace/repository:tag</c>).
+    /// Every visible tag is looked at: the cost grows with the registry, as a search of all scans does.
+    /// </summary>
+    public async Task<(IReadOnlyList<ScanSummaryView> Page, string? Next)> FindAsync(
+        Principal principal, string kind, string value, string? pageStart, int pageSize, CancellationToken cancellationToken = default)
+    {
+        Func<ScannedImageView, bool> names = kind switch
+        {
+            "cve" => image => image.Cves.Any(c => c.CvePk == value || c.Advisory == value),
+            "component" => image => image.Components.Any(c => c.Name == value),
+            "layer" => image => image.Layers.Any(l => l.Digest == value),
+            "license" => image => image.Licenses.Contains(value),
+            _ => throw new DtrException(DtrError.InvalidParameter, "the summaries are by cve, component, layer or license"),
+        };
+        var (startRepository, startTag) = pageStart?.Split(':') is [var r, var t] ? (r, t) : pageStart is null ? ("", "")
+            : throw new DtrException(DtrError.InvalidParameter, "pageStart is namespace/repository:tag");
+        var found = new List<ScanSummaryView>();
+        string? from = startRepository.Length > 0 ? startRepository : null;
+        var includeFrom = true;
+        while (true)
+        {
+            var batch = await metadata.ListRepositoryRecordsAsync(null, from, includeFrom, 100, cancellationToken);
+            foreach (var stored in batch)
+            {
+                if (!RepositoryName.TryParse(stored.Name, out var name) || PermissionService.NamespaceOf(name).Length == 0
+                    || await permissions.GetLevelAsync(principal, name, cancellationToken) < AccessLevel.ReadOnly)
+                {
+                    continue;
+                }
+
+                var slash = stored.Name.IndexOf('/', StringComparison.Ordinal);
+                for (var tagFrom = stored.Name == startRepository && startTag.Length > 0 ? startTag : null; ;)
+                {
+                    var tags = await metadata.ListTagRecordsAsync(name, tagFrom, 1001, cancellationToken);
+                    foreach (var tag in tags.Take(1000))
+                    {
+                        foreach (var summary in await GetSummaryAsync(principal, stored.Name[..slash], stored.Name[(slash + 1)..], tag.Name, null, null, cancellationToken))
+                        {
+                            if (summary.ScannedImage is { } image && names(image))
+                            {
+                                if (found.Count == pageSize)
+                                {
+                                    return (found, $"{stored.Name}:{tag.Name}");
+                                }
+
+                                found.Add(summary);
+                            }
+                        }
+                    }
+
+                    if (tags.Count <= 1000)
+                    {
+                        break;
+                    }
+
+                    tagFrom = tags[1000].Name;
+                }
+            }
+
+            if (batch.Count < 100)
+            {
+                return (found, null);
+            }
+
+            from = batch[^1].Name;
+            includeFrom = false;
+        }
     }
 
     /// <summary>

@@ -5,7 +5,8 @@ namespace Registry.Tests.Integration;
 
 /// <summary>
 /// Who may scan: starting a scan needs write access, reading results read access, the database update a system
-/// administrator. Also the online update, from an address set in configuration (here a SAS URL of a blob).
+/// administrator; the images by CVE, component, layer or license list only what the caller may read. Also the online
+/// update, from an address set in configuration (here a SAS URL of a blob).
 /// </summary>
 public sealed class ScanPermissionTests : IAsyncLifetime
 {
@@ -47,6 +48,78 @@ public sealed class ScanPermissionTests : IAsyncLifetime
         Assert.Equal("NOT_AUTHORIZED", await AuthClient.ErrorCodeAsync(readerUpdate));
         Assert.Equal(HttpStatusCode.Accepted, adminScan.StatusCode);
         Assert.Equal(HttpStatusCode.OK, status.StatusCode);
+    }
+
+    [Fact]
+    public async Task FindScannedImages_ByCveComponentLayerLicense_OnlyWhatTheCallerMayRead()
+    {
+        // Arrange: the same vulnerable Alpine image in a public and a private repository, both scanned
+        using (var update = await _auth.ApiAsync(HttpMethod.Put, "/api/v0/imagescan/scan/update?online=true", AuthClient.AdminUser, AuthClient.AdminPassword))
+        {
+            Assert.Equal(HttpStatusCode.OK, update.StatusCode);
+        }
+
+        var layer = TestLayers.Gzip(TestLayers.Tar(("etc/os-release", TestLayers.AlpineRelease), ("lib/apk/db/installed", TestLayers.ApkInstalled)));
+        var open = await _auth.AdminRepositoryAsync("cveopen", new { name = "cveopen", visibility = "public" });
+        var image = await open.PushImageAsync("admin/cveopen", "v1", layer: layer);
+        var closed = await _auth.AdminRepositoryAsync("cveclosed", new { name = "cveclosed", visibility = "private" });
+        await closed.PushImageAsync("admin/cveclosed", "v1", layer: layer);
+        foreach (var repo in new[] { "admin/cveopen", "admin/cveclosed" })
+        {
+            using var scan = await _auth.ApiAsync(HttpMethod.Post, $"/api/v0/imagescan/scan/{repo}/v1", AuthClient.AdminUser, AuthClient.AdminPassword);
+            Assert.Equal(HttpStatusCode.Accepted, scan.StatusCode);
+            await WaitForCompletedAsync(repo);
+        }
+
+        // Act
+        var readerByCve = await FindAsync("cve/CVE-2021-3449", "reader", Password);
+        var adminByCve = await FindAsync("cve/CVE-2021-3449", AuthClient.AdminUser, AuthClient.AdminPassword);
+        var adminFirst = await FindAsync("component/libssl1.1?pageSize=1", AuthClient.AdminUser, AuthClient.AdminPassword);
+        var adminSecond = await FindAsync($"component/libssl1.1?pageSize=1&pageStart={Uri.EscapeDataString(adminFirst.Next!)}", AuthClient.AdminUser, AuthClient.AdminPassword);
+        var readerByLayer = await FindAsync($"layer/{image.LayerDigest}", "reader", Password);
+        var readerByLicense = await FindAsync("license/OpenSSL", "reader", Password);
+        var readerUnknownCve = await FindAsync("cve/CVE-1999-0001", "reader", Password);
+        using var badStart = await _auth.ApiAsync(HttpMethod.Get, "/api/v0/imagescan/scansummary/cve/CVE-2021-3449?pageStart=nocolon", "reader", Password);
+
+        // Assert: the private repository is listed only to the administrator; pages follow X-Next-Page-Start
+        Assert.Equal(["admin/cveopen:v1"], readerByCve.Images);
+        Assert.Equal(["admin/cveclosed:v1", "admin/cveopen:v1"], adminByCve.Images);
+        Assert.Equal((["admin/cveclosed:v1"], "admin/cveopen:v1"), (adminFirst.Images, adminFirst.Next));
+        Assert.Equal((["admin/cveopen:v1"], (string?)null), (adminSecond.Images, adminSecond.Next));
+        Assert.Equal(["admin/cveopen:v1"], readerByLayer.Images);
+        Assert.Equal(["admin/cveopen:v1"], readerByLicense.Images);
+        Assert.Empty(readerUnknownCve.Images);
+        Assert.Equal("INVALID_PARAMETER", await AuthClient.ErrorCodeAsync(badStart));
+    }
+
+    /// <summary>The images (namespace/repository:tag) of a page of summaries by CVE, component, layer or license, and the next page's start.</summary>
+    private async Task<(List<string> Images, string? Next)> FindAsync(string path, string? user, string? password)
+    {
+        using var response = await _auth.ApiAsync(HttpMethod.Get, $"/api/v0/imagescan/scansummary/{path}", user, password);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        var images = System.Text.Json.JsonDocument.Parse(body).RootElement.EnumerateArray()
+            .Select(s => s.GetProperty("scannedImage"))
+            .Select(i => $"{i.GetProperty("namespace").GetString()}/{i.GetProperty("repository").GetString()}:{i.GetProperty("tag").GetString()}")
+            .ToList();
+        return (images, response.Headers.TryGetValues("X-Next-Page-Start", out var next) ? next.Single() : null);
+    }
+
+    private async Task WaitForCompletedAsync(string repo)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            using var summary = await _auth.ApiAsync(HttpMethod.Get, $"/api/v0/imagescan/scansummary/repositories/{repo}/v1", AuthClient.AdminUser, AuthClient.AdminPassword);
+            var status = System.Text.Json.JsonDocument.Parse(await summary.Content.ReadAsStringAsync()).RootElement[0].GetProperty("scanStatus").GetInt32();
+            if (status == 6)
+            {
+                return;
+            }
+
+            Assert.True(status != 0 && DateTime.UtcNow < deadline, $"the scan of {repo} is at status {status}");
+            await Task.Delay(100);
+        }
     }
 
     [Fact]

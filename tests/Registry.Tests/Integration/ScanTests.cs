@@ -220,6 +220,40 @@ public sealed class ScanTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ExportScanSummary_CsvOrJson_RowPerComponentAndCveFormulasEscaped()
+    {
+        // Arrange: the vulnerable Alpine database with one more package whose name a spreadsheet would run
+        var repo = OciTestClient.NewRepository("scan");
+        var installed = TestLayers.ApkInstalled + "P:=HYPERLINK(\"http://x\")\nV:1.0-r0\no:x\n\n";
+        await PushImageAsync(repo, "v1", "amd64", TestLayers.Gzip(TestLayers.Tar(("etc/os-release", TestLayers.AlpineRelease), ("lib/apk/db/installed", installed))));
+        using (await _oci.Http.PostAsync($"/api/v0/imagescan/scan/{repo}/v1", null))
+        {
+            await WaitForScanAsync(repo, "v1");
+        }
+
+        // Act
+        using var csvRequest = new HttpRequestMessage(HttpMethod.Get, $"/api/v0/imagescan/scansummary/repositories/{repo}/v1/export");
+        csvRequest.Headers.Accept.ParseAdd("text/csv");
+        using var csv = await _oci.Http.SendAsync(csvRequest);
+        using var jsonRequest = new HttpRequestMessage(HttpMethod.Get, $"/api/v0/imagescan/scansummary/repositories/{repo}/v1/export");
+        jsonRequest.Headers.Accept.ParseAdd("application/json");
+        using var json = await _oci.Http.SendAsync(jsonRequest);
+
+        // Assert: RFC 4180 (CRLF, quoted where needed); one row per component, the vulnerable one with its CVE
+        Assert.Equal("text/csv", csv.Content.Headers.ContentType!.MediaType);
+        Assert.StartsWith("attachment;", csv.Content.Headers.ContentDisposition!.ToString(), StringComparison.Ordinal);
+        var lines = (await csv.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("namespace,repository,tag,digest,os,architecture,component,version,type,source,purl,paths,layer,licenses,cve,severity,cvss,fixedVersions,summary,link", lines[0]);
+        Assert.Equal(4, lines.Length);
+        var ssl = lines.Single(l => l.Contains(",libssl1.1,", StringComparison.Ordinal));
+        Assert.Contains(",CVE-2021-3449,major,5.9,1.1.1k-r0,", ssl, StringComparison.Ordinal);
+        Assert.Contains(",openssl,pkg:apk/alpine/libssl1.1@1.1.1j-r0?distro=alpine-3.13.5,lib/apk/db/installed,", ssl, StringComparison.Ordinal);
+        Assert.Contains(",\"'=HYPERLINK(\"\"http://x\"\")\",", lines.Single(l => l.Contains("HYPERLINK", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, json.StatusCode);
+        Assert.Equal(6, JsonDocument.Parse(await json.Content.ReadAsStringAsync()).RootElement[0].GetProperty("scanStatus").GetInt32());
+    }
+
+    [Fact]
     public async Task Scan_UpperLayerWhitesOutTheDatabase_NoComponentsLeft()
     {
         // Arrange

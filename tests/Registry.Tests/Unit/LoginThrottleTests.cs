@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Registry.Auth;
 using Registry.Options;
+using Registry.Tests.Support;
 
 namespace Registry.Tests.Unit;
 
@@ -73,14 +74,5 @@ public sealed class LoginThrottleTests
         _throttle.RecordSuccess("dev", "laptop");
 
         Assert.False(_throttle.IsLocked("dev", "laptop"));
-    }
-
-    private sealed class ManualTime : TimeProvider
-    {
-        private DateTimeOffset _now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-
-        public override DateTimeOffset GetUtcNow() => _now;
-
-        public void Advance(TimeSpan by) => _now += by;
     }
 }
