@@ -84,8 +84,10 @@ public sealed class ScanPermissionTests : IAsyncLifetime
         // Assert: the private repository is listed only to the administrator; pages follow X-Next-Page-Start
         Assert.Equal(["admin/cveopen:v1"], readerByCve.Images);
         Assert.Equal(["admin/cveclosed:v1", "admin/cveopen:v1"], adminByCve.Images);
-        Assert.Equal((["admin/cveclosed:v1"], "admin/cveopen:v1"), (adminFirst.Images, adminFirst.Next));
-        Assert.Equal((["admin/cveopen:v1"], (string?)null), (adminSecond.Images, adminSecond.Next));
+        Assert.Equal(["admin/cveclosed:v1"], adminFirst.Images);
+        Assert.Equal("admin/cveopen:v1", adminFirst.Next);
+        Assert.Equal(["admin/cveopen:v1"], adminSecond.Images);
+        Assert.Null(adminSecond.Next);
         Assert.Equal(["admin/cveopen:v1"], readerByLayer.Images);
         Assert.Equal(["admin/cveopen:v1"], readerByLicense.Images);
         Assert.Empty(readerUnknownCve.Images);
