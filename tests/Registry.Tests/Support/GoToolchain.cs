@@ -25,17 +25,6 @@ public static class GoToolchain
         return Tool.RunAsync("go", directory, settings, args);
     }
 
-    /// <summary>Writes <paramref name="files"/> (relative path, text) under <paramref name="root"/>.</summary>
-    public static void Write(string root, params (string Path, string Text)[] files)
-    {
-        foreach (var (path, text) in files)
-        {
-            var full = Path.Combine(root, path);
-            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-            File.WriteAllText(full, text);
-        }
-    }
-
     /// <summary>
     /// The modules <c>go version -m</c> prints, as a scanner should report them: the toolchain, then each <c>mod</c> and
     /// <c>dep</c> line, replaced by the <c>=&gt;</c> line after it unless that names a directory (no version, or <c>(devel)</c>).

@@ -45,6 +45,17 @@ public static class Tool
         return stdout.ToArray();
     }
 
+    /// <summary>Writes <paramref name="files"/> (relative path, text) under <paramref name="root"/>.</summary>
+    public static void WriteFiles(string root, params (string Path, string Text)[] files)
+    {
+        foreach (var (path, text) in files)
+        {
+            var full = Path.Combine(root, path);
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            File.WriteAllText(full, text);
+        }
+    }
+
     /// <summary>The repository's root: the folder above the tests that holds package-lock.json.</summary>
     public static string RepositoryRoot()
     {

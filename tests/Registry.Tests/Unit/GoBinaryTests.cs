@@ -24,7 +24,7 @@ public sealed class GoProgramsFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        GoToolchain.Write(Root,
+        Tool.WriteFiles(Root,
             ("go.work", "go 1.19\n\nuse (\n\t./app\n\t./wslib\n)\n"),
             ("app/go.mod", "module example.com/app\n\ngo 1.19\n\nrequire example.com/lib v1.2.3\n\nreplace example.com/lib v1.2.3 => ../lib\n"),
             ("app/cmd/small/main.go", "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/lib\"\n\t\"example.com/wslib\"\n)\n\nfunc main() { fmt.Println(lib.Name(), wslib.Name()) }\n"),

@@ -26,22 +26,22 @@ public sealed class RpmPackagesFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        const string Demo = "Name: demo\nEpoch: 1\nVersion: 2.4.1\nRelease: 3.el7\nSummary: demo\nLicense: MIT\nBuildArch: noarch\n%description\ndemo\n" +
+        const string DemoSpec = "Name: demo\nEpoch: 1\nVersion: 2.4.1\nRelease: 3.el7\nSummary: demo\nLicense: MIT\nBuildArch: noarch\n%description\ndemo\n" +
                             "%package libs\nSummary: demo libraries\nLicense: BSD and MIT\n%description libs\nlibs\n%files\n%files libs\n";
-        const string Tool = "Name: tool\nVersion: 0.9\nRelease: 1.el7_9\nSummary: tool\nLicense: GPLv2+\nBuildArch: noarch\n%description\ntool\n%files\n";
-        GoToolchain.Write(Root, ("SPECS/demo.spec", Demo), ("SPECS/tool.spec", Tool));
+        const string ToolSpec = "Name: tool\nVersion: 0.9\nRelease: 1.el7_9\nSummary: tool\nLicense: GPLv2+\nBuildArch: noarch\n%description\ntool\n%files\n";
+        Tool.WriteFiles(Root, ("SPECS/demo.spec", DemoSpec), ("SPECS/tool.spec", ToolSpec));
         foreach (var spec in new[] { "SPECS/demo.spec", "SPECS/tool.spec" })
         {
-            await Support.Tool.RunAsync("rpmbuild", Root, null, "-bb", "--define", $"_topdir {Root}", spec);
+            await Tool.RunAsync("rpmbuild", Root, null, "-bb", "--define", $"_topdir {Root}", spec);
         }
 
         var database = Path.Combine(Root, "sqlite");
         Directory.CreateDirectory(database);
-        await Support.Tool.RunAsync("rpm", Root, null, "--dbpath", database, "--initdb");
-        await Support.Tool.RunAsync("rpm", Root, null,
+        await Tool.RunAsync("rpm", Root, null, "--dbpath", database, "--initdb");
+        await Tool.RunAsync("rpm", Root, null,
             [.. new[] { "-i", "--justdb", "--nodeps", "--noscripts", "--ignorearch", "--ignoreos", "--dbpath", database }, .. Directory.GetFiles(Path.Combine(Root, "RPMS", "noarch"))]);
         Expected = await QueryAsync(database, null);
-        Headers = Split(await Support.Tool.RunBytesAsync("rpmdb", Root, "--dbpath", database, "--exportdb"));
+        Headers = Split(await Tool.RunBytesAsync("rpmdb", Root, "--dbpath", database, "--exportdb"));
     }
 
     /// <summary>What <c>rpm -qa</c> lists from the database in <paramref name="directory"/>, with the backend given.</summary>
@@ -53,7 +53,7 @@ public sealed class RpmPackagesFixture : IAsyncLifetime
             args.InsertRange(0, ["--define", $"_db_backend {backend}"]);
         }
 
-        var output = await Support.Tool.RunAsync("rpm", Root, null, [.. args]);
+        var output = await Tool.RunAsync("rpm", Root, null, [.. args]);
         return output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal).ToList();
     }
 
