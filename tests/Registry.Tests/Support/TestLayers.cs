@@ -73,7 +73,7 @@ public static class TestLayers
     {
         var output = new MemoryStream();
         output.Write([0x7f, (byte)'E', (byte)'L', (byte)'F']);
-        output.Write(new byte[3000]);
+        output.Write(new byte[3068]);   // the header is 16-byte aligned
         var header = new byte[32];
         Encoding.Latin1.GetBytes("\u00ff Go buildinf:").CopyTo(header, 0);
         header[14] = 8;     // pointer size

@@ -12,7 +12,8 @@ namespace Registry.Tests.Unit;
 /// <summary>
 /// Go programs built here by Debian's Go toolchain, offline, in a workspace: a main module that replaces a
 /// dependency by a directory, a workspace module (a dependency at <c>(devel)</c>), a toolchain string with an
-/// experiment suffix, and a program padded above 256 MiB by an embedded file. Built once for the class.
+/// experiment suffix, a program padded above 256 MiB by an embedded file, and one that reads build information
+/// itself (so the magic is among its constants). Built once for the class.
 /// </summary>
 public sealed class GoProgramsFixture : IAsyncLifetime
 {
@@ -22,12 +23,17 @@ public sealed class GoProgramsFixture : IAsyncLifetime
 
     public string Big => Path.Combine(Root, "big");
 
+    /// <summary>A program that reads build information itself: the magic is in its read-only data too.</summary>
+    public string Reader => Path.Combine(Root, "reader");
+
     public async Task InitializeAsync()
     {
         Tool.WriteFiles(Root,
             ("go.work", "go 1.19\n\nuse (\n\t./app\n\t./wslib\n)\n"),
             ("app/go.mod", "module example.com/app\n\ngo 1.19\n\nrequire example.com/lib v1.2.3\n\nreplace example.com/lib v1.2.3 => ../lib\n"),
             ("app/cmd/small/main.go", "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/lib\"\n\t\"example.com/wslib\"\n)\n\nfunc main() { fmt.Println(lib.Name(), wslib.Name()) }\n"),
+            ("app/cmd/reader/main.go", "package main\n\nimport (\n\t\"debug/buildinfo\"\n\t\"fmt\"\n\t\"os\"\n\n\t\"example.com/lib\"\n)\n\n" +
+                "func main() { info, err := buildinfo.ReadFile(os.Args[0]); fmt.Println(lib.Name(), info, err) }\n"),
             ("app/cmd/big/main.go", "package main\n\nimport (\n\t_ \"embed\"\n\t\"fmt\"\n\n\t\"example.com/lib\"\n)\n\n//go:embed pad.bin\nvar pad string\n\nfunc main() { fmt.Println(lib.Name(), len(pad)) }\n"),
             ("lib/go.mod", "module example.com/lib\n\ngo 1.19\n"),
             ("lib/lib.go", "package lib\n\nfunc Name() string { return \"lib\" }\n"),
@@ -42,6 +48,7 @@ public sealed class GoProgramsFixture : IAsyncLifetime
 
         await GoToolchain.RunAsync(Root, new Dictionary<string, string> { ["GOEXPERIMENT"] = "fieldtrack" }, "build", "-o", Small, "./app/cmd/small");
         await GoToolchain.RunAsync(Root, null, "build", "-o", Big, "./app/cmd/big");
+        await GoToolchain.RunAsync(Root, null, "build", "-o", Reader, "./app/cmd/reader");
         File.Delete(Path.Combine(Root, "app/cmd/big/pad.bin"));
     }
 
@@ -93,6 +100,25 @@ public sealed class GoBinaryTests(GoProgramsFixture programs) : IClassFixture<Go
 
         // Assert
         Assert.True(new FileInfo(programs.Big).Length > 256L * 1024 * 1024 && at > 256L * 1024 * 1024, $"build information at {at}");
+        Assert.Equal(
+            expected.Select(m => $"{m.Module} {m.Version}").Prepend($"stdlib v{toolchain[2..].Split(' ')[0]}").Order(StringComparer.Ordinal),
+            components.Select(c => $"{c.Name} {c.Version}").Order(StringComparer.Ordinal));
+        Assert.Empty(skipped);
+    }
+
+    [Fact]
+    public async Task Analyze_ProgramHoldingTheMagicAsAConstant_ItsOwnBuildInformation()
+    {
+        // Arrange
+        var (toolchain, expected) = await GoToolchain.VersionAsync(programs.Reader);
+        var bytes = await File.ReadAllBytesAsync(programs.Reader);
+        var magic = Encoding.Latin1.GetBytes("\u00ff Go buildinf:");
+
+        // Act
+        var (components, skipped) = await AnalyzeAsync(programs.Reader);
+
+        // Assert: the magic appears more than once, and the header is the one read
+        Assert.True(bytes.AsSpan().IndexOf(magic) != bytes.AsSpan().LastIndexOf(magic), "the magic appears once only");
         Assert.Equal(
             expected.Select(m => $"{m.Module} {m.Version}").Prepend($"stdlib v{toolchain[2..].Split(' ')[0]}").Order(StringComparer.Ordinal),
             components.Select(c => $"{c.Name} {c.Version}").Order(StringComparer.Ordinal));

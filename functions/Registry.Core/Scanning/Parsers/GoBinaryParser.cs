@@ -55,11 +55,18 @@ public sealed partial class GoBinaryParser : IPackageFileParser
         Capture? header = null;
         var versions = new Dictionary<long, Capture>();
         var infos = new Dictionary<long, Capture>();
+        // The header is 16-byte aligned; the magic may also appear as a constant (in a program that reads build
+        // information itself), which the bytes after it tell apart: a later occurrence replaces one found invalid.
         scanner.Watch(Magic, at =>
         {
-            header = scanner.Capture(at, HeaderLength + MaxInfoLength);
-            return false;
+            if (at % 16 == 0 && (header is null || (header.Filled >= HeaderLength && !IsHeader(header))))
+            {
+                header = scanner.Capture(at, HeaderLength + MaxInfoLength);
+            }
+
+            return true;
         });
+
         // The strings an old header points to lie before it: candidates are kept until the header.
         bool BeforeHeader(long at) => header is null || at < header.Start;
         scanner.Watch(VersionPrefix, at =>
@@ -69,7 +76,7 @@ public sealed partial class GoBinaryParser : IPackageFileParser
                 versions[at] = scanner.Capture(at, MaxVersionLength);
             }
 
-            return BeforeHeader(at);
+            return true;
         });
         scanner.Watch(InfoStart, at =>
         {
@@ -78,7 +85,7 @@ public sealed partial class GoBinaryParser : IPackageFileParser
                 infos[at] = scanner.Capture(at, MaxInfoLength, InfoEnd);
             }
 
-            return BeforeHeader(at);
+            return true;
         });
 
         if (!await scanner.ReadAsync(cancellationToken) || !IsExecutable(scanner.Head))
@@ -87,7 +94,7 @@ public sealed partial class GoBinaryParser : IPackageFileParser
         }
 
         var goNote = Elf.HasGoNote(scanner.Head);
-        while (header is not { Filled: >= HeaderLength } || (IsInline(header) && !header.Done && DecodeInline(header) is null))
+        while (header is not { Filled: >= HeaderLength } || !IsHeader(header) || (IsInline(header) && !header.Done && DecodeInline(header) is null))
         {
             if (!await scanner.ReadAsync(cancellationToken))
             {
@@ -95,7 +102,7 @@ public sealed partial class GoBinaryParser : IPackageFileParser
             }
         }
 
-        if (header is not { Filled: >= HeaderLength })
+        if (header is not { Filled: >= HeaderLength } || !IsHeader(header))
         {
             return goNote ? new BuildInfo(null, null, "a Go executable without build information") : default;
         }
@@ -112,6 +119,9 @@ public sealed partial class GoBinaryParser : IPackageFileParser
 
     private static bool IsInline(Capture header) => (header.Data[15] & FlagInlineStrings) != 0;
 
+    /// <summary>Whether the bytes after the magic are a header's: a pointer size of 4 or 8, and only the flags Go sets.</summary>
+    private static bool IsHeader(Capture header) => header.Data[14] is 4 or 8 && (header.Data[15] & ~(FlagBigEndian | FlagInlineStrings)) == 0;
+
     /// <summary>
     /// Go before 1.18: the header holds the addresses of two string headers (the version's and the module
     /// information's), each an address and a length of the bytes.
@@ -121,11 +131,6 @@ public sealed partial class GoBinaryParser : IPackageFileParser
     {
         var pointerSize = header.Data[14];
         var bigEndian = (header.Data[15] & FlagBigEndian) != 0;
-        if (pointerSize is not (4 or 8))
-        {
-            return Damaged;
-        }
-
         if (Elf.ReadSegments(scanner.Head) is not { } segments)
         {
             return new BuildInfo(null, null, "Go build information of a toolchain before 1.18 is read from ELF executables only");
