@@ -100,6 +100,13 @@ public sealed class ScanResults(IScanStore store, ManifestService manifests, ICo
             .ToList();
     }
 
+    /// <summary>Whether an image has foreign layers (with URLs, pulled from elsewhere), which scans do not read.</summary>
+    public async Task<bool> HasForeignLayersAsync(RepositoryName name, Digest digest, CancellationToken cancellationToken = default)
+    {
+        var stored = await manifests.GetAsync(name, new ManifestReference(null, digest), cancellationToken);
+        return ManifestParser.Parse(stored.Content, stored.MediaType).Blobs.Skip(1).Any(b => b.Urls is { Count: > 0 });
+    }
+
     /// <summary>An image's platform from its config blob (small, read whole).</summary>
     internal async Task<(string Os, string Architecture)> PlatformOfAsync(ParsedManifest manifest, CancellationToken cancellationToken)
     {

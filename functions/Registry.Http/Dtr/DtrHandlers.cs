@@ -253,7 +253,7 @@ public sealed class DtrHandlers(
     }
 
     public async Task<HttpResult> GetLegacyScanSummaryAsync(DtrRequest r, CancellationToken ct) =>
-        HttpResult.Json(200, await scanning.GetLegacySummaryAsync(r.Principal, r["ns"], r["repo"], r["reference"], r.Flag("detailed", false), ct));
+        HttpResult.Json(200, await scanning.GetLegacySummaryAsync(r.Principal, r["ns"], r["repo"], r["reference"], r.Flag("detailed", true), ct));
 
     public async Task<HttpResult> GetScanCountsAsync(DtrRequest r, CancellationToken ct) =>
         HttpResult.Json(200, await scanning.GetCountsAsync(r.Principal, await r.BodyAsync<BatchCountsRequest>(ct), ct));

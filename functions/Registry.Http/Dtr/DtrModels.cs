@@ -294,6 +294,10 @@ public sealed record ScanOverrideView(
     [property: JsonPropertyName("createdAt")] DateTimeOffset CreatedAt);
 
 /// <summary>DTR's older scan summary (deprecated there, still polled by CI scripts).</summary>
+/// <summary>
+/// DTR's older summary (its <c>OldScanSummary</c>): <c>check_completed_at</c> is written as DTR writes it, Go's
+/// RFC 3339 in UTC, <c>0001-01-01T00:00:00Z</c> before a scan completes (CI scripts wait while it equals that).
+/// </summary>
 public sealed record LegacyScanView(
     [property: JsonPropertyName("namespace")] string Namespace,
     [property: JsonPropertyName("reponame")] string RepoName,
@@ -302,9 +306,50 @@ public sealed record LegacyScanView(
     [property: JsonPropertyName("major")] int Major,
     [property: JsonPropertyName("minor")] int Minor,
     [property: JsonPropertyName("last_scan_status")] int LastScanStatus,
-    [property: JsonPropertyName("check_completed_at")] DateTimeOffset CheckCompletedAt,
+    [property: JsonPropertyName("check_completed_at")] string CheckCompletedAt,
     [property: JsonPropertyName("should_rescan")] bool ShouldRescan,
-    [property: JsonPropertyName("layer_details")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<LayerView>? LayerDetails);
+    [property: JsonPropertyName("has_foreign_layers")] bool HasForeignLayers,
+    [property: JsonPropertyName("layer_details")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<LayerDetailView>? LayerDetails)
+{
+    /// <summary>A time as Go's RFC 3339 writes a UTC time (fraction without trailing zeros); Go's zero time for none.</summary>
+    public static string FormatTime(DateTimeOffset? time) => time is { } t
+        ? t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", System.Globalization.CultureInfo.InvariantCulture)
+        : "0001-01-01T00:00:00Z";
+}
+
+/// <summary>DTR's <c>DetailedSummary</c>: a layer's digest and its components.</summary>
+public sealed record LayerDetailView(
+    [property: JsonPropertyName("sha256sum")] string Sha256Sum,
+    [property: JsonPropertyName("components")] IReadOnlyList<LayerComponentView> Components);
+
+/// <summary>DTR's <c>Component</c> of a layer: name, version, vulnerabilities, paths and license.</summary>
+public sealed record LayerComponentView(
+    [property: JsonPropertyName("component")] string Component,
+    [property: JsonPropertyName("version")] string Version,
+    [property: JsonPropertyName("vulns")] IReadOnlyList<VulnerabilityDetailView> Vulns,
+    [property: JsonPropertyName("fullpath")] IReadOnlyList<string> FullPath,
+    [property: JsonPropertyName("license")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LicenseView? License);
+
+/// <summary>DTR's <c>VulnerabilityDetails</c>: <c>exact</c> is true, the version being known.</summary>
+public sealed record VulnerabilityDetailView(
+    [property: JsonPropertyName("vuln")] VulnerabilityView Vuln,
+    [property: JsonPropertyName("exact")] bool Exact,
+    [property: JsonPropertyName("notes")] IReadOnlyList<NoteView> Notes);
+
+public sealed record VulnerabilityView(
+    [property: JsonPropertyName("cve")] string Cve,
+    [property: JsonPropertyName("cvss")] double Cvss,
+    [property: JsonPropertyName("summary")] string Summary);
+
+public sealed record NoteView(
+    [property: JsonPropertyName("reason")] string Reason,
+    [property: JsonPropertyName("type")] string Type);
+
+/// <summary>DTR's <c>License</c>: the name the package declares; <c>type</c> and <c>url</c> empty (not known here).</summary>
+public sealed record LicenseView(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("url")] string Url);
 
 public sealed record BatchCountsRequest([property: JsonPropertyName("images")] IReadOnlyList<BatchImage?>? Images);
 

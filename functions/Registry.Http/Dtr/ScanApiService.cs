@@ -167,15 +167,35 @@ public sealed class ScanApiService(
 
     /// <summary>
     /// DTR's older summary (<c>/imagescan/repositories/…</c>, which CI scripts poll until <c>check_completed_at</c> is
-    /// set): the counts per platform, and with <paramref name="detailed"/> the layers and their components.
+    /// set): the counts per platform, whether the image has foreign layers (not scanned), and with
+    /// <paramref name="detailed"/> each layer's components and their vulnerabilities.
     /// </summary>
     public async Task<IReadOnlyList<LegacyScanView>> GetLegacySummaryAsync(Principal principal, string ns, string repo, string reference, bool detailed, CancellationToken cancellationToken = default)
     {
+        var (name, _) = await repositories.RequireAsync(principal, ns, repo, AccessLevel.ReadOnly, cancellationToken);
         var summaries = await GetSummaryAsync(principal, ns, repo, reference, null, null, cancellationToken);
-        return summaries.Select(s => s.ScannedImage is { } image
-            ? new LegacyScanView(ns, repo, reference, image.TotalVulnCount.Critical, image.TotalVulnCount.Major, image.TotalVulnCount.Minor,
-                s.ScanStatus, image.CheckCompletedAt ?? DateTimeOffset.MinValue, s.ShouldRescan, detailed ? image.Layers : null)
-            : new LegacyScanView(ns, repo, reference, 0, 0, 0, s.ScanStatus, DateTimeOffset.MinValue, s.ShouldRescan, null)).ToList();
+        var views = new List<LegacyScanView>();
+        foreach (var s in summaries)
+        {
+            var image = s.ScannedImage;
+            var foreign = image is not null && Digest.TryParse(image.ManifestDigest, out var digest) && await results.HasForeignLayersAsync(name, digest, cancellationToken);
+            views.Add(new LegacyScanView(ns, repo, reference, image?.TotalVulnCount.Critical ?? 0, image?.TotalVulnCount.Major ?? 0,
+                image?.TotalVulnCount.Minor ?? 0, s.ScanStatus, LegacyScanView.FormatTime(image?.CheckCompletedAt), s.ShouldRescan, foreign,
+                detailed && image is not null ? LayerDetails(image) : null));
+        }
+
+        return views;
+    }
+
+    /// <summary>DTR's layer details: per layer, its components with their visible vulnerabilities.</summary>
+    private static IReadOnlyList<LayerDetailView> LayerDetails(ScannedImageView image)
+    {
+        var components = image.Components.ToDictionary(c => c.ComponentPk, StringComparer.Ordinal);
+        var cves = image.Cves.ToDictionary(c => c.CvePk, StringComparer.Ordinal);
+        return image.Layers.Select(layer => new LayerDetailView(layer.Digest, layer.Components.Select(pk => components[pk]).Select(c => new LayerComponentView(
+            c.Name, c.Version,
+            c.Cves.Select(cve => cves[cve]).Select(cve => new VulnerabilityDetailView(new VulnerabilityView(cve.CvePk, cve.Cvss, cve.Summary ?? ""), true, [])).ToList(),
+            c.FilePaths, c.Licenses.Count > 0 ? new LicenseView(c.Licenses[0], "", "") : null)).ToList())).ToList();
     }
 
     /// <summary>

@@ -160,18 +160,27 @@ public sealed class ScanTests : IAsyncLifetime
 
         await WaitForScanAsync(repo, "v1");
 
-        // Act
-        var legacy = JsonDocument.Parse(await _oci.Http.GetStringAsync($"/api/v0/imagescan/repositories/{repo}/v1?detailed=true")).RootElement[0];
+        // Act: detailed by default, as in DTR
+        var legacy = JsonDocument.Parse(await _oci.Http.GetStringAsync($"/api/v0/imagescan/repositories/{repo}/v1")).RootElement[0];
+        var brief = JsonDocument.Parse(await _oci.Http.GetStringAsync($"/api/v0/imagescan/repositories/{repo}/v1?detailed=false")).RootElement[0];
         using var batch = await _oci.Http.PostAsync("/api/v0/imagescan/scansummary/tags", new StringContent(
             $"{{\"images\":[{{\"name\":\"{repo}\",\"digest\":\"{image.Digest}\"}},{{\"name\":\"scan/missing\",\"digest\":\"{image.Digest}\"}}]}}", Encoding.UTF8, "application/json"));
         using var badBatch = await _oci.Http.PostAsync("/api/v0/imagescan/scansummary/tags", new StringContent(
             "{\"images\":[{\"name\":\"no-namespace\",\"digest\":\"sha256:1\"}]}", Encoding.UTF8, "application/json"));
 
         // Assert
-        Assert.Equal((1, "0001-01-01"), (before.GetProperty("last_scan_status").GetInt32(), before.GetProperty("check_completed_at").GetString()![..10]));
-        Assert.Equal((6, 1), (legacy.GetProperty("last_scan_status").GetInt32(), legacy.GetProperty("major").GetInt32()));
-        Assert.NotEqual("0001", legacy.GetProperty("check_completed_at").GetString()![..4]);
-        Assert.Equal(image.Layers[0], legacy.GetProperty("layer_details")[0].GetProperty("digest").GetString());
+        // DTR's OldScanSummary: Go's zero time exactly before the scan, Go's RFC 3339 (UTC, Z) after it
+        DtrContract.AssertMatches(before, "OldScanSummary");
+        DtrContract.AssertMatches(legacy, "OldScanSummary");
+        Assert.Equal((1, "0001-01-01T00:00:00Z"), (before.GetProperty("last_scan_status").GetInt32(), before.GetProperty("check_completed_at").GetString()));
+        Assert.Equal((6, 1, false), (legacy.GetProperty("last_scan_status").GetInt32(), legacy.GetProperty("major").GetInt32(), legacy.GetProperty("has_foreign_layers").GetBoolean()));
+        Assert.Matches(@"^20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,7})?Z$", legacy.GetProperty("check_completed_at").GetString());
+        var layer = legacy.GetProperty("layer_details")[0];
+        Assert.Equal(image.Layers[0], layer.GetProperty("sha256sum").GetString());
+        var ssl = layer.GetProperty("components").EnumerateArray().Single(c => c.GetProperty("component").GetString() == "libssl1.1");
+        Assert.Equal(("CVE-2021-3449", 5.9, "OpenSSL"), (ssl.GetProperty("vulns")[0].GetProperty("vuln").GetProperty("cve").GetString(),
+            ssl.GetProperty("vulns")[0].GetProperty("vuln").GetProperty("cvss").GetDouble(), ssl.GetProperty("license").GetProperty("name").GetString()));
+        Assert.False(brief.TryGetProperty("layer_details", out _));
         var counts = JsonDocument.Parse(await batch.Content.ReadAsStringAsync()).RootElement.GetProperty("images");
         Assert.Equal(1, counts.GetProperty($"{repo}@{image.Digest}").GetProperty("major").GetInt32());
         Assert.Single(counts.EnumerateObject());
