@@ -119,6 +119,7 @@ public sealed class DtrDispatcher : ApiEntry
         _routes =
         [
             new("GET", Route("/api/v0/repositories"), Caller.Anyone, h.ListRepositoriesAsync),
+            new("POST", Route("/api/v0/repositories/scan/toggle"), Caller.Admin, h.ToggleScanOnPushAsync),
             new("GET", Route($"/api/v0/repositories/{Ns}"), Caller.Anyone, h.ListRepositoriesAsync),
             new("POST", Route($"/api/v0/repositories/{Ns}"), Caller.Anyone, h.CreateRepositoryAsync),
             new("GET", Route($"/api/v0/repositories/{Ns}/{Repo}"), Caller.Anyone, h.GetRepositoryAsync),
@@ -171,6 +172,7 @@ public sealed class DtrDispatcher : ApiEntry
             new("POST", Route("/api/v0/imagescan/layeroverride/(?<layer>[^/]+)"), Caller.Admin, h.AddScanOverrideAsync),
             new("DELETE", Route("/api/v0/imagescan/layeroverride/(?<id>[^/]+)"), Caller.Admin, h.DeleteScanOverrideAsync),
             new("GET", Route("/api/v0/meta/cluster_status"), Caller.Admin, h.GetClusterStatusAsync),
+            new("GET", Route("/api/v0/meta/features"), Caller.User, h.GetFeaturesAsync),
             new("GET", Route("/api/v0/audit"), Caller.Admin, h.ListAuditAsync),
             new("GET", Route($"/api/v0/repositories/{Ns}/{Repo}/activity"), Caller.Anyone, h.ListRepositoryActivityAsync),
             new("GET", Route("/api/v0/content_caches"), Caller.User, h.ListContentCachesAsync),

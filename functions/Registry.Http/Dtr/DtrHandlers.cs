@@ -114,6 +114,15 @@ public sealed class DtrHandlers(
 
     // ---- operations ---------------------------------------------------------------------------------------------
 
+    public async Task<HttpResult> GetFeaturesAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await scanning.GetFeaturesAsync(ct));
+
+    public async Task<HttpResult> ToggleScanOnPushAsync(DtrRequest r, CancellationToken ct)
+    {
+        await repositories.SetScanOnPushForAllAsync(await r.BodyAsync<ScanOnPushToggle>(ct), ct);
+        return HttpResult.Empty(200);
+    }
+
     public async Task<HttpResult> GetClusterStatusAsync(DtrRequest r, CancellationToken ct) =>
         HttpResult.Json(200, await cluster.GetStatusAsync(ct));
 

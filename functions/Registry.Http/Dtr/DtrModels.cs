@@ -482,3 +482,20 @@ public sealed record ContentCacheCreate(
 public sealed record UserSettingsView([property: JsonPropertyName("contentCacheUUID")] string ContentCacheUuid);
 
 public sealed record UserSettingsPatch([property: JsonPropertyName("contentCacheUUID")] string? ContentCacheUuid);
+
+/// <summary>DTR's <c>ToggleScanOnPush</c> form: scan on push for every repository, on or off.</summary>
+public sealed record ScanOnPushToggle([property: JsonPropertyName("scanOnPush")] bool? ScanOnPush);
+
+/// <summary>
+/// DTR's <c>Features</c>: what this registry does. Mirroring is not offered; <c>db_version</c> is the date (yyyymmdd)
+/// of the vulnerability database in use, 0 without one; there is no UCP.
+/// </summary>
+public sealed record FeaturesView(
+    [property: JsonPropertyName("scanningEnabled")] bool ScanningEnabled,
+    [property: JsonPropertyName("scanningLicensed")] bool ScanningLicensed,
+    [property: JsonPropertyName("promotionLicensed")] bool PromotionLicensed,
+    [property: JsonPropertyName("mirroringLicensed")] bool MirroringLicensed,
+    [property: JsonPropertyName("metadataStoreOptedIn")] bool MetadataStoreOptedIn,
+    [property: JsonPropertyName("onlineGCEnabled")] bool OnlineGcEnabled,
+    [property: JsonPropertyName("db_version")] int DbVersion,
+    [property: JsonPropertyName("ucpHost")] string UcpHost);

@@ -111,6 +111,44 @@ public sealed partial class RepositoryApiService(
         return view;
     }
 
+    /// <summary>
+    /// DTR's toggle: scan on push on or off for every repository (system administrators). Each repository is written
+    /// with its ETag; one changed meanwhile is read again and written again.
+    /// </summary>
+    public async Task SetScanOnPushForAllAsync(ScanOnPushToggle body, CancellationToken cancellationToken = default)
+    {
+        if (body.ScanOnPush is not { } scanOnPush)
+        {
+            throw new DtrException(DtrError.InvalidFormField, "scanOnPush: true or false is required");
+        }
+
+        string? from = null;
+        while (true)
+        {
+            var batch = await metadata.ListRepositoryRecordsAsync(null, from, false, 100, cancellationToken);
+            foreach (var stored in batch)
+            {
+                for (var record = stored; record is not null && record.ScanOnPush != scanOnPush;)
+                {
+                    record.ScanOnPush = scanOnPush;
+                    if (await metadata.UpdateRepositoryAsync(record, cancellationToken))
+                    {
+                        break;
+                    }
+
+                    record = RepositoryName.TryParse(stored.Name, out var name) ? await metadata.GetRepositoryOrNullAsync(name, cancellationToken) : null;
+                }
+            }
+
+            if (batch.Count < 100)
+            {
+                return;
+            }
+
+            from = batch[^1].Name;
+        }
+    }
+
     /// <summary>Deletes a repository (repository admin); like DTR, answers success when it does not exist.</summary>
     public async Task DeleteAsync(Principal principal, string ns, string repo, CancellationToken cancellationToken = default)
     {

@@ -237,6 +237,14 @@ public sealed class ScanApiService(
         return new BatchCountsView(counts);
     }
 
+    /// <summary>DTR's features: scanning, promotion and online GC are always there; mirroring is not.</summary>
+    public async Task<FeaturesView> GetFeaturesAsync(CancellationToken cancellationToken = default)
+    {
+        var info = await database.GetInfoAsync(cancellationToken);
+        var date = info is null ? 0 : int.Parse(info.Version.AsSpan(0, 8), System.Globalization.CultureInfo.InvariantCulture);
+        return new FeaturesView(true, true, true, false, true, true, date, "");
+    }
+
     public async Task<ScannerStatusView> GetStatusAsync(Principal principal, CancellationToken cancellationToken = default)
     {
         var info = await database.GetInfoAsync(cancellationToken);

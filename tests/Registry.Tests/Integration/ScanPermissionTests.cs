@@ -125,6 +125,60 @@ public sealed class ScanPermissionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ToggleScanOnPush_SystemAdministrator_EveryRepositoryOthersRefused()
+    {
+        // Arrange: two repositories without scan on push
+        await _auth.AdminRepositoryAsync("first", new { name = "first", visibility = "public" });
+        await _auth.AdminRepositoryAsync("second", new { name = "second", visibility = "private", scanOnPush = false });
+
+        // Act
+        using var reader = await _auth.ApiAsync(HttpMethod.Post, "/api/v0/repositories/scan/toggle", "reader", Password, new { scanOnPush = true });
+        using var noValue = await _auth.ApiAsync(HttpMethod.Post, "/api/v0/repositories/scan/toggle", AuthClient.AdminUser, AuthClient.AdminPassword, new { });
+        using var on = await _auth.ApiAsync(HttpMethod.Post, "/api/v0/repositories/scan/toggle", AuthClient.AdminUser, AuthClient.AdminPassword, new { scanOnPush = true });
+        var afterOn = await ScanOnPushAsync();
+        using var off = await _auth.ApiAsync(HttpMethod.Post, "/api/v0/repositories/scan/toggle", AuthClient.AdminUser, AuthClient.AdminPassword, new { scanOnPush = false });
+        var afterOff = await ScanOnPushAsync();
+
+        // Assert
+        Assert.Equal("NOT_AUTHORIZED", await AuthClient.ErrorCodeAsync(reader));
+        Assert.Equal("INVALID_FORM_FIELD", await AuthClient.ErrorCodeAsync(noValue));
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (on.StatusCode, off.StatusCode));
+        Assert.Equal((true, true), afterOn);
+        Assert.Equal((false, false), afterOff);
+    }
+
+    [Fact]
+    public async Task GetFeatures_SignedInUser_DtrFeatures()
+    {
+        // Act
+        using var reader = await _auth.ApiAsync(HttpMethod.Get, "/api/v0/meta/features", "reader", Password);
+        using var anonymous = await _auth.ApiAsync(HttpMethod.Get, "/api/v0/meta/features", null, null);
+        using var update = await _auth.ApiAsync(HttpMethod.Put, "/api/v0/imagescan/scan/update?online=true", AuthClient.AdminUser, AuthClient.AdminPassword);
+        var database = System.Text.Json.JsonDocument.Parse(await update.Content.ReadAsStringAsync()).RootElement.GetProperty("db_version").GetString()!;
+        using var withDatabase = await _auth.ApiAsync(HttpMethod.Get, "/api/v0/meta/features", "reader", Password);
+
+        // Assert: DTR's model; mirroring is not offered; db_version is the database's date
+        var features = System.Text.Json.JsonDocument.Parse(await reader.Content.ReadAsStringAsync()).RootElement;
+        DtrContract.AssertMatches(features, "Features");
+        Assert.Equal((true, false, 0), (features.GetProperty("scanningEnabled").GetBoolean(), features.GetProperty("mirroringLicensed").GetBoolean(),
+            features.GetProperty("db_version").GetInt32()));
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        var version = System.Text.Json.JsonDocument.Parse(await withDatabase.Content.ReadAsStringAsync()).RootElement.GetProperty("db_version").GetInt32();
+        Assert.Equal(database[..8], version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private async Task<(bool First, bool Second)> ScanOnPushAsync()
+    {
+        async Task<bool> OneAsync(string repo)
+        {
+            using var response = await _auth.ApiAsync(HttpMethod.Get, $"/api/v0/repositories/admin/{repo}", AuthClient.AdminUser, AuthClient.AdminPassword);
+            return System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("scanOnPush").GetBoolean();
+        }
+
+        return (await OneAsync("first"), await OneAsync("second"));
+    }
+
+    [Fact]
     public async Task UpdateDatabase_Online_FetchesTheConfiguredAddress()
     {
         // Act
