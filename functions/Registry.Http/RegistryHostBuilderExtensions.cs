@@ -128,6 +128,7 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<BlobService>();
         services.AddSingleton<UploadService>();
         services.AddSingleton<TagService>();
+        services.AddSingleton<ImageConfigReader>();
         services.AddSingleton<PruningService>();
         services.AddSingleton<PromotionService>();
         services.AddSingleton<ManifestService>();
@@ -196,6 +197,7 @@ public static class RegistryHostBuilderExtensions
 
         services.AddSingleton<AccountService>();
         services.AddSingleton<RepositoryApiService>();
+        services.AddSingleton<ImageApiService>();
         services.AddSingleton<SystemApiService>();
         services.AddSingleton<ScanApiService>();
         services.AddSingleton<SigningApiService>();

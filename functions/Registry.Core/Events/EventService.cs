@@ -17,7 +17,7 @@ namespace Registry.Events;
 /// recorded only when someone takes it: the publisher (pulls only when Registry:Events:Pulls is on) or a webhook.
 /// </summary>
 public sealed partial class EventService(
-    IEventOutbox outbox, IEventPublisher publisher, WebhookService webhooks, IContentStore content, IMemoryCache cache, IOptions<EventOptions> options,
+    IEventOutbox outbox, IEventPublisher publisher, WebhookService webhooks, Services.ImageConfigReader configs, IMemoryCache cache, IOptions<EventOptions> options,
     TimeProvider time, ILogger<EventService> logger)
 {
     /// <summary>When the timer drains what the drains after each event left behind (an outage, an instance that stopped): every minute.</summary>
@@ -239,28 +239,8 @@ public sealed partial class EventService(
     private string Qualified(string name) => _options.RegistryHost.Length == 0 ? name : $"{_options.RegistryHost}/{name}";
 
     /// <summary>The os and architecture of an image from its config (one small blob read); empty for an index or an unreadable config.</summary>
-    private async Task<(string Os, string Architecture)> PlatformOfAsync(ParsedManifest manifest, CancellationToken cancellationToken)
-    {
-        if (manifest.Manifests.Count > 0 || manifest.Blobs.Count == 0 || !Digest.TryParse(manifest.Blobs[0].Digest, out var config)
-            || manifest.Blobs[0].Size > 1024 * 1024)
-        {
-            return ("", "");
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(await content.ReadAllAsync(config, cancellationToken));
-            var root = document.RootElement;
-            return (Text(root, "os"), Text(root, "architecture"));
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
-        {
-            return ("", "");
-        }
-
-        static string Text(JsonElement root, string name) =>
-            root.ValueKind == JsonValueKind.Object && root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
-    }
+    private async Task<(string Os, string Architecture)> PlatformOfAsync(ParsedManifest manifest, CancellationToken cancellationToken) =>
+        await configs.ReadOrNullAsync(manifest, cancellationToken) is { } config ? (config.Os, config.Architecture) : ("", "");
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The {Type} event of {Subject} could not be recorded")]
     private static partial void LogNotRecorded(ILogger logger, Exception exception, string type, string subject);

@@ -40,6 +40,9 @@ public sealed class TagRecord : StoredRecord
 
     /// <summary>When the tag was first pushed; an overwrite keeps it (the tag limit removes tags in this order).</summary>
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>Who last pointed the tag (the pusher's account name); empty when the registry did (a promotion, a cache fill).</summary>
+    public string Author { get; set; } = "";
 }
 
 /// <summary>

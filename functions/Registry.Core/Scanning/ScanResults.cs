@@ -10,7 +10,7 @@ namespace Registry.Scanning;
 /// What scans found, read: an image's scan row and report, the hidden vulnerabilities (DTR's layer overrides), the
 /// facts policy rules judge, and the images (platforms) a reference names. Writes only overrides.
 /// </summary>
-public sealed class ScanResults(IScanStore store, ManifestService manifests, IContentStore content, TimeProvider time)
+public sealed class ScanResults(IScanStore store, ManifestService manifests, ImageConfigReader configs, TimeProvider time)
 {
     /// <summary>
     /// What the scans of an image tell policy rules: the counts (without hidden vulnerabilities, as summaries show them)
@@ -107,28 +107,11 @@ public sealed class ScanResults(IScanStore store, ManifestService manifests, ICo
         return ManifestParser.Parse(stored.Content, stored.MediaType).Blobs.Skip(1).Any(b => b.Urls is { Count: > 0 });
     }
 
-    /// <summary>An image's platform from its config blob (small, read whole).</summary>
+    /// <summary>An image's platform from its config; <c>unknown</c> where the config does not say.</summary>
     internal async Task<(string Os, string Architecture)> PlatformOfAsync(ParsedManifest manifest, CancellationToken cancellationToken)
     {
-        if (manifest.Blobs.Count == 0 || !Digest.TryParse(manifest.Blobs[0].Digest, out var config) || manifest.Blobs[0].Size > 1024 * 1024)
-        {
-            return ("unknown", "unknown");
-        }
-
-        try
-        {
-            if (await content.ReadAllOrNullAsync(config, cancellationToken) is not { } bytes)
-            {
-                return ("unknown", "unknown");
-            }
-
-            using var document = JsonDocument.Parse(bytes);
-            return (Text(document.RootElement, "os"), Text(document.RootElement, "architecture"));
-        }
-        catch (JsonException)
-        {
-            return ("unknown", "unknown");
-        }
+        var config = await configs.ReadOrNullAsync(manifest, cancellationToken);
+        return (config is { Os.Length: > 0 } ? config.Os : "unknown", config is { Architecture.Length: > 0 } ? config.Architecture : "unknown");
     }
 
     internal static string Text(JsonElement? element, string property) =>

@@ -214,7 +214,7 @@ public sealed partial class PromotionService(
             }
         }
 
-        var push = await manifests.PutAsync(target, new ManifestReference(tag, tag is null ? image.Digest : null), image.Content, image.MediaType, [], cancellationToken);
+        var push = await manifests.PutAsync(target, new ManifestReference(tag, tag is null ? image.Digest : null), image.Content, image.MediaType, [], null, cancellationToken);
         made.Add(push with { Chain = chain, PromotedFrom = origin });
     }
 

@@ -4,7 +4,7 @@ namespace Registry.Dtr;
 
 /// <summary>The handlers of /api/v0 and /enzi/v0: each binds the request, calls one service method and maps the result.</summary>
 public sealed class DtrHandlers(
-    RepositoryApiService repositories, AccountService accounts, SystemApiService system, ScanApiService scanning, SigningApiService signing,
+    RepositoryApiService repositories, ImageApiService images, AccountService accounts, SystemApiService system, ScanApiService scanning, SigningApiService signing,
     WebhookApiService webhooks, Health.ClusterService cluster, ContentCacheApiService contentCaches)
 {
     private const int DefaultPageSize = 10;
@@ -35,13 +35,29 @@ public sealed class DtrHandlers(
 
     public async Task<HttpResult> ListTagsAsync(DtrRequest r, CancellationToken ct)
     {
-        var (tags, next) = await repositories.ListTagsAsync(r.Principal, r["ns"], r["repo"], r.Query("pageStart"), r.PageSize("pageSize", DefaultPageSize), ct);
+        var (tags, next) = await images.ListTagsAsync(
+            r.Principal, r["ns"], r["repo"], r.Query("pageStart"), r.PageSize("pageSize", DefaultPageSize), r.Flag("includeManifests", false), ct);
         return WithNext(HttpResult.Json(200, tags), next);
     }
 
+    public async Task<HttpResult> GetTagAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await images.GetTagAsync(r.Principal, r["ns"], r["repo"], r["tag"], r.Query("os"), r.Query("arch"), ct));
+
     public async Task<HttpResult> DeleteTagAsync(DtrRequest r, CancellationToken ct)
     {
-        await repositories.DeleteTagAsync(r.Principal, r["ns"], r["repo"], r["tag"], ct);
+        await images.DeleteTagAsync(r.Principal, r["ns"], r["repo"], r["tag"], ct);
+        return HttpResult.Empty(204);
+    }
+
+    public async Task<HttpResult> ListManifestsAsync(DtrRequest r, CancellationToken ct)
+    {
+        var (manifests, next) = await images.ListManifestsAsync(r.Principal, r["ns"], r["repo"], r.Query("pageStart"), r.PageSize("pageSize", DefaultPageSize), ct);
+        return WithNext(HttpResult.Json(200, manifests), next);
+    }
+
+    public async Task<HttpResult> DeleteManifestAsync(DtrRequest r, CancellationToken ct)
+    {
+        await images.DeleteManifestAsync(r.Principal, r["ns"], r["repo"], r["reference"], ct);
         return HttpResult.Empty(204);
     }
 

@@ -86,6 +86,7 @@ public sealed record RepositoryCreate(
 
 public sealed record RepositoryList([property: JsonPropertyName("repositories")] IReadOnlyList<RepositoryView> Repositories);
 
+/// <summary>DTR's <c>ListTag</c> and <c>Tag</c>; <c>signed</c> and <c>signedBy</c> (registry signatures) are ours.</summary>
 public sealed record TagView(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("digest")] string Digest,
@@ -94,8 +95,65 @@ public sealed record TagView(
     [property: JsonPropertyName("updatedAt")] DateTimeOffset UpdatedAt,
     [property: JsonPropertyName("inNotary")] bool InNotary,
     [property: JsonPropertyName("hashMismatch")] bool HashMismatch,
+    [property: JsonPropertyName("manifest")] ManifestView Manifest,
     [property: JsonPropertyName("signed")] bool Signed,
     [property: JsonPropertyName("signedBy")] IReadOnlyList<string> SignedBy);
+
+/// <summary>DTR's <c>Manifest</c>: only the digest is required (a tag listed without <c>includeManifests</c>).</summary>
+public sealed record ManifestView([property: JsonPropertyName("digest")] string Digest)
+{
+    [JsonPropertyName("mediaType")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? MediaType { get; init; }
+
+    /// <summary>An image's config and layers together; an index's own size.</summary>
+    [JsonPropertyName("size")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Size { get; init; }
+
+    [JsonPropertyName("os")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Os { get; init; }
+
+    [JsonPropertyName("osVersion")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? OsVersion { get; init; }
+
+    [JsonPropertyName("architecture")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Architecture { get; init; }
+
+    /// <summary>The config's <c>author</c>.</summary>
+    [JsonPropertyName("author")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Author { get; init; }
+
+    /// <summary>The config's <c>created</c>; when the registry received it for an index or a config without one.</summary>
+    [JsonPropertyName("createdAt")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? CreatedAt { get; init; }
+
+    [JsonPropertyName("configDigest")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ConfigDigest { get; init; }
+
+    [JsonPropertyName("configMediaType")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ConfigMediaType { get; init; }
+
+    [JsonPropertyName("dockerfile")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<DockerfileLineView>? Dockerfile { get; init; }
+}
+
+/// <summary>DTR's <c>DockerfileLine</c>: a step of the image's history and the layer it made (none when <c>isEmpty</c>).</summary>
+public sealed record DockerfileLineView(
+    [property: JsonPropertyName("line")] string Line,
+    [property: JsonPropertyName("layerDigest")] string LayerDigest,
+    [property: JsonPropertyName("size")] long Size,
+    [property: JsonPropertyName("isEmpty")] bool IsEmpty,
+    [property: JsonPropertyName("mediaType")] string MediaType,
+    [property: JsonPropertyName("urls")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Urls);
 
 public sealed record TeamRef(
     [property: JsonPropertyName("id")] string Id,

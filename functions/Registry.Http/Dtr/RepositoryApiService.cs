@@ -14,8 +14,8 @@ namespace Registry.Dtr;
 /// may not see is answered as if it did not exist.
 /// </summary>
 public sealed partial class RepositoryApiService(
-    IMetadataStore metadata, IAccountStore accounts, PermissionService permissions, TagService tags, PruningService pruning,
-    PromotionService promotions, PushPipeline pushes, Signing.TrustPolicyService trust, ISigningStore signing, Trust.TrustDataService notary,
+    IMetadataStore metadata, IAccountStore accounts, PermissionService permissions, PruningService pruning,
+    PromotionService promotions, PushPipeline pushes, ISigningStore signing, Trust.TrustDataService notary,
     Events.EventService events, Events.WebhookService webhooks, Audit.AuditService audit, RepositoryCounters counters)
 {
     public async Task<RepositoryView> CreateAsync(Principal principal, string ns, RepositoryCreate body, CancellationToken cancellationToken = default)
@@ -195,46 +195,6 @@ public sealed partial class RepositoryApiService(
     private async Task RaiseRepositoryEventAsync(RepositoryName name, string repoEvent, Principal principal, RepositoryView? view, CancellationToken cancellationToken) =>
         await events.RaiseAsync(events.RepositoryEvent(name, repoEvent, principal.Name, view is null ? null : System.Text.Json.JsonSerializer.SerializeToNode(view)),
             cancellationToken);
-
-    public async Task<(IReadOnlyList<TagView> Tags, string? Next)> ListTagsAsync(
-        Principal principal, string ns, string repo, string? pageStart, int pageSize, CancellationToken cancellationToken = default)
-    {
-        var (name, _) = await RequireAsync(principal, ns, repo, AccessLevel.ReadOnly, cancellationToken);
-        var page = await metadata.ListTagRecordsAsync(name, pageStart, pageSize + 1, cancellationToken);
-        var signers = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
-        foreach (var digest in page.Take(pageSize).Select(t => t.Digest).Distinct())
-        {
-            signers[digest] = Digest.TryParse(digest, out var parsed)
-                ? (await trust.CheckSignaturesAsync(name, parsed, cancellationToken)).Where(c => c.Valid).Select(c => c.Identity ?? "").Distinct().ToList()
-                : [];
-        }
-
-        // DTR: a tag is in Notary when targets or targets/releases names it; hashMismatch when none names its digest now
-        var notarized = await notary.ListSignedTagsAsync(name, cancellationToken);
-        var tags = page.Take(pageSize).Select(t =>
-        {
-            var inNotary = notarized.TryGetValue(t.Name, out var targets);
-            var mismatch = inNotary && !targets!.Any(n => $"sha256:{n.Sha256Hex}" == t.Digest);
-            return new TagView(t.Name, t.Digest, "", t.CreatedAt, t.UpdatedAt, inNotary, mismatch, signers[t.Digest].Count > 0, signers[t.Digest]);
-        }).ToList();
-        return (tags, page.Count > pageSize ? page[pageSize].Name : null);
-    }
-
-    /// <summary>Deletes a tag (read-write).</summary>
-    public async Task DeleteTagAsync(Principal principal, string ns, string repo, string tag, CancellationToken cancellationToken = default)
-    {
-        var (name, settings) = await RequireAsync(principal, ns, repo, AccessLevel.ReadWrite, cancellationToken);
-        var result = Tag.TryParse(tag, out var parsed) ? await tags.DeleteAsync(name, settings, parsed, principal.Name, cancellationToken) : TagWriteResult.NotFound;
-        switch (result)
-        {
-            case TagWriteResult.NotFound:
-                throw new DtrException(DtrError.NoSuchTag, $"no tag {tag} in {name}");
-            case TagWriteResult.Immutable:
-                throw new DtrException(DtrError.TagImmutable, $"tag={tag} cannot be deleted because {name} is an immutable repository or the tag matches an immutability rule");
-            case TagWriteResult.InNotary:
-                throw new DtrException(DtrError.TagInNotary, $"tag={tag} of {name} is signed in Notary; remove its trust data first (notary remove, docker trust revoke)");
-        }
-    }
 
     // ---- team access ------------------------------------------------------------------------------------
 

@@ -12,5 +12,8 @@ public sealed class TagEntity : RegistryEntity
     /// <summary>When the tag was first pushed; an overwrite keeps it (the tag limit removes tags in this order).</summary>
     public DateTimeOffset CreatedAt { get; set; }
 
-    public TagRecord ToRecord() => Versioned(new TagRecord { Name = RowKey, Digest = Digest, UpdatedAt = UpdatedAt, CreatedAt = CreatedAt });
+    /// <summary>Who last pointed the tag; empty when the registry did.</summary>
+    public string Author { get; set; } = "";
+
+    public TagRecord ToRecord() => Versioned(new TagRecord { Name = RowKey, Digest = Digest, UpdatedAt = UpdatedAt, CreatedAt = CreatedAt, Author = Author ?? "" });
 }
