@@ -23,14 +23,21 @@ sleep 2   # past the one-second grace periods
 RSS_BEFORE=$(awk '/VmRSS/ {print int($2/1024)}' "/proc/$HOST_PID/status")
 
 echo "== GC dry run, then the real run"
-t0=$(now); api POST /api/v0/jobs '{"action":"onlinegc","parameters":{"dryRun":true}}' > "$SCRATCH/dry.json"; t1=$(now)
-api POST /api/v0/jobs '{"action":"onlinegc","parameters":{"dryRun":false}}' > "$SCRATCH/gc.json"; t2=$(now)
+# DTR's job: POST answers 202 at once; the job is polled until it ends, its result the report
+gc_job() {
+  local job id
+  job=$(api POST /api/v0/jobs "{\"action\":\"onlinegc\",\"parameters\":{\"dryRun\":$1}}"); id=$(jq -r '.id // empty' <<<"$job")
+  while [ -n "$id" ] && [ "$(jq -r .status <<<"$job")" = running ]; do sleep 0.1; job=$(api GET "/api/v0/jobs/$id"); done
+  echo "$job"
+}
+t0=$(now); gc_job true > "$SCRATCH/dry.json"; t1=$(now)
+gc_job false > "$SCRATCH/gc.json"; t2=$(now)
 GC_PEAK=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$HOST_PID/status")
 DRY_S=$(calc "$t1 - $t0"); GC_S=$(calc "$t2 - $t1")
 r() { jq -r ".result.$1" "$SCRATCH/$2.json"; }
 phases() { jq -r 'if .result then .result.phases | to_entries | map("\(.key) \(.value) s") | join(", ") else "no report" end' "$SCRATCH/$1.json"; }
 # What a run answered: its report, or the error it answered instead.
-outcome() { jq -r 'if .result then "removed \(.result.manifestsDeleted) manifests, \(.result.blobLinksDeleted) links, \(.result.blobsDeleted) blobs (\(.result.bytesFreed) bytes); complete: \(.result.complete)" else "failed: \(.errors[0].code): \(.errors[0].message)" end' "$SCRATCH/$1.json"; }
+outcome() { jq -r 'if .result then "removed \(.result.manifestsDeleted) manifests, \(.result.blobLinksDeleted) links, \(.result.blobsDeleted) blobs (\(.result.bytesFreed) bytes); complete: \(.result.complete)" elif .errors then "failed: \(.errors[0].code): \(.errors[0].message)" else "\(.status): \(.error)" end' "$SCRATCH/$1.json"; }
 echo "dry run ${DRY_S} s: $(phases dry); run ${GC_S} s: $(phases gc)"
 [ "$(r complete gc)" = true ] || echo "the GC run did not complete within its deadline" >&2
 SDK_DELETE="$(dotnet "$BENCH" sdk-delete "$STORAGE" 50)"; echo "$SDK_DELETE"

@@ -304,7 +304,12 @@ if [ -n "${CREDS:-}" ] && [ -n "${GC_WAIT:-}" ]; then
   step "skopeo push gc:t (tiny)" skopeo copy "${SKC[@]}" "oci:$IMG/tiny:latest" "docker://$HOST/$NS/gc:t"
   step "skopeo push gc:t (big)" skopeo copy "${SKC[@]}" "oci:$IMG/big:latest" "docker://$HOST/$NS/gc:t"
   sleep "$GC_WAIT"
+  # DTR's job: 202 with the job at once, then polled until it ends (its result the GC report)
   gc=$(curl -s -u "$CREDS" -H 'Content-Type: application/json' -d '{"action":"onlinegc"}' "http://$HOST/api/v0/jobs")
+  gc_id=$(jq -r .id <<<"$gc")
+  for _ in $(seq 1 600); do
+    case "$(jq -r .status <<<"$gc")" in running|waiting) sleep 0.2; gc=$(curl -s -u "$CREDS" "http://$HOST/api/v0/jobs/$gc_id") ;; *) break ;; esac
+  done
   expect "GC run completes" true "$(jq -r .result.complete <<<"$gc")"
   expect "GC removed the untagged manifest" "$NS/gc@$(layout_digest "$IMG/tiny")" "$(jq -r --arg r "$NS/gc@" '.result.manifests[] | select(startswith($r))' <<<"$gc")"
   # (tiny:latest itself was deleted above; copied:v1 is the same image in another repository)

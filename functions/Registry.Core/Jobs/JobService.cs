@@ -16,6 +16,9 @@ public sealed partial class JobService(IJobStore store, TimeProvider time, ILogg
 {
     public const int MaxLogLines = 100;
     public const int MaxLineLength = 250;   // 100 lines fit one table property (32 K characters)
+
+    /// <summary>The longest result kept with a record (one table property); a longer one is dropped.</summary>
+    public const int MaxResultLength = 30_000;
     public static readonly TimeSpan Retention = TimeSpan.FromDays(7);
 
     /// <summary>How often a running job looks for a cancel request.</summary>
@@ -50,13 +53,52 @@ public sealed partial class JobService(IJobStore store, TimeProvider time, ILogg
     public async Task<JobRecord> RunAsync(
         string action, object? parameters, DateTimeOffset? requestedAt, Func<CancellationToken, Task> work, CancellationToken cancellationToken = default)
     {
+        var job = NewRecord(action, parameters, requestedAt);
+        await TrySaveAsync(job);
+        await CompleteAsync(job, requestedAt, async ct =>
+        {
+            await work(ct);
+            return null;
+        }, cancellationToken);
+        return job;
+    }
+
+    /// <summary>
+    /// DTR's <c>POST /jobs</c>: records a job of <paramref name="action"/> (an outage fails the call, so an id is never
+    /// answered for a job nobody can read), then runs <paramref name="work"/> in the background. Its result is kept
+    /// with the record as JSON when it ends. Returns the job's id.
+    /// </summary>
+    public async Task<string> StartAsync(string action, object? parameters, Func<CancellationToken, Task<object?>> work, CancellationToken cancellationToken = default)
+    {
+        var job = NewRecord(action, parameters, null);
+        await store.SaveAsync(job, cancellationToken);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await CompleteAsync(job, null, work, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                LogFailed(logger, job.Id, action, e.Message);   // recorded as errored
+            }
+        }, CancellationToken.None);
+        return job.Id;
+    }
+
+    private JobRecord NewRecord(string action, object? parameters, DateTimeOffset? requestedAt)
+    {
         var started = time.GetUtcNow();
-        var job = new JobRecord
+        return new JobRecord
         {
             Id = SortableId.NewestFirst(started), Action = action, WorkerId = Health.ClusterService.InstanceId, ScheduledAt = requestedAt ?? started, StartedAt = started,
             LastUpdated = started, Parameters = JsonSerializer.Serialize(parameters ?? new { }),
         };
-        await TrySaveAsync(job);
+    }
+
+    /// <summary>Runs the work of a recorded job, cancelable, and records how it ended; the work's own failure goes up once recorded.</summary>
+    private async Task CompleteAsync(JobRecord job, DateTimeOffset? requestedAt, Func<CancellationToken, Task<object?>> work, CancellationToken cancellationToken)
+    {
         var log = new List<string>();
         CurrentLog.Value = log;
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -64,7 +106,10 @@ public sealed partial class JobService(IJobStore store, TimeProvider time, ILogg
         var watcher = WatchForCancelAsync(job.Id, cancel, stopWatching.Token);
         try
         {
-            await RegistryTelemetry.TrackJobAsync(action, requestedAt, () => work(cancel.Token));
+            object? result = null;
+            await RegistryTelemetry.TrackJobAsync(job.Action, requestedAt, async () => result = await work(cancel.Token));
+            var json = result is null ? "" : JsonSerializer.Serialize(result);
+            job.Result = json.Length <= MaxResultLength ? json : "";
             job.Status = JobRecord.Done;
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -90,8 +135,6 @@ public sealed partial class JobService(IJobStore store, TimeProvider time, ILogg
             job.LastUpdated = time.GetUtcNow();
             await TrySaveAsync(job);
         }
-
-        return job;
     }
 
     public Task<JobRecord?> GetOrNullAsync(string id, CancellationToken cancellationToken = default) => store.GetOrNullAsync(id, cancellationToken);
@@ -169,6 +212,9 @@ public sealed partial class JobService(IJobStore store, TimeProvider time, ILogg
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Id} could not be recorded: {Reason}")]
     private static partial void LogNotRecorded(ILogger logger, string id, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {Id} ({Action}) failed: {Reason}")]
+    private static partial void LogFailed(ILogger logger, string id, string action, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {Id}: cancel requested; canceling")]
     private static partial void LogCanceling(ILogger logger, string id);

@@ -33,4 +33,7 @@ public sealed class JobRecord : StoredRecord
     public IReadOnlyList<string> Logs { get; set; } = [];
 
     public string Error { get; set; } = "";
+
+    /// <summary>What a job started through the API found (a GC report), as JSON; empty otherwise.</summary>
+    public string Result { get; set; } = "";
 }

@@ -344,7 +344,7 @@ public sealed class DtrHandlers(
         HttpResult.Json(200, await system.GetJobLogsAsync(r["id"], int.TryParse(r.Query("offset"), out var offset) ? offset : 0, r.PageSize("limit", Jobs.JobService.MaxLogLines), ct));
 
     public async Task<HttpResult> RunJobAsync(DtrRequest r, CancellationToken ct) =>
-        HttpResult.Json(200, await system.RunJobAsync(r.Principal, await r.BodyAsync<JobCreate>(ct), ct));
+        HttpResult.Json(202, await system.RunJobAsync(r.Principal, await r.BodyAsync<JobCreate>(ct), ct));
 
     // ---- /api/v0/api_tokens ----------------------------------------------------------------------------------
 

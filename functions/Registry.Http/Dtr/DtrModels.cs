@@ -233,14 +233,27 @@ public sealed record PromotionView(
     [property: JsonPropertyName("targetTag")] string TargetTag,
     [property: JsonPropertyName("digest")] string Digest);
 
-/// <summary>DTR's cron: a maintenance action on a schedule (<c>onlinegc</c> with its settings and last run; <c>tag_prune</c>, <c>update_vuln_db</c>).</summary>
+/// <summary>
+/// DTR's <c>Cron</c>: a maintenance action on a schedule (<c>onlinegc</c> with its settings; <c>tag_prune</c>,
+/// <c>update_vuln_db</c>), with the registry's <c>enabled</c> and <c>lastRun</c> (GC's last report) after DTR's fields.
+/// The id is the same for an action on every instance; timers are not retried (<c>retries</c> 0, no <c>stopTimeout</c>);
+/// <c>nextRun</c> is Go's zero time while the cron is switched off.
+/// </summary>
 public sealed record CronView(
+    [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("action")] string Action,
     [property: JsonPropertyName("schedule")] string Schedule,
-    [property: JsonPropertyName("enabled")] bool Enabled,
-    [property: JsonPropertyName("deadline")] string Deadline,
+    [property: JsonPropertyName("retries")] int Retries,
+    [property: JsonPropertyName("capacityMap")] IReadOnlyDictionary<string, int> CapacityMap,
     [property: JsonPropertyName("parameters")] IReadOnlyDictionary<string, string> Parameters,
+    [property: JsonPropertyName("deadline")] string Deadline,
+    [property: JsonPropertyName("stopTimeout")] string StopTimeout,
+    [property: JsonPropertyName("nextRun")] string NextRun,
+    [property: JsonPropertyName("enabled")] bool Enabled,
     [property: JsonPropertyName("lastRun")] Services.GcReport? LastRun);
+
+/// <summary>DTR's <c>Crons</c>.</summary>
+public sealed record CronListView([property: JsonPropertyName("crons")] IReadOnlyList<CronView> Crons);
 
 public sealed record CronUpdate(
     [property: JsonPropertyName("action")] string? Action,
@@ -253,14 +266,6 @@ public sealed record CronUpdate(
 public sealed record JobCreate(
     [property: JsonPropertyName("action")] string? Action,
     [property: JsonPropertyName("parameters")] Dictionary<string, System.Text.Json.JsonElement>? Parameters);
-
-public sealed record JobView(
-    [property: JsonPropertyName("id")] string Id,
-    [property: JsonPropertyName("action")] string Action,
-    [property: JsonPropertyName("status")] string Status,
-    [property: JsonPropertyName("startedAt")] DateTimeOffset StartedAt,
-    [property: JsonPropertyName("finishedAt")] DateTimeOffset FinishedAt,
-    [property: JsonPropertyName("result")] Services.GcReport Result);
 
 public sealed record ScanSubmitted(
     [property: JsonPropertyName("message")] string Message,
@@ -351,10 +356,10 @@ public sealed record ScanOverrideView(
     [property: JsonPropertyName("createdBy")] string CreatedBy,
     [property: JsonPropertyName("createdAt")] DateTimeOffset CreatedAt);
 
-/// <summary>DTR's older scan summary (deprecated there, still polled by CI scripts).</summary>
 /// <summary>
-/// DTR's older summary (its <c>OldScanSummary</c>): <c>check_completed_at</c> is written as DTR writes it, Go's
-/// RFC 3339 in UTC, <c>0001-01-01T00:00:00Z</c> before a scan completes (CI scripts wait while it equals that).
+/// DTR's older scan summary (its <c>OldScanSummary</c>, deprecated there, still polled by CI scripts):
+/// <c>check_completed_at</c> is written as DTR writes it (<see cref="GoTime"/>), <c>0001-01-01T00:00:00Z</c> before a
+/// scan completes (CI scripts wait while it equals that).
 /// </summary>
 public sealed record LegacyScanView(
     [property: JsonPropertyName("namespace")] string Namespace,
@@ -367,10 +372,13 @@ public sealed record LegacyScanView(
     [property: JsonPropertyName("check_completed_at")] string CheckCompletedAt,
     [property: JsonPropertyName("should_rescan")] bool ShouldRescan,
     [property: JsonPropertyName("has_foreign_layers")] bool HasForeignLayers,
-    [property: JsonPropertyName("layer_details")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<LayerDetailView>? LayerDetails)
+    [property: JsonPropertyName("layer_details")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<LayerDetailView>? LayerDetails);
+
+/// <summary>Times as DTR, written in Go, writes them.</summary>
+public static class GoTime
 {
-    /// <summary>A time as Go's RFC 3339 writes a UTC time (fraction without trailing zeros); Go's zero time for none.</summary>
-    public static string FormatTime(DateTimeOffset? time) => time is { } t
+    /// <summary>Go's RFC 3339 for a UTC time (fraction without trailing zeros); Go's zero time for none.</summary>
+    public static string Format(DateTimeOffset? time) => time is { } t
         ? t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", System.Globalization.CultureInfo.InvariantCulture)
         : "0001-01-01T00:00:00Z";
 }
@@ -504,7 +512,11 @@ public sealed record WebhookDeliveryView(
     [property: JsonPropertyName("error")] string Error,
     [property: JsonPropertyName("at")] DateTimeOffset At);
 
-/// <summary>DTR's job, with the registry's <c>startedAt</c> and <c>error</c> after DTR's fields.</summary>
+/// <summary>
+/// DTR's <c>Job</c>, with the registry's <c>startedAt</c>, <c>error</c> and <c>result</c> (what a job started through
+/// the API found) after DTR's fields. Jobs are not retried from the API, nor sized or bounded by DTR's worker fields:
+/// <c>retryFromID</c>, <c>deadline</c> and <c>stopTimeout</c> are empty, the retry counts 0 and <c>capacityMap</c> empty.
+/// </summary>
 public sealed record JobRecordView(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("workerID")] string WorkerId,
@@ -512,11 +524,32 @@ public sealed record JobRecordView(
     [property: JsonPropertyName("scheduledAt")] DateTimeOffset ScheduledAt,
     [property: JsonPropertyName("lastUpdated")] DateTimeOffset LastUpdated,
     [property: JsonPropertyName("action")] string Action,
-    [property: JsonPropertyName("retriesLeft")] int RetriesLeft,
     [property: JsonPropertyName("parameters")] System.Text.Json.JsonElement Parameters,
-    [property: JsonPropertyName("deadline")] string Deadline,
     [property: JsonPropertyName("startedAt")] DateTimeOffset StartedAt,
-    [property: JsonPropertyName("error")] string Error);
+    [property: JsonPropertyName("error")] string Error)
+{
+    [JsonPropertyName("retryFromID")]
+    public string RetryFromId => "";
+
+    [JsonPropertyName("retriesLeft")]
+    public int RetriesLeft => 0;
+
+    [JsonPropertyName("retriesTotal")]
+    public int RetriesTotal => 0;
+
+    [JsonPropertyName("capacityMap")]
+    public IReadOnlyDictionary<string, int> CapacityMap => new Dictionary<string, int>();
+
+    [JsonPropertyName("deadline")]
+    public string Deadline => "";
+
+    [JsonPropertyName("stopTimeout")]
+    public string StopTimeout => "";
+
+    [JsonPropertyName("result")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public System.Text.Json.JsonElement? Result { get; init; }
+}
 
 public sealed record JobListView([property: JsonPropertyName("jobs")] IReadOnlyList<JobRecordView> Jobs);
 

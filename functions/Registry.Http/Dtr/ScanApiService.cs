@@ -180,7 +180,7 @@ public sealed class ScanApiService(
             var image = s.ScannedImage;
             var foreign = image is not null && Digest.TryParse(image.ManifestDigest, out var digest) && await results.HasForeignLayersAsync(name, digest, cancellationToken);
             views.Add(new LegacyScanView(ns, repo, reference, image?.TotalVulnCount.Critical ?? 0, image?.TotalVulnCount.Major ?? 0,
-                image?.TotalVulnCount.Minor ?? 0, s.ScanStatus, LegacyScanView.FormatTime(image?.CheckCompletedAt), s.ShouldRescan, foreign,
+                image?.TotalVulnCount.Minor ?? 0, s.ScanStatus, GoTime.Format(image?.CheckCompletedAt), s.ShouldRescan, foreign,
                 detailed && image is not null ? LayerDetails(image) : null));
         }
 

@@ -12,13 +12,13 @@ namespace Registry.Dtr;
 /// read, their logs, canceled, deleted.
 /// </summary>
 public sealed class SystemApiService(
-    GcService gc, Jobs.JobService jobs, Audit.AuditService audit, IOptions<PruningOptions> pruning, IOptions<ScanOptions> scan)
+    GcService gc, Jobs.JobService jobs, Audit.AuditService audit, IOptions<PruningOptions> pruning, IOptions<ScanOptions> scan, TimeProvider time)
 {
     public const string GcAction = Jobs.JobActions.Gc;
 
     /// <summary>Every timer that runs maintenance: GC (its settings changeable here), tag pruning and the database refresh (their schedules the deployment's).</summary>
-    public async Task<IReadOnlyList<CronView>> ListCronsAsync(Principal principal, CancellationToken cancellationToken = default) =>
-        [View(await gc.GetSettingsAsync(cancellationToken)), PruningCron(), DatabaseCron()];
+    public async Task<CronListView> ListCronsAsync(Principal principal, CancellationToken cancellationToken = default) =>
+        new([View(await gc.GetSettingsAsync(cancellationToken)), PruningCron(), DatabaseCron()]);
 
     public async Task<CronView> GetCronAsync(Principal principal, string action, CancellationToken cancellationToken = default) => action switch
     {
@@ -65,8 +65,11 @@ public sealed class SystemApiService(
         return View(saved);
     }
 
-    /// <summary>Runs GC now and answers with its report (DTR's job, finished).</summary>
-    public async Task<JobView> RunJobAsync(Principal principal, JobCreate body, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Starts GC now, dry or not, as DTR does: the job answered at once (running), its report kept as the job's
+    /// <c>result</c> when it ends (the summary without the removed items when the whole report is too long to keep).
+    /// </summary>
+    public async Task<JobRecordView> RunJobAsync(Principal principal, JobCreate body, CancellationToken cancellationToken = default)
     {
         if (body.Action != GcAction)
         {
@@ -80,11 +83,12 @@ public sealed class SystemApiService(
             JsonValueKind.String when bool.TryParse(value.GetString(), out var parsed) => parsed,
             _ => throw new DtrException(DtrError.InvalidParameter, "dryRun must be true or false"),
         };
-        GcReport? report = null;
-        var job = await jobs.RunAsync(GcAction, new { dryRun }, null, async ct => report = await gc.RunNowAsync(dryRun, ct), cancellationToken);
-        return report is null
-            ? throw new DtrException(DtrError.Conflict, $"job {job.Id} was canceled before it finished")
-            : new JobView(job.Id, GcAction, job.Status, report.StartedAt, report.FinishedAt, report);
+        var id = await jobs.StartAsync(GcAction, new { dryRun }, async ct =>
+        {
+            var report = await gc.RunNowAsync(dryRun, ct);
+            return JsonSerializer.Serialize(report).Length <= Jobs.JobService.MaxResultLength ? report : report.Summary();
+        }, cancellationToken);
+        return await GetJobAsync(id, cancellationToken);
     }
 
     /// <summary>Jobs newest first: of one action, running or finished only, from the id <paramref name="start"/>.</summary>
@@ -136,8 +140,11 @@ public sealed class SystemApiService(
 
     private static DtrException NoSuchJob(string id) => new(DtrError.NoSuchJob, $"there is no job {(id.Length > 40 ? id[..40] : id)}");
 
-    private static JobRecordView View(Records.JobRecord job) => new(job.Id, job.WorkerId, job.Status, job.ScheduledAt, job.LastUpdated, job.Action, 0,
-        JsonDocument.Parse(job.Parameters).RootElement.Clone(), "", job.StartedAt, job.Error);
+    private static JobRecordView View(Records.JobRecord job) => new(job.Id, job.WorkerId, job.Status, job.ScheduledAt, job.LastUpdated, job.Action,
+        JsonDocument.Parse(job.Parameters).RootElement.Clone(), job.StartedAt, job.Error)
+    {
+        Result = job.Result.Length > 0 ? JsonDocument.Parse(job.Result).RootElement.Clone() : null,
+    };
 
     private static readonly string[] ParameterNames = ["manifestGracePeriod", "blobGracePeriod", "uploadLifetime"];
 
@@ -147,7 +154,7 @@ public sealed class SystemApiService(
             ? value
             : throw new DtrException(DtrError.InvalidParameter, $"{name} must be a positive Go duration such as 30m or 24h");
 
-    private static CronView View(GcSettings settings) => new(
+    private CronView View(GcSettings settings) => Cron(
         GcAction,
         settings.Schedule,
         settings.Enabled,
@@ -161,11 +168,19 @@ public sealed class SystemApiService(
         },
         settings.LastRun);
 
-    private CronView PruningCron() => new(Jobs.JobActions.Prune, pruning.Value.Schedule, true, "", new Dictionary<string, string>(), null);
+    private CronView PruningCron() => Cron(Jobs.JobActions.Prune, pruning.Value.Schedule, true, "", new Dictionary<string, string>(), null);
 
     /// <summary>The database refresh runs only with an address to fetch from.</summary>
-    private CronView DatabaseCron() => new(Jobs.JobActions.UpdateDatabase, scan.Value.DatabaseSchedule, scan.Value.DatabaseUrl is not null, "",
+    private CronView DatabaseCron() => Cron(Jobs.JobActions.UpdateDatabase, scan.Value.DatabaseSchedule, scan.Value.DatabaseUrl is not null, "",
         new Dictionary<string, string>(), null);
+
+    /// <summary>A cron in DTR's shape: its id derived from the action; its next run the schedule's next slot (none when switched off).</summary>
+    private CronView Cron(string action, string schedule, bool enabled, string deadline, IReadOnlyDictionary<string, string> parameters, GcReport? lastRun)
+    {
+        var id = new Guid(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("cron:" + action)).AsSpan(0, 16)).ToString();
+        var next = enabled && CronSchedule.TryParse(schedule, out var parsed) ? parsed!.Next(time.GetUtcNow()) : null;
+        return new CronView(id, action, schedule, 0, new Dictionary<string, int>(), parameters, deadline, "", GoTime.Format(next), enabled, lastRun);
+    }
 
     private static void RequireGc(string action)
     {

@@ -401,16 +401,7 @@ public sealed class GarbageCollectionTests : IAsyncLifetime
         return new PushedImage(OciTestClient.DigestOf(Encoding.UTF8.GetBytes(manifest)), manifest, layerDigest, layer);
     }
 
-    private async Task<JsonElement> RunAsync(bool dryRun)
-    {
-        using var response = await _oci.Http.PostAsync("/api/v0/jobs",
-            new StringContent(JsonSerializer.Serialize(new { action = "onlinegc", parameters = new { dryRun } }), Encoding.UTF8, "application/json"));
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
-        using var document = JsonDocument.Parse(body);
-        Assert.Equal("done", document.RootElement.GetProperty("status").GetString());
-        return document.RootElement.GetProperty("result").Clone();
-    }
+    private async Task<JsonElement> RunAsync(bool dryRun) => (await DtrJobs.RunGcAsync(_oci.Http, dryRun)).GetProperty("result");
 
     private async Task AssertPullableAsync(string repo, string reference, PushedImage image, string? baseDigest = null, byte[]? baseLayer = null)
     {

@@ -58,8 +58,10 @@ public sealed class GcApiTests : IAsyncLifetime
         Assert.Equal("2s", cron.GetProperty("parameters").GetProperty("blobGracePeriod").GetString());
         Assert.True(cron.GetProperty("lastRun").GetProperty("complete").GetBoolean());
         Assert.Equal(HttpStatusCode.OK, list.StatusCode);
-        Assert.Equal(["onlinegc", "tag_prune", "update_vuln_db"],
-            JsonDocument.Parse(await list.Content.ReadAsStringAsync()).RootElement.EnumerateArray().Select(c => c.GetProperty("action").GetString()));
+        var crons = JsonDocument.Parse(await list.Content.ReadAsStringAsync()).RootElement;
+        DtrContract.AssertMatches(crons, "Crons");
+        Assert.Equal(["onlinegc", "tag_prune", "update_vuln_db"], crons.GetProperty("crons").EnumerateArray().Select(c => c.GetProperty("action").GetString()));
+        Assert.True(cron.GetProperty("nextRun").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(-1));
     }
 
     [Fact]
@@ -157,6 +159,26 @@ public sealed class GcApiTests : IAsyncLifetime
         // Assert
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("INVALID_PARAMETER", await AuthClient.ErrorCodeAsync(response));
+    }
+
+    [Fact]
+    public async Task RunJob_Gc_AnswersTheRunningJobAtOnceThenItsReport()
+    {
+        // Act: DTR's call, then the same as a client polling the job it was given
+        using var started = await _auth.ApiAsync(HttpMethod.Post, "/api/v0/jobs", AuthClient.AdminUser, AuthClient.AdminPassword,
+            new { action = "onlinegc", parameters = new { dryRun = true } });
+        var job = JsonDocument.Parse(await started.Content.ReadAsStringAsync()).RootElement.Clone();
+        var ended = await DtrJobs.RunGcAsync(_host.Client, dryRun: true, AuthClient.Basic(AuthClient.AdminUser, AuthClient.AdminPassword));
+
+        // Assert: 202 with DTR's job; the ended job holds the GC's report
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        DtrContract.AssertMatches(job, "Job");
+        Assert.Equal("onlinegc", job.GetProperty("action").GetString());
+        Assert.Contains(job.GetProperty("status").GetString(), new[] { "running", "done" });
+        DtrContract.AssertMatches(ended, "Job");
+        Assert.True(ended.GetProperty("parameters").GetProperty("dryRun").GetBoolean());
+        Assert.True(ended.GetProperty("result").GetProperty("dryRun").GetBoolean());
+        Assert.True(ended.GetProperty("result").GetProperty("complete").GetBoolean());
     }
 
     [Fact]

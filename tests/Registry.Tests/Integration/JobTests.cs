@@ -57,8 +57,8 @@ public sealed class JobTests
                 return job.ValueKind == JsonValueKind.Object;
             }, TimeSpan.FromSeconds(60)), $"no finished {action} job");
             Assert.Equal(action, job.GetProperty("action").GetString());
-            Assert.Equal(["id", "workerID", "status", "scheduledAt", "lastUpdated", "action", "retriesLeft", "parameters", "deadline", "startedAt", "error"],
-                job.EnumerateObject().Select(p => p.Name));
+            DtrContract.AssertMatches(job, "Job");
+            Assert.True(job.TryGetProperty("startedAt", out _) && job.TryGetProperty("error", out _));
             var id = job.GetProperty("id").GetString()!;
             using var logs = await auth.ApiAsync(HttpMethod.Get, $"/api/v0/jobs/{id}/logs", AuthClient.AdminUser, AuthClient.AdminPassword);
             var lines = JsonDocument.Parse(await logs.Content.ReadAsStringAsync()).RootElement.EnumerateArray().ToList();

@@ -355,10 +355,8 @@ public sealed class SigningTests : IAsyncLifetime
         var removed = new List<string?>();
         var orphanRemoved = await Poll.UntilAsync(async () =>
         {
-            using var gc = await PostJsonAsync("/api/v0/jobs", new { action = "onlinegc", parameters = new { dryRun = false } }, oci.Http);
-            var report = await gc.Content.ReadAsStringAsync();
-            Assert.True(gc.IsSuccessStatusCode, report);
-            removed.AddRange(JsonDocument.Parse(report).RootElement.GetProperty("result").GetProperty("manifests").EnumerateArray().Select(m => m.GetString()));
+            var gc = await DtrJobs.RunGcAsync(oci.Http, dryRun: false);
+            removed.AddRange(gc.GetProperty("result").GetProperty("manifests").EnumerateArray().Select(m => m.GetString()));
             return removed.Contains($"{repo}@{orphan.Digest}");
         }, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(500));
 

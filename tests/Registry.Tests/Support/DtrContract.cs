@@ -72,6 +72,7 @@ public static class DtrContract
             "integer" => value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out _),
             "number" => value.ValueKind == JsonValueKind.Number,
             "boolean" => value.ValueKind is JsonValueKind.True or JsonValueKind.False,
+            "object" => value.ValueKind == JsonValueKind.Object,
             "date-time" => value.ValueKind == JsonValueKind.String
                 && DateTimeOffset.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out _),
             _ => throw new InvalidOperationException($"unknown type {type}"),
