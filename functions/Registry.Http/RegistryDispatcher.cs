@@ -16,7 +16,8 @@ namespace Registry.Http;
 /// the skeleton every API shares (<see cref="ApiEntry"/>), answering in the OCI error envelope.
 /// </summary>
 public sealed partial class RegistryDispatcher(
-    OciHandlers handlers, RegistryAuthorizer authorizer, IOptions<Options.CacheOptions> cache, ILogger<RegistryDispatcher> logger)
+    OciHandlers handlers, RegistryAuthorizer authorizer, Services.RegistrySettingsService settings, Stores.IMetadataStore metadata,
+    IOptions<Options.CacheOptions> cache, ILogger<RegistryDispatcher> logger)
     : OciEntry(logger)
 {
     private readonly bool _readOnly = cache.Value.Enabled;
@@ -29,8 +30,34 @@ public sealed partial class RegistryDispatcher(
             request.HttpContext.Items[Audit.AuditService.RepositoryItem] = ociRequest.Name.Value;
             var token = await authorizer.AuthorizeAsync(ociRequest, cancellationToken);
             request.HttpContext.Items[Audit.AuditService.ActorItem] = token?.Subject ?? "";
+            if (request.Method is not ("GET" or "HEAD"))
+            {
+                await CheckWriteAllowedAsync(ociRequest, cancellationToken);
+            }
+
             return await handler(ociRequest with { Token = token }, cancellationToken);
         }, cancellationToken);
+
+    /// <summary>
+    /// The run-time settings' say on a write: none while the registry is read-only (405, as Distribution's read-only
+    /// mode answers), and no push into a repository that does not exist while pushes do not create repositories.
+    /// </summary>
+    private async Task CheckWriteAllowedAsync(OciRequest request, CancellationToken cancellationToken)
+    {
+        var now = await settings.GetAsync(cancellationToken);
+        if (now.ReadOnlyRegistry)
+        {
+            throw RegistryException.Of(OciErrorCode.Unsupported, "the registry is read-only for maintenance: pulls only, try pushing again later", "allow", "GET, HEAD")
+                .WithHeader("Allow", "GET, HEAD");
+        }
+
+        if (!now.CreateRepositoryOnPush && request.Access == RequiredAccess.Push && await metadata.GetRepositoryOrNullAsync(request.Name, cancellationToken) is null)
+        {
+            throw RegistryException.Of(OciErrorCode.NameUnknown,
+                "repository name not known to registry: pushes do not create repositories here, create it first (POST /api/v0/repositories/<namespace>)",
+                "name", request.Name.Value);
+        }
+    }
 
     protected override OciErrorCode BadBodyCode => OciErrorCode.BlobUploadInvalid;
 

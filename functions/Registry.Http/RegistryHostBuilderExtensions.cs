@@ -129,6 +129,7 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<UploadService>();
         services.AddSingleton<TagService>();
         services.AddSingleton<ImageConfigReader>();
+        services.AddSingleton<RegistrySettingsService>();
         services.AddSingleton<PruningService>();
         services.AddSingleton<PromotionService>();
         services.AddSingleton<ManifestService>();
@@ -198,6 +199,7 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<AccountService>();
         services.AddSingleton<RepositoryApiService>();
         services.AddSingleton<ImageApiService>();
+        services.AddSingleton<SettingsApiService>();
         services.AddSingleton<SystemApiService>();
         services.AddSingleton<ScanApiService>();
         services.AddSingleton<SigningApiService>();

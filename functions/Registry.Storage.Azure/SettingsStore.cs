@@ -17,6 +17,40 @@ public sealed class SettingsStore(StorageClients clients) : ISettingsStore
     public async Task<SavedGcSettings?> GetGcSettingsOrNullAsync(CancellationToken cancellationToken = default) =>
         (await _settings.GetOrNullAsync<GcSettingsEntity>(StorageLayout.SettingsPartition, StorageLayout.GcSettingsRow, cancellationToken))?.ToRecord();
 
+    public async Task<SavedRegistrySettings?> GetRegistrySettingsOrNullAsync(CancellationToken cancellationToken = default) =>
+        await _settings.GetOrNullAsync<TableEntity>(StorageLayout.SettingsPartition, StorageLayout.RegistrySettingsRow, cancellationToken) is { } row
+            ? new SavedRegistrySettings
+            {
+                CreateRepositoryOnPush = row.GetBoolean("CreateRepositoryOnPush"), ReadOnlyRegistry = row.GetBoolean("ReadOnlyRegistry"),
+                ETag = row.ETag.ToString(), WrittenAt = row.Timestamp,
+            }
+            : null;
+
+    public async Task<bool> TrySaveRegistrySettingsAsync(SavedRegistrySettings settings, CancellationToken cancellationToken = default)
+    {
+        var row = new TableEntity(StorageLayout.SettingsPartition, StorageLayout.RegistrySettingsRow)
+        {
+            ["CreateRepositoryOnPush"] = settings.CreateRepositoryOnPush, ["ReadOnlyRegistry"] = settings.ReadOnlyRegistry,
+        };
+        try
+        {
+            if (settings.ETag is { } etag)
+            {
+                await _settings.UpdateEntityAsync(row, new ETag(etag), TableUpdateMode.Replace, cancellationToken);
+            }
+            else
+            {
+                await _settings.AddEntityAsync(row, cancellationToken);
+            }
+
+            return true;
+        }
+        catch (RequestFailedException e) when (e.IsConflict() || e.IsPreconditionFailed())
+        {
+            return false;
+        }
+    }
+
     /// <summary>
     /// Saves the GC settings whole (a setting returned to configuration loses its stored value): added when
     /// <paramref name="exists"/> is false, else replaced on condition of the ETag read. False when written meanwhile.

@@ -66,6 +66,7 @@ namespace Registry.Storage;
 ///   Scans         an image's scan status           manifest digest           "scan"            (owner: ScanStore)
 ///   ScanOverrides hidden vulnerabilities of a layer  layer digest              override id       (owner: ScanStore)
 ///   Settings      registry-wide settings (GC)       "settings"                "onlinegc"        (owner: SettingsStore)
+///                 the registry's run-time settings  "settings"                "registry"        (createRepositoryOnPush, readOnlyRegistry)
 ///                 the vulnerability database in use  "settings"                "vulndb"
 ///                 a timer's last run                "timers"                  the timer's function name
 ///                 an instance seen (every minute)   "instances"               instance id (rows a day old are dropped)
@@ -149,6 +150,7 @@ public static class StorageLayout
 
     public const string SettingsPartition = "settings";
     public const string GcSettingsRow = "onlinegc";
+    public const string RegistrySettingsRow = "registry";
     public const string VulnerabilityDatabaseRow = "vulndb";
     public const string TimersPartition = "timers";
     public const string InstancesPartition = "instances";

@@ -3,12 +3,17 @@ using Registry.Records;
 namespace Registry.Stores;
 
 /// <summary>
-/// Settings changed at run time and what operators read: the saved GC settings with the last run's summary, the
+/// Settings changed at run time and what operators read: the registry's settings, the saved GC settings with the last run's summary, the
 /// vulnerability database in use, each timer's last run, and the instances seen.
 /// </summary>
 public interface ISettingsStore
 {
     Task<SavedGcSettings?> GetGcSettingsOrNullAsync(CancellationToken cancellationToken = default);
+
+    Task<SavedRegistrySettings?> GetRegistrySettingsOrNullAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Saves the registry's settings whole: added when never saved, else replaced on condition of the ETag read. False when written meanwhile.</summary>
+    Task<bool> TrySaveRegistrySettingsAsync(SavedRegistrySettings settings, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Saves the GC settings whole (a setting returned to configuration loses its stored value): added when

@@ -4,7 +4,7 @@ namespace Registry.Dtr;
 
 /// <summary>The handlers of /api/v0 and /enzi/v0: each binds the request, calls one service method and maps the result.</summary>
 public sealed class DtrHandlers(
-    RepositoryApiService repositories, ImageApiService images, AccountService accounts, SystemApiService system, ScanApiService scanning, SigningApiService signing,
+    RepositoryApiService repositories, ImageApiService images, SettingsApiService settings, AccountService accounts, SystemApiService system, ScanApiService scanning, SigningApiService signing,
     WebhookApiService webhooks, Health.ClusterService cluster, ContentCacheApiService contentCaches)
 {
     private const int DefaultPageSize = 10;
@@ -129,6 +129,18 @@ public sealed class DtrHandlers(
     }
 
     // ---- operations ---------------------------------------------------------------------------------------------
+
+    public async Task<HttpResult> GetSettingsAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await settings.GetAsync(ct));
+
+    public async Task<HttpResult> UpdateSettingsAsync(DtrRequest r, CancellationToken ct)
+    {
+        await settings.UpdateAsync(await r.BodyAsync<System.Text.Json.JsonElement>(ct), ct);
+        return HttpResult.Empty(202);
+    }
+
+    public async Task<HttpResult> ListAlertsAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await settings.ListAlertsAsync(ct));
 
     public async Task<HttpResult> GetFeaturesAsync(DtrRequest r, CancellationToken ct) =>
         HttpResult.Json(200, await scanning.GetFeaturesAsync(ct));

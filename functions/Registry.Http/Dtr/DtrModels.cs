@@ -590,3 +590,52 @@ public sealed record FeaturesView(
     [property: JsonPropertyName("onlineGCEnabled")] bool OnlineGcEnabled,
     [property: JsonPropertyName("db_version")] int DbVersion,
     [property: JsonPropertyName("ucpHost")] string UcpHost);
+
+/// <summary>
+/// DTR's <c>Settings</c>. Only <c>createRepositoryOnPush</c> and <c>readOnlyRegistry</c> change at run time; the
+/// rest says what this registry is: no single sign-on, proxies, log shipping, TLS termination or NFS of its own
+/// (the platform's), scanning always on, job records kept a week, repository events and audit kept by their own settings.
+/// </summary>
+public sealed record SettingsView
+{
+    [JsonPropertyName("dtrHost")] public string DtrHost { get; init; } = "";
+    [JsonPropertyName("sso")] public bool Sso { get; init; }
+    [JsonPropertyName("createRepositoryOnPush")] public bool CreateRepositoryOnPush { get; init; }
+    [JsonPropertyName("replicaSettings")] public IReadOnlyDictionary<string, object> ReplicaSettings { get; init; } = new Dictionary<string, object>();
+    [JsonPropertyName("httpProxy")] public string HttpProxy { get; init; } = "";
+    [JsonPropertyName("httpsProxy")] public string HttpsProxy { get; init; } = "";
+    [JsonPropertyName("noProxy")] public string NoProxy { get; init; } = "";
+    [JsonPropertyName("disableUpgrades")] public bool DisableUpgrades { get; init; } = true;
+    [JsonPropertyName("reportAnalytics")] public bool ReportAnalytics { get; init; }
+    [JsonPropertyName("anonymizeAnalytics")] public bool AnonymizeAnalytics { get; init; }
+    [JsonPropertyName("disableBackupWarning")] public bool DisableBackupWarning { get; init; } = true;
+    [JsonPropertyName("logProtocol")] public string LogProtocol { get; init; } = "";
+    [JsonPropertyName("logHost")] public string LogHost { get; init; } = "";
+    [JsonPropertyName("logLevel")] public string LogLevel { get; init; } = "";
+    [JsonPropertyName("webTLSCert")] public string WebTlsCert { get; init; } = "";
+    [JsonPropertyName("webTLSCA")] public string WebTlsCa { get; init; } = "";
+    [JsonPropertyName("webTLSClientCA")] public string WebTlsClientCa { get; init; } = "";
+    [JsonPropertyName("clientCertAuthEnabled")] public bool ClientCertAuthEnabled { get; init; }
+    [JsonPropertyName("replicaID")] public string ReplicaId { get; init; } = "";
+    [JsonPropertyName("scanningEnabled")] public bool ScanningEnabled { get; init; } = true;
+    [JsonPropertyName("scanningSyncOnline")] public bool ScanningSyncOnline { get; init; }
+    [JsonPropertyName("scanningDeadline")] public int ScanningDeadline { get; init; }
+    [JsonPropertyName("scanningEnableAutoRecheck")] public bool ScanningEnableAutoRecheck { get; init; }
+    [JsonPropertyName("jobHistoryCompactionEnabled")] public bool JobHistoryCompactionEnabled { get; init; } = true;
+    [JsonPropertyName("jobHistoryToKeep")] public long JobHistoryToKeep { get; init; }
+    [JsonPropertyName("jobHistoryMaxAge")] public string JobHistoryMaxAge { get; init; } = "";
+    [JsonPropertyName("repoEventHistoryCompactionEnabled")] public bool RepoEventHistoryCompactionEnabled { get; init; }
+    [JsonPropertyName("repoEventHistoryToKeep")] public long RepoEventHistoryToKeep { get; init; }
+    [JsonPropertyName("repoEventHistoryMaxAge")] public string RepoEventHistoryMaxAge { get; init; } = "";
+    [JsonPropertyName("storageVolume")] public string StorageVolume { get; init; } = "";
+    [JsonPropertyName("nfsHost")] public string NfsHost { get; init; } = "";
+    [JsonPropertyName("nfsPath")] public string NfsPath { get; init; } = "";
+    [JsonPropertyName("readOnlyRegistry")] public bool ReadOnlyRegistry { get; init; }
+    [JsonPropertyName("disablePersistentCookies")] public bool DisablePersistentCookies { get; init; } = true;
+}
+
+/// <summary>DTR's <c>Alert</c>: <c>class</c> is info, warning or error; <c>id</c> names the condition.</summary>
+public sealed record AlertView(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("class")] string Class,
+    [property: JsonPropertyName("message")] string Message);
