@@ -77,4 +77,11 @@ public sealed class HttpFunctions(RegistryDispatcher dispatcher, TokenEndpoint t
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", Route = "enzi/v0/{*path}")] HttpRequest request,
         CancellationToken cancellationToken) =>
         calls.ServeAsync(request, "enzi", () => api.DispatchAsync(request, cancellationToken));
+
+    /// <summary>What <c>docker search</c> asks a registry (its v1 search), answered as DTR's docker search.</summary>
+    [Function(nameof(SearchRepositories))]
+    public Task<IActionResult> SearchRepositories(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "v1/search")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        calls.ServeAsync(request, "api", () => api.DispatchAsync(request, cancellationToken));
 }

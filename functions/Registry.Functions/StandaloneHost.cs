@@ -100,6 +100,7 @@ public static class StandaloneHost
         app.MapWhen(c => c.Request.Path.Equals("/auth/jwks", StringComparison.Ordinal), auth => auth.Run(GetTokenKeysAsync));
         app.MapWhen(c => c.Request.Path.StartsWithSegments("/api/v0", StringComparison.Ordinal), api => api.Run(ServeRepositoryApiAsync));
         app.MapWhen(c => c.Request.Path.StartsWithSegments("/enzi/v0", StringComparison.Ordinal), api => api.Run(ServeAccountsApiAsync));
+        Map("/v1/search", (f, r) => f.SearchRepositories(r, r.HttpContext.RequestAborted));
         // the health triggers' routes, each a literal path
         Map("/_ping", (f, r) => f.Ping(r));
         Map("/health", (f, r) => f.Health(r));

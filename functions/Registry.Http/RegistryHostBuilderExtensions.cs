@@ -200,6 +200,7 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<RepositoryApiService>();
         services.AddSingleton<ImageApiService>();
         services.AddSingleton<SettingsApiService>();
+        services.AddSingleton<SearchApiService>();
         services.AddSingleton<SystemApiService>();
         services.AddSingleton<ScanApiService>();
         services.AddSingleton<SigningApiService>();

@@ -13,6 +13,8 @@ using Azure.Storage.Blobs.Specialized;
 // seed-tags PREFIX REPOSITORY TAGS
 //   Write registry content straight into the storage of the registry whose container and table prefix is PREFIX,
 //   through the registry's own stores (see Seed.cs).
+// seed-repos PREFIX COUNT
+//   COUNT repositories over 100 namespaces, public and private in turns of 100, for the search benchmark.
 // seed-inventories PREFIX COUNT
 //   COUNT scanned images (inventories of 60 components each, completed scan rows) for re-evaluation benchmarks.
 // sdk-read PREFIX DIGEST
@@ -42,6 +44,9 @@ switch (args)
         return 0;
     case ["seed-tags", var prefix, var repository, _]:
         await Registry.Bench.Seed.TagsAsync(connection, prefix, repository, Number(3));
+        return 0;
+    case ["seed-repos", var prefix, _]:
+        await Registry.Bench.Seed.RepositoriesAsync(connection, prefix, Number(2));
         return 0;
     case ["seed-inventories", var prefix, _]:
         await Registry.Bench.Seed.InventoriesAsync(connection, prefix, Number(2));

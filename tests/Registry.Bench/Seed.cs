@@ -58,6 +58,26 @@ public static class Seed
         Console.WriteLine($"seed-gc: {repositories * manifests} manifests, {repositories * manifests * (layers + 1)} blobs in {watch.Elapsed.TotalSeconds:F1} s");
     }
 
+    /// <summary>
+    /// <paramref name="count"/> repositories over 100 namespaces (<c>team-N/service-WORD-N</c>, the word one of ten),
+    /// public and private in turns of 100, with a short description: what the search benchmark completes names over.
+    /// </summary>
+    public static async Task RepositoriesAsync(string connection, string prefix, int count)
+    {
+        var (_, metadata) = Open(connection, prefix);
+        string[] words = ["api", "web", "worker", "db", "cache", "auth", "billing", "search", "mail", "gateway"];
+        var watch = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, async (i, ct) =>
+        {
+            RepositoryName.TryParse($"team-{i % 100}/service-{words[i % words.Length]}-{i}", out var name);
+            await metadata.AddRepositoryAsync(name, new Records.RepositoryRecord
+            {
+                Visibility = i / 100 % 2 == 0 ? "public" : "private", ShortDescription = $"service {i}",
+            }, ct);
+        });
+        Console.WriteLine($"seed-repos: {count} repositories in {watch.Elapsed.TotalSeconds:F1} s");
+    }
+
     /// <summary>One image in <paramref name="repository"/> with <paramref name="tags"/> tags: half dev-N, half v N.</summary>
     public static async Task TagsAsync(string connection, string prefix, string repository, int tags)
     {

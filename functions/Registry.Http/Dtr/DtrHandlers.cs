@@ -4,7 +4,7 @@ namespace Registry.Dtr;
 
 /// <summary>The handlers of /api/v0 and /enzi/v0: each binds the request, calls one service method and maps the result.</summary>
 public sealed class DtrHandlers(
-    RepositoryApiService repositories, ImageApiService images, SettingsApiService settings, AccountService accounts, SystemApiService system, ScanApiService scanning, SigningApiService signing,
+    RepositoryApiService repositories, ImageApiService images, SettingsApiService settings, SearchApiService search, AccountService accounts, SystemApiService system, ScanApiService scanning, SigningApiService signing,
     WebhookApiService webhooks, Health.ClusterService cluster, ContentCacheApiService contentCaches)
 {
     private const int DefaultPageSize = 10;
@@ -129,6 +129,14 @@ public sealed class DtrHandlers(
     }
 
     // ---- operations ---------------------------------------------------------------------------------------------
+
+    public async Task<HttpResult> AutocompleteAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await search.AutocompleteAsync(r.Principal, r.Query("query"), r.Flag("includeRepositories", true), r.Flag("includeAccounts", true),
+            r.Query("namespace"), Math.Min(r.PageSize("limit", 25), SearchApiService.MaxLimit), ct));
+
+    /// <summary>DTR's <c>q</c>; <c>docker search</c> sends <c>n</c> for how many it shows.</summary>
+    public async Task<HttpResult> SearchDockerAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await search.SearchAsync(r.Principal, r.Query("q"), Math.Min(r.PageSize("n", 25), SearchApiService.MaxLimit), ct));
 
     public async Task<HttpResult> GetSettingsAsync(DtrRequest r, CancellationToken ct) =>
         HttpResult.Json(200, await settings.GetAsync(ct));

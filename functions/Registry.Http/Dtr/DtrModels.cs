@@ -639,3 +639,22 @@ public sealed record AlertView(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("class")] string Class,
     [property: JsonPropertyName("message")] string Message);
+
+/// <summary>DTR's <c>Autocomplete</c>.</summary>
+public sealed record AutocompleteView(
+    [property: JsonPropertyName("accountResults")] IReadOnlyList<AccountView> AccountResults,
+    [property: JsonPropertyName("repositoryResults")] IReadOnlyList<RepositoryView> RepositoryResults);
+
+/// <summary>DTR's <c>DockerSearch</c>, as <c>docker search</c> reads it: <c>num_results</c> counts every visible match (up to 1,000 checked).</summary>
+public sealed record DockerSearchView(
+    [property: JsonPropertyName("num_results")] int NumResults,
+    [property: JsonPropertyName("query")] string Query,
+    [property: JsonPropertyName("results")] IReadOnlyList<DockerRepositoryView> Results);
+
+/// <summary>DTR's <c>DockerRepository</c>: no official images, automated builds or stars here.</summary>
+public sealed record DockerRepositoryView(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("description")] string Description,
+    [property: JsonPropertyName("is_official")] bool IsOfficial,
+    [property: JsonPropertyName("is_trusted")] bool IsTrusted,
+    [property: JsonPropertyName("star_count")] int StarCount);

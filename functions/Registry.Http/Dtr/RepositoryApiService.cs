@@ -562,7 +562,7 @@ public sealed partial class RepositoryApiService(
         return views.Select(v => counts.TryGetValue($"{v.Namespace}/{v.Name}", out var c) ? v with { Pulls = c.Pulls, Pushes = c.Pushes } : v).ToList();
     }
 
-    private static RepositoryView View(RepositoryName name, RepositoryRecord e, string namespaceType)
+    internal static RepositoryView View(RepositoryName name, RepositoryRecord e, string namespaceType)
     {
         var ns = PermissionService.NamespaceOf(name);
         return new RepositoryView(e.Id, ns, namespaceType, name.Value[(ns.Length + 1)..], e.ShortDescription, e.LongDescription,
