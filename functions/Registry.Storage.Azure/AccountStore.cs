@@ -221,6 +221,20 @@ public sealed class AccountStore(StorageClients clients) : IAccountStore
         return grants;
     }
 
+    /// <summary>One query over the partitions of the organization's repositories (r:org:...) for the team's row.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> ListRepositoryGrantsOfTeamAsync(string org, string team, CancellationToken cancellationToken = default)
+    {
+        var repositories = StorageLayout.NamespaceRepositoriesAccessPrefix(org);
+        var grants = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        await foreach (var grant in _teamAccess.QueryAsync<TeamAccessEntity>(TableClient.CreateQueryFilter(
+            $"PartitionKey ge {repositories} and PartitionKey lt {repositories[..^1] + ";"} and RowKey eq {StorageLayout.TeamKey(org, team)}"), cancellationToken: cancellationToken))
+        {
+            grants[StorageLayout.NameOf(grant.PartitionKey["r:".Length..])] = grant.Level;
+        }
+
+        return grants;
+    }
+
     public Task SetTeamAccessAsync(GrantTarget target, string team, string level, CancellationToken cancellationToken = default) =>
         _teamAccess.UpsertEntityAsync(new TeamAccessEntity
         {

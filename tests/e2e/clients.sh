@@ -247,6 +247,16 @@ if [ -n "${DOCKER_HOST:-}" ] && [ -n "${CREDS:-}" ] && [ -n "$DOCKER" ]; then
   pushed=$(grep -o 'digest: sha256:[0-9a-f]*' <<<"$OUT" | cut -d' ' -f2)
   run "${D[@]}" rmi "$HOST/$NS/docker-new:v1"
   step "docker pull of new content by digest" "${D[@]}" pull "$HOST/$NS/docker-new@$pushed"
+  # docker search asks the registry's /v1/search: a public repository is found, as the anonymous find it
+  code=$(curl -s -o /dev/null -w '%{http_code}' -u "$CREDS" -X PATCH -H 'Content-Type: application/json' -d '{"visibility":"public"}' \
+    "http://$HOST/api/v0/repositories/$NS/docker-new")
+  expect "repository made public" 200 "$code"
+  found=""
+  for _ in $(seq 1 60); do   # the search reads its snapshot of names again every 10 s
+    run "${D[@]}" search --format '{{.Name}}' "$HOST/docker-new" && found=$(grep -x "$NS/docker-new" <<<"$OUT" || true)
+    [ -n "$found" ] && break; sleep 0.5
+  done
+  expect "docker search finds the public repository" "$NS/docker-new" "$found"
   step "docker logout" "${D[@]}" logout "$HOST"
   step "docker login with a personal access token" "${D[@]}" login -u "$USER_NAME" --password-stdin "$HOST" <<<"$pat"
   run "${D[@]}" tag "$HOST/$NS/copied:v1" "$HOST/$NS/docker-pat:v1"

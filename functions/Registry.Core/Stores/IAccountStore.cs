@@ -53,6 +53,9 @@ public interface IAccountStore
     /// <summary>The names of the teams of <paramref name="user"/> in <paramref name="org"/>.</summary>
     Task<IReadOnlyList<string>> ListTeamsOfUserAsync(string user, string org, CancellationToken cancellationToken = default);
 
+    /// <summary>A team's grants on single repositories of its organization: repository name to access level.</summary>
+    Task<IReadOnlyDictionary<string, string>> ListRepositoryGrantsOfTeamAsync(string org, string team, CancellationToken cancellationToken = default);
+
     /// <summary>The team grants on a repository or namespace: team name (of the namespace's organization) to access level.</summary>
     Task<IReadOnlyDictionary<string, string>> ListTeamAccessAsync(GrantTarget target, CancellationToken cancellationToken = default);
 

@@ -76,6 +76,15 @@ public sealed class DtrHandlers(
     public async Task<HttpResult> ListNamespaceTeamAccessAsync(DtrRequest r, CancellationToken ct) =>
         HttpResult.Json(200, await repositories.ListNamespaceTeamAccessAsync(r.Principal, r["ns"], ct));
 
+    public async Task<HttpResult> GetUserRepositoryAccessAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await repositories.GetUserRepositoryAccessAsync(r.Principal, r["user"], r["ns"], r["repo"], ct));
+
+    public async Task<HttpResult> ListTeamRepositoryAccessAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await repositories.ListTeamRepositoryAccessAsync(r.Principal, r["ns"], r["team"], ct));
+
+    public async Task<HttpResult> GetNamespaceTeamAccessAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await repositories.GetNamespaceTeamAccessAsync(r.Principal, r["ns"], r["team"], ct));
+
     public async Task<HttpResult> SetNamespaceTeamAccessAsync(DtrRequest r, CancellationToken ct) =>
         HttpResult.Json(200, await repositories.SetNamespaceTeamAccessAsync(r.Principal, r["ns"], r["team"], await r.BodyAsync<TeamAccessPut>(ct), ct));
 

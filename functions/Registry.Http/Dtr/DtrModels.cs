@@ -155,8 +155,10 @@ public sealed record DockerfileLineView(
     [property: JsonPropertyName("mediaType")] string MediaType,
     [property: JsonPropertyName("urls")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Urls);
 
+/// <summary>DTR's <c>Team</c> (<c>id</c>, <c>clientUserIsMember</c>: whether the caller is in it), with the organization and name.</summary>
 public sealed record TeamRef(
     [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("clientUserIsMember")] bool ClientUserIsMember,
     [property: JsonPropertyName("orgName")] string OrgName,
     [property: JsonPropertyName("name")] string Name);
 
@@ -169,6 +171,28 @@ public sealed record TeamAccessPut([property: JsonPropertyName("accessLevel")] s
 public sealed record RepositoryTeamAccessList(
     [property: JsonPropertyName("repository")] RepositoryView Repository,
     [property: JsonPropertyName("teamAccessList")] IReadOnlyList<TeamAccessView> TeamAccessList);
+
+/// <summary>DTR's <c>RepoUserAccess</c>: a user's effective level on a repository (<c>""</c> for none).</summary>
+public sealed record RepoUserAccessView(
+    [property: JsonPropertyName("accessLevel")] string AccessLevel,
+    [property: JsonPropertyName("user")] AccountView User,
+    [property: JsonPropertyName("repository")] RepositoryView Repository);
+
+/// <summary>DTR's <c>RepoAccess</c>.</summary>
+public sealed record RepoAccessView(
+    [property: JsonPropertyName("accessLevel")] string AccessLevel,
+    [property: JsonPropertyName("repository")] RepositoryView Repository);
+
+/// <summary>DTR's <c>ListTeamRepoAccess</c>.</summary>
+public sealed record TeamRepositoryAccessList(
+    [property: JsonPropertyName("team")] TeamRef Team,
+    [property: JsonPropertyName("repositoryAccessList")] IReadOnlyList<RepoAccessView> RepositoryAccessList);
+
+/// <summary>DTR's <c>NamespaceTeamAccess</c>.</summary>
+public sealed record NamespaceTeamAccessView(
+    [property: JsonPropertyName("accessLevel")] string AccessLevel,
+    [property: JsonPropertyName("team")] TeamRef Team,
+    [property: JsonPropertyName("namespace")] string Namespace);
 
 public sealed record NamespaceTeamAccessList(
     [property: JsonPropertyName("namespace")] string Namespace,

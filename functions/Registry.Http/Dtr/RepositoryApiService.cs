@@ -201,45 +201,120 @@ public sealed partial class RepositoryApiService(
     public async Task<RepositoryTeamAccessList> ListTeamAccessAsync(Principal principal, string ns, string repo, CancellationToken cancellationToken = default)
     {
         var (name, stored) = await RequireAsync(principal, ns, repo, AccessLevel.Admin, cancellationToken);
-        var list = await TeamAccessListAsync(ns, GrantTarget.Of(name), cancellationToken);
+        var list = await TeamAccessListAsync(principal, ns, GrantTarget.Of(name), cancellationToken);
         return new RepositoryTeamAccessList(View(name, stored, await GetNamespaceTypeOrUserAsync(ns, cancellationToken)), list);
     }
 
-    /// <summary>Grants a team of the repository's organization a level on the repository (repository admin).</summary>
-    public async Task<TeamAccessView> SetTeamAccessAsync(Principal principal, string ns, string repo, string team, TeamAccessPut body, CancellationToken cancellationToken = default)
+    /// <summary>Grants a team of the repository's organization a level on the repository (repository admin); answers the repository's grants, as DTR does.</summary>
+    public async Task<RepositoryTeamAccessList> SetTeamAccessAsync(
+        Principal principal, string ns, string repo, string team, TeamAccessPut body, CancellationToken cancellationToken = default)
     {
         var (name, _) = await RequireAsync(principal, ns, repo, AccessLevel.Admin, cancellationToken);
-        return await SetGrantAsync(ns, team, body, GrantTarget.Of(name), cancellationToken);
+        await SetGrantAsync(ns, team, body, GrantTarget.Of(name), cancellationToken);
+        return await ListTeamAccessAsync(principal, ns, repo, cancellationToken);
     }
 
+    /// <summary>Revokes a team's grant on the repository; as in DTR, a grant or team that does not exist is no error.</summary>
     public async Task RemoveTeamAccessAsync(Principal principal, string ns, string repo, string team, CancellationToken cancellationToken = default)
     {
         var (name, _) = await RequireAsync(principal, ns, repo, AccessLevel.Admin, cancellationToken);
-        if (!await accounts.RemoveTeamAccessAsync(GrantTarget.Of(name), team, cancellationToken))
-        {
-            throw new DtrException(DtrError.NoSuchTeam, $"team {team} has no access to {name}");
-        }
+        await accounts.RemoveTeamAccessAsync(GrantTarget.Of(name), team, cancellationToken);
     }
 
     public async Task<NamespaceTeamAccessList> ListNamespaceTeamAccessAsync(Principal principal, string ns, CancellationToken cancellationToken = default)
     {
         await RequireNamespaceAdminAsync(principal, ns, cancellationToken);
-        return new NamespaceTeamAccessList(ns, await TeamAccessListAsync(ns, GrantTarget.OfNamespace(ns), cancellationToken));
+        return new NamespaceTeamAccessList(ns, await TeamAccessListAsync(principal, ns, GrantTarget.OfNamespace(ns), cancellationToken));
     }
 
-    public async Task<TeamAccessView> SetNamespaceTeamAccessAsync(Principal principal, string ns, string team, TeamAccessPut body, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// A team's grant on a namespace, for an admin of the namespace or a member of the team;
+    /// NO_SUCH_NAMESPACE_TEAM_ACCESS when it has none.
+    /// </summary>
+    public async Task<NamespaceTeamAccessView> GetNamespaceTeamAccessAsync(Principal principal, string ns, string team, CancellationToken cancellationToken = default)
+    {
+        await GetNamespaceTypeAsync(ns, cancellationToken);
+        var member = !principal.IsAnonymous && (await accounts.ListTeamsOfUserAsync(principal.Name!, ns, cancellationToken)).Contains(team);
+        if (!member && await permissions.GetNamespaceLevelAsync(principal, ns, cancellationToken) < AccessLevel.Admin)
+        {
+            throw Deny(principal, $"this needs admin access to the namespace {ns} or membership of the team {team}");
+        }
+
+        var grants = await accounts.ListTeamAccessAsync(GrantTarget.OfNamespace(ns), cancellationToken);
+        if (!grants.TryGetValue(team, out var level) || await accounts.GetTeamOrNullAsync(ns, team, cancellationToken) is not { } found)
+        {
+            throw new DtrException(DtrError.NoSuchNamespaceTeamAccess, $"team {team} has no grant on the namespace {ns}");
+        }
+
+        return new NamespaceTeamAccessView(level, new TeamRef(found.Id, member, ns, team), ns);
+    }
+
+    public async Task<NamespaceTeamAccessView> SetNamespaceTeamAccessAsync(
+        Principal principal, string ns, string team, TeamAccessPut body, CancellationToken cancellationToken = default)
     {
         await RequireNamespaceAdminAsync(principal, ns, cancellationToken);
-        return await SetGrantAsync(ns, team, body, GrantTarget.OfNamespace(ns), cancellationToken);
+        var (level, found) = await SetGrantAsync(ns, team, body, GrantTarget.OfNamespace(ns), cancellationToken);
+        var member = !principal.IsAnonymous && (await accounts.ListTeamsOfUserAsync(principal.Name!, ns, cancellationToken)).Contains(team);
+        return new NamespaceTeamAccessView(level, new TeamRef(found.Id, member, ns, team), ns);
     }
 
+    /// <summary>
+    /// A user's effective access to a repository (DTR's <c>RepoUserAccess</c>; <c>""</c> for none), for the user, a
+    /// system administrator or an admin of the repository; the repository must be one the caller may see.
+    /// </summary>
+    public async Task<RepoUserAccessView> GetUserRepositoryAccessAsync(Principal principal, string user, string ns, string repo, CancellationToken cancellationToken = default)
+    {
+        var (name, stored) = await RequireAsync(principal, ns, repo, AccessLevel.ReadOnly, cancellationToken);
+        if (principal.Name != user && await permissions.GetLevelAsync(principal, name, cancellationToken) < AccessLevel.Admin)
+        {
+            throw Deny(principal, $"another user's access to {name} is for that user and the repository's admins");
+        }
+
+        var account = await accounts.GetAccountOrNullAsync(user, cancellationToken);
+        if (account is null || account.IsOrg)
+        {
+            throw new DtrException(DtrError.NoSuchAccount, $"no user {user}");
+        }
+
+        var level = await permissions.GetLevelAsync(new Principal(account.Name, account.Id, account.IsAdmin), name, cancellationToken);
+        return new RepoUserAccessView(level == AccessLevel.None ? "" : Access.ToWire(level), AccountService.View(account),
+            View(name, stored, await GetNamespaceTypeOrUserAsync(ns, cancellationToken)));
+    }
+
+    /// <summary>
+    /// The repositories a team is granted one by one (DTR's <c>ListTeamRepoAccess</c>), for an admin of the
+    /// organization or a member of the team.
+    /// </summary>
+    public async Task<TeamRepositoryAccessList> ListTeamRepositoryAccessAsync(Principal principal, string org, string team, CancellationToken cancellationToken = default)
+    {
+        if (await GetNamespaceTypeAsync(org, cancellationToken) != "organization" || await accounts.GetTeamOrNullAsync(org, team, cancellationToken) is not { } found)
+        {
+            throw new DtrException(DtrError.NoSuchTeam, $"no team {team} in {org}");
+        }
+
+        var member = !principal.IsAnonymous && (await accounts.ListTeamsOfUserAsync(principal.Name!, org, cancellationToken)).Contains(team);
+        if (!member && await permissions.GetNamespaceLevelAsync(principal, org, cancellationToken) < AccessLevel.Admin)
+        {
+            throw Deny(principal, $"this needs admin access to {org} or membership of the team {team}");
+        }
+
+        var list = new List<RepoAccessView>();
+        foreach (var (repository, level) in await accounts.ListRepositoryGrantsOfTeamAsync(org, team, cancellationToken))
+        {
+            if (RepositoryName.TryParse(repository, out var name) && await metadata.GetRepositoryOrNullAsync(name, cancellationToken) is { } stored)
+            {
+                list.Add(new RepoAccessView(level, View(name, stored, "organization")));
+            }
+        }
+
+        return new TeamRepositoryAccessList(new TeamRef(found.Id, member, org, team), list);
+    }
+
+    /// <summary>Revokes a team's grant on the namespace; as in DTR, a grant or team that does not exist is no error.</summary>
     public async Task RemoveNamespaceTeamAccessAsync(Principal principal, string ns, string team, CancellationToken cancellationToken = default)
     {
         await RequireNamespaceAdminAsync(principal, ns, cancellationToken);
-        if (!await accounts.RemoveTeamAccessAsync(GrantTarget.OfNamespace(ns), team, cancellationToken))
-        {
-            throw new DtrException(DtrError.NoSuchTeam, $"team {team} has no access to {ns}");
-        }
+        await accounts.RemoveTeamAccessAsync(GrantTarget.OfNamespace(ns), team, cancellationToken);
     }
 
     // ---- pruning policies -----------------------------------------------------------------------------
@@ -470,7 +545,7 @@ public sealed partial class RepositoryApiService(
         }
     }
 
-    private async Task<TeamAccessView> SetGrantAsync(string org, string team, TeamAccessPut body, GrantTarget target, CancellationToken cancellationToken)
+    private async Task<(string Level, Team Team)> SetGrantAsync(string org, string team, TeamAccessPut body, GrantTarget target, CancellationToken cancellationToken)
     {
         if (await GetNamespaceTypeAsync(org, cancellationToken) != "organization")
         {
@@ -485,16 +560,18 @@ public sealed partial class RepositoryApiService(
         var found = await accounts.GetTeamOrNullAsync(org, team, cancellationToken)
             ?? throw new DtrException(DtrError.NoSuchTeam, $"no team {team} in {org}");
         await accounts.SetTeamAccessAsync(target, team, Access.ToWire(level), cancellationToken);
-        return new TeamAccessView(Access.ToWire(level), new TeamRef(found.Id, org, team));
+        return (Access.ToWire(level), found);
     }
 
-    private async Task<IReadOnlyList<TeamAccessView>> TeamAccessListAsync(string org, GrantTarget target, CancellationToken cancellationToken)
+    /// <summary>The grants on a target, each team with DTR's <c>clientUserIsMember</c> for the caller.</summary>
+    private async Task<IReadOnlyList<TeamAccessView>> TeamAccessListAsync(Principal principal, string org, GrantTarget target, CancellationToken cancellationToken)
     {
+        var mine = principal.IsAnonymous ? [] : await accounts.ListTeamsOfUserAsync(principal.Name!, org, cancellationToken);
         var list = new List<TeamAccessView>();
         foreach (var (team, level) in await accounts.ListTeamAccessAsync(target, cancellationToken))
         {
             var found = await accounts.GetTeamOrNullAsync(org, team, cancellationToken);
-            list.Add(new TeamAccessView(level, new TeamRef(found?.Id ?? "", org, team)));
+            list.Add(new TeamAccessView(level, new TeamRef(found?.Id ?? "", mine.Contains(team), org, team)));
         }
 
         return list;
