@@ -91,26 +91,35 @@ public enum Caller
 
     /// <summary>A system administrator.</summary>
     Admin,
+
+    /// <summary>
+    /// Anyone, and a bearer token of the registry's own is taken as well as Basic credentials: what Docker's daemon sends
+    /// to <c>/v1/search</c> once it has signed in to the registry (its token, not the user's password).
+    /// </summary>
+    RegistryClient,
 }
 
 /// <summary>One route of /api/v0 or /enzi/v0: method, path pattern, who may call it, and its handler.</summary>
 public sealed record DtrRoute(string Method, Regex Pattern, Caller Caller, Func<DtrRequest, CancellationToken, Task<HttpResult>> Handle);
 
 /// <summary>
-/// The entry of /api/v0 (repositories, tags, team access, tokens) and /enzi/v0 (accounts, organizations, teams)
-/// for both hosts: one route table, Basic authentication (password or personal access token; none = anonymous),
+/// The entry of /api/v0 (repositories, tags, team access, tokens), /enzi/v0 (accounts, organizations, teams) and
+/// Docker's /v1/search for both hosts: one route table, Basic authentication (password or personal access token;
+/// none = anonymous; on /v1/search also the registry's bearer token),
 /// inside the skeleton every API shares (<see cref="ApiEntry"/>), answering in DTR's error shape.
 /// </summary>
 public sealed class DtrDispatcher : ApiEntry
 {
     private readonly List<DtrRoute> _routes;
     private readonly Authenticator _authenticator;
+    private readonly TokenService _tokens;
     private readonly bool _authEnabled;
 
-    public DtrDispatcher(DtrHandlers h, Authenticator authenticator, IOptions<AuthOptions> options, ILogger<DtrDispatcher> logger)
+    public DtrDispatcher(DtrHandlers h, Authenticator authenticator, TokenService tokens, IOptions<AuthOptions> options, ILogger<DtrDispatcher> logger)
         : base(logger)
     {
         _authenticator = authenticator;
+        _tokens = tokens;
         _authEnabled = options.Value.Enabled;
         const string Ns = "(?<ns>[^/]+)";
         const string Repo = "(?<repo>[^/]+)";
@@ -179,7 +188,7 @@ public sealed class DtrDispatcher : ApiEntry
             new("GET", Route("/api/v0/meta/features"), Caller.User, h.GetFeaturesAsync),
             new("GET", Route("/api/v0/index/autocomplete"), Caller.User, h.AutocompleteAsync),
             new("GET", Route("/api/v0/index/dockersearch"), Caller.Anyone, h.SearchDockerAsync),
-            new("GET", Route("/v1/search"), Caller.Anyone, h.SearchDockerAsync),
+            new("GET", Route("/v1/search"), Caller.RegistryClient, h.SearchDockerAsync),
             new("GET", Route("/api/v0/meta/settings"), Caller.Admin, h.GetSettingsAsync),
             new("POST", Route("/api/v0/meta/settings"), Caller.Admin, h.UpdateSettingsAsync),
             new("GET", Route("/api/v0/meta/alerts"), Caller.Admin, h.ListAlertsAsync),
@@ -260,7 +269,7 @@ public sealed class DtrDispatcher : ApiEntry
                 request.HttpContext.Items[Audit.AuditService.RepositoryItem] = $"{route.Match.Groups["ns"].Value}/{route.Match.Groups["repo"].Value}";
             }
 
-            var principal = await AuthenticateAsync(request, cancellationToken);
+            var principal = await AuthenticateAsync(request, route.Caller == Caller.RegistryClient, cancellationToken);
             request.HttpContext.Items[Audit.AuditService.ActorItem] = principal.Name ?? "";
             Require(route.Caller, principal);
             return await route.Handle(new DtrRequest(request, principal, route.Match.Groups), cancellationToken);
@@ -272,7 +281,7 @@ public sealed class DtrDispatcher : ApiEntry
     /// </summary>
     public static void Require(Caller caller, Principal principal)
     {
-        if (caller == Caller.Anyone)
+        if (caller is Caller.Anyone or Caller.RegistryClient)
         {
             return;
         }
@@ -310,7 +319,7 @@ public sealed class DtrDispatcher : ApiEntry
         return e.Error == DtrError.NotAuthenticated ? result.WithHeader("WWW-Authenticate", "Basic realm=\"registry\"") : result;
     }
 
-    private async Task<Principal> AuthenticateAsync(HttpRequest request, CancellationToken cancellationToken)
+    private async Task<Principal> AuthenticateAsync(HttpRequest request, bool bearer, CancellationToken cancellationToken)
     {
         if (!_authEnabled)
         {
@@ -321,6 +330,16 @@ public sealed class DtrDispatcher : ApiEntry
         if (header.Length == 0)
         {
             return Principal.Anonymous;
+        }
+
+        if (bearer && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            // the registry's token: its account must still be the one it was issued to, and active
+            var token = await _tokens.ValidateAccessTokenAsync(header[7..].Trim(), cancellationToken)
+                ?? throw new DtrException(DtrError.NotAuthenticated, "the bearer token is invalid or expired");
+            return token.Subject.Length == 0 ? Principal.Anonymous
+                : await _authenticator.FindActiveAsync(token.Subject, token.AccountId, cancellationToken)
+                  ?? throw new DtrException(DtrError.NotAuthenticated, "the token's account is gone or inactive");
         }
 
         var (user, secret) = BasicCredentials.Parse(header) ?? throw new DtrException(DtrError.NotAuthenticated, "expected Basic credentials");

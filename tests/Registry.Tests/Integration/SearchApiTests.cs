@@ -98,6 +98,28 @@ public sealed class SearchApiTests(AuthHostFixture fixture) : IClassFixture<Auth
         Assert.Equal(["grantorg/alpha-granted", "searcher/alpha-mine"], user.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("name").GetString()));
     }
 
+    [Fact]
+    public async Task DockerSearch_RegistryBearerToken_TakenAtV1SearchOnly()
+    {
+        // Arrange: what Docker's daemon holds once signed in, a token of the registry's own
+        Assert.True(await Poll.UntilAsync(async () =>
+            (await GetAsync("/api/v0/index/autocomplete?query=alpha", AuthClient.AdminUser, AuthClient.AdminPassword)).GetProperty("repositoryResults").GetArrayLength() == 7,
+            TimeSpan.FromSeconds(40), TimeSpan.FromMilliseconds(500)));
+        var token = await Auth.GetTokenAsync("searcher", Password);
+
+        // Act
+        using var v1 = await Auth.SendAsync(HttpMethod.Get, "/v1/search?q=alpha-mine", token);
+        using var api = await Auth.SendAsync(HttpMethod.Get, "/api/v0/index/dockersearch?q=alpha-mine", token);
+        using var forged = await Auth.SendAsync(HttpMethod.Get, "/v1/search?q=alpha-mine", token[..^4] + "AAAA");
+
+        // Assert: the token signs the user in at /v1/search (their private repository found); the API takes Basic only
+        var found = JsonDocument.Parse(await v1.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(HttpStatusCode.OK, v1.StatusCode);
+        Assert.Equal(["searcher/alpha-mine"], found.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("name").GetString()));
+        Assert.Equal((HttpStatusCode.Unauthorized, "NOT_AUTHENTICATED"), (api.StatusCode, await AuthClient.ErrorCodeAsync(api)));
+        Assert.Equal((HttpStatusCode.Unauthorized, "NOT_AUTHENTICATED"), (forged.StatusCode, await AuthClient.ErrorCodeAsync(forged)));
+    }
+
     [Theory]
     [InlineData("/api/v0/index/autocomplete", "searcher", HttpStatusCode.BadRequest, "INVALID_PARAMETER")]
     [InlineData("/api/v0/index/autocomplete?query=a&limit=0", "searcher", HttpStatusCode.BadRequest, "INVALID_PARAMETER")]
