@@ -65,4 +65,7 @@ public sealed class AccessToken : StoredRecord
     public DateTimeOffset? ExpiresAt { get; set; }
 
     public DateTimeOffset? LastUsed { get; set; }
+
+    /// <summary>The User-Agent of the request that created the token (up to 200 characters).</summary>
+    public string CreatorUa { get; set; } = "";
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Registry.Auth;
@@ -266,8 +267,8 @@ public sealed partial class AccountService(
 
     // ---- personal access tokens -------------------------------------------------------------------------
 
-    /// <summary>Creates a token for the caller; the token itself is in this answer only.</summary>
-    public async Task<ApiTokenView> CreateTokenAsync(Principal principal, ApiTokenCreate body, CancellationToken cancellationToken = default)
+    /// <summary>Creates a token for the caller; the token itself is in this answer only. <paramref name="userAgent"/> is kept as DTR's <c>creatorUa</c>.</summary>
+    public async Task<ApiTokenView> CreateTokenAsync(Principal principal, ApiTokenCreate body, string userAgent, CancellationToken cancellationToken = default)
     {
         if (body.ExpiresAt is { } expires && expires <= time.GetUtcNow())
         {
@@ -283,20 +284,34 @@ public sealed partial class AccountService(
             IsActive = true,
             CreatedAt = time.GetUtcNow(),
             ExpiresAt = body.ExpiresAt,
+            CreatorUa = userAgent.Length > 200 ? userAgent[..200] : userAgent,
         };
         await accounts.AddAccessTokenAsync(entity, cancellationToken);
         return View(entity) with { Token = token };
     }
 
-    public async Task<ApiTokenList> ListTokensAsync(Principal principal, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// A page of tokens in hashed-token order: the caller's, or with <paramref name="username"/> that user's (the user
+    /// or a system administrator).
+    /// </summary>
+    public async Task<(IReadOnlyList<ApiTokenView> Tokens, string? Next)> ListTokensAsync(
+        Principal principal, string? username, string? pageStart, int pageSize, CancellationToken cancellationToken = default)
     {
-        return new ApiTokenList((await accounts.ListAccessTokensAsync(OwnAccountId(principal), cancellationToken)).Select(View).ToList());
+        var tokens = (await accounts.ListAccessTokensAsync(await TokenOwnerIdAsync(principal, username, cancellationToken), cancellationToken))
+            .Where(t => pageStart is null || string.CompareOrdinal(t.Hash, pageStart) >= 0)
+            .OrderBy(t => t.Hash, StringComparer.Ordinal)
+            .Take(pageSize + 1)
+            .ToList();
+        return (tokens.Take(pageSize).Select(View).ToList(), tokens.Count > pageSize ? tokens[pageSize].Hash : null);
     }
+
+    /// <summary>One of the caller's tokens; NO_SUCH_API_TOKEN for any other.</summary>
+    public async Task<ApiTokenView> GetTokenAsync(Principal principal, string hashedToken, CancellationToken cancellationToken = default) =>
+        View(await accounts.GetAccessTokenOrNullAsync(OwnAccountId(principal), hashedToken, cancellationToken) ?? throw NoSuchToken());
 
     public async Task<ApiTokenView> UpdateTokenAsync(Principal principal, string hashedToken, ApiTokenPatch body, CancellationToken cancellationToken = default)
     {
-        var token = await accounts.GetAccessTokenOrNullAsync(OwnAccountId(principal), hashedToken, cancellationToken)
-            ?? throw new DtrException(DtrError.NoSuchToken, "no such token");
+        var token = await accounts.GetAccessTokenOrNullAsync(OwnAccountId(principal), hashedToken, cancellationToken) ?? throw NoSuchToken();
         token.Label = body.TokenLabel ?? token.Label;
         token.IsActive = body.IsActive ?? token.IsActive;
         await accounts.UpdateAccessTokenAsync(token, cancellationToken);
@@ -307,9 +322,57 @@ public sealed partial class AccountService(
     {
         if (!await accounts.DeleteAccessTokenAsync(OwnAccountId(principal), hashedToken, cancellationToken))
         {
-            throw new DtrException(DtrError.NoSuchToken, "no such token");
+            throw NoSuchToken();
         }
     }
+
+    /// <summary>
+    /// DTR's token clean-up: deletes the tokens of the caller (or of <paramref name="username"/>, for the user or a
+    /// system administrator) not used since <paramref name="usedBefore"/> (never used counts) and made the way
+    /// <paramref name="generatedBy"/> says: <c>auto</c> (DTR's default; tokens this registry makes for clients, of
+    /// which it has none), <c>manual</c> (made through this API) or <c>all</c>. Returns how many went.
+    /// </summary>
+    public async Task<int> DeleteTokensAsync(
+        Principal principal, string? username, string? usedBefore, string? generatedBy, CancellationToken cancellationToken = default)
+    {
+        DateTimeOffset? before = usedBefore is null ? null
+            : DateTimeOffset.TryParse(usedBefore, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at
+            : throw new DtrException(DtrError.InvalidParameter, "usedbefore must be a date or an RFC 3339 time");
+        var matches = (generatedBy ?? "auto") switch
+        {
+            "auto" => false,
+            "manual" or "all" => true,
+            _ => throw new DtrException(DtrError.InvalidParameter, "generatedby must be auto, manual or all"),
+        };
+        var owner = await TokenOwnerIdAsync(principal, username, cancellationToken);
+        var deleted = 0;
+        foreach (var token in (await accounts.ListAccessTokensAsync(owner, cancellationToken)).Where(t => matches && (before is null || (t.LastUsed ?? default) < before)))
+        {
+            deleted += await accounts.DeleteAccessTokenAsync(owner, token.Hash, cancellationToken) ? 1 : 0;
+        }
+
+        return deleted;
+    }
+
+    /// <summary>The account whose tokens a call is about: the caller's, or a named user's for that user or a system administrator.</summary>
+    private async Task<string> TokenOwnerIdAsync(Principal principal, string? username, CancellationToken cancellationToken)
+    {
+        if (username is null || username == principal.Name)
+        {
+            return OwnAccountId(principal);
+        }
+
+        if (!principal.IsAdmin)
+        {
+            throw new DtrException(DtrError.NotAuthorized, "another user's tokens are that user's and system administrators'");
+        }
+
+        return await accounts.GetAccountOrNullAsync(username, cancellationToken) is { IsOrg: false } account
+            ? account.Id
+            : throw new DtrException(DtrError.NoSuchUser, $"no user {username}");
+    }
+
+    private static DtrException NoSuchToken() => new(DtrError.NoSuchToken, "no such API token");
 
     // ---- helpers ----------------------------------------------------------------------------------------
 
@@ -323,7 +386,7 @@ public sealed partial class AccountService(
 
     private static TeamView View(Team t) => new(t.Id, t.Org, t.Name, t.Description);
 
-    private static ApiTokenView View(AccessToken t) => new(null, t.Hash, t.Label, t.IsActive, t.LastUsed, t.CreatedAt, t.ExpiresAt);
+    private static ApiTokenView View(AccessToken t) => new(null, t.Hash, t.Label, t.IsActive, GoTime.Format(t.LastUsed), t.CreatedAt, t.ExpiresAt, t.CreatorUa);
 
     private async Task<Account> GetAsync(string name, CancellationToken cancellationToken) =>
         await accounts.GetAccountOrNullAsync(name, cancellationToken) ?? throw new DtrException(DtrError.NoSuchAccount, $"no account {name}");

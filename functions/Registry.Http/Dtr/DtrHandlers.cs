@@ -33,6 +33,12 @@ public sealed class DtrHandlers(
         return HttpResult.Empty(204);
     }
 
+    public async Task<HttpResult> DeleteNamespaceRepositoriesAsync(DtrRequest r, CancellationToken ct)
+    {
+        await repositories.DeleteAllAsync(r.Principal, r["ns"], ct);
+        return HttpResult.Empty(204);
+    }
+
     public async Task<HttpResult> ListTagsAsync(DtrRequest r, CancellationToken ct)
     {
         var (tags, next) = await images.ListTagsAsync(
@@ -377,11 +383,22 @@ public sealed class DtrHandlers(
 
     // ---- /api/v0/api_tokens ----------------------------------------------------------------------------------
 
+    /// <summary>200 with the new token, as DTR answers.</summary>
     public async Task<HttpResult> CreateTokenAsync(DtrRequest r, CancellationToken ct) =>
-        HttpResult.Json(201, await accounts.CreateTokenAsync(r.Principal, await r.BodyAsync<ApiTokenCreate>(ct), ct)).WithHeader("Cache-Control", "no-store");
+        HttpResult.Json(200, await accounts.CreateTokenAsync(r.Principal, await r.BodyAsync<ApiTokenCreate>(ct), r.Http.Headers.UserAgent.ToString(), ct))
+            .WithHeader("Cache-Control", "no-store");
 
-    public async Task<HttpResult> ListTokensAsync(DtrRequest r, CancellationToken ct) =>
-        HttpResult.Json(200, await accounts.ListTokensAsync(r.Principal, ct));
+    public async Task<HttpResult> ListTokensAsync(DtrRequest r, CancellationToken ct)
+    {
+        var (tokens, next) = await accounts.ListTokensAsync(r.Principal, r.Query("username"), r.Query("pageStart"), r.PageSize("pageSize", DefaultPageSize), ct);
+        return WithNext(HttpResult.Json(200, tokens), next);
+    }
+
+    public async Task<HttpResult> GetTokenAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await accounts.GetTokenAsync(r.Principal, r["token"], ct));
+
+    public async Task<HttpResult> DeleteTokensAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, new TokenCleanupView(await accounts.DeleteTokensAsync(r.Principal, r.Query("username"), r.Query("usedbefore"), r.Query("generatedby"), ct)));
 
     public async Task<HttpResult> UpdateTokenAsync(DtrRequest r, CancellationToken ct) =>
         HttpResult.Json(200, await accounts.UpdateTokenAsync(r.Principal, r["token"], await r.BodyAsync<ApiTokenPatch>(ct), ct));

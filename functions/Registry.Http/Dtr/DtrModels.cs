@@ -206,17 +206,24 @@ public sealed record ApiTokenPatch(
     [property: JsonPropertyName("tokenLabel")] string? TokenLabel,
     [property: JsonPropertyName("isActive")] bool? IsActive);
 
-/// <summary>A personal access token; <see cref="Token"/> is set only in the answer that creates it.</summary>
+/// <summary>
+/// DTR's <c>APIToken</c> (<c>NewAPIToken</c> with <see cref="Token"/>, set only in the answer that creates it).
+/// <c>lastUsed</c> is Go's zero time for a token never used; every token here is made through the API
+/// (<c>generatedBy</c> <c>manual</c>); <c>expiresAt</c> is ours.
+/// </summary>
 public sealed record ApiTokenView(
     [property: JsonPropertyName("token")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Token,
     [property: JsonPropertyName("hashedToken")] string HashedToken,
     [property: JsonPropertyName("tokenLabel")] string TokenLabel,
     [property: JsonPropertyName("isActive")] bool IsActive,
-    [property: JsonPropertyName("lastUsed")] DateTimeOffset? LastUsed,
+    [property: JsonPropertyName("lastUsed")] string LastUsed,
     [property: JsonPropertyName("createdAt")] DateTimeOffset CreatedAt,
-    [property: JsonPropertyName("expiresAt")] DateTimeOffset? ExpiresAt);
-
-public sealed record ApiTokenList([property: JsonPropertyName("apiTokens")] IReadOnlyList<ApiTokenView> ApiTokens);
+    [property: JsonPropertyName("expiresAt")] DateTimeOffset? ExpiresAt,
+    [property: JsonPropertyName("creatorUa")] string CreatorUa)
+{
+    [JsonPropertyName("generatedBy")]
+    public string GeneratedBy => "manual";
+}
 
 public sealed record PruningPolicyBody(
     [property: JsonPropertyName("enabled")] bool? Enabled,
@@ -682,3 +689,6 @@ public sealed record DockerRepositoryView(
     [property: JsonPropertyName("is_official")] bool IsOfficial,
     [property: JsonPropertyName("is_trusted")] bool IsTrusted,
     [property: JsonPropertyName("star_count")] int StarCount);
+
+/// <summary>What DTR's token clean-up removed (DTR answers 200 with no body; the count is ours).</summary>
+public sealed record TokenCleanupView([property: JsonPropertyName("deleted")] int Deleted);

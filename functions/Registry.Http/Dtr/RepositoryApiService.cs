@@ -152,7 +152,30 @@ public sealed partial class RepositoryApiService(
     /// <summary>Deletes a repository (repository admin); like DTR, answers success when it does not exist.</summary>
     public async Task DeleteAsync(Principal principal, string ns, string repo, CancellationToken cancellationToken = default)
     {
-        var name = ParseName(ns, repo);
+        await DeleteAsync(principal, ParseName(ns, repo), cancellationToken);
+    }
+
+    /// <summary>
+    /// DTR's deprecated deletion of every repository of a user or organization (for the user, an admin of the
+    /// organization or a system administrator): each as a repository is deleted, with its tags, policies and grants.
+    /// </summary>
+    public async Task DeleteAllAsync(Principal principal, string ns, CancellationToken cancellationToken = default)
+    {
+        await RequireNamespaceAdminAsync(principal, ns, cancellationToken);
+        while (await metadata.ListRepositoryRecordsAsync(ns + "/", null, true, 100, cancellationToken) is { Count: > 0 } batch)
+        {
+            foreach (var repository in batch)
+            {
+                if (RepositoryName.TryParse(repository.Name, out var name))
+                {
+                    await DeleteAsync(principal, name, cancellationToken);
+                }
+            }
+        }
+    }
+
+    private async Task DeleteAsync(Principal principal, RepositoryName name, CancellationToken cancellationToken)
+    {
         if (await permissions.GetLevelAsync(principal, name, cancellationToken) < AccessLevel.Admin)
         {
             var visible = await metadata.GetRepositoryOrNullAsync(name, cancellationToken) is not null

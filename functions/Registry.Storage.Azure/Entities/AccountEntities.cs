@@ -86,15 +86,18 @@ public sealed class AccessTokenEntity : RegistryEntity
 
     public DateTimeOffset? LastUsed { get; set; }
 
+    public string CreatorUa { get; set; } = "";
+
     public AccessToken ToRecord() => Versioned(new AccessToken
     {
         AccountId = PartitionKey, Hash = RowKey, Label = Label, IsActive = IsActive, CreatedAt = CreatedAt, ExpiresAt = ExpiresAt, LastUsed = LastUsed,
+        CreatorUa = CreatorUa ?? "",
     });
 
     public static AccessTokenEntity From(AccessToken t) => new()
     {
         PartitionKey = t.AccountId, RowKey = t.Hash, ETag = VersionOf(t), Label = t.Label, IsActive = t.IsActive, CreatedAt = t.CreatedAt,
-        ExpiresAt = t.ExpiresAt, LastUsed = t.LastUsed,
+        ExpiresAt = t.ExpiresAt, LastUsed = t.LastUsed, CreatorUa = t.CreatorUa,
     };
 }
 

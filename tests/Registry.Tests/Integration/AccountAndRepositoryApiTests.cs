@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -75,8 +76,8 @@ public sealed class AccountAndRepositoryApiTests(AuthHostFixture fixture) : ICla
         using var revoke = await Auth.ApiAsync(HttpMethod.Delete, $"/api/v0/api_tokens/{hashed}", "dave", Password);
         using var afterRevoke = await Auth.ApiAsync(HttpMethod.Get, "/enzi/v0/accounts/dave", "dave", token);
 
-        // Assert: shown once, stored hashed, revocable
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        // Assert: shown once (200, as DTR answers), stored hashed, revocable
+        Assert.Equal(HttpStatusCode.OK, created.StatusCode);
         Assert.StartsWith("srat_", token, StringComparison.Ordinal);
         Assert.NotEmpty(registryToken);
         Assert.Equal(HttpStatusCode.OK, apiUse.StatusCode);
@@ -85,6 +86,87 @@ public sealed class AccountAndRepositoryApiTests(AuthHostFixture fixture) : ICla
         Assert.Contains(hashed, listed, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, afterRevoke.StatusCode);
+    }
+
+    [Fact]
+    public async Task ApiTokens_CreateListReadAndCleanUp_DtrModels()
+    {
+        // Arrange: three tokens made by a CI agent; one of them used since
+        await Auth.AdminAsync(HttpMethod.Post, "/enzi/v0/accounts", new { name = "gwen", password = Password });
+        var made = new List<JsonElement>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v0/api_tokens") { Content = JsonContent.Create(new { tokenLabel = $"ci-{i}" }) };
+            request.Headers.Authorization = AuthClient.Basic("gwen", Password);
+            request.Headers.UserAgent.ParseAdd("ci-agent/1.0");
+            using var response = await Auth.Http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            made.Add(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
+        }
+
+        using (await Auth.ApiAsync(HttpMethod.Get, "/enzi/v0/accounts/gwen", "gwen", made[0].GetProperty("token").GetString()))
+        {
+        }
+
+        // Act
+        using var first = await Auth.ApiAsync(HttpMethod.Get, "/api/v0/api_tokens?pageSize=2", "gwen", Password);
+        var next = first.Headers.GetValues("X-Next-Page-Start").Single();
+        using var second = await Auth.ApiAsync(HttpMethod.Get, $"/api/v0/api_tokens?pageSize=2&pageStart={next}", "gwen", Password);
+        using var one = await Auth.ApiAsync(HttpMethod.Get, $"/api/v0/api_tokens/{made[0].GetProperty("hashedToken").GetString()}", "gwen", Password);
+        using var unknown = await Auth.ApiAsync(HttpMethod.Get, $"/api/v0/api_tokens/{new string('0', 64)}", "gwen", Password);
+        using var byAdmin = await Auth.ApiAsync(HttpMethod.Get, "/api/v0/api_tokens?username=gwen", AuthClient.AdminUser, AuthClient.AdminPassword);
+        using var othersTokens = await Auth.ApiAsync(HttpMethod.Get, "/api/v0/api_tokens?username=admin", "gwen", Password);
+        using var badKind = await Auth.ApiAsync(HttpMethod.Delete, "/api/v0/api_tokens?generatedby=robot", "gwen", Password);
+        using var badDate = await Auth.ApiAsync(HttpMethod.Delete, "/api/v0/api_tokens?generatedby=manual&usedbefore=yesterday", "gwen", Password);
+        using var auto = await Auth.ApiAsync(HttpMethod.Delete, "/api/v0/api_tokens", "gwen", Password);
+        using var unused = await Auth.ApiAsync(HttpMethod.Delete, "/api/v0/api_tokens?generatedby=manual&usedbefore=2020-01-01", "gwen", Password);
+        using var left = await Auth.ApiAsync(HttpMethod.Get, "/api/v0/api_tokens", "gwen", Password);
+
+        // Assert: DTR's models; lastUsed is Go's zero time until a token is used; the clean-up takes the unused ones
+        Assert.All(made, t => DtrContract.AssertMatches(t, "NewAPIToken"));
+        var listed = JsonDocument.Parse(await first.Content.ReadAsStringAsync()).RootElement.EnumerateArray()
+            .Concat(JsonDocument.Parse(await second.Content.ReadAsStringAsync()).RootElement.EnumerateArray()).ToList();
+        Assert.All(listed, t => DtrContract.AssertMatches(t, "APIToken"));
+        Assert.Equal(made.Select(t => t.GetProperty("hashedToken").GetString()).Order(StringComparer.Ordinal), listed.Select(t => t.GetProperty("hashedToken").GetString()));
+        Assert.All(listed, t => Assert.Equal(("manual", "ci-agent/1.0"), (t.GetProperty("generatedBy").GetString(), t.GetProperty("creatorUa").GetString())));
+        var used = JsonDocument.Parse(await one.Content.ReadAsStringAsync()).RootElement;
+        DtrContract.AssertMatches(used, "APIToken");
+        Assert.NotEqual("0001-01-01T00:00:00Z", used.GetProperty("lastUsed").GetString());
+        Assert.Equal(2, listed.Count(t => t.GetProperty("lastUsed").GetString() == "0001-01-01T00:00:00Z"));
+        Assert.Equal((HttpStatusCode.NotFound, "NO_SUCH_API_TOKEN"), (unknown.StatusCode, await AuthClient.ErrorCodeAsync(unknown)));
+        Assert.Equal(3, JsonDocument.Parse(await byAdmin.Content.ReadAsStringAsync()).RootElement.GetArrayLength());
+        Assert.Equal(HttpStatusCode.Forbidden, othersTokens.StatusCode);
+        Assert.Equal(("INVALID_PARAMETER", "INVALID_PARAMETER"), (await AuthClient.ErrorCodeAsync(badKind), await AuthClient.ErrorCodeAsync(badDate)));
+        Assert.Equal(0, JsonDocument.Parse(await auto.Content.ReadAsStringAsync()).RootElement.GetProperty("deleted").GetInt32());
+        Assert.Equal(2, JsonDocument.Parse(await unused.Content.ReadAsStringAsync()).RootElement.GetProperty("deleted").GetInt32());
+        Assert.Equal([made[0].GetProperty("hashedToken").GetString()],
+            JsonDocument.Parse(await left.Content.ReadAsStringAsync()).RootElement.EnumerateArray().Select(t => t.GetProperty("hashedToken").GetString()));
+    }
+
+    [Fact]
+    public async Task DeleteNamespaceRepositories_AdminOutsiderAndUnknown_AllGoneOrRefused()
+    {
+        // Arrange: an organization with two repositories, one holding a tagged image; a user outside it
+        await Auth.AdminAsync(HttpMethod.Post, "/enzi/v0/accounts", new { name = "wipeorg", isOrg = true });
+        await Auth.AdminAsync(HttpMethod.Post, "/enzi/v0/accounts", new { name = "wipeoutsider", password = Password });
+        var oci = await Auth.AdminClientAsync("repository:wipeorg/app:pull,push");
+        await Auth.AdminAsync(HttpMethod.Post, "/api/v0/repositories/wipeorg", new { name = "app", visibility = "public" });
+        await Auth.AdminAsync(HttpMethod.Post, "/api/v0/repositories/wipeorg", new { name = "lib" });
+        await oci.PushImageAsync("wipeorg/app", "v1");
+
+        // Act
+        using var outsider = await Auth.ApiAsync(HttpMethod.Delete, "/api/v0/accounts/wipeorg/repositories", "wipeoutsider", Password);
+        using var unknown = await Auth.ApiAsync(HttpMethod.Delete, "/api/v0/accounts/nosuchorg/repositories", AuthClient.AdminUser, AuthClient.AdminPassword);
+        using var admin = await Auth.ApiAsync(HttpMethod.Delete, "/api/v0/accounts/wipeorg/repositories", AuthClient.AdminUser, AuthClient.AdminPassword);
+        using var listed = await Auth.ApiAsync(HttpMethod.Get, "/api/v0/repositories/wipeorg", AuthClient.AdminUser, AuthClient.AdminPassword);
+        using var pull = await oci.Http.GetAsync("/v2/wipeorg/app/manifests/v1");
+
+        // Assert
+        Assert.Equal(HttpStatusCode.Forbidden, outsider.StatusCode);
+        Assert.Equal((HttpStatusCode.NotFound, "NO_SUCH_ACCOUNT"), (unknown.StatusCode, await AuthClient.ErrorCodeAsync(unknown)));
+        Assert.Equal(HttpStatusCode.NoContent, admin.StatusCode);
+        Assert.Equal(0, JsonDocument.Parse(await listed.Content.ReadAsStringAsync()).RootElement.GetProperty("repositories").GetArrayLength());
+        Assert.Equal(HttpStatusCode.NotFound, pull.StatusCode);
     }
 
     [Fact]
@@ -111,9 +193,9 @@ public sealed class AccountAndRepositoryApiTests(AuthHostFixture fixture) : ICla
     [Fact]
     public async Task DisabledUser_CannotLogIn()
     {
-        await Auth.AdminAsync(HttpMethod.Post, "/enzi/v0/accounts", new { name = "frank", password = Password });
-        await Auth.AdminAsync(HttpMethod.Patch, "/enzi/v0/accounts/frank", new { isActive = false });
-        using var response = await Auth.ApiAsync(HttpMethod.Get, "/enzi/v0/accounts/frank", "frank", Password);
+        await Auth.AdminAsync(HttpMethod.Post, "/enzi/v0/accounts", new { name = "fiona", password = Password });
+        await Auth.AdminAsync(HttpMethod.Patch, "/enzi/v0/accounts/fiona", new { isActive = false });
+        using var response = await Auth.ApiAsync(HttpMethod.Get, "/enzi/v0/accounts/fiona", "fiona", Password);
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
