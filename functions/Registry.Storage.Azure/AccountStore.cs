@@ -138,6 +138,41 @@ public sealed class AccountStore(StorageClients clients) : IAccountStore
     public async Task<Team?> GetTeamOrNullAsync(string org, string team, CancellationToken cancellationToken = default) =>
         (await _teams.GetOrNullAsync<TeamEntity>(org, team, cancellationToken))?.ToRecord();
 
+    /// <summary>A filtered query of the accounts' partition (the store keeps no index by id; eNZi's id addressing is rare).</summary>
+    public async Task<Account?> FindAccountByIdAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await foreach (var account in _accounts.QueryAsync<AccountEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.AccountsPartition} and Id eq {id}"), maxPerPage: 1, cancellationToken: cancellationToken))
+        {
+            return account.ToRecord();
+        }
+
+        return null;
+    }
+
+    public async Task<Team?> FindTeamByIdAsync(string org, string id, CancellationToken cancellationToken = default)
+    {
+        await foreach (var team in _teams.QueryAsync<TeamEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {org} and Id eq {id}"), maxPerPage: 1, cancellationToken: cancellationToken))
+        {
+            return team.ToRecord();
+        }
+
+        return null;
+    }
+
+    public async Task<bool> UpdateTeamAsync(Team team, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await _teams.UpdateEntityAsync(TeamEntity.From(team), ETag.All, TableUpdateMode.Merge, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.IsNotFound())
+        {
+            return false;
+        }
+    }
+
     public async Task<bool> AddTeamAsync(Team team, CancellationToken cancellationToken = default)
     {
         try

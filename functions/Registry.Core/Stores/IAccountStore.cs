@@ -24,6 +24,15 @@ public interface IAccountStore
     /// <summary>Accounts in name order after <paramref name="after"/>.</summary>
     Task<IReadOnlyList<Account>> ListAccountsAsync(string? after, int count, CancellationToken cancellationToken = default);
 
+    /// <summary>The account with the id <paramref name="id"/> (eNZi's <c>id:&lt;uuid&gt;</c>), or null.</summary>
+    Task<Account?> FindAccountByIdAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>The team of <paramref name="org"/> with the id <paramref name="id"/>, or null.</summary>
+    Task<Team?> FindTeamByIdAsync(string org, string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Replaces a team's description (its name, id and members stay); false when there is no such team.</summary>
+    Task<bool> UpdateTeamAsync(Team team, CancellationToken cancellationToken = default);
+
     Task<OrgMember?> GetOrgMemberOrNullAsync(string org, string user, CancellationToken cancellationToken = default);
 
     Task SetOrgMemberAsync(string org, string user, bool isAdmin, CancellationToken cancellationToken = default);

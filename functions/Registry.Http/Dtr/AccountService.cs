@@ -46,11 +46,58 @@ public sealed partial class AccountService(
         return View(account);
     }
 
-    public async Task<AccountList> ListAccountsAsync(Principal principal, string? start, int limit, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// A page of accounts in name order after <paramref name="start"/>, narrowed by eNZi's <c>filter</c>: <c>all</c>,
+    /// <c>users</c>, <c>orgs</c>, <c>admins</c>, <c>non-admins</c>, <c>active-users</c> or <c>inactive-users</c>.
+    /// </summary>
+    public async Task<AccountList> ListAccountsAsync(Principal principal, string? start, int limit, string? filter, CancellationToken cancellationToken = default)
     {
-        var page = await accounts.ListAccountsAsync(start, limit + 1, cancellationToken);
+        Func<Account, bool> keep = (filter ?? "all") switch
+        {
+            "all" => _ => true,
+            "users" => a => !a.IsOrg,
+            "orgs" => a => a.IsOrg,
+            "admins" => a => !a.IsOrg && a.IsAdmin,
+            "non-admins" => a => !a.IsOrg && !a.IsAdmin,
+            "active-users" => a => !a.IsOrg && a.IsActive,
+            "inactive-users" => a => !a.IsOrg && !a.IsActive,
+            _ => throw new DtrException(DtrError.InvalidParameter, "filter must be all, users, orgs, admins, non-admins, active-users or inactive-users"),
+        };
+        var page = await PageAsync((after, count) => accounts.ListAccountsAsync(after, count, cancellationToken), a => a.Name, keep, start, limit);
         return new AccountList(page.Take(limit).Select(View).ToList(), page.Count > limit ? page[limit - 1].Name : "");
     }
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> + 1 items that <paramref name="keep"/> lets through, read from the store a batch
+    /// at a time after <paramref name="start"/> (the one past the limit tells that another page follows).
+    /// </summary>
+    private static async Task<List<T>> PageAsync<T>(
+        Func<string?, int, Task<IReadOnlyList<T>>> read, Func<T, string> key, Func<T, bool> keep, string? start, int limit)
+    {
+        var kept = new List<T>();
+        for (var after = start; kept.Count <= limit;)
+        {
+            var batch = await read(after, 100);
+            kept.AddRange(batch.Where(keep));
+            if (batch.Count < 100)
+            {
+                break;
+            }
+
+            after = key(batch[^1]);
+        }
+
+        return kept.Take(limit + 1).ToList();
+    }
+
+    /// <summary>eNZi's member filter: <c>all</c>, <c>admins</c> or <c>non-admins</c>.</summary>
+    private static Func<bool, bool> MemberFilter(string? filter) => (filter ?? "all") switch
+    {
+        "all" => _ => true,
+        "admins" => isAdmin => isAdmin,
+        "non-admins" => isAdmin => !isAdmin,
+        _ => throw new DtrException(DtrError.InvalidParameter, "filter must be all, admins or non-admins"),
+    };
 
     public async Task<AccountView> GetAccountAsync(Principal principal, string name, CancellationToken cancellationToken = default)
     {
@@ -160,10 +207,12 @@ public sealed partial class AccountService(
 
     // ---- organization members -------------------------------------------------------------------------
 
-    public async Task<MemberList> ListOrgMembersAsync(Principal principal, string org, string? start, int limit, CancellationToken cancellationToken = default)
+    public async Task<MemberList> ListOrgMembersAsync(
+        Principal principal, string org, string? start, int limit, string? filter, CancellationToken cancellationToken = default)
     {
         await RequireOrgMemberAsync(principal, org, cancellationToken);
-        var page = await accounts.ListOrgMembersAsync(org, start, limit + 1, cancellationToken);
+        var keep = MemberFilter(filter);
+        var page = await PageAsync((after, count) => accounts.ListOrgMembersAsync(org, after, count, cancellationToken), m => m.User, m => keep(m.IsAdmin), start, limit);
         var members = new List<MemberView>();
         foreach (var member in page.Take(limit))
         {
@@ -202,20 +251,51 @@ public sealed partial class AccountService(
             throw new DtrException(DtrError.TeamExists, $"team {name} exists already in {org}");
         }
 
-        return View(team);
+        return View(team, await OrgIdAsync(org, cancellationToken));
     }
+
+    /// <summary>eNZi's team PATCH: the description changes; a team keeps its name (its grants and members are held under it).</summary>
+    public async Task<TeamView> UpdateTeamAsync(Principal principal, string org, string team, TeamCreate body, CancellationToken cancellationToken = default)
+    {
+        await RequireOrgOwnerAsync(principal, org, cancellationToken);
+        var found = await GetTeamEntityAsync(org, team, cancellationToken);
+        if (body.Name is { } name && name != found.Name)
+        {
+            throw new DtrException(DtrError.InvalidFormField, "name: a team is not renamed here; make a new team and move its members and grants");
+        }
+
+        var updated = found with { Description = body.Description ?? found.Description };
+        if (!await accounts.UpdateTeamAsync(updated, cancellationToken))
+        {
+            throw new DtrException(DtrError.NoSuchTeam, $"no team {team} in {org}");
+        }
+
+        return View(updated, await OrgIdAsync(org, cancellationToken));
+    }
+
+    /// <summary>What eNZi addresses as <c>id:&lt;uuid&gt;</c>: the account's name; NO_SUCH_ACCOUNT when no account has the id.</summary>
+    public async Task<string> AccountNameOfIdAsync(string id, CancellationToken cancellationToken = default) =>
+        (await accounts.FindAccountByIdAsync(id, cancellationToken))?.Name ?? throw new DtrException(DtrError.NoSuchAccount, "no account has that id");
+
+    /// <summary>A team of <paramref name="org"/> addressed by id: its name; NO_SUCH_TEAM when none has the id.</summary>
+    public async Task<string> TeamNameOfIdAsync(string org, string id, CancellationToken cancellationToken = default) =>
+        (await accounts.FindTeamByIdAsync(org, id, cancellationToken))?.Name ?? throw new DtrException(DtrError.NoSuchTeam, $"no team of {org} has that id");
+
+    private async Task<string> OrgIdAsync(string org, CancellationToken cancellationToken) =>
+        (await accounts.GetAccountOrNullAsync(org, cancellationToken))?.Id ?? "";
 
     public async Task<TeamList> ListTeamsAsync(Principal principal, string org, string? start, int limit, CancellationToken cancellationToken = default)
     {
         await RequireOrgMemberAsync(principal, org, cancellationToken);
         var page = await accounts.ListTeamsAsync(org, start, limit + 1, cancellationToken);
-        return new TeamList(page.Take(limit).Select(View).ToList(), page.Count > limit ? page[limit - 1].Name : "");
+        var orgId = await OrgIdAsync(org, cancellationToken);
+        return new TeamList(page.Take(limit).Select(t => View(t, orgId)).ToList(), page.Count > limit ? page[limit - 1].Name : "");
     }
 
     public async Task<TeamView> GetTeamAsync(Principal principal, string org, string team, CancellationToken cancellationToken = default)
     {
         await RequireOrgMemberAsync(principal, org, cancellationToken);
-        return View(await GetTeamEntityAsync(org, team, cancellationToken));
+        return View(await GetTeamEntityAsync(org, team, cancellationToken), await OrgIdAsync(org, cancellationToken));
     }
 
     public async Task DeleteTeamAsync(Principal principal, string org, string team, CancellationToken cancellationToken = default)
@@ -227,11 +307,13 @@ public sealed partial class AccountService(
         }
     }
 
-    public async Task<MemberList> ListTeamMembersAsync(Principal principal, string org, string team, string? start, int limit, CancellationToken cancellationToken = default)
+    public async Task<MemberList> ListTeamMembersAsync(
+        Principal principal, string org, string team, string? start, int limit, string? filter, CancellationToken cancellationToken = default)
     {
         await RequireOrgMemberAsync(principal, org, cancellationToken);
         await GetTeamEntityAsync(org, team, cancellationToken);
-        var page = await accounts.ListTeamMembersAsync(org, team, start, limit + 1, cancellationToken);
+        var keep = MemberFilter(filter);
+        var page = await PageAsync((after, count) => accounts.ListTeamMembersAsync(org, team, after, count, cancellationToken), m => m.User, m => keep(m.IsAdmin), start, limit);
         var members = new List<MemberView>();
         foreach (var member in page.Take(limit))
         {
@@ -384,7 +466,7 @@ public sealed partial class AccountService(
 
     public static AccountView View(Account a) => new(a.Name, a.Id, a.FullName, a.IsOrg, a.IsAdmin, a.IsActive);
 
-    private static TeamView View(Team t) => new(t.Id, t.Org, t.Name, t.Description);
+    private static TeamView View(Team t, string orgId) => new(t.Id, orgId, t.Org, t.Name, t.Description);
 
     private static ApiTokenView View(AccessToken t) => new(null, t.Hash, t.Label, t.IsActive, GoTime.Format(t.LastUsed), t.CreatedAt, t.ExpiresAt, t.CreatorUa);
 

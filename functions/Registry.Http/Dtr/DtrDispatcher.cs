@@ -14,7 +14,10 @@ namespace Registry.Dtr;
 /// <summary>A request of /api/v0 or /enzi/v0 after routing and authentication.</summary>
 public sealed record DtrRequest(HttpRequest Http, Principal Principal, GroupCollection Route)
 {
-    public string this[string group] => Route[group].Value;
+    /// <summary>Path parts given as eNZi's <c>id:&lt;uuid&gt;</c>, by the name they resolved to.</summary>
+    public IReadOnlyDictionary<string, string> Resolved { get; init; } = new Dictionary<string, string>();
+
+    public string this[string group] => Resolved.TryGetValue(group, out var name) ? name : Route[group].Value;
 
     public string? Query(string key) => Http.Query[key].Count > 0 && !string.IsNullOrEmpty(Http.Query[key][0]) ? Http.Query[key][0] : null;
 
@@ -113,13 +116,16 @@ public sealed class DtrDispatcher : ApiEntry
     private readonly List<DtrRoute> _routes;
     private readonly Authenticator _authenticator;
     private readonly TokenService _tokens;
+    private readonly AccountService _accounts;
     private readonly bool _authEnabled;
 
-    public DtrDispatcher(DtrHandlers h, Authenticator authenticator, TokenService tokens, IOptions<AuthOptions> options, ILogger<DtrDispatcher> logger)
+    public DtrDispatcher(
+        DtrHandlers h, AccountService accounts, Authenticator authenticator, TokenService tokens, IOptions<AuthOptions> options, ILogger<DtrDispatcher> logger)
         : base(logger)
     {
         _authenticator = authenticator;
         _tokens = tokens;
+        _accounts = accounts;
         _authEnabled = options.Value.Enabled;
         const string Ns = "(?<ns>[^/]+)";
         const string Repo = "(?<repo>[^/]+)";
@@ -237,6 +243,7 @@ public sealed class DtrDispatcher : ApiEntry
             new("GET", Route($"/enzi/v0/accounts/{Ns}/teams"), Caller.User, h.ListTeamsAsync),
             new("POST", Route($"/enzi/v0/accounts/{Ns}/teams"), Caller.User, h.CreateTeamAsync),
             new("GET", Route($"/enzi/v0/accounts/{Ns}/teams/{Team}"), Caller.User, h.GetTeamAsync),
+            new("PATCH", Route($"/enzi/v0/accounts/{Ns}/teams/{Team}"), Caller.User, h.UpdateTeamAsync),
             new("DELETE", Route($"/enzi/v0/accounts/{Ns}/teams/{Team}"), Caller.User, h.DeleteTeamAsync),
             new("GET", Route($"/enzi/v0/accounts/{Ns}/teams/{Team}/members"), Caller.User, h.ListTeamMembersAsync),
             new("PUT", Route($"/enzi/v0/accounts/{Ns}/teams/{Team}/members/{User}"), Caller.User, h.SetTeamMemberAsync),
@@ -275,7 +282,7 @@ public sealed class DtrDispatcher : ApiEntry
             var principal = await AuthenticateAsync(request, route.Caller == Caller.RegistryClient, cancellationToken);
             request.HttpContext.Items[Audit.AuditService.ActorItem] = principal.Name ?? "";
             Require(route.Caller, principal);
-            return await route.Handle(new DtrRequest(request, principal, route.Match.Groups), cancellationToken);
+            return await route.Handle(new DtrRequest(request, principal, route.Match.Groups) { Resolved = await ResolveIdsAsync(route.Match.Groups, cancellationToken) }, cancellationToken);
         }, cancellationToken);
 
     /// <summary>
@@ -355,6 +362,32 @@ public sealed class DtrDispatcher : ApiEntry
             _ => throw new DtrException(DtrError.NotAuthenticated, "invalid user name, password or token"),
         };
     }
+
+    /// <summary>
+    /// eNZi's addressing by id: an account (<c>user</c>, <c>ns</c>) or team given as <c>id:&lt;uuid&gt;</c> is looked up
+    /// and stands for its name (names cannot hold a colon, so the two never meet).
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, string>> ResolveIdsAsync(GroupCollection groups, CancellationToken cancellationToken)
+    {
+        var resolved = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var group in new[] { "user", "ns" })
+        {
+            if (groups[group] is { Success: true } g && g.Value.StartsWith(IdPrefix, StringComparison.Ordinal))
+            {
+                resolved[group] = await _accounts.AccountNameOfIdAsync(g.Value[IdPrefix.Length..], cancellationToken);
+            }
+        }
+
+        if (groups["team"] is { Success: true } team && team.Value.StartsWith(IdPrefix, StringComparison.Ordinal))
+        {
+            var org = resolved.TryGetValue("ns", out var name) ? name : groups["ns"].Value;
+            resolved["team"] = await _accounts.TeamNameOfIdAsync(org, team.Value[IdPrefix.Length..], cancellationToken);
+        }
+
+        return resolved;
+    }
+
+    private const string IdPrefix = "id:";
 
     private static Regex Route(string pattern) => new($"^{pattern}$", RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
 }

@@ -411,8 +411,11 @@ public sealed class DtrHandlers(
 
     // ---- /enzi/v0/accounts -----------------------------------------------------------------------------------
 
-    public async Task<HttpResult> ListAccountsAsync(DtrRequest r, CancellationToken ct) =>
-        HttpResult.Json(200, await accounts.ListAccountsAsync(r.Principal, r.Query("start"), r.PageSize("limit", DefaultPageSize), ct));
+    public async Task<HttpResult> ListAccountsAsync(DtrRequest r, CancellationToken ct)
+    {
+        var list = await accounts.ListAccountsAsync(r.Principal, r.Query("start"), r.PageSize("limit", DefaultPageSize), r.Query("filter"), ct);
+        return WithNext(HttpResult.Json(200, list), list.NextPageStart);
+    }
 
     public async Task<HttpResult> CreateAccountAsync(DtrRequest r, CancellationToken ct) =>
         HttpResult.Json(201, await accounts.CreateAccountAsync(r.Principal, await r.BodyAsync<AccountCreate>(ct), ct));
@@ -435,8 +438,11 @@ public sealed class DtrHandlers(
         return HttpResult.Empty(204);
     }
 
-    public async Task<HttpResult> ListOrgMembersAsync(DtrRequest r, CancellationToken ct) =>
-        HttpResult.Json(200, await accounts.ListOrgMembersAsync(r.Principal, r["ns"], r.Query("start"), r.PageSize("limit", DefaultPageSize), ct));
+    public async Task<HttpResult> ListOrgMembersAsync(DtrRequest r, CancellationToken ct)
+    {
+        var list = await accounts.ListOrgMembersAsync(r.Principal, r["ns"], r.Query("start"), r.PageSize("limit", DefaultPageSize), r.Query("filter"), ct);
+        return WithNext(HttpResult.Json(200, list), list.NextPageStart);
+    }
 
     public async Task<HttpResult> SetOrgMemberAsync(DtrRequest r, CancellationToken ct) =>
         HttpResult.Json(200, await accounts.SetOrgMemberAsync(r.Principal, r["ns"], r["user"], await r.BodyAsync<MemberPut>(ct), ct));
@@ -447,8 +453,11 @@ public sealed class DtrHandlers(
         return HttpResult.Empty(204);
     }
 
-    public async Task<HttpResult> ListTeamsAsync(DtrRequest r, CancellationToken ct) =>
-        HttpResult.Json(200, await accounts.ListTeamsAsync(r.Principal, r["ns"], r.Query("start"), r.PageSize("limit", DefaultPageSize), ct));
+    public async Task<HttpResult> ListTeamsAsync(DtrRequest r, CancellationToken ct)
+    {
+        var list = await accounts.ListTeamsAsync(r.Principal, r["ns"], r.Query("start"), r.PageSize("limit", DefaultPageSize), ct);
+        return WithNext(HttpResult.Json(200, list), list.NextPageStart);
+    }
 
     public async Task<HttpResult> CreateTeamAsync(DtrRequest r, CancellationToken ct) =>
         HttpResult.Json(201, await accounts.CreateTeamAsync(r.Principal, r["ns"], await r.BodyAsync<TeamCreate>(ct), ct));
@@ -456,14 +465,20 @@ public sealed class DtrHandlers(
     public async Task<HttpResult> GetTeamAsync(DtrRequest r, CancellationToken ct) =>
         HttpResult.Json(200, await accounts.GetTeamAsync(r.Principal, r["ns"], r["team"], ct));
 
+    public async Task<HttpResult> UpdateTeamAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await accounts.UpdateTeamAsync(r.Principal, r["ns"], r["team"], await r.BodyAsync<TeamCreate>(ct), ct));
+
     public async Task<HttpResult> DeleteTeamAsync(DtrRequest r, CancellationToken ct)
     {
         await accounts.DeleteTeamAsync(r.Principal, r["ns"], r["team"], ct);
         return HttpResult.Empty(204);
     }
 
-    public async Task<HttpResult> ListTeamMembersAsync(DtrRequest r, CancellationToken ct) =>
-        HttpResult.Json(200, await accounts.ListTeamMembersAsync(r.Principal, r["ns"], r["team"], r.Query("start"), r.PageSize("limit", DefaultPageSize), ct));
+    public async Task<HttpResult> ListTeamMembersAsync(DtrRequest r, CancellationToken ct)
+    {
+        var list = await accounts.ListTeamMembersAsync(r.Principal, r["ns"], r["team"], r.Query("start"), r.PageSize("limit", DefaultPageSize), r.Query("filter"), ct);
+        return WithNext(HttpResult.Json(200, list), list.NextPageStart);
+    }
 
     public async Task<HttpResult> SetTeamMemberAsync(DtrRequest r, CancellationToken ct) =>
         HttpResult.Json(200, await accounts.SetTeamMemberAsync(r.Principal, r["ns"], r["team"], r["user"], await r.BodyAsync<MemberPut>(ct), ct));
@@ -475,5 +490,5 @@ public sealed class DtrHandlers(
     }
 
     private static HttpResult WithNext(HttpResult result, string? next) =>
-        next is null ? result : result.WithHeader("X-Next-Page-Start", next);
+        string.IsNullOrEmpty(next) ? result : result.WithHeader("X-Next-Page-Start", next);
 }

@@ -33,8 +33,10 @@ public sealed record AccountList(
     [property: JsonPropertyName("accounts")] IReadOnlyList<AccountView> Accounts,
     [property: JsonPropertyName("nextPageStart")] string NextPageStart);
 
+/// <summary>eNZi's team, with its organization's id (<c>orgID</c>) as eNZi gives it.</summary>
 public sealed record TeamView(
     [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("orgID")] string OrgId,
     [property: JsonPropertyName("orgName")] string OrgName,
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("description")] string Description);
