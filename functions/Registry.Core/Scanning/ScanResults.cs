@@ -108,11 +108,13 @@ public sealed class ScanResults(IScanStore store, ManifestService manifests, Ima
     }
 
     /// <summary>An image's platform from its config; <c>unknown</c> where the config does not say.</summary>
-    internal async Task<(string Os, string Architecture)> PlatformOfAsync(ParsedManifest manifest, CancellationToken cancellationToken)
-    {
-        var config = await configs.ReadOrNullAsync(manifest, cancellationToken);
-        return (config is { Os.Length: > 0 } ? config.Os : "unknown", config is { Architecture.Length: > 0 } ? config.Architecture : "unknown");
-    }
+    internal async Task<(string Os, string Architecture)> PlatformOfAsync(ParsedManifest manifest, CancellationToken cancellationToken) =>
+        PlatformOf(await configs.ReadOrNullAsync(manifest, cancellationToken));
+
+    internal static (string Os, string Architecture) PlatformOf(ImageConfig? config) =>
+        (config is { Os.Length: > 0 } ? config.Os : "unknown", config is { Architecture.Length: > 0 } ? config.Architecture : "unknown");
+
+    internal Task<ImageConfig?> ConfigOfAsync(ParsedManifest manifest, CancellationToken cancellationToken) => configs.ReadOrNullAsync(manifest, cancellationToken);
 
     internal static string Text(JsonElement? element, string property) =>
         element is { ValueKind: JsonValueKind.Object } e && e.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String

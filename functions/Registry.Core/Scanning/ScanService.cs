@@ -30,7 +30,12 @@ public sealed record ImageInventoryRecord(
     [property: JsonPropertyName("components")] IReadOnlyList<Component> Components,
     [property: JsonPropertyName("skipped")] IReadOnlyList<ScanSkip>? Skipped = null);
 
-public sealed record LayerRef([property: JsonPropertyName("digest")] string Digest, [property: JsonPropertyName("size")] long Size);
+/// <summary>A layer of a scanned image: its media type, and who made it (from the image's history); empty in inventories made before they were kept.</summary>
+public sealed record LayerRef(
+    [property: JsonPropertyName("digest")] string Digest,
+    [property: JsonPropertyName("size")] long Size,
+    [property: JsonPropertyName("mediaType")] string MediaType = "",
+    [property: JsonPropertyName("author")] string Author = "");
 
 /// <summary>An image's report: its components and the vulnerabilities that affect them.</summary>
 public sealed record ScanReport(
@@ -205,10 +210,12 @@ public sealed partial class ScanService(
     {
         var stored = await manifests.GetAsync(name, new ManifestReference(null, digest), cancellationToken);
         var parsed = ManifestParser.Parse(stored.Content, stored.MediaType);
-        var (os, architecture) = await results.PlatformOfAsync(parsed, cancellationToken);
+        var config = await results.ConfigOfAsync(parsed, cancellationToken);
+        var (os, architecture) = ScanResults.PlatformOf(config);
+        var authors = config?.LayerAuthors(parsed.Blobs.Count - 1) ?? [];
         var layers = new List<(string, LayerAnalysis)>();
         var refs = new List<LayerRef>();
-        foreach (var layer in parsed.Blobs.Skip(1).Where(b => b.Urls is not { Count: > 0 } && Digest.TryParse(b.Digest, out _)))
+        foreach (var (layer, index) in parsed.Blobs.Skip(1).Select((b, i) => (b, i)).Where(x => x.b.Urls is not { Count: > 0 } && Digest.TryParse(x.b.Digest, out _)))
         {
             Digest.TryParse(layer.Digest, out var layerDigest);
             var analysis = await store.ReadRecordOrNullAsync<LayerAnalysis>("layers", layerDigest, cancellationToken);
@@ -220,7 +227,7 @@ public sealed partial class ScanService(
             }
 
             layers.Add((layer.Digest, analysis));
-            refs.Add(new LayerRef(layer.Digest, layer.Size));
+            refs.Add(new LayerRef(layer.Digest, layer.Size, layer.MediaType, index < authors.Count ? authors[index] : ""));
         }
 
         var (components, osRelease, skipped) = ImageInventory.Merge(layers);

@@ -311,7 +311,13 @@ public sealed record ScanSummaryView(
     [property: JsonPropertyName("error")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error,
     [property: JsonPropertyName("scannedImage")] ScannedImageView? ScannedImage);
 
+/// <summary>
+/// DTR's <c>ScannedImage</c>: <c>pk</c> is the image's digest, <c>scannerFingerprint</c> this scanner (type 1: the
+/// registry's own) with its analyzer and database versions. After DTR's fields come ours: the platform, the database
+/// version, the scan's times and what the scan could not read.
+/// </summary>
 public sealed record ScannedImageView(
+    [property: JsonPropertyName("pk")] string Pk,
     [property: JsonPropertyName("namespace")] string Namespace,
     [property: JsonPropertyName("repository")] string Repository,
     [property: JsonPropertyName("tag")] string? Tag,
@@ -320,10 +326,11 @@ public sealed record ScannedImageView(
     [property: JsonPropertyName("architecture")] string Architecture,
     [property: JsonPropertyName("totalVulnCount")] VulnCountView TotalVulnCount,
     [property: JsonPropertyName("maxCVSSValue")] double MaxCvssValue,
-    [property: JsonPropertyName("licenses")] IReadOnlyList<string> Licenses,
+    [property: JsonPropertyName("licenses")] IReadOnlyList<LicenseView> Licenses,
     [property: JsonPropertyName("layers")] IReadOnlyList<LayerView> Layers,
     [property: JsonPropertyName("components")] IReadOnlyList<ComponentView> Components,
     [property: JsonPropertyName("cves")] IReadOnlyList<CveView> Cves,
+    [property: JsonPropertyName("scannerFingerprint")] ScannerFingerprintView ScannerFingerprint,
     [property: JsonPropertyName("vulnOverrides")] IReadOnlyList<ScanOverrideView> VulnOverrides,
     [property: JsonPropertyName("databaseVersion")] string? DatabaseVersion,
     [property: JsonPropertyName("scanStartedAt")] DateTimeOffset? ScanStartedAt,
@@ -335,11 +342,23 @@ public sealed record VulnCountView(
     [property: JsonPropertyName("major")] int Major,
     [property: JsonPropertyName("minor")] int Minor);
 
+/// <summary>DTR's <c>ScannerFingerprint</c>.</summary>
+public sealed record ScannerFingerprintView(
+    [property: JsonPropertyName("scannerType")] int ScannerType,
+    [property: JsonPropertyName("version")] IReadOnlyList<string> Version);
+
+/// <summary>DTR's <c>ScannerLayer</c>: <c>author</c> from the image's history, empty when it does not say.</summary>
 public sealed record LayerView(
     [property: JsonPropertyName("digest")] string Digest,
+    [property: JsonPropertyName("mediaType")] string MediaType,
+    [property: JsonPropertyName("author")] string Author,
     [property: JsonPropertyName("size")] long Size,
     [property: JsonPropertyName("components")] IReadOnlyList<string> Components);
 
+/// <summary>
+/// DTR's <c>ScannerComponent</c> (<c>source</c>: the kind of package, <c>apk</c>, <c>deb</c>, <c>npm</c>…), with ours after:
+/// the ecosystem, the source package, the purl, the layer and the fixed versions.
+/// </summary>
 public sealed record ComponentView(
     [property: JsonPropertyName("componentPK")] string ComponentPk,
     [property: JsonPropertyName("name")] string Name,
@@ -353,8 +372,13 @@ public sealed record ComponentView(
     [property: JsonPropertyName("licenses")] IReadOnlyList<string> Licenses,
     [property: JsonPropertyName("cves")] IReadOnlyList<string> Cves,
     [property: JsonPropertyName("fixedVersions")] IReadOnlyList<string> FixedVersions,
-    [property: JsonPropertyName("vulnCount")] int VulnCount);
+    [property: JsonPropertyName("vulnCount")] VulnCountView VulnCount)
+{
+    [JsonPropertyName("source")]
+    public string Source => Type;
+}
 
+/// <summary>DTR's <c>ScannerCVE</c> (<c>notes</c> empty: notes belong to overrides, which hide a CVE), with the advisory's details after.</summary>
 public sealed record CveView(
     [property: JsonPropertyName("cvePK")] string CvePk,
     [property: JsonPropertyName("advisory")] string Advisory,
@@ -362,12 +386,27 @@ public sealed record CveView(
     [property: JsonPropertyName("description")] string? Description,
     [property: JsonPropertyName("cvss")] double Cvss,
     [property: JsonPropertyName("severity")] string Severity,
-    [property: JsonPropertyName("link")] string Link);
+    [property: JsonPropertyName("link")] string Link)
+{
+    [JsonPropertyName("notes")]
+    public string Notes => "";
+}
 
+/// <summary>
+/// DTR's <c>NautilusStatus</c>: <c>state</c> 1 with a database, 0 without; <c>scanner_version</c> the analyzer's;
+/// <c>db_version</c> the database's date (yyyymmdd); times as Go writes them (its zero time for none). After DTR's
+/// fields come ours: <c>status</c> in words, the database's full version, source, advisories and ecosystems.
+/// </summary>
 public sealed record ScannerStatusView(
-    [property: JsonPropertyName("state")] string State,
-    [property: JsonPropertyName("db_version")] string? DbVersion,
-    [property: JsonPropertyName("db_updated_at")] DateTimeOffset? DbUpdatedAt,
+    [property: JsonPropertyName("state")] int State,
+    [property: JsonPropertyName("scanner_version")] int ScannerVersion,
+    [property: JsonPropertyName("scannerUpdatedAt")] string ScannerUpdatedAt,
+    [property: JsonPropertyName("db_version")] int DbVersion,
+    [property: JsonPropertyName("db_updated_at")] string DbUpdatedAt,
+    [property: JsonPropertyName("lastDBUpdateFailed")] bool LastDbUpdateFailed,
+    [property: JsonPropertyName("lastVulnOverridesDBUpdateFailed")] bool LastVulnOverridesDbUpdateFailed,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("databaseVersion")] string? DatabaseVersion,
     [property: JsonPropertyName("db_source")] string? DbSource,
     [property: JsonPropertyName("advisories")] int Advisories,
     [property: JsonPropertyName("ecosystems")] IReadOnlyList<string> Ecosystems);
@@ -379,9 +418,10 @@ public sealed record ScanOverrideBody(
     [property: JsonPropertyName("cve")] string? Cve,
     [property: JsonPropertyName("notes")] string? Notes);
 
+/// <summary>DTR's <c>LayerVulnOverride</c> (<c>pk</c> its id, <c>digest</c> the layer's), with who made it and when.</summary>
 public sealed record ScanOverrideView(
-    [property: JsonPropertyName("id")] string Id,
-    [property: JsonPropertyName("layerId")] string LayerId,
+    [property: JsonPropertyName("pk")] string Pk,
+    [property: JsonPropertyName("digest")] string Digest,
     [property: JsonPropertyName("component")] string Component,
     [property: JsonPropertyName("componentVersion")] string ComponentVersion,
     [property: JsonPropertyName("cve")] string Cve,

@@ -12,7 +12,7 @@ namespace Registry.Dtr;
 /// </summary>
 public sealed class ScanApiService(
     RepositoryApiService repositories, ScanQueue queue, ScanResults results, ScanService scans, VulnerabilityDatabase database,
-    Stores.IMetadataStore metadata, PermissionService permissions)
+    Stores.IMetadataStore metadata, PermissionService permissions, Jobs.JobService jobs)
 {
     /// <summary>Queues scans of the image a tag or digest names, of one platform or of all.</summary>
     public async Task<ScanSubmitted> ScanAsync(Principal principal, string ns, string repo, string reference, string? os, string? architecture, CancellationToken cancellationToken = default)
@@ -107,7 +107,7 @@ public sealed class ScanApiService(
             "cve" => image => image.Cves.Any(c => c.CvePk == value || c.Advisory == value),
             "component" => image => image.Components.Any(c => c.Name == value),
             "layer" => image => image.Layers.Any(l => l.Digest == value),
-            "license" => image => image.Licenses.Contains(value),
+            "license" => image => image.Licenses.Any(l => l.Name == value),
             _ => throw new DtrException(DtrError.InvalidParameter, "the summaries are by cve, component, layer or license"),
         };
         var (startRepository, startTag) = pageStart?.Split(':') is [var r, var t] ? (r, t) : pageStart is null ? ("", "")
@@ -195,7 +195,7 @@ public sealed class ScanApiService(
         return image.Layers.Select(layer => new LayerDetailView(layer.Digest, layer.Components.Select(pk => components[pk]).Select(c => new LayerComponentView(
             c.Name, c.Version,
             c.Cves.Select(cve => cves[cve]).Select(cve => new VulnerabilityDetailView(new VulnerabilityView(cve.CvePk, cve.Cvss, cve.Summary ?? ""), true, [])).ToList(),
-            c.FilePaths, c.Licenses.Count > 0 ? new LicenseView(c.Licenses[0], "", "") : null)).ToList())).ToList();
+            c.FilePaths, c.Licenses.Count > 0 ? LicenseKinds.View(c.Licenses[0]) : null)).ToList())).ToList();
     }
 
     /// <summary>
@@ -240,16 +240,21 @@ public sealed class ScanApiService(
     /// <summary>DTR's features: scanning, promotion and online GC are always there; mirroring is not.</summary>
     public async Task<FeaturesView> GetFeaturesAsync(CancellationToken cancellationToken = default)
     {
-        var info = await database.GetInfoAsync(cancellationToken);
-        var date = info is null ? 0 : int.Parse(info.Version.AsSpan(0, 8), System.Globalization.CultureInfo.InvariantCulture);
-        return new FeaturesView(true, true, true, false, true, true, date, "");
+        return new FeaturesView(true, true, true, false, true, true, DateOf(await database.GetInfoAsync(cancellationToken)), "");
     }
 
     public async Task<ScannerStatusView> GetStatusAsync(Principal principal, CancellationToken cancellationToken = default)
     {
         var info = await database.GetInfoAsync(cancellationToken);
-        return new ScannerStatusView(info is null ? "no database" : "ready", info?.Version, info?.UpdatedAt, info?.Source, info?.Advisories ?? 0, info?.Ecosystems ?? []);
+        var lastUpdate = (await jobs.ListAsync(Jobs.JobActions.UpdateDatabase, false, null, 1, cancellationToken)).FirstOrDefault();
+        return new ScannerStatusView(info is null ? 0 : 1, LayerAnalyzer.Version, GoTime.Format(null), DateOf(info), GoTime.Format(info?.UpdatedAt),
+            lastUpdate?.Status == Records.JobRecord.Errored, false, info is null ? "no database" : "ready", info?.Version, info?.Source,
+            info?.Advisories ?? 0, info?.Ecosystems ?? []);
     }
+
+    /// <summary>The database's date as DTR's number, yyyymmdd; 0 without one.</summary>
+    private static int DateOf(VulnerabilityDatabaseInfo? info) =>
+        info is null ? 0 : int.Parse(info.Version.AsSpan(0, 8), System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>DTR's database update: an uploaded file (offline), or the configured address (<c>online</c>).</summary>
     public async Task<ScannerStatusView> UpdateDatabaseAsync(Principal principal, Stream? upload, bool online, CancellationToken cancellationToken = default)
@@ -296,17 +301,24 @@ public sealed class ScanApiService(
             var found = byComponent[i].Select(f => f.Advisory.CveKey).Distinct().ToList();
             return new ComponentView($"c{i}", c.Name, c.Version, c.Type, c.Ecosystem, c.SourceName, Sbom.Purl(c, inventory.OsRelease), [c.Path], c.Layer,
                 c.License is null ? [] : [c.License], found,
-                byComponent[i].Select(f => f.FixedVersion).OfType<string>().Distinct().ToList(), found.Count);
-        }).OrderByDescending(c => c.VulnCount).ThenBy(c => c.Name, StringComparer.Ordinal).ToList();
-        var layers = inventory.Layers.Select(l => new LayerView(l.Digest, l.Size,
+                byComponent[i].Select(f => f.FixedVersion).OfType<string>().Distinct().ToList(), Count(byComponent[i].Select(f => f.Advisory)));
+        }).OrderByDescending(c => c.VulnCount.Critical + c.VulnCount.Major + c.VulnCount.Minor).ThenBy(c => c.Name, StringComparer.Ordinal).ToList();
+        var layers = inventory.Layers.Select(l => new LayerView(l.Digest, l.MediaType ?? "", l.Author ?? "", l.Size,
             inventory.Components.Select((c, i) => (c, i)).Where(x => x.c.Layer == l.Digest).Select(x => $"c{x.i}").ToList())).ToList();
         var (critical, major, minor, maxCvss) = Cvss.Tally(visible.Select(f => f.Advisory));
         var slash = name.Value.IndexOf('/', StringComparison.Ordinal);
-        return new ScannedImageView(name.Value[..slash], name.Value[(slash + 1)..], tag, digest.ToString(), scan.Os, scan.Architecture,
+        return new ScannedImageView(digest.ToString(), name.Value[..slash], name.Value[(slash + 1)..], tag, digest.ToString(), scan.Os, scan.Architecture,
             new VulnCountView(critical, major, minor), maxCvss,
-            inventory.Components.Select(c => c.License).OfType<string>().Distinct().Order(StringComparer.Ordinal).ToList(),
-            layers, components, cves, overrides.Select(OverrideView).ToList(), report.DatabaseVersion, scan.StartedAt, scan.CompletedAt,
-            inventory.Skipped ?? []);
+            inventory.Components.Select(c => c.License).OfType<string>().Distinct().Order(StringComparer.Ordinal).Select(LicenseKinds.View).ToList(),
+            layers, components, cves, new ScannerFingerprintView(1, [$"analyzer:{LayerAnalyzer.Version}", $"database:{report.DatabaseVersion ?? ""}"]),
+            overrides.Select(OverrideView).ToList(), report.DatabaseVersion, scan.StartedAt, scan.CompletedAt, inventory.Skipped ?? []);
+    }
+
+    /// <summary>A component's vulnerabilities in DTR's bands, per distinct CVE.</summary>
+    private static VulnCountView Count(IEnumerable<Scanning.Osv.Advisory> advisories)
+    {
+        var (critical, major, minor, _) = Cvss.Tally(advisories);
+        return new VulnCountView(critical, major, minor);
     }
 
     // ---- hidden vulnerabilities ------------------------------------------------------------------------

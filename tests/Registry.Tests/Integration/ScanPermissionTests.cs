@@ -154,7 +154,7 @@ public sealed class ScanPermissionTests : IAsyncLifetime
         using var reader = await _auth.ApiAsync(HttpMethod.Get, "/api/v0/meta/features", "reader", Password);
         using var anonymous = await _auth.ApiAsync(HttpMethod.Get, "/api/v0/meta/features", null, null);
         using var update = await _auth.ApiAsync(HttpMethod.Put, "/api/v0/imagescan/scan/update?online=true", AuthClient.AdminUser, AuthClient.AdminPassword);
-        var database = System.Text.Json.JsonDocument.Parse(await update.Content.ReadAsStringAsync()).RootElement.GetProperty("db_version").GetString()!;
+        var database = System.Text.Json.JsonDocument.Parse(await update.Content.ReadAsStringAsync()).RootElement.GetProperty("databaseVersion").GetString()!;
         using var withDatabase = await _auth.ApiAsync(HttpMethod.Get, "/api/v0/meta/features", "reader", Password);
 
         // Assert: DTR's model; mirroring is not offered; db_version is the database's date
@@ -188,7 +188,8 @@ public sealed class ScanPermissionTests : IAsyncLifetime
         // Assert: the source is recorded without the address's query (a SAS token)
         Assert.True(update.StatusCode == HttpStatusCode.OK, body);
         using var status = System.Text.Json.JsonDocument.Parse(body);
-        Assert.Equal("ready", status.RootElement.GetProperty("state").GetString());
+        DtrContract.AssertMatches(status.RootElement, "NautilusStatus");
+        Assert.Equal(("ready", 1), (status.RootElement.GetProperty("status").GetString(), status.RootElement.GetProperty("state").GetInt32()));
         Assert.Equal(8, status.RootElement.GetProperty("advisories").GetInt32());
         Assert.Equal(_databaseUrl.GetLeftPart(UriPartial.Path), status.RootElement.GetProperty("db_source").GetString());
         Assert.DoesNotContain("sig=", body, StringComparison.Ordinal);

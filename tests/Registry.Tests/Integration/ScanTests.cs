@@ -54,7 +54,14 @@ public sealed class ScanTests : IAsyncLifetime
         var cve = scanned.GetProperty("cves")[0];
         Assert.Equal(("CVE-2021-3449", "major", "https://security.alpinelinux.org/vuln/CVE-2021-3449"),
             (cve.GetProperty("cvePK").GetString(), cve.GetProperty("severity").GetString(), cve.GetProperty("link").GetString()));
-        Assert.Contains("OpenSSL", scanned.GetProperty("licenses").EnumerateArray().Select(l => l.GetString()));
+        Assert.Contains(("OpenSSL", "permissive", "https://spdx.org/licenses/OpenSSL.html"), scanned.GetProperty("licenses").EnumerateArray()
+            .Select(l => (l.GetProperty("name").GetString(), l.GetProperty("type").GetString(), l.GetProperty("url").GetString())));
+        // DTR's models: the summary, the image with its pk and fingerprint, the layer's media type, a component's counts
+        DtrContract.AssertMatches(summary, "ScanSummary");
+        Assert.Equal((image.Digest, 1), (scanned.GetProperty("pk").GetString(), scanned.GetProperty("scannerFingerprint").GetProperty("scannerType").GetInt32()));
+        Assert.Equal("application/vnd.oci.image.layer.v1.tar+gzip", scanned.GetProperty("layers")[0].GetProperty("mediaType").GetString());
+        Assert.Equal((0, 1, 0, "apk"), (ssl.GetProperty("vulnCount").GetProperty("critical").GetInt32(), ssl.GetProperty("vulnCount").GetProperty("major").GetInt32(),
+            ssl.GetProperty("vulnCount").GetProperty("minor").GetInt32(), ssl.GetProperty("source").GetString()));
 
         // ... and the SBOM is attached to the image as a CycloneDX referrer
         using var referrers = await _oci.Http.GetAsync($"/v2/{repo}/referrers/{image.Digest}?artifactType=application/vnd.cyclonedx%2Bjson");
@@ -85,7 +92,8 @@ public sealed class ScanTests : IAsyncLifetime
             new StringContent("{\"component\":\"libssl1.1\",\"cve\":\"CVE-2021-3449\",\"notes\":\"not reachable\"}", Encoding.UTF8, "application/json"));
         var hidden = (await WaitForScanAsync(repo, "v1")).GetProperty("scannedImage");
         var prunedHidden = await PruningDryRunAsync(repo, "{\"field\":\"vulnerability_major\",\"operator\":\"gte\",\"values\":[\"1\"]}");
-        var id = JsonDocument.Parse(await hide.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString();
+        var hideBody = JsonDocument.Parse(await hide.Content.ReadAsStringAsync()).RootElement;
+        var id = hideBody.GetProperty("pk").GetString();
         using var show = await _oci.Http.DeleteAsync($"/api/v0/imagescan/layeroverride/{id}");
         var shown = (await WaitForScanAsync(repo, "v1")).GetProperty("scannedImage");
         var prunedShown = await PruningDryRunAsync(repo, "{\"field\":\"vulnerability_major\",\"operator\":\"gte\",\"values\":[\"1\"]}");
@@ -98,6 +106,8 @@ public sealed class ScanTests : IAsyncLifetime
         Assert.Equal((0, 0, 0), Counts(hidden));
         Assert.Empty(hidden.GetProperty("cves").EnumerateArray());
         Assert.Equal("not reachable", hidden.GetProperty("vulnOverrides")[0].GetProperty("notes").GetString());
+        DtrContract.AssertMatches(hideBody, "LayerVulnOverride");
+        Assert.Equal(image.Layers[0], hideBody.GetProperty("digest").GetString());
         Assert.Equal(HttpStatusCode.NoContent, show.StatusCode);
         Assert.Equal((0, 1, 0), Counts(shown));
         Assert.Empty(prunedHidden);
@@ -218,7 +228,7 @@ public sealed class ScanTests : IAsyncLifetime
         Assert.Equal(["CVE-2021-3449", "CVE-2022-0778"], ssl.GetProperty("cves").EnumerateArray().Select(c => c.GetString()!).Order());
         var text = scanned.GetProperty("components").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "golang.org/x/text");
         Assert.Equal(("(devel)", 0, "pkg:golang/golang.org/x/text"),
-            (text.GetProperty("version").GetString(), text.GetProperty("vulnCount").GetInt32(), text.GetProperty("purl").GetString()));
+            (text.GetProperty("version").GetString(), text.GetProperty("vulnCount").GetProperty("major").GetInt32(), text.GetProperty("purl").GetString()));
         var skipped = scanned.GetProperty("skipped").EnumerateArray()
             .Select(s => (s.GetProperty("path").GetString()!, s.GetProperty("layer").GetString()!, s.GetProperty("reason").GetString()![..14])).ToList();
         Assert.Equal(new[]
@@ -396,19 +406,19 @@ public sealed class ScanTests : IAsyncLifetime
     public async Task UpdateDatabase_FormEncodedMultipartAndGarbage_AcceptedOrRefusedWithoutLoss()
     {
         // Arrange
-        var before = JsonDocument.Parse(await _oci.Http.GetStringAsync("/api/v0/imagescan/status")).RootElement.GetProperty("db_version").GetString();
+        var before = JsonDocument.Parse(await _oci.Http.GetStringAsync("/api/v0/imagescan/status")).RootElement.GetProperty("databaseVersion").GetString();
         var zip = OsvFixture.Zip();
 
         // Act: curl's default content type, a multipart form, then bytes that are no database
         using var formEncoded = await _oci.Http.PutAsync("/api/v0/imagescan/scan/update",
             new ByteArrayContent(zip) { Headers = { ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-www-form-urlencoded") } });
         using var multipart = await _oci.Http.PutAsync("/api/v0/imagescan/scan/update", new MultipartFormDataContent { { new ByteArrayContent(zip), "file", "db.zip" } });
-        var good = JsonDocument.Parse(await _oci.Http.GetStringAsync("/api/v0/imagescan/status")).RootElement.GetProperty("db_version").GetString();
+        var good = JsonDocument.Parse(await _oci.Http.GetStringAsync("/api/v0/imagescan/status")).RootElement.GetProperty("databaseVersion").GetString();
         using var garbage = await _oci.Http.PutAsync("/api/v0/imagescan/scan/update", new StringContent("this is not a database"));
         using var brokenForm = await _oci.Http.PutAsync("/api/v0/imagescan/scan/update",
             new StringContent("--x", Encoding.UTF8) { Headers = { ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("multipart/form-data; boundary=x") } });
         using var badFlag = await _oci.Http.PutAsync("/api/v0/imagescan/scan/update?online=maybe", new ByteArrayContent(zip));
-        var after = JsonDocument.Parse(await _oci.Http.GetStringAsync("/api/v0/imagescan/status")).RootElement.GetProperty("db_version").GetString();
+        var after = JsonDocument.Parse(await _oci.Http.GetStringAsync("/api/v0/imagescan/status")).RootElement.GetProperty("databaseVersion").GetString();
 
         // Assert
         Assert.Equal(HttpStatusCode.OK, formEncoded.StatusCode);
