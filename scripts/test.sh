@@ -105,7 +105,8 @@ registry_env() {
     Registry__Storage__ConnectionString="$AZURITE" Logging__LogLevel__Default=Warning Registry__Auth__AdminPassword="$E2E_PASSWORD"
     Registry__Gc__ManifestGracePeriod=00:00:02 Registry__Gc__BlobGracePeriod=00:00:02 Registry__Gc__TouchInterval=00:00:01
     AzureWebJobsStorage=UseDevelopmentStorage=true FUNCTIONS_REQUEST_BODY_SIZE_LIMIT=4294967296
-    Registry__Pruning__Schedule="0 */15 * * * *" Registry__Gc__Schedule="0 0 2 * * *" Registry__Scan__DatabaseSchedule="0 0 3 * * *" Registry__Cache__Schedule="0 */30 * * * *")
+    Registry__Pruning__Schedule="0 */15 * * * *" Registry__Gc__Schedule="0 0 2 * * *" Registry__Scan__DatabaseSchedule="0 0 3 * * *" Registry__Cache__Schedule="0 */30 * * * *"
+    Registry__Mirroring__AllowPrivateNetworks=true)
 }
 # standalone host on 5055, seen through the recording forwarder on 5057; the Functions host stand-in on 5056
 registry_env "${E2E_NS}s"
@@ -151,7 +152,7 @@ wait_for http://127.0.0.1:5055/v2/ && wait_for http://127.0.0.1:5057/v2/ && wait
 for run in standalone:5057 functions:5056; do
   name=${run%%:*}; port=${run#*:}
   echo "-- $name"
-  env "${DOCKER_ARGS[@]}" E2E_NS="$E2E_NS" CREDS="admin:$E2E_PASSWORD" GC_WAIT=3 BIG_MIB=100 \
+  env "${DOCKER_ARGS[@]}" E2E_NS="$E2E_NS" CREDS="admin:$E2E_PASSWORD" GC_WAIT=3 BIG_MIB=100 MIRROR_REMOTE=127.0.0.1:5061 \
     tests/e2e/clients.sh "127.0.0.1:$port" | tee "$SCRATCH/e2e-$name.out"
   line=$(tail -n1 "$SCRATCH/e2e-$name.out")
   if [[ "$line" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then count "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"; else count 0 1; fi

@@ -95,6 +95,9 @@ public static class RegistryHostBuilderExtensions
         services.AddOptions<AuditOptions>().Bind(builder.Configuration.GetSection(AuditOptions.Section))
             .Validate(o => o.Retention > TimeSpan.Zero && o.MaxEntries >= 1, "Registry:Audit:Retention must be positive and MaxEntries at least 1")
             .ValidateOnStart();
+        services.AddOptions<MirroringOptions>().Bind(builder.Configuration.GetSection(MirroringOptions.Section))
+            .Validate(o => o.Timeout > TimeSpan.Zero, "Registry:Mirroring:Timeout must be positive")
+            .ValidateOnStart();
         services.AddOptions<CacheOptions>().Bind(builder.Configuration.GetSection(CacheOptions.Section))
             .Validate(o => !o.Enabled || o.UpstreamUri() is not null, "Registry:Cache:Upstream must be an http(s) URL")
             .Validate(o => !o.Origin || o.Enabled, "Registry:Cache:Origin needs Registry:Cache:Upstream")
@@ -201,6 +204,8 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<ImageApiService>();
         services.AddSingleton<SettingsApiService>();
         services.AddSingleton<SearchApiService>();
+        services.AddSingleton<Mirroring.MirroringService>();
+        services.AddSingleton<MirroringApiService>();
         services.AddSingleton<SystemApiService>();
         services.AddSingleton<ScanApiService>();
         services.AddSingleton<SigningApiService>();

@@ -5,13 +5,15 @@
 # openssl), a chunked upload with curl, podman and buildah (vfs storage, as root), and
 # docker when DOCKER_HOST names a running dockerd (login with a password and a personal access token, the refresh
 # token docker keeps and its revocation, push, pull by tag and digest, cross-repository mount, a manifest list, an
-# immutable-tag refusal).
+# immutable-tag refusal, docker search).
 # Usage: clients.sh HOST:PORT        Env: SKIP_PODMAN=1, SKIP_BUILDAH=1, BIG_MIB (default 40),
 #   E2E_NS=name          the namespace of every repository (default: a new one), to run one suite against two hosts
 #   CREDS=user:password  the registry has authentication on: check that anonymous pushes are refused, log in
 #                        (skopeo login, podman login, --creds, a personal access token) and run everything logged in;
 #                        as a system administrator, also load the OSV fixture of tests/Registry.Tests/Fixtures and
 #                        scan Alpine 3.13 and Debian 11 images for their known CVEs
+#   MIRROR_REMOTE=host:port  a registry without authentication (the CNCF reference registry) to push-mirror an image
+#                        and a multi-arch index to (DTR's pushMirroring), then pull them from it with skopeo
 #   GC_WAIT=seconds      with CREDS (a system administrator): leave a manifest untagged, wait, run GC through
 #                        /api/v0/jobs and pull everything again; the host's grace periods must end within GC_WAIT
 # Prints PASS/FAIL lines and a last line "N passed, N failed"; exits 1 when anything failed.
@@ -100,6 +102,19 @@ expect "pulled index has the pushed digest" "$want" "$(layout_digest "$SCRATCH/p
 if run skopeo inspect "${SK[@]}" --override-arch arm64 "docker://$HOST/$NS/multi:latest"; then
   expect "platform resolution picks arm64" arm64 "$(jq -r .Architecture <<<"$OUT")"
 else ko "inspect arm64" "$(tail -n1 <<<"$OUT")"; fi
+
+# ---- push mirroring to another registry (DTR's pushMirroring), then pulled from there ----------------
+if [ -n "${MIRROR_REMOTE:-}" ] && curl -s -o /dev/null "http://$MIRROR_REMOTE/v2/"; then
+  for pair in "copied:v1:tiny" "multi:latest:multiarch"; do
+    IFS=: read -r repo tag layout <<<"$pair"
+    mirrored=$(curl -s ${CREDS:+-u "$CREDS"} -H 'Content-Type: application/json' \
+      -d "{\"remoteHost\":\"http://$MIRROR_REMOTE\",\"remoteRepository\":\"mirrored/$NS-$repo\",\"remoteTag\":\"$tag\"}" \
+      "http://$HOST/api/v0/repositories/$NS/$repo/tags/$tag/pushMirroring")
+    expect "push mirroring $repo:$tag answers its digest" "$(layout_digest "$IMG/$layout")" "$(jq -r .digest <<<"$mirrored" 2>/dev/null)"
+    step "skopeo pull $repo:$tag from the remote" skopeo copy --all --src-tls-verify=false "docker://$MIRROR_REMOTE/mirrored/$NS-$repo:$tag" "oci:$SCRATCH/mirrored-$repo:$tag"
+    expect "the remote's $repo:$tag has the digest" "$(layout_digest "$IMG/$layout")" "$(layout_digest "$SCRATCH/mirrored-$repo" "$tag")"
+  done
+fi
 
 # ---- artifacts and referrers ----------------------------------------------------------------
 subject=$(layout_digest "$IMG/artifact" latest); sbom=$(layout_digest "$IMG/artifact" sbom)

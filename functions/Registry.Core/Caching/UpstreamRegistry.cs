@@ -15,6 +15,9 @@ public sealed class UpstreamUnavailableException(string message, TimeSpan? retry
 {
     /// <summary>What the upstream asked for (a 429's or 503's Retry-After), if anything.</summary>
     public TimeSpan? RetryAfter { get; } = retryAfter;
+
+    /// <summary>The registry refused the account (401 or 403), as opposed to being unreachable or overloaded.</summary>
+    public bool Refused { get; init; }
 }
 
 /// <summary>A manifest as the upstream answered it.</summary>
@@ -31,7 +34,20 @@ public sealed record UpstreamBlob(long Length, Stream Content, IDisposable Respo
 }
 
 /// <summary>
-/// A client of the upstream registry's Distribution API: the token handshake of the Docker token spec (a 401's
+/// A registry to talk to: its base URL, the account to sign in with, how long to wait for an answer, how to trust its
+/// TLS (a CA of its own in PEM, or no check at all), and whether it may be at a loopback, private or link-local address.
+/// </summary>
+public sealed record RemoteEndpoint(Uri BaseUri, string? Username, string? Password, TimeSpan Timeout)
+{
+    public string? CaPem { get; init; }
+
+    public bool SkipTlsVerification { get; init; }
+
+    public bool AllowPrivateNetworks { get; init; } = true;
+}
+
+/// <summary>
+/// A client of a registry's Distribution API (the cache's upstream, a mirroring policy's remote): the token handshake of the Docker token spec (a 401's
 /// <c>Bearer</c> challenge, a token from its realm with the configured account, kept per scope until it expires) or
 /// Basic authentication, manifests by tag or digest, blobs followed through their redirects without the
 /// <c>Authorization</c> header. Every failure that is the upstream's, not the request's, is an
@@ -39,28 +55,27 @@ public sealed record UpstreamBlob(long Length, Stream Content, IDisposable Respo
 /// </summary>
 public sealed class UpstreamRegistry : IDisposable
 {
-    private readonly CacheOptions _options;
+    private readonly RemoteEndpoint _endpoint;
     private readonly Uri _base;
     private readonly HttpClient _http;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, (string Token, DateTimeOffset Expires)> _tokens = new(StringComparer.Ordinal);
     private long _requests;
 
+    /// <summary>The cache's upstream, as configured.</summary>
     public UpstreamRegistry(IOptions<CacheOptions> options, TimeProvider time)
+        : this(new RemoteEndpoint(options.Value.UpstreamUri() ?? new Uri("http://upstream.invalid"), options.Value.Username, options.Value.Password,
+            options.Value.UpstreamTimeout), time)
     {
-        _options = options.Value;
+    }
+
+    public UpstreamRegistry(RemoteEndpoint endpoint, TimeProvider time)
+    {
+        _endpoint = endpoint;
         _time = time;
-        _base = _options.UpstreamUri() ?? new Uri("http://upstream.invalid");
-        _http = new HttpClient(new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            UseProxy = false,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            ConnectTimeout = _options.UpstreamTimeout,
-            AutomaticDecompression = DecompressionMethods.None,
-        })
-        { Timeout = Timeout.InfiniteTimeSpan };
-        _http.DefaultRequestHeaders.UserAgent.ParseAdd("serverless-registry-cache/1.0");
+        _base = endpoint.BaseUri;
+        _http = new HttpClient(RemoteConnections.Handler(endpoint)) { Timeout = Timeout.InfiniteTimeSpan };
+        _http.DefaultRequestHeaders.UserAgent.ParseAdd("serverless-registry/1.0");
     }
 
     /// <summary>The upstream's base URL.</summary>
@@ -192,17 +207,109 @@ public sealed class UpstreamRegistry : IDisposable
         return at < 0 ? null : target[(at + prefix.Length)..];
     }
 
+    /// <summary>The status a GET of <paramref name="path"/> answers without credentials (what kind of registry this is).</summary>
+    public async Task<HttpStatusCode> GetStatusAsync(string path, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendOnceAsync(HttpMethod.Get, new Uri(_base, path), "application/json", null, cancellationToken);
+        return response.StatusCode;
+    }
+
+    /// <summary>Whether the account may read the repository: its tag list (or an empty repository's 404) answered.</summary>
+    public async Task<bool> CanReadAsync(RepositoryName name, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            using var response = await SendAsync(HttpMethod.Get, name, "tags/list?n=1", "application/json", cancellationToken);
+            return true;
+        }
+        catch (UpstreamUnavailableException e) when (e.Refused)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Whether the account may push to the repository: an upload is started, then cancelled.</summary>
+    public async Task<bool> CanWriteAsync(RepositoryName name, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            using var started = await SendAsync(HttpMethod.Post, name, "blobs/uploads/", null, cancellationToken, push: true);
+            if (started.StatusCode != HttpStatusCode.Accepted || started.Headers.Location is not { } location)
+            {
+                return false;
+            }
+
+            using var cancel = await SendAsync(HttpMethod.Delete, name, new Uri(new Uri(_base, $"/v2/{name}/"), location), null, cancellationToken, push: true);
+            return true;
+        }
+        catch (UpstreamUnavailableException e) when (e.Refused)
+        {
+            return false;
+        }
+    }
+
     /// <summary>
-    /// Sends one request of the repository's API, with the token of its pull scope (asked for on the first 401), and
-    /// answers the response of a 2xx or 404; any other answer, or none, is an <see cref="UpstreamUnavailableException"/>.
+    /// Pushes a blob unless the repository has it: a HEAD, then an upload started by POST and finished by one PUT of the
+    /// whole content (<paramref name="open"/> gives it, <paramref name="length"/> bytes long).
+    /// </summary>
+    public async Task PushBlobAsync(RepositoryName name, Digest digest, long length, Func<CancellationToken, Task<Stream>> open, CancellationToken cancellationToken = default)
+    {
+        using (var head = await SendAsync(HttpMethod.Head, name, $"blobs/{digest}", null, cancellationToken, push: true))
+        {
+            if (head.StatusCode != HttpStatusCode.NotFound)
+            {
+                return;
+            }
+        }
+
+        using var started = await SendAsync(HttpMethod.Post, name, "blobs/uploads/", null, cancellationToken, push: true);
+        if (started.StatusCode != HttpStatusCode.Accepted || started.Headers.Location is not { } location)
+        {
+            throw new UpstreamUnavailableException($"the registry did not start an upload to {name} ({(int)started.StatusCode})", null);
+        }
+
+        var target = new Uri(new Uri(_base, $"/v2/{name}/"), location);
+        var put = new UriBuilder(target) { Query = (target.Query.Length > 1 ? target.Query[1..] + "&" : "") + "digest=" + Uri.EscapeDataString(digest.ToString()) }.Uri;
+        await using var content = await open(cancellationToken);
+        using var body = new StreamContent(content);
+        body.Headers.ContentLength = length;
+        body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        using var finished = await SendAsync(HttpMethod.Put, name, put, null, cancellationToken, push: true, content: body);
+        if (finished.StatusCode != HttpStatusCode.Created)
+        {
+            throw new UpstreamUnavailableException($"the registry did not take the blob {digest} for {name} ({(int)finished.StatusCode})", null);
+        }
+    }
+
+    /// <summary>Pushes a manifest under a tag or its digest.</summary>
+    public async Task PushManifestAsync(RepositoryName name, string reference, string mediaType, byte[] manifest, CancellationToken cancellationToken = default)
+    {
+        using var body = new ByteArrayContent(manifest);
+        body.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
+        using var response = await SendAsync(HttpMethod.Put, name, new Uri(_base, $"/v2/{name}/manifests/{reference}"), null, cancellationToken, push: true, content: body);
+        if (response.StatusCode != HttpStatusCode.Created)
+        {
+            throw new UpstreamUnavailableException($"the registry did not take the manifest {reference} for {name} ({(int)response.StatusCode})", null);
+        }
+    }
+
+    private Task<HttpResponseMessage> SendAsync(
+        HttpMethod method, RepositoryName name, string path, string? accept, CancellationToken cancellationToken, bool followRedirects = false, bool push = false) =>
+        SendAsync(method, name, new Uri(_base, $"/v2/{name}/{path}"), accept, cancellationToken, followRedirects, push);
+
+    /// <summary>
+    /// Sends one request of the repository's API, with the token of its pull (or pull and push) scope, asked for on the
+    /// first 401, and answers the response of a 2xx or 404; any other answer, or none, is an
+    /// <see cref="UpstreamUnavailableException"/>. A request with a body is sent once a token is at hand, so that a
+    /// challenge never needs the body twice.
     /// </summary>
     private async Task<HttpResponseMessage> SendAsync(
-        HttpMethod method, RepositoryName name, string path, string? accept, CancellationToken cancellationToken, bool followRedirects = false)
+        HttpMethod method, RepositoryName name, Uri uri, string? accept, CancellationToken cancellationToken, bool followRedirects = false, bool push = false,
+        HttpContent? content = null)
     {
-        var scope = $"repository:{name}:pull";
-        var uri = new Uri(_base, $"/v2/{name}/{path}");
-        var response = await SendOnceAsync(method, uri, accept, Authorization(scope), cancellationToken);
-        if (response.StatusCode == HttpStatusCode.Unauthorized)
+        var scope = push ? $"repository:{name}:pull,push" : $"repository:{name}:pull";
+        var response = await SendOnceAsync(method, uri, accept, Authorization(scope), cancellationToken, content);
+        if (response.StatusCode == HttpStatusCode.Unauthorized && content is null)
         {
             var challenge = response.Headers.WwwAuthenticate.FirstOrDefault();
             response.Dispose();
@@ -216,7 +323,7 @@ public sealed class UpstreamRegistry : IDisposable
             response.Dispose();
             if (location is null)
             {
-                throw new UpstreamUnavailableException($"the upstream redirected {path} nowhere", null);
+                throw new UpstreamUnavailableException($"the upstream redirected {uri.AbsolutePath} nowhere", null);
             }
 
             // a redirect leaves the registry (storage, a CDN): the token stays behind
@@ -233,16 +340,16 @@ public sealed class UpstreamRegistry : IDisposable
         response.Dispose();
         throw new UpstreamUnavailableException(status switch
         {
-            401 or 403 => $"the upstream refused the cache's account ({status}) for {name}",
-            429 => $"the upstream asks the cache to slow down (429) for {name}",
-            _ => $"the upstream answered {status} for {name}",
-        }, retryAfter);
+            401 or 403 => $"the registry refused the account ({status}) for {name}",
+            429 => $"the registry asks to slow down (429) for {name}",
+            _ => $"the registry answered {status} for {name}",
+        }, retryAfter) { Refused = status is 401 or 403 };
     }
 
     private async Task<HttpResponseMessage> SendOnceAsync(
-        HttpMethod method, Uri uri, string? accept, AuthenticationHeaderValue? authorization, CancellationToken cancellationToken)
+        HttpMethod method, Uri uri, string? accept, AuthenticationHeaderValue? authorization, CancellationToken cancellationToken, HttpContent? content = null)
     {
-        using var request = new HttpRequestMessage(method, uri);
+        using var request = new HttpRequestMessage(method, uri) { Content = content };
         if (accept is not null)
         {
             request.Headers.TryAddWithoutValidation("Accept", accept);
@@ -250,7 +357,7 @@ public sealed class UpstreamRegistry : IDisposable
 
         request.Headers.Authorization = authorization;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.UpstreamTimeout);
+        timeout.CancelAfter(_endpoint.Timeout);
         Interlocked.Increment(ref _requests);
         try
         {
@@ -262,7 +369,7 @@ public sealed class UpstreamRegistry : IDisposable
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new UpstreamUnavailableException($"the upstream did not answer within {_options.UpstreamTimeout}", null, e);
+            throw new UpstreamUnavailableException($"the upstream did not answer within {_endpoint.Timeout}", null, e);
         }
     }
 
@@ -272,9 +379,9 @@ public sealed class UpstreamRegistry : IDisposable
             : Basic();
 
     private AuthenticationHeaderValue? Basic() =>
-        string.IsNullOrEmpty(_options.Username)
+        string.IsNullOrEmpty(_endpoint.Username)
             ? null
-            : new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{_options.Username}:{_options.Password}")));
+            : new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{_endpoint.Username}:{_endpoint.Password}")));
 
     /// <summary>What answers a 401's challenge: Basic credentials, or a token from the Bearer challenge's realm.</summary>
     private async Task<AuthenticationHeaderValue?> AuthorizeAsync(AuthenticationHeaderValue? challenge, string scope, CancellationToken cancellationToken)
@@ -302,7 +409,10 @@ public sealed class UpstreamRegistry : IDisposable
         using var response = await SendOnceAsync(HttpMethod.Get, tokenUri, "application/json", Basic(), cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
-            throw new UpstreamUnavailableException($"the upstream's token service answered {(int)response.StatusCode}", RetryAfter(response));
+            throw new UpstreamUnavailableException($"the upstream's token service answered {(int)response.StatusCode}", RetryAfter(response))
+            {
+                Refused = response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden,
+            };
         }
 
         using var document = JsonDocument.Parse(await ReadBoundedAsync(response, 64 * 1024, cancellationToken));

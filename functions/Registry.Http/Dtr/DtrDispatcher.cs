@@ -157,6 +157,8 @@ public sealed class DtrDispatcher : ApiEntry
             new("PUT", Route($"/api/v0/repositories/{Ns}/{Repo}/promotionPolicies/(?<id>[^/]+)"), Caller.Anyone, h.UpdatePromotionPolicyAsync),
             new("DELETE", Route($"/api/v0/repositories/{Ns}/{Repo}/promotionPolicies/(?<id>[^/]+)"), Caller.Anyone, h.DeletePromotionPolicyAsync),
             new("POST", Route($"/api/v0/repositories/{Ns}/{Repo}/tags/(?<tag>[^/]+)/promotion"), Caller.Anyone, h.PromoteTagAsync),
+            new("POST", Route($"/api/v0/repositories/{Ns}/{Repo}/tags/(?<tag>[^/]+)/pushMirroring"), Caller.User, h.PushMirrorTagAsync),
+            new("POST", Route("/api/v0/remote/registry"), Caller.User, h.CheckRemoteRegistryAsync),
             new("GET", Route($"/api/v0/repositories/{Ns}/{Repo}/signingPolicies"), Caller.Anyone, h.ListSigningPoliciesAsync),
             new("POST", Route($"/api/v0/repositories/{Ns}/{Repo}/signingPolicies"), Caller.Anyone, h.CreateSigningPolicyAsync),
             new("POST", Route($"/api/v0/repositories/{Ns}/{Repo}/signingPolicies/test"), Caller.Anyone, h.TestSigningPolicyAsync),

@@ -41,6 +41,8 @@ public enum DtrError
     NoSuchJob,
     NoSuchContentCache,
     Unavailable,
+    RemoteRegistryInvalidPermissions,
+    RemoteRegistryUnavailable,
 }
 
 /// <summary>The one table of DTR error codes: wire code and status.</summary>
@@ -84,6 +86,8 @@ public static class DtrErrors
         [DtrError.NoSuchJob] = ("NO_SUCH_JOB", 404),
         [DtrError.NoSuchContentCache] = ("NO_SUCH_CONTENT_CACHE", 404),
         [DtrError.Unavailable] = ("SERVICE_UNAVAILABLE", 503),
+        [DtrError.RemoteRegistryInvalidPermissions] = ("REMOTE_REGISTRY_INVALID_PERMISSIONS", 400),
+        [DtrError.RemoteRegistryUnavailable] = ("REMOTE_REGISTRY_UNAVAILABLE", 502),
     };
 }
 

@@ -4,7 +4,7 @@ namespace Registry.Dtr;
 
 /// <summary>The handlers of /api/v0 and /enzi/v0: each binds the request, calls one service method and maps the result.</summary>
 public sealed class DtrHandlers(
-    RepositoryApiService repositories, ImageApiService images, SettingsApiService settings, SearchApiService search, AccountService accounts, SystemApiService system, ScanApiService scanning, SigningApiService signing,
+    RepositoryApiService repositories, ImageApiService images, SettingsApiService settings, SearchApiService search, MirroringApiService mirroring, AccountService accounts, SystemApiService system, ScanApiService scanning, SigningApiService signing,
     WebhookApiService webhooks, Health.ClusterService cluster, ContentCacheApiService contentCaches)
 {
     private const int DefaultPageSize = 10;
@@ -32,6 +32,12 @@ public sealed class DtrHandlers(
         await repositories.DeleteAsync(r.Principal, r["ns"], r["repo"], ct);
         return HttpResult.Empty(204);
     }
+
+    public async Task<HttpResult> PushMirrorTagAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(201, await mirroring.PushTagAsync(r.Principal, r["ns"], r["repo"], r["tag"], await r.BodyAsync<RemoteForm>(ct), ct));
+
+    public async Task<HttpResult> CheckRemoteRegistryAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(201, await mirroring.CheckAsync(await r.BodyAsync<RemoteForm>(ct), ct));
 
     public async Task<HttpResult> DeleteNamespaceRepositoriesAsync(DtrRequest r, CancellationToken ct)
     {

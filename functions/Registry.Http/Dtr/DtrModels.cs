@@ -734,3 +734,30 @@ public sealed record DockerRepositoryView(
 
 /// <summary>What DTR's token clean-up removed (DTR answers 200 with no body; the count is ours).</summary>
 public sealed record TokenCleanupView([property: JsonPropertyName("deleted")] int Deleted);
+
+/// <summary>DTR's <c>CreateMirroring</c> and <c>CreateRemoteRegistryCheck</c> forms (<c>remoteTag</c> only for a push).</summary>
+public sealed record RemoteForm(
+    [property: JsonPropertyName("remoteHost")] string? RemoteHost,
+    [property: JsonPropertyName("remoteRepository")] string? RemoteRepository,
+    [property: JsonPropertyName("remoteTag")] string? RemoteTag,
+    [property: JsonPropertyName("remoteCA")] string? RemoteCa,
+    [property: JsonPropertyName("skipTLSVerification")] bool? SkipTlsVerification,
+    [property: JsonPropertyName("username")] string? Username,
+    [property: JsonPropertyName("password")] string? Password,
+    [property: JsonPropertyName("authToken")] string? AuthToken);
+
+/// <summary>DTR's <c>Mirroring</c>: what a push to a remote wrote (<c>mirroringPolicyID</c> empty for a push asked for by hand).</summary>
+public sealed record MirroringView(
+    [property: JsonPropertyName("mirroringPolicyID")] string MirroringPolicyId,
+    [property: JsonPropertyName("digest")] string Digest,
+    [property: JsonPropertyName("remoteRepository")] string RemoteRepository,
+    [property: JsonPropertyName("remoteTag")] string RemoteTag);
+
+/// <summary>DTR's <c>RemoteRegistryCheck</c>: <c>registryType</c> is <c>dtr</c> for a registry with DTR's API, else <c>registry</c>.</summary>
+public sealed record RemoteRegistryCheckView(
+    [property: JsonPropertyName("registryType")] string RegistryType,
+    [property: JsonPropertyName("permissions")] RemotePermissionsView Permissions);
+
+public sealed record RemotePermissionsView(
+    [property: JsonPropertyName("read")] bool Read,
+    [property: JsonPropertyName("write")] bool Write);
