@@ -651,7 +651,7 @@ public sealed record UserSettingsPatch([property: JsonPropertyName("contentCache
 public sealed record ScanOnPushToggle([property: JsonPropertyName("scanOnPush")] bool? ScanOnPush);
 
 /// <summary>
-/// DTR's <c>Features</c>: what this registry does. Mirroring is not offered; <c>db_version</c> is the date (yyyymmdd)
+/// DTR's <c>Features</c>: what this registry does. Mirroring policies are not offered (a push mirror by hand is); <c>db_version</c> is the date (yyyymmdd)
 /// of the vulnerability database in use, 0 without one; there is no UCP.
 /// </summary>
 public sealed record FeaturesView(

@@ -117,13 +117,8 @@ public sealed class DtrImageApiTests(AuthHostFixture fixture) : IClassFixture<Au
         Assert.Equal([first.Digest], manifestsAfter.Select(m => m.GetProperty("digest").GetString()));
     }
 
-    private async Task<IReadOnlyList<JsonElement>> GetArrayAsync(string path)
-    {
-        using var response = await Auth.ApiAsync(HttpMethod.Get, path, AuthClient.AdminUser, AuthClient.AdminPassword);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {path}: {(int)response.StatusCode} {body}");
-        return JsonDocument.Parse(body).RootElement.EnumerateArray().Select(e => e.Clone()).ToList();
-    }
+    private async Task<IReadOnlyList<JsonElement>> GetArrayAsync(string path) =>
+        (await Auth.JsonAsync(HttpMethod.Get, path, AuthClient.AdminUser, AuthClient.AdminPassword)).EnumerateArray().ToList();
 
     /// <summary>An image of <paramref name="layers"/> random layers whose config has a platform, an author and a history with an empty step.</summary>
     private static async Task<Image> PushAsync(OciTestClient oci, string name, string tag, string architecture, string os, int layers)

@@ -113,11 +113,6 @@ public sealed class EnziApiTests(AuthHostFixture fixture) : IClassFixture<AuthHo
         Assert.Single((await JsonAsync(HttpMethod.Get, "/enzi/v0/accounts/enziorg/teams/builders/members")).GetProperty("members").EnumerateArray());
     }
 
-    private async Task<JsonElement> JsonAsync(HttpMethod method, string path, object? body = null)
-    {
-        using var response = await Auth.ApiAsync(method, path, AuthClient.AdminUser, AuthClient.AdminPassword, body);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{method} {path}: {(int)response.StatusCode} {text}");
-        return JsonDocument.Parse(text).RootElement.Clone();
-    }
+    private Task<JsonElement> JsonAsync(HttpMethod method, string path, object? body = null) =>
+        Auth.JsonAsync(method, path, AuthClient.AdminUser, AuthClient.AdminPassword, body);
 }

@@ -124,23 +124,13 @@ public sealed class MirroringTests : IAsyncLifetime
         Assert.Contains("private", await loopback.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
-    private async Task<JsonElement> MirrorAsync(string tag, string remoteTag)
-    {
-        using var response = await PostAsync($"/api/v0/repositories/admin/app/tags/{tag}/pushMirroring",
-            new { remoteHost = _remote.BaseAddress.ToString(), remoteRepository = "admin/copy", remoteTag, username = "admin", password = RemotePassword });
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, $"{(int)response.StatusCode} {body}");
-        return JsonDocument.Parse(body).RootElement.Clone();
-    }
+    private Task<JsonElement> MirrorAsync(string tag, string remoteTag) => _auth.JsonAsync(HttpMethod.Post, $"/api/v0/repositories/admin/app/tags/{tag}/pushMirroring",
+        AuthClient.AdminUser, AuthClient.AdminPassword,
+        new { remoteHost = _remote.BaseAddress.ToString(), remoteRepository = "admin/copy", remoteTag, username = "admin", password = RemotePassword }, HttpStatusCode.Created);
 
-    private async Task<JsonElement> CheckAsync(string user, string password)
-    {
-        using var response = await PostAsync("/api/v0/remote/registry",
-            new { remoteHost = _remote.BaseAddress.ToString(), remoteRepository = "admin/shared", username = user, password });
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, $"{(int)response.StatusCode} {body}");
-        return JsonDocument.Parse(body).RootElement.Clone();
-    }
+    private Task<JsonElement> CheckAsync(string user, string password) => _auth.JsonAsync(HttpMethod.Post, "/api/v0/remote/registry",
+        AuthClient.AdminUser, AuthClient.AdminPassword,
+        new { remoteHost = _remote.BaseAddress.ToString(), remoteRepository = "admin/shared", username = user, password }, HttpStatusCode.Created);
 
     private Task<HttpResponseMessage> PostAsync(string path, object body) => _auth.ApiAsync(HttpMethod.Post, path, AuthClient.AdminUser, AuthClient.AdminPassword, body);
 

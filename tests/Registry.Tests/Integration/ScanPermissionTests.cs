@@ -157,7 +157,7 @@ public sealed class ScanPermissionTests : IAsyncLifetime
         var database = System.Text.Json.JsonDocument.Parse(await update.Content.ReadAsStringAsync()).RootElement.GetProperty("databaseVersion").GetString()!;
         using var withDatabase = await _auth.ApiAsync(HttpMethod.Get, "/api/v0/meta/features", "reader", Password);
 
-        // Assert: DTR's model; mirroring is not offered; db_version is the database's date
+        // Assert: DTR's model; mirroring policies are not offered; db_version is the database's date
         var features = System.Text.Json.JsonDocument.Parse(await reader.Content.ReadAsStringAsync()).RootElement;
         DtrContract.AssertMatches(features, "Features");
         Assert.Equal((true, false, 0), (features.GetProperty("scanningEnabled").GetBoolean(), features.GetProperty("mirroringLicensed").GetBoolean(),

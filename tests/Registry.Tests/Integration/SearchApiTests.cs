@@ -137,11 +137,5 @@ public sealed class SearchApiTests(AuthHostFixture fixture) : IClassFixture<Auth
     private static IReadOnlyList<string?> Names(JsonElement autocomplete) =>
         autocomplete.GetProperty("repositoryResults").EnumerateArray().Select(r => $"{r.GetProperty("namespace").GetString()}/{r.GetProperty("name").GetString()}").ToList();
 
-    private async Task<JsonElement> GetAsync(string path, string? user, string? password)
-    {
-        using var response = await Auth.ApiAsync(HttpMethod.Get, path, user, password);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {path}: {(int)response.StatusCode} {body}");
-        return JsonDocument.Parse(body).RootElement.Clone();
-    }
+    private Task<JsonElement> GetAsync(string path, string? user, string? password) => Auth.JsonAsync(HttpMethod.Get, path, user, password);
 }

@@ -119,13 +119,7 @@ public sealed class SettingsApiTests(AuthHostFixture fixture) : IClassFixture<Au
 
     private async Task<IReadOnlyList<JsonElement>> GetAlertsAsync() => (await GetJsonAsync("/api/v0/meta/alerts")).EnumerateArray().ToList();
 
-    private async Task<JsonElement> GetJsonAsync(string path)
-    {
-        using var response = await Auth.ApiAsync(HttpMethod.Get, path, AuthClient.AdminUser, AuthClient.AdminPassword);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {path}: {(int)response.StatusCode} {body}");
-        return JsonDocument.Parse(body).RootElement.Clone();
-    }
+    private Task<JsonElement> GetJsonAsync(string path) => Auth.JsonAsync(HttpMethod.Get, path, AuthClient.AdminUser, AuthClient.AdminPassword);
 
     private async Task<HttpResponseMessage> PostSettingsAsync(string json)
     {

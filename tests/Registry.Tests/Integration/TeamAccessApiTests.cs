@@ -99,11 +99,6 @@ public sealed class TeamAccessApiTests(AuthHostFixture fixture) : IClassFixture<
         Assert.Equal((HttpStatusCode.NotFound, "NO_SUCH_TEAM"), (noTeam.StatusCode, await AuthClient.ErrorCodeAsync(noTeam)));
     }
 
-    private async Task<JsonElement> JsonAsync(HttpMethod method, string path, string user, string password, object? body = null)
-    {
-        using var response = await Auth.ApiAsync(method, path, user, password, body);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{method} {path}: {(int)response.StatusCode} {text}");
-        return JsonDocument.Parse(text).RootElement.Clone();
-    }
+    private Task<JsonElement> JsonAsync(HttpMethod method, string path, string user, string password, object? body = null) =>
+        Auth.JsonAsync(method, path, user, password, body);
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
@@ -60,6 +61,16 @@ public sealed class AuthClient(HttpClient http)
         }
 
         return await Http.SendAsync(request);
+    }
+
+    /// <summary>An API call's JSON answer; fails the test, with the answer, unless its status is <paramref name="expected"/>.</summary>
+    public async Task<JsonElement> JsonAsync(
+        HttpMethod method, string path, string? user, string? password, object? body = null, HttpStatusCode expected = HttpStatusCode.OK)
+    {
+        using var response = await ApiAsync(method, path, user, password, body);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"{method} {path}: {(int)response.StatusCode} {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
     }
 
     /// <summary>As the administrator; fails the test unless the call succeeds.</summary>
