@@ -5,8 +5,8 @@ namespace Registry.FunctionsHost;
 
 /// <summary>
 /// <c>--record FILE</c>: one line per answered request, method, path and query, status and the headers the OCI and
-/// token specs give meaning to, with what differs between two runs of one suite made alike (digests, upload ids,
-/// the registry's and storage's addresses). Two hosts that answer a suite alike write the same set of lines.
+/// token specs give meaning to, with what differs between two runs of one suite made alike (digests, upload ids, job
+/// ids, the registry's and storage's addresses). Two hosts that answer a suite alike write the same set of lines.
 /// </summary>
 public sealed partial class AnswerLog(string path)
 {
@@ -58,7 +58,8 @@ public sealed partial class AnswerLog(string path)
         return name == "Location" && AbsoluteUrl().IsMatch(registryRelative) ? "{storage}" : Normalize(registryRelative);
     }
 
-    private static string Normalize(string value) => UploadId().Replace(DigestValue().Replace(value, "{digest}"), "{uuid}");
+    private static string Normalize(string value) =>
+        JobId().Replace(UploadId().Replace(DigestValue().Replace(value, "{digest}"), "{uuid}"), "{job}");
 
     [GeneratedRegex(@"https?://(127\.0\.0\.1|localhost|\[::1\]):[0-9]+(?=/auth/token|/v2/)")]
     private static partial Regex RegistryAddress();
@@ -74,4 +75,8 @@ public sealed partial class AnswerLog(string path)
 
     [GeneratedRegex("(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])")]
     private static partial Regex UploadId();
+
+    /// <summary>A job's id (<c>Records.SortableId</c>: 19 digits, a dash, 8 hex digits).</summary>
+    [GeneratedRegex("(?<![0-9])[0-9]{19}-[0-9a-f]{8}(?![0-9a-f])")]
+    private static partial Regex JobId();
 }
