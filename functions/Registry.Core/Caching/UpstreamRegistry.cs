@@ -270,11 +270,13 @@ public sealed class UpstreamRegistry : IDisposable
 
         var target = new Uri(new Uri(_base, $"/v2/{name}/"), location);
         var put = new UriBuilder(target) { Query = (target.Query.Length > 1 ? target.Query[1..] + "&" : "") + "digest=" + Uri.EscapeDataString(digest.ToString()) }.Uri;
-        await using var content = await open(cancellationToken);
-        using var body = new StreamContent(content);
-        body.Headers.ContentLength = length;
-        body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        using var finished = await SendAsync(HttpMethod.Put, name, put, null, cancellationToken, push: true, content: body);
+        using var finished = await SendAsync(HttpMethod.Put, name, put, null, cancellationToken, push: true, content: async ct =>
+        {
+            var body = new StreamContent(await open(ct));
+            body.Headers.ContentLength = length;
+            body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            return body;
+        });
         if (finished.StatusCode != HttpStatusCode.Created)
         {
             throw new UpstreamUnavailableException($"the registry did not take the blob {digest} for {name} ({(int)finished.StatusCode})", null);
@@ -284,9 +286,12 @@ public sealed class UpstreamRegistry : IDisposable
     /// <summary>Pushes a manifest under a tag or its digest.</summary>
     public async Task PushManifestAsync(RepositoryName name, string reference, string mediaType, byte[] manifest, CancellationToken cancellationToken = default)
     {
-        using var body = new ByteArrayContent(manifest);
-        body.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
-        using var response = await SendAsync(HttpMethod.Put, name, new Uri(_base, $"/v2/{name}/manifests/{reference}"), null, cancellationToken, push: true, content: body);
+        using var response = await SendAsync(HttpMethod.Put, name, new Uri(_base, $"/v2/{name}/manifests/{reference}"), null, cancellationToken, push: true, content: _ =>
+        {
+            var body = new ByteArrayContent(manifest);
+            body.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
+            return Task.FromResult<HttpContent>(body);
+        });
         if (response.StatusCode != HttpStatusCode.Created)
         {
             throw new UpstreamUnavailableException($"the registry did not take the manifest {reference} for {name} ({(int)response.StatusCode})", null);
@@ -300,21 +305,20 @@ public sealed class UpstreamRegistry : IDisposable
     /// <summary>
     /// Sends one request of the repository's API, with the token of its pull (or pull and push) scope, asked for on the
     /// first 401, and answers the response of a 2xx or 404; any other answer, or none, is an
-    /// <see cref="UpstreamUnavailableException"/>. A request with a body is sent once a token is at hand, so that a
-    /// challenge never needs the body twice.
+    /// <see cref="UpstreamUnavailableException"/>. A body is made by <paramref name="content"/> for each try.
     /// </summary>
     private async Task<HttpResponseMessage> SendAsync(
         HttpMethod method, RepositoryName name, Uri uri, string? accept, CancellationToken cancellationToken, bool followRedirects = false, bool push = false,
-        HttpContent? content = null)
+        Func<CancellationToken, Task<HttpContent>>? content = null)
     {
         var scope = push ? $"repository:{name}:pull,push" : $"repository:{name}:pull";
-        var response = await SendOnceAsync(method, uri, accept, Authorization(scope), cancellationToken, content);
-        if (response.StatusCode == HttpStatusCode.Unauthorized && content is null)
+        var response = await SendOnceAsync(method, uri, accept, Authorization(scope), cancellationToken, content is null ? null : await content(cancellationToken));
+        if (response.StatusCode == HttpStatusCode.Unauthorized)
         {
             var challenge = response.Headers.WwwAuthenticate.FirstOrDefault();
             response.Dispose();
             var authorization = await AuthorizeAsync(challenge, scope, cancellationToken);
-            response = await SendOnceAsync(method, uri, accept, authorization, cancellationToken);
+            response = await SendOnceAsync(method, uri, accept, authorization, cancellationToken, content is null ? null : await content(cancellationToken));
         }
 
         for (var hops = 0; followRedirects && IsRedirect(response.StatusCode) && hops < 5; hops++)
@@ -340,7 +344,7 @@ public sealed class UpstreamRegistry : IDisposable
         response.Dispose();
         throw new UpstreamUnavailableException(status switch
         {
-            401 or 403 => $"the registry refused the account ({status}) for {name}",
+            401 or 403 => $"the registry refused the account ({status}) for {method} {uri.AbsolutePath}",
             429 => $"the registry asks to slow down (429) for {name}",
             _ => $"the registry answered {status} for {name}",
         }, retryAfter) { Refused = status is 401 or 403 };

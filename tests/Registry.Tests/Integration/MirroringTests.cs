@@ -8,12 +8,13 @@ namespace Registry.Tests.Integration;
 
 /// <summary>
 /// DTR's push mirroring by hand and its remote registry check, between two hosts of ours with authentication on
-/// (each its own storage and administrator): the local one may reach private addresses, as a registry inside a
-/// private network is set up to.
+/// (each its own storage and accounts): the local one may reach private addresses, as a registry inside a private
+/// network is set up to; the remote may not.
 /// </summary>
 public sealed class MirroringTests : IAsyncLifetime
 {
-    private const string RemotePassword = "remote-admin-password-1";
+    /// <summary>The remote's administrator (its own account in its own storage, with the same password, so the test helpers serve both hosts).</summary>
+    private const string RemotePassword = AuthClient.AdminPassword;
     private RegistryHost _local = null!;
     private RegistryHost _remote = null!;
     private AuthClient _auth = null!;
@@ -23,10 +24,7 @@ public sealed class MirroringTests : IAsyncLifetime
     {
         var settings = new Dictionary<string, string>(AuthClient.Settings) { ["Registry__Mirroring__AllowPrivateNetworks"] = "true" };
         _local = await RegistryHost.StartAsync(settings: settings);
-        _remote = await RegistryHost.StartAsync(settings: new Dictionary<string, string>
-        {
-            ["Registry__Auth__Enabled"] = "true", ["Registry__Auth__AdminPassword"] = RemotePassword,
-        });
+        _remote = await RegistryHost.StartAsync(settings: AuthClient.Settings);
         _auth = new AuthClient(_local.Client);
         _remoteAuth = new AuthClient(_remote.Client);
     }
