@@ -99,7 +99,13 @@ public sealed record TagView(
     [property: JsonPropertyName("hashMismatch")] bool HashMismatch,
     [property: JsonPropertyName("manifest")] ManifestView Manifest,
     [property: JsonPropertyName("signed")] bool Signed,
-    [property: JsonPropertyName("signedBy")] IReadOnlyList<string> SignedBy);
+    [property: JsonPropertyName("signedBy")] IReadOnlyList<string> SignedBy)
+{
+    /// <summary>DTR's <c>Tag</c> (one tag asked for) carries the image's older scan summary; a tag list does not.</summary>
+    [JsonPropertyName("vuln_summary")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public LegacyScanView? VulnSummary { get; init; }
+}
 
 /// <summary>DTR's <c>Manifest</c>: only the digest is required (a tag listed without <c>includeManifests</c>).</summary>
 public sealed record ManifestView([property: JsonPropertyName("digest")] string Digest)

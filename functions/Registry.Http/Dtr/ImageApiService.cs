@@ -12,7 +12,7 @@ namespace Registry.Dtr;
 /// dockerfile lines), one tag's images per platform, the manifests of a repository, and deletions.
 /// </summary>
 public sealed class ImageApiService(
-    RepositoryApiService repositories, IMetadataStore metadata, ManifestService manifests, ImageConfigReader configs, TagService tags,
+    RepositoryApiService repositories, ScanApiService scanning, IMetadataStore metadata, ManifestService manifests, ImageConfigReader configs, TagService tags,
     Signing.TrustPolicyService trust, Trust.TrustDataService notary)
 {
     /// <summary>
@@ -39,7 +39,8 @@ public sealed class ImageApiService(
 
     /// <summary>
     /// DTR's tag lookup: by tag, that tag; by digest, every tag naming it. A tag of an index is answered once per
-    /// image of the index (narrowed by <paramref name="os"/> and <paramref name="arch"/>), each with that image's manifest.
+    /// image of the index (narrowed by <paramref name="os"/> and <paramref name="arch"/>), each with that image's manifest
+    /// and its older scan summary (<c>vuln_summary</c>).
     /// </summary>
     public async Task<IReadOnlyList<TagView>> GetTagAsync(
         Principal principal, string ns, string repo, string reference, string? os, string? arch, CancellationToken cancellationToken = default)
@@ -77,7 +78,8 @@ public sealed class ImageApiService(
                 if (await ManifestViewOrNullAsync(name, image, cancellationToken) is { } manifest
                     && (MediaTypes.IsIndex(parsed.MediaType) || Matches(manifest, os, arch)))
                 {
-                    views.Add(marks.View(tag, manifest));
+                    var summary = (await scanning.GetLegacySummaryAsync(principal, ns, repo, image.ToString(), detailed: false, cancellationToken)).FirstOrDefault();
+                    views.Add(marks.View(tag, manifest) with { VulnSummary = summary is null ? null : summary with { Tag = tag.Name } });
                 }
             }
         }

@@ -55,6 +55,10 @@ public sealed class SettingsApiService(
                     readOnly = value;
                 }
             }
+            else if (field.Name is "replicaID" or "replicaSettings")
+            {
+                // what the instance that answered the GET reported; another instance may take this POST
+            }
             else if (field.Name == "webTLSKey")
             {
                 if (field.Value.ValueKind is not (JsonValueKind.Null or JsonValueKind.String) || field.Value.GetString() is { Length: > 0 })
@@ -132,7 +136,6 @@ public sealed class SettingsApiService(
         "dtrHost" => "the registry's host is the deployment's setting Registry:Events:RegistryHost",
         "scanningSyncOnline" => "the database's address is the deployment's setting Registry:Scan:DatabaseUrl",
         "jobHistoryMaxAge" or "jobHistoryToKeep" or "jobHistoryCompactionEnabled" => "job records are kept a week",
-        "replicaID" or "replicaSettings" => "instances are the platform's",
         "webTLSCert" or "webTLSCA" or "webTLSClientCA" or "clientCertAuthEnabled" => "TLS ends at the platform's front end, with its own certificate",
         _ => "this registry has no such setting to change",
     };

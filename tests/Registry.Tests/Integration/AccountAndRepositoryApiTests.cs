@@ -174,19 +174,25 @@ public sealed class AccountAndRepositoryApiTests(AuthHostFixture fixture) : ICla
     {
         // Arrange: a token that expires in five seconds
         await Auth.AdminAsync(HttpMethod.Post, "/enzi/v0/accounts", new { name = "erin", password = Password });
-        using var created = await Auth.ApiAsync(HttpMethod.Post, "/api/v0/api_tokens", "erin", Password,
-            new { tokenLabel = "short", expiresAt = DateTimeOffset.UtcNow.AddSeconds(5) });
+        var expiresAt = DateTimeOffset.UtcNow.AddSeconds(5);
+        using var created = await Auth.ApiAsync(HttpMethod.Post, "/api/v0/api_tokens", "erin", Password, new { tokenLabel = "short", expiresAt });
         var token = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString()!;
         using var before = await Auth.ApiAsync(HttpMethod.Get, "/enzi/v0/accounts/erin", "erin", token);
 
-        // Act
-        await Task.Delay(TimeSpan.FromSeconds(5.5));
-        using var after = await Auth.ApiAsync(HttpMethod.Get, "/enzi/v0/accounts/erin", "erin", token);
+        // Act: the token is used until it is refused
+        DateTimeOffset refusedAt = default;
+        var refused = await Poll.UntilAsync(async () =>
+        {
+            using var use = await Auth.ApiAsync(HttpMethod.Get, "/enzi/v0/accounts/erin", "erin", token);
+            refusedAt = DateTimeOffset.UtcNow;
+            return use.StatusCode == HttpStatusCode.Unauthorized;
+        }, TimeSpan.FromSeconds(30));
         using var past = await Auth.ApiAsync(HttpMethod.Post, "/api/v0/api_tokens", "erin", Password, new { expiresAt = DateTimeOffset.UtcNow.AddDays(-1) });
 
-        // Assert
+        // Assert: accepted before its time, refused from then on (the host shares this machine's clock)
         Assert.Equal(HttpStatusCode.OK, before.StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+        Assert.True(refused, "the expired token was still accepted 30 s later");
+        Assert.True(refusedAt >= expiresAt, $"refused at {refusedAt:O}, before it expired at {expiresAt:O}");
         Assert.Equal(HttpStatusCode.BadRequest, past.StatusCode);
     }
 
