@@ -233,13 +233,12 @@ public sealed class UpstreamRegistry : IDisposable
     {
         try
         {
-            using var started = await SendAsync(HttpMethod.Post, name, "blobs/uploads/", null, cancellationToken, push: true);
-            if (started.StatusCode != HttpStatusCode.Accepted || started.Headers.Location is not { } location)
+            if (await StartUploadAsync(name, cancellationToken) is not { } upload)
             {
                 return false;
             }
 
-            using var cancel = await SendAsync(HttpMethod.Delete, name, new Uri(new Uri(_base, $"/v2/{name}/"), location), null, cancellationToken, push: true);
+            using var cancel = await SendAsync(HttpMethod.Delete, name, upload, null, cancellationToken, push: true);
             return true;
         }
         catch (UpstreamUnavailableException e) when (e.Refused)
@@ -262,13 +261,8 @@ public sealed class UpstreamRegistry : IDisposable
             }
         }
 
-        using var started = await SendAsync(HttpMethod.Post, name, "blobs/uploads/", null, cancellationToken, push: true);
-        if (started.StatusCode != HttpStatusCode.Accepted || started.Headers.Location is not { } location)
-        {
-            throw new UpstreamUnavailableException($"the registry did not start an upload to {name} ({(int)started.StatusCode})", null);
-        }
-
-        var target = new Uri(new Uri(_base, $"/v2/{name}/"), location);
+        var target = await StartUploadAsync(name, cancellationToken)
+            ?? throw new UpstreamUnavailableException($"the registry did not start an upload to {name}", null);
         var put = new UriBuilder(target) { Query = (target.Query.Length > 1 ? target.Query[1..] + "&" : "") + "digest=" + Uri.EscapeDataString(digest.ToString()) }.Uri;
         using var finished = await SendAsync(HttpMethod.Put, name, put, null, cancellationToken, push: true, content: async ct =>
         {
@@ -281,6 +275,15 @@ public sealed class UpstreamRegistry : IDisposable
         {
             throw new UpstreamUnavailableException($"the registry did not take the blob {digest} for {name} ({(int)finished.StatusCode})", null);
         }
+    }
+
+    /// <summary>Starts an upload (POST): its address, or null when the registry did not answer 202 with one.</summary>
+    private async Task<Uri?> StartUploadAsync(RepositoryName name, CancellationToken cancellationToken)
+    {
+        using var started = await SendAsync(HttpMethod.Post, name, "blobs/uploads/", null, cancellationToken, push: true);
+        return started.StatusCode == HttpStatusCode.Accepted && started.Headers.Location is { } location
+            ? new Uri(new Uri(_base, $"/v2/{name}/"), location)
+            : null;
     }
 
     /// <summary>Pushes a manifest under a tag or its digest.</summary>

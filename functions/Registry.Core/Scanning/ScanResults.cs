@@ -114,8 +114,6 @@ public sealed class ScanResults(IScanStore store, ManifestService manifests, Ima
     internal static (string Os, string Architecture) PlatformOf(ImageConfig? config) =>
         (config is { Os.Length: > 0 } ? config.Os : "unknown", config is { Architecture.Length: > 0 } ? config.Architecture : "unknown");
 
-    internal Task<ImageConfig?> ConfigOfAsync(ParsedManifest manifest, CancellationToken cancellationToken) => configs.ReadOrNullAsync(manifest, cancellationToken);
-
     internal static string Text(JsonElement? element, string property) =>
         element is { ValueKind: JsonValueKind.Object } e && e.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String
             ? value.GetString()!

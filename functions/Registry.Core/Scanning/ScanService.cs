@@ -74,7 +74,7 @@ public sealed record ReportFinding(
 /// update every stored inventory is matched again without reading a layer.
 /// </summary>
 public sealed partial class ScanService(
-    IScanStore store, ManifestService manifests, ScanResults results, IContentStore content, LayerAnalyzer analyzer,
+    IScanStore store, ManifestService manifests, ScanResults results, ImageConfigReader configs, IContentStore content, LayerAnalyzer analyzer,
     PromotionService promotions, Signing.SigningPolicyService signing, PushPipeline pipeline, VulnerabilityDatabase database,
     Events.EventService events, IOptions<ScanOptions> options, TimeProvider time,
     ILogger<ScanService> logger)
@@ -210,7 +210,7 @@ public sealed partial class ScanService(
     {
         var stored = await manifests.GetAsync(name, new ManifestReference(null, digest), cancellationToken);
         var parsed = ManifestParser.Parse(stored.Content, stored.MediaType);
-        var config = await results.ConfigOfAsync(parsed, cancellationToken);
+        var config = await configs.ReadOrNullAsync(parsed, cancellationToken);
         var (os, architecture) = ScanResults.PlatformOf(config);
         var authors = config?.LayerAuthors(parsed.Blobs.Count - 1) ?? [];
         var layers = new List<(string, LayerAnalysis)>();

@@ -257,12 +257,7 @@ public sealed partial class RepositoryApiService(
     public async Task<NamespaceTeamAccessView> GetNamespaceTeamAccessAsync(Principal principal, string ns, string team, CancellationToken cancellationToken = default)
     {
         await GetNamespaceTypeAsync(ns, cancellationToken);
-        var member = !principal.IsAnonymous && (await accounts.ListTeamsOfUserAsync(principal.Name!, ns, cancellationToken)).Contains(team);
-        if (!member && await permissions.GetNamespaceLevelAsync(principal, ns, cancellationToken) < AccessLevel.Admin)
-        {
-            throw Deny(principal, $"this needs admin access to the namespace {ns} or membership of the team {team}");
-        }
-
+        var member = await RequireTeamMemberOrAdminAsync(principal, ns, team, cancellationToken);
         var grants = await accounts.ListTeamAccessAsync(GrantTarget.OfNamespace(ns), cancellationToken);
         if (!grants.TryGetValue(team, out var level) || await accounts.GetTeamOrNullAsync(ns, team, cancellationToken) is not { } found)
         {
@@ -277,8 +272,7 @@ public sealed partial class RepositoryApiService(
     {
         await RequireNamespaceAdminAsync(principal, ns, cancellationToken);
         var (level, found) = await SetGrantAsync(ns, team, body, GrantTarget.OfNamespace(ns), cancellationToken);
-        var member = !principal.IsAnonymous && (await accounts.ListTeamsOfUserAsync(principal.Name!, ns, cancellationToken)).Contains(team);
-        return new NamespaceTeamAccessView(level, new TeamRef(found.Id, member, ns, team), ns);
+        return new NamespaceTeamAccessView(level, new TeamRef(found.Id, await IsTeamMemberAsync(principal, ns, team, cancellationToken), ns, team), ns);
     }
 
     /// <summary>
@@ -315,12 +309,7 @@ public sealed partial class RepositoryApiService(
             throw new DtrException(DtrError.NoSuchTeam, $"no team {team} in {org}");
         }
 
-        var member = !principal.IsAnonymous && (await accounts.ListTeamsOfUserAsync(principal.Name!, org, cancellationToken)).Contains(team);
-        if (!member && await permissions.GetNamespaceLevelAsync(principal, org, cancellationToken) < AccessLevel.Admin)
-        {
-            throw Deny(principal, $"this needs admin access to {org} or membership of the team {team}");
-        }
-
+        var member = await RequireTeamMemberOrAdminAsync(principal, org, team, cancellationToken);
         var list = new List<RepoAccessView>();
         foreach (var (repository, level) in await accounts.ListRepositoryGrantsOfTeamAsync(org, team, cancellationToken))
         {
@@ -585,6 +574,24 @@ public sealed partial class RepositoryApiService(
         await accounts.SetTeamAccessAsync(target, team, Access.ToWire(level), cancellationToken);
         return (Access.ToWire(level), found);
     }
+
+    /// <summary>
+    /// DTR's rule for reading a team's grants: a member of the team or an admin of its organization's namespace.
+    /// Answers whether the caller is a member (DTR's <c>clientUserIsMember</c>).
+    /// </summary>
+    private async Task<bool> RequireTeamMemberOrAdminAsync(Principal principal, string org, string team, CancellationToken cancellationToken)
+    {
+        var member = await IsTeamMemberAsync(principal, org, team, cancellationToken);
+        if (!member && await permissions.GetNamespaceLevelAsync(principal, org, cancellationToken) < AccessLevel.Admin)
+        {
+            throw Deny(principal, $"this needs admin access to {org} or membership of the team {team}");
+        }
+
+        return member;
+    }
+
+    private async Task<bool> IsTeamMemberAsync(Principal principal, string org, string team, CancellationToken cancellationToken) =>
+        !principal.IsAnonymous && (await accounts.ListTeamsOfUserAsync(principal.Name!, org, cancellationToken)).Contains(team);
 
     /// <summary>The grants on a target, each team with DTR's <c>clientUserIsMember</c> for the caller.</summary>
     private async Task<IReadOnlyList<TeamAccessView>> TeamAccessListAsync(Principal principal, string org, GrantTarget target, CancellationToken cancellationToken)

@@ -53,7 +53,7 @@ public sealed partial class SearchApiService(
     }
 
     private static string Check(string? query) =>
-        query is { Length: > 0 and <= 255 } ? query.ToLowerInvariant() : throw new DtrException(DtrError.InvalidParameter, "the query must hold 1 to 255 characters");
+        query is { Length: > 0 and <= 255 } ? query : throw new DtrException(DtrError.InvalidParameter, "the query must hold 1 to 255 characters");
 
     /// <summary>Prefix matches (of the whole name or of the part after the namespace) first, then other matches, in name order.</summary>
     private static IEnumerable<T> Rank<T>(IReadOnlyList<T> sorted, Func<T, string> name, string text, Func<T, bool> keep)
