@@ -25,7 +25,7 @@ dotnet publish functions/Registry.Functions/Registry.Functions.csproj -c Release
 # Starts DLL on STORAGE with the given settings and prints the seconds from the process start to the first 200 of PATH.
 first_200() {
   local dll=$1 path=$2; shift 2
-  env Registry__Storage__Container="$STORAGE" Registry__Storage__TablePrefix="$STORAGE" Registry__Scan__Queue="$STORAGE-scans" Registry__Signing__Queue="$STORAGE-signatures" Registry__Webhooks__Queue="$STORAGE-webhooks" \
+  env Registry__Storage__Container="$STORAGE" Registry__Storage__TablePrefix="$STORAGE" Registry__Scan__Queue="$STORAGE-scans" Registry__Signing__Queue="$STORAGE-signatures" Registry__Webhooks__Queue="$STORAGE-webhooks" Registry__Mirroring__Queue="$STORAGE-mirrors" \
     Registry__Auth__Enabled=false Logging__LogLevel__Default=Warning "$@" \
     python3 - "$dll" "$BASE" "$path" "$OCI_MANIFEST" <<'PY'
 import http.client, subprocess, sys, time

@@ -18,7 +18,7 @@ EXTRA=()
 trap 'for p in "${EXTRA[@]}"; do kill "$p" 2>/dev/null; done; bench_cleanup' EXIT
 start_extra() {
   local port=$1 storage=$2; shift 2
-  env Registry__Storage__Container="$storage" Registry__Storage__TablePrefix="$storage" Registry__Scan__Queue="$storage-scans" Registry__Signing__Queue="$storage-signatures" Registry__Webhooks__Queue="$storage-webhooks" \
+  env Registry__Storage__Container="$storage" Registry__Storage__TablePrefix="$storage" Registry__Scan__Queue="$storage-scans" Registry__Signing__Queue="$storage-signatures" Registry__Webhooks__Queue="$storage-webhooks" Registry__Mirroring__Queue="$storage-mirrors" \
     Registry__Auth__Enabled=false Logging__LogLevel__Default=Error "$@" \
     dotnet functions/Registry.Functions/bin/Release/net10.0/Registry.Functions.dll --urls "http://127.0.0.1:$port" > "$SCRATCH/host-$port.log" 2>&1 &
   EXTRA+=($!)

@@ -18,10 +18,10 @@ dotnet build tests/Registry.FunctionsHost/Registry.FunctionsHost.csproj -c Relea
 AZURITE="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://localhost:10000/devstoreaccount1;QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;"
 start_registry 5110 benchstandalone
 STANDALONE_PID=$HOST_PID
-setsid env Registry__Storage__Container=benchfunctions Registry__Storage__TablePrefix=benchfunctions Registry__Scan__Queue=benchfunctions-scans Registry__Signing__Queue=benchfunctions-signatures Registry__Webhooks__Queue=benchfunctions-webhooks \
+setsid env Registry__Storage__Container=benchfunctions Registry__Storage__TablePrefix=benchfunctions Registry__Scan__Queue=benchfunctions-scans Registry__Signing__Queue=benchfunctions-signatures Registry__Webhooks__Queue=benchfunctions-webhooks Registry__Mirroring__Queue=benchfunctions-mirrors \
   Registry__Storage__ConnectionString="$AZURITE" Registry__Auth__Enabled=false Logging__LogLevel__Default=Warning \
   AzureWebJobsStorage=UseDevelopmentStorage=true FUNCTIONS_REQUEST_BODY_SIZE_LIMIT=4294967296 \
-  Registry__Pruning__Schedule="0 */15 * * * *" Registry__Gc__Schedule="0 0 2 * * *" Registry__Scan__DatabaseSchedule="0 0 3 * * *" Registry__Cache__Schedule="0 */30 * * * *" \
+  Registry__Pruning__Schedule="0 */15 * * * *" Registry__Gc__Schedule="0 0 2 * * *" Registry__Scan__DatabaseSchedule="0 0 3 * * *" Registry__Cache__Schedule="0 */30 * * * *" Registry__Mirroring__PollSchedule="0 */15 * * * *" \
   dotnet tests/Registry.FunctionsHost/bin/Release/net10.0/Registry.FunctionsHost.dll --app functions/Registry.Functions/bin/Release/net10.0 \
   --urls http://127.0.0.1:5111 > "$SCRATCH/functions.log" 2>&1 < /dev/null &
 FUNCTIONS_PGID=$!

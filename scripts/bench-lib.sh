@@ -27,7 +27,7 @@ calc() { awk "BEGIN { printf \"%.2f\", $* }"; }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 start_registry() {
   local port=$1 storage=$2; shift 2
-  env Registry__Storage__Container="$storage" Registry__Storage__TablePrefix="$storage" Registry__Scan__Queue="$storage-scans" Registry__Signing__Queue="$storage-signatures" Registry__Webhooks__Queue="$storage-webhooks" \
+  env Registry__Storage__Container="$storage" Registry__Storage__TablePrefix="$storage" Registry__Scan__Queue="$storage-scans" Registry__Signing__Queue="$storage-signatures" Registry__Webhooks__Queue="$storage-webhooks" Registry__Mirroring__Queue="$storage-mirrors" \
     Registry__Auth__Enabled=false Logging__LogLevel__Default=Warning "$@" \
     dotnet functions/Registry.Functions/bin/Release/net10.0/Registry.Functions.dll --urls "http://127.0.0.1:$port" > "$SCRATCH/host-$port.log" 2>&1 &
   HOST_PID=$!

@@ -101,11 +101,11 @@ AZURITE="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=E
 # registry_env PREFIX: the settings both hosts get (storage names of their own); the Functions host also needs what
 # its bindings name, as infra/ sets it.
 registry_env() {
-  ENV=(Registry__Storage__Container="$1" Registry__Storage__TablePrefix="$1" Registry__Scan__Queue="$1-scans" Registry__Signing__Queue="$1-signatures" Registry__Webhooks__Queue="$1-webhooks"
+  ENV=(Registry__Storage__Container="$1" Registry__Storage__TablePrefix="$1" Registry__Scan__Queue="$1-scans" Registry__Signing__Queue="$1-signatures" Registry__Webhooks__Queue="$1-webhooks" Registry__Mirroring__Queue="$1-mirrors"
     Registry__Storage__ConnectionString="$AZURITE" Logging__LogLevel__Default=Warning Registry__Auth__AdminPassword="$E2E_PASSWORD"
     Registry__Gc__ManifestGracePeriod=00:00:02 Registry__Gc__BlobGracePeriod=00:00:02 Registry__Gc__TouchInterval=00:00:01
     AzureWebJobsStorage=UseDevelopmentStorage=true FUNCTIONS_REQUEST_BODY_SIZE_LIMIT=4294967296
-    Registry__Pruning__Schedule="0 */15 * * * *" Registry__Gc__Schedule="0 0 2 * * *" Registry__Scan__DatabaseSchedule="0 0 3 * * *" Registry__Cache__Schedule="0 */30 * * * *"
+    Registry__Pruning__Schedule="0 */15 * * * *" Registry__Gc__Schedule="0 0 2 * * *" Registry__Scan__DatabaseSchedule="0 0 3 * * *" Registry__Cache__Schedule="0 */30 * * * *" Registry__Mirroring__PollSchedule="0 */15 * * * *"
     Registry__Mirroring__AllowPrivateNetworks=true)
 }
 # standalone host on 5055, seen through the recording forwarder on 5057; the Functions host stand-in on 5056

@@ -12,7 +12,7 @@ namespace Registry.Functions;
 /// Jobs from Storage Queues, each run as a recorded job (<see cref="JobService"/>). The Functions host retries a failed
 /// message and moves it to the poison queue after 5 tries; a job canceled through the API is not retried.
 /// </summary>
-public sealed class QueueFunctions(ScanService scans, SigningService signing, WebhookService webhooks, JobService jobs)
+public sealed class QueueFunctions(ScanService scans, SigningService signing, WebhookService webhooks, Mirroring.MirroringService mirroring, JobService jobs)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -33,6 +33,16 @@ public sealed class QueueFunctions(ScanService scans, SigningService signing, We
         if (JsonSerializer.Deserialize<SignJob>(message, Json) is { } job)
         {
             await jobs.RunAsync(JobActions.Sign, job, job.RequestedAt, ct => signing.RunAsync(job, ct), cancellationToken);
+        }
+    }
+
+    /// <summary>One mirroring job (Registry:Mirroring:Queue): a tag pushed to a remote, or a poll policy run.</summary>
+    [Function(nameof(MirrorRepository))]
+    public async Task MirrorRepository([QueueTrigger("%Registry:Mirroring:Queue%")] string message, CancellationToken cancellationToken)
+    {
+        if (JsonSerializer.Deserialize<Mirroring.MirrorJob>(message, Json) is { } job)
+        {
+            await jobs.RunAsync(job.Tag is null ? JobActions.PollMirror : JobActions.PushMirror, job, job.RequestedAt, ct => mirroring.RunAsync(job, ct), cancellationToken);
         }
     }
 

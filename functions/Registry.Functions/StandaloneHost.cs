@@ -74,6 +74,7 @@ public static class StandaloneHost
         Poll(sp => sp.GetRequiredService<IOptions<ScanOptions>>().Value.Queue, (f, message, ct) => f.ScanImage(message, ct));
         Poll(sp => sp.GetRequiredService<IOptions<SigningOptions>>().Value.Queue, (f, message, ct) => f.SignImage(message, ct));
         Poll(sp => sp.GetRequiredService<IOptions<WebhookOptions>>().Value.Queue, (f, message, ct) => f.DeliverWebhook(message, ct));
+        Poll(sp => sp.GetRequiredService<IOptions<MirroringOptions>>().Value.Queue, (f, message, ct) => f.MirrorRepository(message, ct));
 
         var prometheus = string.Equals(builder.Configuration["Registry:Telemetry:Prometheus"], "true", StringComparison.OrdinalIgnoreCase);
         if (prometheus)

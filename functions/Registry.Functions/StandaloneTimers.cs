@@ -13,7 +13,8 @@ namespace Registry.Functions;
 /// methods on their CRON schedules. Each next run is computed from the previous scheduled time.
 /// </summary>
 public sealed partial class StandaloneTimers(
-    IServiceProvider services, IOptions<PruningOptions> pruning, IOptions<GcOptions> gc, IOptions<ScanOptions> scan, IOptions<CacheOptions> cache, TimeProvider time,
+    IServiceProvider services, IOptions<PruningOptions> pruning, IOptions<GcOptions> gc, IOptions<ScanOptions> scan, IOptions<CacheOptions> cache, IOptions<MirroringOptions> mirroring,
+    TimeProvider time,
     ILogger<StandaloneTimers> logger)
     : BackgroundService
 {
@@ -30,6 +31,8 @@ public sealed partial class StandaloneTimers(
                 ct => services.GetRequiredService<TimerFunctions>().RefreshVulnerabilityDatabase(new TimerInfo(), ct), stoppingToken),
             RunOnScheduleAsync(nameof(TimerFunctions.MaintainCache), cache.Value.Schedule,
                 ct => services.GetRequiredService<TimerFunctions>().MaintainCache(new TimerInfo(), ct), stoppingToken),
+            RunOnScheduleAsync(nameof(TimerFunctions.PollMirrors), mirroring.Value.PollSchedule,
+                ct => services.GetRequiredService<TimerFunctions>().PollMirrors(new TimerInfo(), ct), stoppingToken),
             RunOnScheduleAsync(nameof(TimerFunctions.DrainEvents), Events.EventService.DrainSchedule,
                 ct => services.GetRequiredService<TimerFunctions>().DrainEvents(new TimerInfo(), ct), stoppingToken),
             RunOnScheduleAsync(nameof(TimerFunctions.FlushCounts), RepositoryCounters.FlushSchedule,

@@ -11,7 +11,7 @@ namespace Registry.Functions;
 /// <summary>Maintenance on timers; each schedule is a six-field CRON expression from settings.</summary>
 public sealed partial class TimerFunctions(
     PruningService pruning, GcService gc, ScanService scans, EventService events, RepositoryCounters counters, ClusterService cluster, JobService jobs,
-    Caching.CacheMaintenance cacheMaintenance, ILogger<TimerFunctions> logger)
+    Caching.CacheMaintenance cacheMaintenance, Mirroring.MirroringPolicyService mirroring, ILogger<TimerFunctions> logger)
 {
     /// <summary>Adds this instance's pull and push counts to the stored ones (a fixed schedule: every minute).</summary>
     [Function(nameof(FlushCounts))]
@@ -74,6 +74,14 @@ public sealed partial class TimerFunctions(
     public async Task MaintainCache([TimerTrigger("%Registry:Cache:Schedule%")] TimerInfo timer, CancellationToken cancellationToken) =>
         await cluster.RunTimerAsync(nameof(MaintainCache), cacheMaintenance.IsCache ? JobActions.CacheMaintenance : null,
             async ct => await cacheMaintenance.RunAsync(ct), cancellationToken);
+
+    /// <summary>Queues a run of every enabled poll mirroring policy (Registry:Mirroring:PollSchedule).</summary>
+    [Function(nameof(PollMirrors))]
+    public async Task PollMirrors([TimerTrigger("%Registry:Mirroring:PollSchedule%")] TimerInfo timer, CancellationToken cancellationToken) =>
+        await cluster.RunTimerAsync(nameof(PollMirrors), null, async ct => LogPollsQueued(logger, await mirroring.QueuePollsAsync(ct)), cancellationToken);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Count} poll mirroring policies queued")]
+    private static partial void LogPollsQueued(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Vulnerability database {Version} in use ({Advisories} advisories); {Images} images evaluated again")]
     private static partial void LogRefreshed(ILogger logger, string version, int advisories, int images);

@@ -97,6 +97,7 @@ public static class RegistryHostBuilderExtensions
             .ValidateOnStart();
         services.AddOptions<MirroringOptions>().Bind(builder.Configuration.GetSection(MirroringOptions.Section))
             .Validate(o => o.Timeout > TimeSpan.Zero, "Registry:Mirroring:Timeout must be positive")
+            .Validate(o => !string.IsNullOrWhiteSpace(o.Queue), "Registry:Mirroring:Queue must be set")
             .ValidateOnStart();
         services.AddOptions<CacheOptions>().Bind(builder.Configuration.GetSection(CacheOptions.Section))
             .Validate(o => !o.Enabled || o.UpstreamUri() is not null, "Registry:Cache:Upstream must be an http(s) URL")
@@ -140,6 +141,7 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<IAfterPushStep, PromotionStep>();
         services.AddSingleton<IAfterPushStep, ScanOnPushStep>();
         services.AddSingleton<IAfterPushStep, SigningStep>();
+        services.AddSingleton<IAfterPushStep, MirroringStep>();
         services.AddSingleton<IAfterPushStep, CountStep>();
         services.AddSingleton<IAfterPushStep, EventStep>();
         services.AddSingleton<PushPipeline>();
@@ -204,6 +206,7 @@ public static class RegistryHostBuilderExtensions
         services.AddSingleton<ImageApiService>();
         services.AddSingleton<SettingsApiService>();
         services.AddSingleton<SearchApiService>();
+        services.AddSingleton<Mirroring.MirroringPolicyService>();
         services.AddSingleton<Mirroring.MirroringService>();
         services.AddSingleton<MirroringApiService>();
         services.AddSingleton<SystemApiService>();

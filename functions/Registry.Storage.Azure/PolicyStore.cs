@@ -1,17 +1,23 @@
 using Azure;
 using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
 using Registry.Oci;
+using Registry.Options;
 using Registry.Records;
 using Registry.Storage.Entities;
 using Registry.Stores;
 
 namespace Registry.Storage;
 
-/// <summary>The PruningPolicies and PromotionPolicies tables, their one owner: a repository's policies by id.</summary>
-public sealed class PolicyStore(StorageClients clients) : IPolicyStore
+/// <summary>
+/// The PruningPolicies, PromotionPolicies and MirroringPolicies tables, their one owner (a repository's policies by id),
+/// and the mirroring queue.
+/// </summary>
+public sealed class PolicyStore(StorageClients clients, IOptions<MirroringOptions> mirroringOptions) : IPolicyStore
 {
     private readonly TableClient _pruning = clients.Table(StorageLayout.PruningPoliciesTable);
     private readonly TableClient _promotion = clients.Table(StorageLayout.PromotionPoliciesTable);
+    private readonly TableClient _mirroring = clients.Table(StorageLayout.MirroringPoliciesTable);
 
     // ---- pruning --------------------------------------------------------------------------------------
 
@@ -96,7 +102,59 @@ public sealed class PolicyStore(StorageClients clients) : IPolicyStore
         await _promotion.UpdateEntityAsync(new TableEntity(StorageLayout.Key(policy.Source), policy.Id) { ["LastPromotedAt"] = at },
             ETag.All, TableUpdateMode.Merge, cancellationToken);
 
-    // ---- both -----------------------------------------------------------------------------------------
+    // ---- mirroring ------------------------------------------------------------------------------------
+
+    public async Task<IReadOnlyList<MirroringPolicy>> ListMirroringAsync(RepositoryName name, CancellationToken cancellationToken = default) =>
+        (await _mirroring.QueryAsync<MirroringPolicyEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.Key(name)}"),
+            cancellationToken: cancellationToken).TakeAsync(1000, cancellationToken)).Select(p => p.ToRecord()).ToList();
+
+    /// <summary>Every repository's poll policies (a scan of the table, which holds only mirroring policies).</summary>
+    public async Task<IReadOnlyList<MirroringPolicy>> ListPollMirroringAsync(CancellationToken cancellationToken = default)
+    {
+        var policies = new List<MirroringPolicy>();
+        await foreach (var row in _mirroring.QueryAsync<MirroringPolicyEntity>(TableClient.CreateQueryFilter($"Direction eq {MirroringPolicy.Poll}"),
+            cancellationToken: cancellationToken))
+        {
+            policies.Add(row.ToRecord());
+        }
+
+        return policies;
+    }
+
+    public async Task<MirroringPolicy?> GetMirroringOrNullAsync(RepositoryName name, string id, CancellationToken cancellationToken = default) =>
+        (await _mirroring.GetOrNullAsync<MirroringPolicyEntity>(StorageLayout.Key(name), id, cancellationToken))?.ToRecord();
+
+    public async Task SaveMirroringAsync(MirroringPolicy policy, CancellationToken cancellationToken = default) =>
+        await _mirroring.UpsertEntityAsync(MirroringPolicyEntity.Of(policy), TableUpdateMode.Replace, cancellationToken);
+
+    public async Task<bool> DeleteMirroringAsync(RepositoryName name, string id, CancellationToken cancellationToken = default) =>
+        (await _mirroring.DeleteEntityAsync(StorageLayout.Key(name), id, ETag.All, cancellationToken)).Status != 404;
+
+    public async Task MarkMirroredAsync(MirroringPolicy policy, CancellationToken cancellationToken = default)
+    {
+        var status = new TableEntity(StorageLayout.Key(policy.Repository), policy.Id)
+        {
+            ["LastStatus"] = policy.LastStatus, ["LastStatusDetail"] = policy.LastStatusDetail, ["LastStatusAt"] = policy.LastStatusAt,
+        };
+        if (policy.LastMirroredAt is { } at)
+        {
+            status["LastMirroredAt"] = at;
+        }
+
+        try
+        {
+            await _mirroring.UpdateEntityAsync(status, ETag.All, TableUpdateMode.Merge, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            // deleted while it ran
+        }
+    }
+
+    public Task EnqueueMirrorAsync(Mirroring.MirrorJob job, CancellationToken cancellationToken = default) =>
+        clients.EnqueueAsync(mirroringOptions.Value.Queue, job, cancellationToken);
+
+    // ---- all ------------------------------------------------------------------------------------------
 
     /// <summary>Deletes every policy of a repository (when it is deleted: one made again under the name starts without them).</summary>
     public async Task DeleteAllAsync(RepositoryName name, CancellationToken cancellationToken = default)
@@ -104,6 +162,7 @@ public sealed class PolicyStore(StorageClients clients) : IPolicyStore
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {StorageLayout.Key(name)}");
         await _pruning.DeleteWhereAsync(filter, cancellationToken);
         await _promotion.DeleteWhereAsync(filter, cancellationToken);
+        await _mirroring.DeleteWhereAsync(filter, cancellationToken);
     }
 
     private static string NewId() => Guid.NewGuid().ToString("N");

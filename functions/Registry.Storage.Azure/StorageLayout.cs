@@ -43,6 +43,8 @@ namespace Registry.Storage;
 ///                 a team's grant on a namespace     "n:" namespace            "org:team"
 ///   PruningPolicies  a repository's pruning policies key(name)              policy id        (owner: PolicyStore)
 ///   PromotionPolicies  promotion policies of a source  key(name)            policy id        (owner: PolicyStore)
+///   MirroringPolicies  push and poll mirroring policies of a repository  key(name)  policy id  (owner: PolicyStore; the
+///                 remote account's password sealed for the policy)
 ///   SigningPolicies  a repository's signing policies  key(name)              policy id        (owner: SigningStore)
 ///   TrustPolicies a namespace's trust policy        "n:" namespace            "*"               (owner: SigningStore)
 ///                 a repository's trust policy       "n:" its namespace        key(name)         (one query reads both)
@@ -76,6 +78,9 @@ namespace Registry.Storage;
 ///   &lt;Registry:Scan:Queue&gt;-poison    jobs that failed 5 times
 ///   &lt;Registry:Signing:Queue&gt;        signing jobs: {"repository", "digest", "platforms"} (base64)
 ///   &lt;Registry:Signing:Queue&gt;-poison jobs that failed 5 times
+///   &lt;Registry:Mirroring:Queue&gt;      mirroring jobs: {"repository", "policy"} for a poll, with {"tag", "digest", "remoteTag"}
+///                                     for a push (base64)
+///   &lt;Registry:Mirroring:Queue&gt;-poison jobs that failed 5 times
 ///   &lt;Registry:Events:Queue&gt;         published events, one CloudEvent (structured JSON) per message, with the queue publisher
 ///   &lt;Registry:Webhooks:Queue&gt;       deliveries: {"webhookId", "eventId", "type", "createdAt", "body", "attempt"} (base64); a
 ///                                     retry is a new message made visible after the backoff
@@ -87,7 +92,7 @@ namespace Registry.Storage;
 /// Each table has one owner, the store that implements Registry.Core's interface for it: MetadataStore (Repositories,
 /// Tags, Manifests, BlobLinks, Referrers, Uploads), AccountStore (Accounts, OrgMembers, Teams, TeamMembers,
 /// AccessTokens, TeamAccess), TrustDataStore (TrustData and trust/), EventOutbox (Events), RepositoryCountStore (RepositoryCounts), WebhookStore (Webhooks,
-/// WebhookDeliveries, the webhook queue), JobStore (Jobs), AuditStore (Audit), CacheStore (Caches), PolicyStore, SigningStore (also the signing queue), ScanStore (also the scan records and the scan queue) and SettingsStore as
+/// WebhookDeliveries, the webhook queue), JobStore (Jobs), AuditStore (Audit), CacheStore (Caches), PolicyStore (also the mirroring queue), SigningStore (also the signing queue), ScanStore (also the scan records and the scan queue) and SettingsStore as
 /// marked; ContentStore keeps blobs/ and uploads/, VulnerabilityShardStore vulndb/, BlobSigningKeyDocument keys/.
 /// Nothing outside this project sees a path, key or entity: the stores speak Core's records.
 /// Every write of a row or blob changes its ETag and last-modified time. GC judges a row or blob by them and deletes
@@ -112,6 +117,7 @@ public static class StorageLayout
     public const string TeamAccessTable = "TeamAccess";
     public const string PruningPoliciesTable = "PruningPolicies";
     public const string PromotionPoliciesTable = "PromotionPolicies";
+    public const string MirroringPoliciesTable = "MirroringPolicies";
     public const string SigningPoliciesTable = "SigningPolicies";
     public const string TrustPoliciesTable = "TrustPolicies";
     public const string NamespaceTrustRow = "*";
@@ -144,7 +150,7 @@ public static class StorageLayout
     [
         RepositoriesTable, TagsTable, ManifestsTable, BlobLinksTable, ReferrersTable, UploadsTable,
         AccountsTable, OrgMembersTable, TeamsTable, TeamMembersTable, AccessTokensTable, TeamAccessTable,
-        PruningPoliciesTable, PromotionPoliciesTable, SigningPoliciesTable, TrustPoliciesTable, SettingsTable, ScansTable, ScanOverridesTable,
+        PruningPoliciesTable, PromotionPoliciesTable, MirroringPoliciesTable, SigningPoliciesTable, TrustPoliciesTable, SettingsTable, ScansTable, ScanOverridesTable,
         TrustDataTable, EventsTable, RepositoryCountsTable, WebhooksTable, WebhookDeliveriesTable, JobsTable, AuditTable, CachesTable,
     ];
 

@@ -46,6 +46,9 @@ param gcSchedule string = '0 0 2 * * *'
 @description('Optional. Six-field CRON schedule (UTC) of a cache\'s maintenance timer (eviction, warming); the origin runs it idle.')
 param cacheSchedule string = '0 */30 * * * *'
 
+@description('Optional. Six-field CRON schedule (UTC) of the poll mirroring timer.')
+param mirroringPollSchedule string = '0 */15 * * * *'
+
 @description('Required. Name of the key vault holding the token signing keys and the bootstrap administrator secret.')
 param keyVaultName string
 
@@ -177,6 +180,8 @@ output appSettings object = union({
   Registry__Scan__Queue: 'scans'
   Registry__Signing__Queue: 'signatures'
   Registry__Webhooks__Queue: 'webhooks'
+  Registry__Mirroring__Queue: 'mirrors'
+  Registry__Mirroring__PollSchedule: mirroringPollSchedule
   Registry__Scan__DatabaseSchedule: scanDatabaseSchedule
   Registry__Scan__DatabaseUrl: scanDatabaseUrl
   Registry__Auth__KeyVaultUri: keyVaultUri

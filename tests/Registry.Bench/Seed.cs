@@ -143,6 +143,6 @@ public static class Seed
         var clients = Clients(connection, prefix);
         var registry = MsOptions.Create(new RegistryOptions());
         return (new ContentStore(clients, registry, TimeProvider.System),
-            new MetadataStore(clients, new PolicyStore(clients), new MemoryCache(new MemoryCacheOptions()), registry, TimeProvider.System));
+            new MetadataStore(clients, new PolicyStore(clients, MsOptions.Create(new MirroringOptions())), new MemoryCache(new MemoryCacheOptions()), registry, TimeProvider.System));
     }
 }

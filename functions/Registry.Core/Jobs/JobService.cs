@@ -257,4 +257,6 @@ public static class JobActions
     public const string Sign = "sign";
     public const string Webhook = "webhook";
     public const string CacheMaintenance = "cache_maintenance";
+    public const string PushMirror = "push_mirror_tag";
+    public const string PollMirror = "poll_mirror";
 }

@@ -1,6 +1,6 @@
 namespace Registry.Options;
 
-/// <summary>Mirroring to other registries (DTR's push mirroring): Registry:Mirroring.</summary>
+/// <summary>Mirroring to and from other registries (DTR's push and poll mirroring): Registry:Mirroring.</summary>
 public sealed class MirroringOptions
 {
     public const string Section = "Registry:Mirroring";
@@ -11,6 +11,12 @@ public sealed class MirroringOptions
     /// that mirrors inside a private network.
     /// </summary>
     public bool AllowPrivateNetworks { get; set; }
+
+    /// <summary>The Storage Queue of mirroring jobs: a tag to push, or a poll policy to run.</summary>
+    public string Queue { get; set; } = "";
+
+    /// <summary>When poll mirroring policies run (six-field CRON): every 15 minutes by default.</summary>
+    public string PollSchedule { get; set; } = "0 */15 * * * *";
 
     /// <summary>How long one request to a remote may take.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);

@@ -70,12 +70,12 @@ public sealed record ReportFinding(
 /// Storage Queue, one per image and platform, reads each layer it has not seen before from Blob Storage as a stream
 /// and keeps the layer's analysis by digest, merges the layers into the image's inventory (kept too), and matches the
 /// inventory against the vulnerability database; then the SBOM is attached and the promotion policies with scan rules
-/// run (their pushes through the after-push steps), and so do the signing policies with scan rules. After a database
+/// run (their pushes through the after-push steps), and so do the signing and push mirroring policies with scan rules. After a database
 /// update every stored inventory is matched again without reading a layer.
 /// </summary>
 public sealed partial class ScanService(
     IScanStore store, ManifestService manifests, ScanResults results, ImageConfigReader configs, IContentStore content, LayerAnalyzer analyzer,
-    PromotionService promotions, Signing.SigningPolicyService signing, PushPipeline pipeline, VulnerabilityDatabase database,
+    PromotionService promotions, Signing.SigningPolicyService signing, Mirroring.MirroringPolicyService mirroring, PushPipeline pipeline, VulnerabilityDatabase database,
     Events.EventService events, IOptions<ScanOptions> options, TimeProvider time,
     ILogger<ScanService> logger)
 {
@@ -112,6 +112,7 @@ public sealed partial class ScanService(
         await RaiseScanEventAsync(name, digest, (report, scan), null, cancellationToken);
         await pipeline.RunStepsAsync(await promotions.OnScanAsync(name, digest, cancellationToken), cancellationToken);
         await signing.OnScanAsync(name, digest, cancellationToken);
+        await mirroring.OnScanAsync(name, digest, cancellationToken);
     }
 
     /// <summary>Pushes the image's CycloneDX SBOM into its repository as a referrer of the image (idempotent).</summary>

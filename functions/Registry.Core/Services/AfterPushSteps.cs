@@ -94,3 +94,15 @@ public sealed class SigningStep(Signing.SigningPolicyService policies) : IAfterP
         return [];
     }
 }
+
+/// <summary>The repository's push mirroring policies, for the tags a push (or a promotion or poll into it) set: a push to the remote is queued.</summary>
+public sealed class MirroringStep(Mirroring.MirroringPolicyService policies) : IAfterPushStep
+{
+    public string Name => "mirroring";
+
+    public async Task<IReadOnlyList<ManifestPush>> RunAsync(ManifestPush push, CancellationToken cancellationToken)
+    {
+        await policies.OnPushAsync(push, cancellationToken);
+        return [];
+    }
+}

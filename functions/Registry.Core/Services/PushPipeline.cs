@@ -37,7 +37,7 @@ public interface IAfterPushStep
 
 /// <summary>
 /// A manifest push: the writer (<see cref="ManifestService"/>: checks, content, rows, tags, no side effects), then the
-/// after-push steps in their registered order (promotion, scan on push, signing, events). Each step runs isolated: its failure is
+/// after-push steps in their registered order (promotion, scan on push, signing, mirroring, counts, events). Each step runs isolated: its failure is
 /// logged and neither fails the push nor skips the other steps. The pushes a step makes (promotions into other
 /// repositories) get the steps too, after the ones before them.
 /// </summary>

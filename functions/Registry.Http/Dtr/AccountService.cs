@@ -379,12 +379,9 @@ public sealed partial class AccountService(
     public async Task<(IReadOnlyList<ApiTokenView> Tokens, string? Next)> ListTokensAsync(
         Principal principal, string? username, string? pageStart, int pageSize, CancellationToken cancellationToken = default)
     {
-        var tokens = (await accounts.ListAccessTokensAsync(await TokenOwnerIdAsync(principal, username, cancellationToken), cancellationToken))
-            .Where(t => pageStart is null || string.CompareOrdinal(t.Hash, pageStart) >= 0)
-            .OrderBy(t => t.Hash, StringComparer.Ordinal)
-            .Take(pageSize + 1)
-            .ToList();
-        return (tokens.Take(pageSize).Select(View).ToList(), tokens.Count > pageSize ? tokens[pageSize].Hash : null);
+        var (tokens, next) = Paging.Page(await accounts.ListAccessTokensAsync(await TokenOwnerIdAsync(principal, username, cancellationToken), cancellationToken),
+            t => t.Hash, pageStart, pageSize);
+        return (tokens.Select(View).ToList(), next);
     }
 
     /// <summary>One of the caller's tokens; NO_SUCH_API_TOKEN for any other.</summary>

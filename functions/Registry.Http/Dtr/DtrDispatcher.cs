@@ -131,6 +131,7 @@ public sealed class DtrDispatcher : ApiEntry
         const string Repo = "(?<repo>[^/]+)";
         const string Team = "(?<team>[^/]+)";
         const string User = "(?<user>[^/]+)";
+        const string MirroringKind = "(?<kind>push|poll)";   // MirroringPolicy.Push and .Poll
         _routes =
         [
             new("GET", Route("/api/v0/repositories"), Caller.Anyone, h.ListRepositoriesAsync),
@@ -159,6 +160,13 @@ public sealed class DtrDispatcher : ApiEntry
             new("POST", Route($"/api/v0/repositories/{Ns}/{Repo}/tags/(?<tag>[^/]+)/promotion"), Caller.Anyone, h.PromoteTagAsync),
             new("POST", Route($"/api/v0/repositories/{Ns}/{Repo}/tags/(?<tag>[^/]+)/pushMirroring"), Caller.User, h.PushMirrorTagAsync),
             new("POST", Route("/api/v0/remote/registry"), Caller.User, h.CheckRemoteRegistryAsync),
+            new("GET", Route($"/api/v0/repositories/{Ns}/{Repo}/{MirroringKind}MirroringPolicies"), Caller.User, h.ListMirroringPoliciesAsync),
+            new("POST", Route($"/api/v0/repositories/{Ns}/{Repo}/{MirroringKind}MirroringPolicies"), Caller.User, h.CreateMirroringPolicyAsync),
+            new("GET", Route($"/api/v0/repositories/{Ns}/{Repo}/{MirroringKind}MirroringPolicies/(?<id>[^/]+)"), Caller.User, h.GetMirroringPolicyAsync),
+            new("PUT", Route($"/api/v0/repositories/{Ns}/{Repo}/{MirroringKind}MirroringPolicies/(?<id>[^/]+)"), Caller.User, h.UpdateMirroringPolicyAsync),
+            new("DELETE", Route($"/api/v0/repositories/{Ns}/{Repo}/{MirroringKind}MirroringPolicies/(?<id>[^/]+)"), Caller.User, h.DeleteMirroringPolicyAsync),
+            new("GET", Route($"/api/v0/repositories/{Ns}/{Repo}/mirroringPolicies"), Caller.User, h.ListAllMirroringPoliciesAsync),
+            new("DELETE", Route($"/api/v0/repositories/{Ns}/{Repo}/mirroringPolicies"), Caller.User, h.DeleteMirroringPoliciesAsync),
             new("GET", Route($"/api/v0/repositories/{Ns}/{Repo}/signingPolicies"), Caller.Anyone, h.ListSigningPoliciesAsync),
             new("POST", Route($"/api/v0/repositories/{Ns}/{Repo}/signingPolicies"), Caller.Anyone, h.CreateSigningPolicyAsync),
             new("POST", Route($"/api/v0/repositories/{Ns}/{Repo}/signingPolicies/test"), Caller.Anyone, h.TestSigningPolicyAsync),

@@ -36,6 +36,39 @@ public sealed class DtrHandlers(
     public async Task<HttpResult> PushMirrorTagAsync(DtrRequest r, CancellationToken ct) =>
         HttpResult.Json(201, await mirroring.PushTagAsync(r.Principal, r["ns"], r["repo"], r["tag"], await r.BodyAsync<RemoteForm>(ct), ct));
 
+    /// <summary>A repository's push or poll mirroring policies (the route's <c>kind</c>).</summary>
+    public async Task<HttpResult> ListMirroringPoliciesAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await mirroring.ListPoliciesAsync(r.Principal, r["ns"], r["repo"], r["kind"], ct));
+
+    public async Task<HttpResult> CreateMirroringPolicyAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(201, await mirroring.SavePolicyAsync(r.Principal, r["ns"], r["repo"], r["kind"], null,
+            await r.BodyAsync<MirroringPolicyBody>(ct), r.Flag("initialEvaluation", true), ct));
+
+    public async Task<HttpResult> GetMirroringPolicyAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await mirroring.GetPolicyAsync(r.Principal, r["ns"], r["repo"], r["kind"], r["id"], ct));
+
+    public async Task<HttpResult> UpdateMirroringPolicyAsync(DtrRequest r, CancellationToken ct) =>
+        HttpResult.Json(200, await mirroring.SavePolicyAsync(r.Principal, r["ns"], r["repo"], r["kind"], r["id"],
+            await r.BodyAsync<MirroringPolicyBody>(ct), r.Flag("initialEvaluation", true), ct));
+
+    public async Task<HttpResult> DeleteMirroringPolicyAsync(DtrRequest r, CancellationToken ct)
+    {
+        await mirroring.DeletePolicyAsync(r.Principal, r["ns"], r["repo"], r["kind"], r["id"], ct);
+        return HttpResult.Empty(204);
+    }
+
+    public async Task<HttpResult> ListAllMirroringPoliciesAsync(DtrRequest r, CancellationToken ct)
+    {
+        var (policies, next) = await mirroring.ListAllPoliciesAsync(r.Principal, r["ns"], r["repo"], r.Query("pageStart"), r.PageSize("pageSize", DefaultPageSize), ct);
+        return WithNext(HttpResult.Json(200, policies), next);
+    }
+
+    public async Task<HttpResult> DeleteMirroringPoliciesAsync(DtrRequest r, CancellationToken ct)
+    {
+        await mirroring.DeletePoliciesAsync(r.Principal, r["ns"], r["repo"], await r.BodyAsync<List<MirroringPolicyIdBody>>(ct), ct);
+        return HttpResult.Empty(204);
+    }
+
     public async Task<HttpResult> CheckRemoteRegistryAsync(DtrRequest r, CancellationToken ct) =>
         HttpResult.Json(201, await mirroring.CheckAsync(await r.BodyAsync<RemoteForm>(ct), ct));
 

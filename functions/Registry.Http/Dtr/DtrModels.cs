@@ -657,7 +657,7 @@ public sealed record UserSettingsPatch([property: JsonPropertyName("contentCache
 public sealed record ScanOnPushToggle([property: JsonPropertyName("scanOnPush")] bool? ScanOnPush);
 
 /// <summary>
-/// DTR's <c>Features</c>: what this registry does. Mirroring policies are not offered (a push mirror by hand is); <c>db_version</c> is the date (yyyymmdd)
+/// DTR's <c>Features</c>: what this registry does (promotion and mirroring included); <c>db_version</c> is the date (yyyymmdd)
 /// of the vulnerability database in use, 0 without one; there is no UCP.
 /// </summary>
 public sealed record FeaturesView(
@@ -751,6 +751,50 @@ public sealed record RemoteForm(
     [property: JsonPropertyName("username")] string? Username,
     [property: JsonPropertyName("password")] string? Password,
     [property: JsonPropertyName("authToken")] string? AuthToken);
+
+/// <summary>
+/// DTR's <c>CreatePushMirroringPolicy</c>, <c>CreatePollMirroringPolicy</c> and their <c>Update</c> forms (every field
+/// optional in an update; <c>rules</c> and <c>tagTemplate</c> only for a push policy).
+/// </summary>
+public sealed record MirroringPolicyBody(
+    [property: JsonPropertyName("rules")] IReadOnlyList<Services.PolicyRule>? Rules,
+    [property: JsonPropertyName("tagTemplate")] string? TagTemplate,
+    [property: JsonPropertyName("enabled")] bool? Enabled,
+    [property: JsonPropertyName("remoteHost")] string? RemoteHost,
+    [property: JsonPropertyName("remoteRepository")] string? RemoteRepository,
+    [property: JsonPropertyName("remoteCA")] string? RemoteCa,
+    [property: JsonPropertyName("skipTLSVerification")] bool? SkipTlsVerification,
+    [property: JsonPropertyName("username")] string? Username,
+    [property: JsonPropertyName("password")] string? Password,
+    [property: JsonPropertyName("authToken")] string? AuthToken);
+
+/// <summary>DTR's <c>forms.DeleteMirroringPolicyIDs</c>.</summary>
+public sealed record MirroringPolicyIdBody([property: JsonPropertyName("id")] string? Id);
+
+/// <summary>
+/// DTR's <c>PushMirroringPolicy</c>, <c>PollMirroringPolicy</c> and <c>MirroringPolicy</c> in one: the poll model has no
+/// <c>rules</c> or <c>tagTemplate</c>, and only the list of both carries <c>mirroringType</c>. Never the password.
+/// </summary>
+public sealed record MirroringPolicyView(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("mirroringType"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? MirroringType,
+    [property: JsonPropertyName("rules"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<Services.PolicyRule>? Rules,
+    [property: JsonPropertyName("username")] string Username,
+    [property: JsonPropertyName("localRepository")] string LocalRepository,
+    [property: JsonPropertyName("remoteHost")] string RemoteHost,
+    [property: JsonPropertyName("remoteRepository")] string RemoteRepository,
+    [property: JsonPropertyName("remoteCA")] string RemoteCa,
+    [property: JsonPropertyName("skipTLSVerification")] bool SkipTlsVerification,
+    [property: JsonPropertyName("tagTemplate"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? TagTemplate,
+    [property: JsonPropertyName("enabled")] bool Enabled,
+    [property: JsonPropertyName("lastMirroredAt")] string LastMirroredAt,
+    [property: JsonPropertyName("lastStatus")] MirroringStatusView LastStatus);
+
+/// <summary>DTR's <c>MirroringStatus</c>: <c>code</c> <c>SUCCESS</c> or <c>FAILED</c> (empty, with Go's zero time, before the first run).</summary>
+public sealed record MirroringStatusView(
+    [property: JsonPropertyName("code")] string Code,
+    [property: JsonPropertyName("detail")] string Detail,
+    [property: JsonPropertyName("timestamp")] string Timestamp);
 
 /// <summary>DTR's <c>Mirroring</c>: what a push to a remote wrote (<c>mirroringPolicyID</c> empty for a push asked for by hand).</summary>
 public sealed record MirroringView(

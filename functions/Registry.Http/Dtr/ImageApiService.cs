@@ -92,13 +92,9 @@ public sealed class ImageApiService(
         Principal principal, string ns, string repo, string? pageStart, int pageSize, CancellationToken cancellationToken = default)
     {
         var (name, _) = await repositories.RequireAsync(principal, ns, repo, AccessLevel.ReadOnly, cancellationToken);
-        var rows = (await metadata.ListManifestRecordsAsync(name, cancellationToken))
-            .Where(m => pageStart is null || string.CompareOrdinal(m.Digest, pageStart) >= 0)
-            .OrderBy(m => m.Digest, StringComparer.Ordinal)
-            .Take(pageSize + 1)
-            .ToList();
+        var (rows, next) = Paging.Page(await metadata.ListManifestRecordsAsync(name, cancellationToken), m => m.Digest, pageStart, pageSize);
         var views = new List<ManifestView>();
-        foreach (var row in rows.Take(pageSize))
+        foreach (var row in rows)
         {
             if (Digest.TryParse(row.Digest, out var digest) && await ManifestViewOrNullAsync(name, digest, cancellationToken) is { } view)
             {
@@ -106,7 +102,7 @@ public sealed class ImageApiService(
             }
         }
 
-        return (views, rows.Count > pageSize ? rows[pageSize].Digest : null);
+        return (views, next);
     }
 
     /// <summary>Deletes a tag (read-write).</summary>

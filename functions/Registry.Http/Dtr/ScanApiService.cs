@@ -240,7 +240,7 @@ public sealed class ScanApiService(
     /// <summary>DTR's features: scanning, promotion and online GC are always there; mirroring policies are not.</summary>
     public async Task<FeaturesView> GetFeaturesAsync(CancellationToken cancellationToken = default)
     {
-        return new FeaturesView(true, true, true, false, true, true, DateOf(await database.GetInfoAsync(cancellationToken)), "");
+        return new FeaturesView(true, true, true, true, true, true, DateOf(await database.GetInfoAsync(cancellationToken)), "");
     }
 
     public async Task<ScannerStatusView> GetStatusAsync(Principal principal, CancellationToken cancellationToken = default)

@@ -227,6 +227,8 @@ public sealed class FunctionsHostTests(FunctionsHostFixture fixture) : IClassFix
     [InlineData("Registry__Scan__Queue", "Registry:Scan:Queue")]
     [InlineData("Registry__Signing__Queue", "Registry:Signing:Queue")]
     [InlineData("Registry__Webhooks__Queue", "Registry:Webhooks:Queue")]
+    [InlineData("Registry__Mirroring__Queue", "Registry:Mirroring:Queue")]
+    [InlineData("Registry__Mirroring__PollSchedule", "Registry:Mirroring:PollSchedule")]
     public async Task Start_BindingSettingMissing_FailsNamingTheSetting(string appSetting, string name)
     {
         // Act

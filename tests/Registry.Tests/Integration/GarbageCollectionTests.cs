@@ -463,7 +463,7 @@ public sealed class GarbageCollectionTests : IAsyncLifetime
         }));
         var registry = MsOptions.Create(new RegistryOptions());
         return (new ContentStore(clients, registry, TimeProvider.System),
-            new MetadataStore(clients, new PolicyStore(clients), new MemoryCache(new MemoryCacheOptions()), registry, TimeProvider.System),
+            new MetadataStore(clients, new PolicyStore(clients, MsOptions.Create(new MirroringOptions())), new MemoryCache(new MemoryCacheOptions()), registry, TimeProvider.System),
             new ScanStore(clients, MsOptions.Create(new ScanOptions())));
     }
 

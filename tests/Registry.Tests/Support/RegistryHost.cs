@@ -55,6 +55,7 @@ public sealed class RegistryHost : IAsyncDisposable
         ["Registry__Gc__Schedule"] = "0 0 2 * * *",
         ["Registry__Scan__DatabaseSchedule"] = "0 0 3 * * *",
         ["Registry__Cache__Schedule"] = "0 */30 * * * *",
+        ["Registry__Mirroring__PollSchedule"] = "0 */15 * * * *",
         ["FUNCTIONS_REQUEST_BODY_SIZE_LIMIT"] = "4294967296",
     };
 
@@ -99,10 +100,11 @@ public sealed class RegistryHost : IAsyncDisposable
 
         start.Environment["Registry__Storage__Container"] = prefix;
         start.Environment["Registry__Storage__TablePrefix"] = prefix;
-        // Hosts share Azurite: each polls scan, signing and webhook queues of its own storage.
+        // Hosts share Azurite: each polls scan, signing, webhook and mirroring queues of its own storage.
         start.Environment["Registry__Scan__Queue"] = prefix + "-scans";
         start.Environment["Registry__Signing__Queue"] = prefix + "-signatures";
         start.Environment["Registry__Webhooks__Queue"] = prefix + "-webhooks";
+        start.Environment["Registry__Mirroring__Queue"] = prefix + "-mirrors";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         // Protocol tests run without authentication unless they ask for it (Registry__Auth__Enabled=true).
         start.Environment["Registry__Auth__Enabled"] = "false";
