@@ -13,7 +13,8 @@
 #                        as a system administrator, also load the OSV fixture of tests/Registry.Tests/Fixtures and
 #                        scan Alpine 3.13 and Debian 11 images for their known CVEs
 #   MIRROR_REMOTE=host:port  a registry without authentication (the CNCF reference registry) to push-mirror an image
-#                        and a multi-arch index to (DTR's pushMirroring), then pull them from it with skopeo
+#                        and a multi-arch index to (DTR's pushMirroring), then pull them from it with skopeo; a push
+#                        mirroring policy sends tags there, and a poll mirroring policy brings one back
 #   GC_WAIT=seconds      with CREDS (a system administrator): leave a manifest untagged, wait, run GC through
 #                        /api/v0/jobs and pull everything again; the host's grace periods must end within GC_WAIT
 # Prints PASS/FAIL lines and a last line "N passed, N failed"; exits 1 when anything failed.
@@ -114,6 +115,29 @@ if [ -n "${MIRROR_REMOTE:-}" ] && curl -s -o /dev/null "http://$MIRROR_REMOTE/v2
     step "skopeo pull $repo:$tag from the remote" skopeo copy --all --src-tls-verify=false "docker://$MIRROR_REMOTE/mirrored/$NS-$repo:$tag" "oci:$SCRATCH/mirrored-$repo:$tag"
     expect "the remote's $repo:$tag has the digest" "$(layout_digest "$IMG/$layout")" "$(layout_digest "$SCRATCH/mirrored-$repo" "$tag")"
   done
+  # a push mirroring policy: the tag there at its creation and a tag pushed after it reach the remote as <tag>-m
+  remote_policy() { printf '{"enabled":true,"remoteHost":"http://%s","remoteRepository":"%s"%s}' "$MIRROR_REMOTE" "$1" "${2:-}"; }
+  tiny=$(layout_digest "$IMG/tiny")
+  step "skopeo push policied:seed" skopeo copy "${SKC[@]}" "oci:$IMG/tiny:latest" "docker://$HOST/$NS/policied:seed"
+  code=$(curl -s -o /dev/null -w '%{http_code}' ${CREDS:+-u "$CREDS"} -H 'Content-Type: application/json' \
+    -d "$(remote_policy "mirrored/$NS-policied" ',"rules":[],"tagTemplate":"%n-m"')" "http://$HOST/api/v0/repositories/$NS/policied/pushMirroringPolicies")
+  expect "push mirroring policy created" 201 "$code"
+  step "skopeo push policied:v1" skopeo copy "${SKC[@]}" "oci:$IMG/tiny:latest" "docker://$HOST/$NS/policied:v1"
+  for tag in seed-m v1-m; do
+    for _ in $(seq 1 120); do run skopeo inspect --raw --tls-verify=false "docker://$MIRROR_REMOTE/mirrored/$NS-policied:$tag" && break; sleep 0.5; done
+    expect "the policy pushed policied as $tag" "$tiny" "$(run skopeo inspect --tls-verify=false "docker://$MIRROR_REMOTE/mirrored/$NS-policied:$tag" && jq -r .Digest <<<"$OUT")"
+  done
+  # a poll mirroring policy: the remote's copied:v1 brought into a local repository
+  step "skopeo push polled:seed" skopeo copy "${SKC[@]}" "oci:$IMG/tiny:latest" "docker://$HOST/$NS/polled:seed"
+  code=$(curl -s -o /dev/null -w '%{http_code}' ${CREDS:+-u "$CREDS"} -H 'Content-Type: application/json' \
+    -d "$(remote_policy "mirrored/$NS-copied")" "http://$HOST/api/v0/repositories/$NS/polled/pollMirroringPolicies")
+  expect "poll mirroring policy created" 201 "$code"
+  for _ in $(seq 1 120); do
+    polled=$(curl -s ${CREDS:+-u "$CREDS"} "http://$HOST/api/v0/repositories/$NS/polled/tags" | jq -r '.[] | select(.name=="v1") | .digest')
+    [ -n "$polled" ] && break; sleep 0.5
+  done
+  expect "the poll policy brought copied:v1" "$(layout_digest "$IMG/tiny")" "$polled"
+  step "skopeo pull polled:v1" skopeo copy "${SKC[@]}" "docker://$HOST/$NS/polled:v1" "oci:$SCRATCH/polled:v1"
 fi
 
 # ---- artifacts and referrers ----------------------------------------------------------------

@@ -47,7 +47,7 @@ public sealed class MirroringPolicyService(
     {
         if (policy.Id.Length == 0)
         {
-            policy.Id = Guid.NewGuid().ToString();
+            policy.Id = Guid.NewGuid().ToString("N");
         }
 
         if (password is not null)

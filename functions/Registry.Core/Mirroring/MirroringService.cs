@@ -32,11 +32,11 @@ public sealed record PollResult(IReadOnlyList<string> Mirrored, IReadOnlyList<st
 /// index, so the remote never names content it does not hold. A poll (a poll policy's job) brings each remote tag whose
 /// image differs from the local tag's: blobs (fetched, checked against their digests), then manifests, written as a
 /// client's push is, so the repository's own rules (immutable tags, the tag limit) and after-push steps apply. Remotes
-/// are reached as <see cref="RemoteConnections"/> allows.
+/// are reached as <see cref="RemoteConnections"/> allows. A read-only registry (DTR's setting) polls nothing.
 /// </summary>
 public sealed partial class MirroringService(
     ManifestService manifests, PushPipeline pipeline, IContentStore content, IMetadataStore metadata, MirroringPolicyService policies,
-    IOptions<MirroringOptions> options, TimeProvider time, ILogger<MirroringService> logger)
+    RegistrySettingsService settings, IOptions<MirroringOptions> options, TimeProvider time, ILogger<MirroringService> logger)
 {
     /// <summary>Who a poll policy's writes are by, as a tag's author and in events.</summary>
     public const string PollAuthor = "poll-mirroring";
@@ -71,6 +71,12 @@ public sealed partial class MirroringService(
             var remote = await policies.RemoteOfAsync(policy, cancellationToken);
             if (policy.Direction == MirroringPolicy.Poll)
             {
+                if ((await settings.GetAsync(cancellationToken)).ReadOnlyRegistry)
+                {
+                    await policies.RecordAsync(policy, false, false, "the registry is read-only", cancellationToken);
+                    return;
+                }
+
                 var result = await PollAsync(name, remote, cancellationToken);
                 var detail = result.Failed.Count == 0 ? $"{result.Mirrored.Count} tags mirrored" : $"not mirrored: {string.Join("; ", result.Failed)}";
                 await policies.RecordAsync(policy, result.Failed.Count == 0, result.Mirrored.Count > 0, detail, cancellationToken);
