@@ -87,6 +87,7 @@ var registryTables = [
   'TeamAccess'
   'PruningPolicies'
   'PromotionPolicies'
+  'MirroringPolicies'
   'SigningPolicies'
   'TrustPolicies'
   'Settings'

@@ -33,6 +33,8 @@ public static class EventTypes
     public const string ScanCompleted = "SCAN_COMPLETED";
     public const string ScanFailed = "SCAN_FAILED";
     public const string Promotion = "PROMOTION";
+    public const string PushMirroring = "PUSH_MIRRORING";
+    public const string PollMirroring = "POLL_MIRRORING";
     public const string ScannerUpdateCompleted = "SCANNER_UPDATE_COMPLETED";
 
     // the registry's own
@@ -52,6 +54,8 @@ public static class EventTypes
         [ScanCompleted] = EventScope.Repository,
         [ScanFailed] = EventScope.Repository,
         [Promotion] = EventScope.Repository,
+        [PushMirroring] = EventScope.Repository,
+        [PollMirroring] = EventScope.Repository,
         [BlobMount] = EventScope.Repository,
         [ImageSigned] = EventScope.Repository,
         [RepoEvent] = EventScope.Namespace,

@@ -36,14 +36,17 @@ public sealed record PollResult(IReadOnlyList<string> Mirrored, IReadOnlyList<st
 /// </summary>
 public sealed partial class MirroringService(
     ManifestService manifests, PushPipeline pipeline, IContentStore content, IMetadataStore metadata, MirroringPolicyService policies,
-    RegistrySettingsService settings, IOptions<MirroringOptions> options, TimeProvider time, ILogger<MirroringService> logger)
+    RegistrySettingsService settings, Events.EventService events, IOptions<MirroringOptions> options, TimeProvider time, ILogger<MirroringService> logger)
 {
     /// <summary>Who a poll policy's writes are by, as a tag's author and in events.</summary>
     public const string PollAuthor = "poll-mirroring";
 
+    /// <summary>The policy a push asked for by hand names in its PUSH_MIRRORING event.</summary>
+    public const string ManualPolicy = "manual";
+
     /// <summary>Pushes what <paramref name="tag"/> names in <paramref name="source"/> to the remote under <paramref name="remoteTag"/>.</summary>
     public async Task<MirrorResult> PushTagAsync(RepositoryName source, Tag tag, RemoteRepository remote, Tag remoteTag, CancellationToken cancellationToken = default) =>
-        await PushAsync(source, new ManifestReference(tag, null), remote, remoteTag, cancellationToken);
+        await PushAsync(source, tag, new ManifestReference(tag, null), remote, remoteTag, ManualPolicy, cancellationToken);
 
     /// <summary>DTR's remote registry check: whether the account may read and push, and whether the remote is a DTR.</summary>
     public async Task<RemoteCheck> CheckAsync(RemoteRepository remote, CancellationToken cancellationToken = default)
@@ -57,7 +60,8 @@ public sealed partial class MirroringService(
 
     /// <summary>
     /// Runs a job from the mirroring queue. A policy deleted or switched off since has nothing to do. The outcome is
-    /// recorded on the policy; a failure is thrown again, so that the queue tries the job again.
+    /// recorded on the policy; a failure at the remote is thrown again, so that the queue tries the job again. A poll
+    /// whose tags this registry refused (an immutable tag moved at the remote) is recorded FAILED, naming them.
     /// </summary>
     public async Task RunAsync(MirrorJob job, CancellationToken cancellationToken = default)
     {
@@ -77,14 +81,9 @@ public sealed partial class MirroringService(
                     return;
                 }
 
-                var result = await PollAsync(name, remote, cancellationToken);
+                var result = await PollAsync(name, remote, policy.Id, cancellationToken);
                 var detail = result.Failed.Count == 0 ? $"{result.Mirrored.Count} tags mirrored" : $"not mirrored: {string.Join("; ", result.Failed)}";
                 await policies.RecordAsync(policy, result.Failed.Count == 0, result.Mirrored.Count > 0, detail, cancellationToken);
-                if (result.Failed.Count > 0)
-                {
-                    throw new InvalidOperationException(detail);   // recorded; the queue tries again
-                }
-
                 return;
             }
 
@@ -93,14 +92,21 @@ public sealed partial class MirroringService(
                 return;
             }
 
-            var pushed = await PushAsync(name, new ManifestReference(null, digest), remote, remoteTag, cancellationToken);
+            var pushed = await PushAsync(name, Tag.TryParse(job.Tag, out var tag) ? tag : remoteTag, new ManifestReference(null, digest), remote, remoteTag, policy.Id,
+                cancellationToken);
             await policies.RecordAsync(policy, true, true, $"{job.Tag} pushed as {pushed.RemoteRepository}:{pushed.RemoteTag}", cancellationToken);
         }
         catch (Exception e) when (e is UpstreamUnavailableException or RegistryException or HttpRequestException or System.Security.Cryptography.CryptographicException)
         {
             LogFailed(logger, policy.Direction, policy.Id, name.Value, e.Message);
             await policies.RecordAsync(policy, false, false, e.Message, cancellationToken);
-            throw;
+            if (e is UpstreamUnavailableException or HttpRequestException)
+            {
+                throw;   // the remote or the network: the queue tries again
+            }
+
+            // this registry's refusal (the image is gone since the push) or a password that no longer unseals: trying
+            // again would not change it
         }
     }
 
@@ -108,7 +114,7 @@ public sealed partial class MirroringService(
     /// Brings every tag of the remote repository whose image differs from the local tag's into <paramref name="local"/>.
     /// One tag's failure (an immutable local tag, a manifest the registry refuses) leaves the others to go on.
     /// </summary>
-    public async Task<PollResult> PollAsync(RepositoryName local, RemoteRepository remote, CancellationToken cancellationToken = default)
+    public async Task<PollResult> PollAsync(RepositoryName local, RemoteRepository remote, string policy, CancellationToken cancellationToken = default)
     {
         using var client = Client(remote);
         var tags = await client.ListTagsAsync(remote.Repository, cancellationToken)
@@ -132,6 +138,7 @@ public sealed partial class MirroringService(
                 var pushes = new List<ManifestPush>();
                 await PullAsync(client, remote.Repository, local, new ManifestReference(tag, null), pushes, cancellationToken);
                 await pipeline.RunStepsAsync(pushes, cancellationToken);
+                await RaiseAsync(Events.EventTypes.PollMirroring, local, tag, pushes[^1].Manifest, remote, null, policy, cancellationToken);
                 mirrored.Add(tag.Value);
             }
             catch (RegistryException e)
@@ -143,13 +150,49 @@ public sealed partial class MirroringService(
         return new PollResult(mirrored, failed);
     }
 
-    /// <summary>Pushes what <paramref name="reference"/> names in <paramref name="source"/> to the remote under <paramref name="remoteTag"/>.</summary>
-    private async Task<MirrorResult> PushAsync(RepositoryName source, ManifestReference reference, RemoteRepository remote, Tag remoteTag, CancellationToken cancellationToken)
+    /// <summary>
+    /// Pushes what <paramref name="reference"/> names in <paramref name="source"/> (its <paramref name="tag"/>) to the
+    /// remote under <paramref name="remoteTag"/>, then raises PUSH_MIRRORING.
+    /// </summary>
+    private async Task<MirrorResult> PushAsync(
+        RepositoryName source, Tag tag, ManifestReference reference, RemoteRepository remote, Tag remoteTag, string policy, CancellationToken cancellationToken)
     {
         var stored = await manifests.GetAsync(source, reference, cancellationToken);
-        using var client = Client(remote);
-        await PushAsync(client, source, remote.Repository, stored, remoteTag.Value, cancellationToken);
+        using (var client = Client(remote))
+        {
+            await PushAsync(client, source, remote.Repository, stored, remoteTag.Value, cancellationToken);
+        }
+
+        var parsed = ManifestParser.Parse(stored.Content, stored.MediaType) with { Digest = stored.Digest };
+        await RaiseAsync(Events.EventTypes.PushMirroring, source, tag, parsed, remote, remoteTag, policy, cancellationToken);
         return new MirrorResult(stored.Digest, remote.Repository, remoteTag);
+    }
+
+    /// <summary>
+    /// PUSH_MIRRORING or POLL_MIRRORING in the local repository: the image's fields (the local tag), mirroredAt, the
+    /// remote (remoteHost, remoteRepository, and remoteTag for a push) and mirroringPolicy (its id, or <c>manual</c>).
+    /// A job tried again raises the same id.
+    /// </summary>
+    private async Task RaiseAsync(
+        string type, RepositoryName repository, Tag tag, ParsedManifest manifest, RemoteRepository remote, Tag? remoteTag, string policy, CancellationToken cancellationToken)
+    {
+        if (!await events.WantsAsync(type, repository.Value, cancellationToken))
+        {
+            return;
+        }
+
+        var host = remote.Host.GetLeftPart(UriPartial.Authority);
+        var raised = await events.ImageEventAsync(type, repository, tag, manifest.Digest, manifest, type == Events.EventTypes.PollMirroring ? PollAuthor : "",
+            "mirroredAt", $"{host}/{remote.Repository}:{remoteTag}\n{manifest.Digest}\n{policy}", cancellationToken);
+        raised.Contents["remoteHost"] = host;
+        raised.Contents["remoteRepository"] = remote.Repository.Value;
+        if (remoteTag is { } pushedAs)
+        {
+            raised.Contents["remoteTag"] = pushedAs.Value;
+        }
+
+        raised.Contents["mirroringPolicy"] = policy;
+        await events.RaiseAsync(raised, cancellationToken);
     }
 
     private async Task PushAsync(

@@ -82,8 +82,8 @@ public sealed class MirroringApiService(RepositoryApiService repositories, Mirro
 
     /// <summary>
     /// Creates (<paramref name="id"/> null) or changes a policy; admin on the local repository. The remote is checked
-    /// with the account given: a push policy needs to push there, a poll policy to pull. A change of the remote's host or
-    /// account needs the password again, so that kept credentials cannot be sent elsewhere. With
+    /// with the account given: a push policy needs to push there, a poll policy to pull. A change of the remote's host,
+    /// account or TLS trust needs the password again, so that kept credentials cannot be sent elsewhere. With
     /// <paramref name="initialEvaluation"/>, a push policy queues the repository's tags that meet its rules and a poll
     /// policy runs at once.
     /// </summary>
@@ -123,8 +123,7 @@ public sealed class MirroringApiService(RepositoryApiService repositories, Mirro
         policy.RemoteCa = remote.CaPem ?? "";
         policy.SkipTlsVerification = remote.SkipTlsVerification;
         policy.Username = remote.Username ?? "";
-        var check = password is null ? await policies.RemoteOfAsync(policy, cancellationToken) : remote;
-        await RequireAllowedAsync(check, direction, cancellationToken);
+        await RequireAllowedAsync(password is null ? await KeptRemoteAsync(policy, cancellationToken) : remote, direction, cancellationToken);
         policy = await policies.SaveAsync(policy, password, cancellationToken);
         if (initialEvaluation && policy.Enabled)
         {
@@ -169,6 +168,19 @@ public sealed class MirroringApiService(RepositoryApiService repositories, Mirro
         await policies.GetOrNullAsync(name, id, cancellationToken) is { } policy && policy.Direction == direction ? policy
             : throw new DtrException(direction == MirroringPolicy.Push ? DtrError.NoSuchPushMirroringPolicy : DtrError.NoSuchPollMirroringPolicy,
                 $"no {direction} mirroring policy {id}");
+
+    /// <summary>The remote with the password the policy keeps; one that can no longer be unsealed must be given again.</summary>
+    private async Task<RemoteRepository> KeptRemoteAsync(MirroringPolicy policy, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await policies.RemoteOfAsync(policy, cancellationToken);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            throw Invalid("password: the kept password can no longer be read; give it (or authToken) again");
+        }
+    }
 
     /// <summary>A push policy's account must be able to push to the remote repository, a poll policy's to pull from it.</summary>
     private async Task RequireAllowedAsync(RemoteRepository remote, string direction, CancellationToken cancellationToken)

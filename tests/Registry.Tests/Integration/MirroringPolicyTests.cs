@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Azure.Data.Tables;
+using Azure.Storage.Queues;
 using Registry.Tests.Support;
 
 namespace Registry.Tests.Integration;
@@ -12,6 +13,7 @@ namespace Registry.Tests.Integration;
 public sealed class MirroringPolicyTests : IAsyncLifetime
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+    private readonly string _events = "mirroring-events-" + Guid.NewGuid().ToString("N")[..12];
     private RegistryHost _local = null!;
     private RegistryHost _remote = null!;
     private AuthClient _auth = null!;
@@ -23,6 +25,8 @@ public sealed class MirroringPolicyTests : IAsyncLifetime
         {
             ["Registry__Mirroring__AllowPrivateNetworks"] = "true",
             ["Registry__Mirroring__PollSchedule"] = "*/2 * * * * *",
+            ["Registry__Events__Publisher"] = "queue",
+            ["Registry__Events__Queue"] = _events,
         };
         _local = await RegistryHost.StartAsync(settings: settings);
         _remote = await RegistryHost.StartAsync(settings: AuthClient.Settings);
@@ -72,6 +76,11 @@ public sealed class MirroringPolicyTests : IAsyncLifetime
         Assert.Equal(("admin", "admin/app", "%n-mirror"), (read.GetProperty("username").GetString(), read.GetProperty("localRepository").GetString(),
             read.GetProperty("tagTemplate").GetString()));
         Assert.DoesNotContain("dev-1-mirror", await RemoteTagsAsync(remote, "admin/copy") ?? []);
+        var mirrored = await EventAsync("PUSH_MIRRORING");
+        Assert.Equal(("admin", "app", "release-1", release.Digest, "admin/copy", "release-1-mirror", id),
+            (mirrored.GetProperty("namespace").GetString(), mirrored.GetProperty("repository").GetString(), mirrored.GetProperty("tag").GetString(),
+             mirrored.GetProperty("digest").GetString(), mirrored.GetProperty("remoteRepository").GetString(), mirrored.GetProperty("remoteTag").GetString(),
+             mirrored.GetProperty("mirroringPolicy").GetString()));
         var all = await _auth.JsonAsync(HttpMethod.Get, "/api/v0/repositories/admin/app/mirroringPolicies", AuthClient.AdminUser, AuthClient.AdminPassword, null, HttpStatusCode.OK);
         DtrContract.AssertMatches(all[0], "MirroringPolicy");
         Assert.Equal("push", all[0].GetProperty("mirroringType").GetString());
@@ -111,6 +120,39 @@ public sealed class MirroringPolicyTests : IAsyncLifetime
         DtrContract.AssertMatches(listed[0], "PollMirroringPolicy");
         Assert.Equal("SUCCESS", listed[0].GetProperty("lastStatus").GetProperty("code").GetString());
         Assert.False(listed[0].TryGetProperty("rules", out _));
+        var polled = await EventAsync("POLL_MIRRORING");
+        Assert.Equal(("mirror", "admin/upstream", "poll-mirroring", policy.GetProperty("id").GetString()), (polled.GetProperty("repository").GetString(),
+            polled.GetProperty("remoteRepository").GetString(), polled.GetProperty("author").GetString(), polled.GetProperty("mirroringPolicy").GetString()));
+    }
+
+    [Fact]
+    public async Task PollMirroringPolicy_ReadOnlyRegistry_PollsNothingUntilWritableAgain()
+    {
+        // Arrange: a remote image; the local registry made read-only
+        var upstream = await _remoteAuth.AdminClientAsync("repository:admin/frozen:pull,push");
+        var image = await upstream.PushImageAsync("admin/frozen", "v1");
+        var oci = await _auth.AdminRepositoryAsync("frozen", new { name = "frozen" });
+        await SetReadOnlyAsync(true);
+
+        // Act: a poll policy while read-only, then writable again
+        var policy = await _auth.JsonAsync(HttpMethod.Post, "/api/v0/repositories/admin/frozen/pollMirroringPolicies", AuthClient.AdminUser, AuthClient.AdminPassword,
+            new { enabled = true, remoteHost = _remote.BaseAddress.ToString(), remoteRepository = "admin/frozen", username = "admin", password = AuthClient.AdminPassword },
+            HttpStatusCode.Created);
+        var path = $"/api/v0/repositories/admin/frozen/pollMirroringPolicies/{policy.GetProperty("id").GetString()}";
+        JsonElement status = default;
+        var failed = await Poll.UntilAsync(async () =>
+        {
+            status = (await _auth.JsonAsync(HttpMethod.Get, path, AuthClient.AdminUser, AuthClient.AdminPassword, null, HttpStatusCode.OK)).GetProperty("lastStatus");
+            return status.GetProperty("code").GetString() == "FAILED";
+        }, Deadline);
+        var whileFrozen = await DigestOrNullAsync(oci, "admin/frozen", "v1");
+        await SetReadOnlyAsync(false);
+
+        // Assert: refused with the reason and nothing written; written once the registry takes writes again
+        Assert.True(failed, "the poll never reported its refusal");
+        Assert.Contains("read-only", status.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Null(whileFrozen);
+        Assert.True(await Poll.UntilAsync(async () => await DigestOrNullAsync(oci, "admin/frozen", "v1") == image.Digest, Deadline), "v1 was not brought in after");
     }
 
     [Fact]
@@ -186,6 +228,36 @@ public sealed class MirroringPolicyTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
         var left = await _auth.JsonAsync(HttpMethod.Get, "/api/v0/repositories/admin/gone/mirroringPolicies", AuthClient.AdminUser, AuthClient.AdminPassword, null, HttpStatusCode.OK);
         Assert.Equal(0, left.GetArrayLength());
+    }
+
+    private async Task SetReadOnlyAsync(bool readOnly)
+    {
+        using var response = await _auth.ApiAsync(HttpMethod.Post, "/api/v0/meta/settings", AuthClient.AdminUser, AuthClient.AdminPassword, new { readOnlyRegistry = readOnly });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    /// <summary>The contents of the first event of <paramref name="type"/> the local host publishes to its queue.</summary>
+    private async Task<JsonElement> EventAsync(string type)
+    {
+        var queue = new QueueClient(AzuriteCheck.ConnectionString + "QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;", _events);
+        JsonElement? found = null;
+        await Poll.UntilAsync(async () =>
+        {
+            if (await queue.ExistsAsync())
+            {
+                foreach (var message in (await queue.ReceiveMessagesAsync(32)).Value)
+                {
+                    using var cloudEvent = JsonDocument.Parse(Convert.FromBase64String(message.MessageText));
+                    if (cloudEvent.RootElement.GetProperty("type").GetString() == type)
+                    {
+                        found ??= cloudEvent.RootElement.GetProperty("data").GetProperty("contents").Clone();
+                    }
+                }
+            }
+
+            return found is not null;
+        }, Deadline);
+        return found ?? throw new Xunit.Sdk.XunitException($"no {type} event was published");
     }
 
     private Task<HttpResponseMessage> PostAsync(string path, object body) => _auth.ApiAsync(HttpMethod.Post, path, AuthClient.AdminUser, AuthClient.AdminPassword, body);

@@ -160,7 +160,7 @@ public sealed class ScanPermissionTests : IAsyncLifetime
         // Assert: DTR's model; mirroring policies are not offered; db_version is the database's date
         var features = System.Text.Json.JsonDocument.Parse(await reader.Content.ReadAsStringAsync()).RootElement;
         DtrContract.AssertMatches(features, "Features");
-        Assert.Equal((true, false, 0), (features.GetProperty("scanningEnabled").GetBoolean(), features.GetProperty("mirroringLicensed").GetBoolean(),
+        Assert.Equal((true, true, 0), (features.GetProperty("scanningEnabled").GetBoolean(), features.GetProperty("mirroringLicensed").GetBoolean(),
             features.GetProperty("db_version").GetInt32()));
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         var version = System.Text.Json.JsonDocument.Parse(await withDatabase.Content.ReadAsStringAsync()).RootElement.GetProperty("db_version").GetInt32();
