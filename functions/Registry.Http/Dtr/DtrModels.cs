@@ -101,10 +101,20 @@ public sealed record TagView(
     [property: JsonPropertyName("signed")] bool Signed,
     [property: JsonPropertyName("signedBy")] IReadOnlyList<string> SignedBy)
 {
-    /// <summary>DTR's <c>Tag</c> (one tag asked for) carries the image's older scan summary; a tag list does not.</summary>
+    /// <summary>DTR's <c>Tag</c> (one tag asked for) carries the image's older scan summary and scan results; a tag list does not.</summary>
     [JsonPropertyName("vuln_summary")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public LegacyScanView? VulnSummary { get; init; }
+
+    /// <summary>DTR's <c>Tag</c>: the scanned image's components (absent before a scan completes).</summary>
+    [JsonPropertyName("components")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ComponentView>? Components { get; init; }
+
+    /// <summary>DTR's <c>Tag</c>: the scanned image's licenses (absent before a scan completes).</summary>
+    [JsonPropertyName("licenses")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<LicenseView>? Licenses { get; init; }
 }
 
 /// <summary>DTR's <c>Manifest</c>: only the digest is required (a tag listed without <c>includeManifests</c>).</summary>

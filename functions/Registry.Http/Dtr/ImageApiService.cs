@@ -39,8 +39,8 @@ public sealed class ImageApiService(
 
     /// <summary>
     /// DTR's tag lookup: by tag, that tag; by digest, every tag naming it. A tag of an index is answered once per
-    /// image of the index (narrowed by <paramref name="os"/> and <paramref name="arch"/>), each with that image's manifest
-    /// and its older scan summary (<c>vuln_summary</c>).
+    /// image of the index (narrowed by <paramref name="os"/> and <paramref name="arch"/>), each with that image's manifest,
+    /// its older scan summary (<c>vuln_summary</c>) and, once scanned, its <c>components</c> and <c>licenses</c>.
     /// </summary>
     public async Task<IReadOnlyList<TagView>> GetTagAsync(
         Principal principal, string ns, string repo, string reference, string? os, string? arch, CancellationToken cancellationToken = default)
@@ -79,7 +79,11 @@ public sealed class ImageApiService(
                     && (MediaTypes.IsIndex(parsed.MediaType) || Matches(manifest, os, arch)))
                 {
                     var summary = (await scanning.GetLegacySummaryAsync(principal, ns, repo, image.ToString(), detailed: false, cancellationToken)).FirstOrDefault();
-                    views.Add(marks.View(tag, manifest) with { VulnSummary = summary is null ? null : summary with { Tag = tag.Name } });
+                    var scanned = (await scanning.GetSummaryAsync(principal, ns, repo, image.ToString(), null, null, cancellationToken)).FirstOrDefault()?.ScannedImage;
+                    views.Add(marks.View(tag, manifest) with
+                    {
+                        VulnSummary = summary is null ? null : summary with { Tag = tag.Name }, Components = scanned?.Components, Licenses = scanned?.Licenses,
+                    });
                 }
             }
         }

@@ -62,6 +62,12 @@ public sealed class ScanTests : IAsyncLifetime
         Assert.Equal("application/vnd.oci.image.layer.v1.tar+gzip", scanned.GetProperty("layers")[0].GetProperty("mediaType").GetString());
         Assert.Equal((0, 1, 0, "apk"), (ssl.GetProperty("vulnCount").GetProperty("critical").GetInt32(), ssl.GetProperty("vulnCount").GetProperty("major").GetInt32(),
             ssl.GetProperty("vulnCount").GetProperty("minor").GetInt32(), ssl.GetProperty("source").GetString()));
+        // ... and DTR's Tag of the scanned image carries its components and licenses
+        using var tagResponse = await _oci.Http.GetAsync($"/api/v0/repositories/{repo}/tags/v1");
+        var tag = JsonDocument.Parse(await tagResponse.Content.ReadAsStringAsync()).RootElement.EnumerateArray().Single();
+        DtrContract.AssertMatches(tag, "Tag");
+        Assert.Contains("libssl1.1", tag.GetProperty("components").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+        Assert.Contains("OpenSSL", tag.GetProperty("licenses").EnumerateArray().Select(l => l.GetProperty("name").GetString()));
 
         // ... and the SBOM is attached to the image as a CycloneDX referrer
         using var referrers = await _oci.Http.GetAsync($"/v2/{repo}/referrers/{image.Digest}?artifactType=application/vnd.cyclonedx%2Bjson");
