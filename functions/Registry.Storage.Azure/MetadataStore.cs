@@ -161,7 +161,7 @@ public sealed class MetadataStore(StorageClients clients, IPolicyStore policies,
     }
 
     /// <summary>Creates a tag; false when it exists already (the caller then reads and updates it).</summary>
-    public async Task<bool> TryAddTagAsync(RepositoryName name, Tag tag, Digest digest, string? author, CancellationToken cancellationToken = default)
+    public async Task<bool> TryAddTagAsync(RepositoryName name, Tag tag, Digest digest, string? author, TagOrigin? origin, CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
         try
@@ -174,6 +174,7 @@ public sealed class MetadataStore(StorageClients clients, IPolicyStore policies,
                 CreatedAt = now,
                 UpdatedAt = now,
                 Author = author ?? "",
+                Origin = origin?.Serialize() ?? "",
             }, cancellationToken);
             return true;
         }
@@ -191,16 +192,18 @@ public sealed class MetadataStore(StorageClients clients, IPolicyStore policies,
         (await _tags.GetOrNullAsync<TagEntity>(StorageLayout.Key(name), tag.Value, cancellationToken))?.ToRecord();
 
     /// <summary>Moves an existing tag on condition of its ETag (its first-push time stays); false when it changed meanwhile.</summary>
-    public async Task<bool> UpdateTagAsync(RepositoryName name, TagRecord tag, Digest digest, string? author, CancellationToken cancellationToken = default)
+    public async Task<bool> UpdateTagAsync(RepositoryName name, TagRecord tag, Digest digest, string? author, TagOrigin? origin, CancellationToken cancellationToken = default)
     {
         tag.Digest = digest.ToString();
         tag.Author = author ?? "";
+        tag.Origin = origin;
         tag.UpdatedAt = time.GetUtcNow();
         try
         {
             await _tags.UpdateEntityAsync(new TagEntity
             {
                 PartitionKey = StorageLayout.Key(name), RowKey = tag.Name, Digest = tag.Digest, CreatedAt = tag.CreatedAt, UpdatedAt = tag.UpdatedAt, Author = tag.Author,
+                Origin = origin?.Serialize() ?? "",
             }, RegistryEntity.VersionOf(tag), TableUpdateMode.Replace, cancellationToken);
             return true;
         }
@@ -225,7 +228,7 @@ public sealed class MetadataStore(StorageClients clients, IPolicyStore policies,
         var filter = from is null
             ? TableClient.CreateQueryFilter($"PartitionKey eq {key}")
             : TableClient.CreateQueryFilter($"PartitionKey eq {key} and RowKey ge {from}");
-        return (await _tags.QueryAsync<TagEntity>(filter, Math.Clamp(count, 1, 1000), ["RowKey", "Digest", "CreatedAt", "UpdatedAt", "Author"], cancellationToken)
+        return (await _tags.QueryAsync<TagEntity>(filter, Math.Clamp(count, 1, 1000), ["RowKey", "Digest", "CreatedAt", "UpdatedAt", "Author", "Origin"], cancellationToken)
             .TakeAsync(count, cancellationToken)).Select(t => t.ToRecord()).ToList();
     }
 

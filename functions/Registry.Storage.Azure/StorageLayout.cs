@@ -28,7 +28,8 @@ namespace Registry.Storage;
 ///
 /// Tables (each name carries TablePrefix)            PartitionKey              RowKey
 ///   Repositories  one row per repository            "r"                       key(name)
-///   Tags          tag -> manifest digest            key(name)                 tag
+///   Tags          tag -> manifest digest            key(name)                 tag               (with its author, and the
+///                                                                             origin a promotion or poll mirroring gave it)
 ///   Manifests     a repository's manifests          key(name)                 digest
 ///   BlobLinks     what a repository may read        key(name)                 digest
 ///   Referrers     manifests whose subject is X      key(name) "@" X           referrer digest

@@ -50,7 +50,7 @@ public static class Seed
             if (item.m % 2 == 0)
             {
                 Tag.TryParse($"t{item.m}", out var tag);
-                await metadata.TryAddTagAsync(name, tag, parsed.Digest, null, ct);
+                await metadata.TryAddTagAsync(name, tag, parsed.Digest, null, null, ct);
             }
 
             await metadata.EnsureRepositoryAsync(name, ct);
@@ -98,7 +98,7 @@ public static class Seed
         await Parallel.ForEachAsync(Enumerable.Range(0, tags), new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, async (i, ct) =>
         {
             Tag.TryParse(i % 2 == 0 ? $"dev-{i}" : $"v{i}", out var tag);
-            await metadata.TryAddTagAsync(name, tag, parsed.Digest, null, ct);
+            await metadata.TryAddTagAsync(name, tag, parsed.Digest, null, null, ct);
         });
         Console.WriteLine($"seed-tags: {tags} tags in {watch.Elapsed.TotalSeconds:F1} s");
     }

@@ -109,7 +109,7 @@ public sealed partial class PullThroughCache(
 
             if (cached is not null && current == cached.Digest)
             {
-                await metadata.UpdateTagAsync(name, row!, cached.Digest, null, cancellationToken);   // its write time is this check's
+                await metadata.UpdateTagAsync(name, row!, cached.Digest, null, null, cancellationToken);   // its write time is this check's
                 return new CachedManifest(cached, null);
             }
 
@@ -306,8 +306,8 @@ public sealed partial class PullThroughCache(
         {
             // a concurrent revalidation may write first: both wrote what the upstream said
             _ = row is null
-                ? await metadata.TryAddTagAsync(name, t, fetched.Digest, null, cancellationToken)
-                : await metadata.UpdateTagAsync(name, row, fetched.Digest, null, cancellationToken);
+                ? await metadata.TryAddTagAsync(name, t, fetched.Digest, null, null, cancellationToken)
+                : await metadata.UpdateTagAsync(name, row, fetched.Digest, null, null, cancellationToken);
         }
 
         return new ManifestService.StoredManifest(fetched.Digest, parsed.MediaType, fetched.Content);

@@ -136,7 +136,8 @@ public sealed partial class MirroringService(
             try
             {
                 var pushes = new List<ManifestPush>();
-                await PullAsync(client, remote.Repository, local, new ManifestReference(tag, null), pushes, cancellationToken);
+                await PullAsync(client, remote.Repository, local, new ManifestReference(tag, null), new TagOrigin(TagOrigin.Mirroring, policy, remote.Repository.Value, tag.Value, ""),
+                    pushes, cancellationToken);
                 await pipeline.RunStepsAsync(pushes, cancellationToken);
                 await RaiseAsync(Events.EventTypes.PollMirroring, local, tag, pushes[^1].Manifest, remote, null, policy, cancellationToken);
                 mirrored.Add(tag.Value);
@@ -223,10 +224,12 @@ public sealed partial class MirroringService(
     /// <summary>
     /// Brings a remote manifest into <paramref name="local"/>: an index's images first (by digest), then the blobs the
     /// repository does not link yet (stored as the remote sends them, checked against their digests), then the manifest
-    /// through the manifest writer; each write is added to <paramref name="pushes"/> for the after-push steps.
+    /// through the manifest writer, the tag with its <paramref name="origin"/>; each write is added to <paramref name="pushes"/>
+    /// for the after-push steps.
     /// </summary>
     private async Task PullAsync(
-        UpstreamRegistry client, RepositoryName remote, RepositoryName local, ManifestReference reference, List<ManifestPush> pushes, CancellationToken cancellationToken)
+        UpstreamRegistry client, RepositoryName remote, RepositoryName local, ManifestReference reference, TagOrigin? origin, List<ManifestPush> pushes,
+        CancellationToken cancellationToken)
     {
         var fetched = await client.GetManifestAsync(remote, reference, cancellationToken)
             ?? throw RegistryException.Of(OciErrorCode.ManifestUnknown, $"the remote no longer has {reference}", "reference", reference.ToString());
@@ -235,7 +238,7 @@ public sealed partial class MirroringService(
         {
             if (Digest.TryParse(child.Digest, out var digest) && await metadata.GetManifestOrNullAsync(local, digest, cancellationToken) is null)
             {
-                await PullAsync(client, remote, local, new ManifestReference(null, digest), pushes, cancellationToken);
+                await PullAsync(client, remote, local, new ManifestReference(null, digest), null, pushes, cancellationToken);
             }
         }
 
@@ -251,7 +254,8 @@ public sealed partial class MirroringService(
             }
         }
 
-        pushes.Add(await manifests.PutAsync(local, reference, fetched.Content, fetched.MediaType, [], PollAuthor, cancellationToken));
+        pushes.Add(await manifests.PutAsync(local, reference, fetched.Content, fetched.MediaType, [], PollAuthor,
+            origin is null ? null : origin with { Digest = fetched.Digest.ToString() }, cancellationToken));
     }
 
     private UpstreamRegistry Client(RemoteRepository remote) => new(

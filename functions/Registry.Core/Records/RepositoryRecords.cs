@@ -43,6 +43,40 @@ public sealed class TagRecord : StoredRecord
 
     /// <summary>Who last pointed the tag (the pusher's account name); empty when the registry did (a promotion, a cache fill).</summary>
     public string Author { get; set; } = "";
+
+    /// <summary>Where the image came from when the registry last pointed the tag by a policy (a promotion, a poll mirroring).</summary>
+    public TagOrigin? Origin { get; set; }
+}
+
+/// <summary>
+/// Where a tag's image came from when a policy set it: <see cref="Promotion"/> from a repository of this registry, or
+/// <see cref="Mirroring"/> from a remote's; the policy's id (<c>manual</c> for a promotion by hand), the source
+/// repository and tag, and the digest it named.
+/// </summary>
+public sealed record TagOrigin(string Kind, string Policy, string Repository, string Tag, string Digest)
+{
+    public const string Promotion = "promotion";
+    public const string Mirroring = "mirroring";
+
+    public string Serialize() => System.Text.Json.JsonSerializer.Serialize(this);
+
+    /// <summary>The origin a tag row keeps; null for none (a client's push) or one that does not read.</summary>
+    public static TagOrigin? ParseOrNull(string? stored)
+    {
+        if (string.IsNullOrEmpty(stored))
+        {
+            return null;
+        }
+
+        try
+        {
+            return System.Text.Json.JsonSerializer.Deserialize<TagOrigin>(stored);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
 }
 
 /// <summary>

@@ -37,7 +37,7 @@ public sealed class ManifestService(
     /// </summary>
     public async Task<ManifestPush> PutAsync(
         RepositoryName name, ManifestReference reference, ReadOnlyMemory<byte> body, string? contentType,
-        IReadOnlyList<Tag> extraTags, string? author, CancellationToken cancellationToken = default)
+        IReadOnlyList<Tag> extraTags, string? author, TagOrigin? origin, CancellationToken cancellationToken = default)
     {
         var manifest = ManifestParser.Parse(body, contentType);
         if (reference.Digest is { } expected && expected != manifest.Digest)
@@ -72,7 +72,7 @@ public sealed class ManifestService(
         var moved = new Dictionary<Tag, string>();
         foreach (var t in tagsToSet)
         {
-            var (result, movedFrom) = await tags.SetAsync(name, settings, t, digest, author, cancellationToken);
+            var (result, movedFrom) = await tags.SetAsync(name, settings, t, digest, author, origin, cancellationToken);
             Refuse(result, name, t);   // another push came first
             if (movedFrom is not null)
             {
@@ -97,7 +97,7 @@ public sealed class ManifestService(
             await metadata.LinkBlobAsync(name, digest, blob.Length, cancellationToken);
         }
 
-        return await PutAsync(name, new ManifestReference(null, Digest.ComputeSha256(manifest)), manifest, MediaTypes.ImageManifest, [], null, cancellationToken);
+        return await PutAsync(name, new ManifestReference(null, Digest.ComputeSha256(manifest)), manifest, MediaTypes.ImageManifest, [], null, null, cancellationToken);
     }
 
     /// <summary>

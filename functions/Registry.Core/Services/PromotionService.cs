@@ -214,7 +214,9 @@ public sealed partial class PromotionService(
             }
         }
 
-        var push = await manifests.PutAsync(target, new ManifestReference(tag, tag is null ? image.Digest : null), image.Content, image.MediaType, [], null, cancellationToken);
+        var tagOrigin = origin is null ? null : new TagOrigin(TagOrigin.Promotion, origin.Policy, origin.Source.Value, origin.SourceTag.Value, image.Digest.ToString());
+        var push = await manifests.PutAsync(target, new ManifestReference(tag, tag is null ? image.Digest : null), image.Content, image.MediaType, [], null, tagOrigin,
+            cancellationToken);
         made.Add(push with { Chain = chain, PromotedFrom = origin });
     }
 

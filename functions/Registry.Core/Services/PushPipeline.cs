@@ -50,7 +50,7 @@ public sealed partial class PushPipeline(ManifestService manifests, IEnumerable<
         RepositoryName name, ManifestReference reference, ReadOnlyMemory<byte> body, string? contentType, IReadOnlyList<Tag> extraTags, string? author,
         CancellationToken cancellationToken = default)
     {
-        var push = await manifests.PutAsync(name, reference, body, contentType, extraTags, author, cancellationToken);
+        var push = await manifests.PutAsync(name, reference, body, contentType, extraTags, author, null, cancellationToken);
         await RunStepsAsync([push], cancellationToken);
         return push.Manifest;
     }

@@ -47,11 +47,11 @@ public sealed class TagService(IMetadataStore metadata, TrustDataService trust, 
     }
 
     /// <summary>
-    /// Points <paramref name="tag"/> at <paramref name="digest"/> for <paramref name="author"/>, then applies the tag limit when the tag is new;
+    /// Points <paramref name="tag"/> at <paramref name="digest"/> for <paramref name="author"/> (from <paramref name="origin"/> when a policy brought it), then applies the tag limit when the tag is new;
     /// <c>MovedFrom</c> is the digest the tag named before when it moved.
     /// </summary>
     public async Task<(TagWriteResult Result, string? MovedFrom)> SetAsync(
-        RepositoryName name, RepositoryRecord? settings, Tag tag, Digest digest, string? author, CancellationToken cancellationToken = default)
+        RepositoryName name, RepositoryRecord? settings, Tag tag, Digest digest, string? author, TagOrigin? origin, CancellationToken cancellationToken = default)
     {
         if (await IsHeldByNotaryAsync(name, tag, digest, cancellationToken))
         {
@@ -60,7 +60,7 @@ public sealed class TagService(IMetadataStore metadata, TrustDataService trust, 
 
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            if (await metadata.TryAddTagAsync(name, tag, digest, author, cancellationToken))
+            if (await metadata.TryAddTagAsync(name, tag, digest, author, origin, cancellationToken))
             {
                 await EnforceLimitAsync(name, settings, cancellationToken);
                 return (TagWriteResult.Done, null);
@@ -83,7 +83,7 @@ public sealed class TagService(IMetadataStore metadata, TrustDataService trust, 
             }
 
             var previous = existing.Digest;   // the update writes the new digest into the record
-            if (await metadata.UpdateTagAsync(name, existing, digest, author, cancellationToken))
+            if (await metadata.UpdateTagAsync(name, existing, digest, author, origin, cancellationToken))
             {
                 return (TagWriteResult.Done, previous);
             }

@@ -40,12 +40,12 @@ public interface IMetadataStore
     Task<Digest?> GetTagOrNullAsync(RepositoryName name, Tag tag, CancellationToken cancellationToken = default);
 
     /// <summary>Creates a tag pushed by <paramref name="author"/>; false when it exists already (the caller then reads and updates it).</summary>
-    Task<bool> TryAddTagAsync(RepositoryName name, Tag tag, Digest digest, string? author, CancellationToken cancellationToken = default);
+    Task<bool> TryAddTagAsync(RepositoryName name, Tag tag, Digest digest, string? author, TagOrigin? origin, CancellationToken cancellationToken = default);
 
     Task<TagRecord?> GetTagRecordOrNullAsync(RepositoryName name, Tag tag, CancellationToken cancellationToken = default);
 
     /// <summary>Moves an existing tag for <paramref name="author"/> on condition of its ETag (its first-push time stays); false when it changed meanwhile.</summary>
-    Task<bool> UpdateTagAsync(RepositoryName name, TagRecord tag, Digest digest, string? author, CancellationToken cancellationToken = default);
+    Task<bool> UpdateTagAsync(RepositoryName name, TagRecord tag, Digest digest, string? author, TagOrigin? origin, CancellationToken cancellationToken = default);
 
     /// <summary>Every tag of a repository (name, digest, first push, last update).</summary>
     Task<IReadOnlyList<TagRecord>> ListTagRecordsAsync(RepositoryName name, CancellationToken cancellationToken = default);

@@ -106,6 +106,16 @@ public sealed record TagView(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public LegacyScanView? VulnSummary { get; init; }
 
+    /// <summary>DTR's <c>Tag</c> and <c>ListTag</c>: where a poll mirroring policy brought the image from.</summary>
+    [JsonPropertyName("mirroring")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public MirroringView? Mirroring { get; init; }
+
+    /// <summary>DTR's <c>Tag</c> and <c>ListTag</c>: where a promotion brought the image from.</summary>
+    [JsonPropertyName("promotion")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public TagPromotionView? Promotion { get; init; }
+
     /// <summary>DTR's <c>Tag</c>: the scanned image's components (absent before a scan completes).</summary>
     [JsonPropertyName("components")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -806,7 +816,20 @@ public sealed record MirroringStatusView(
     [property: JsonPropertyName("detail")] string Detail,
     [property: JsonPropertyName("timestamp")] string Timestamp);
 
-/// <summary>DTR's <c>Mirroring</c>: what a push to a remote wrote (<c>mirroringPolicyID</c> empty for a push asked for by hand).</summary>
+/// <summary>
+/// DTR's <c>Promotion</c> on a tag: the policy (<c>manual</c> for a promotion by hand), the source repository and tag,
+/// and in <c>string</c>, a field DTR's model requires without saying what it holds, the digest promoted.
+/// </summary>
+public sealed record TagPromotionView(
+    [property: JsonPropertyName("promotionPolicyID")] string PromotionPolicyId,
+    [property: JsonPropertyName("sourceRepository")] string SourceRepository,
+    [property: JsonPropertyName("sourceTag")] string SourceTag,
+    [property: JsonPropertyName("string")] string Digest);
+
+/// <summary>
+/// DTR's <c>Mirroring</c>: what a push to a remote wrote (<c>mirroringPolicyID</c> empty for a push asked for by hand), or
+/// on a tag, the remote tag a poll mirroring policy brought its image from.
+/// </summary>
 public sealed record MirroringView(
     [property: JsonPropertyName("mirroringPolicyID")] string MirroringPolicyId,
     [property: JsonPropertyName("digest")] string Digest,

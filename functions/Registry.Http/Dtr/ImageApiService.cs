@@ -260,7 +260,11 @@ public sealed class ImageApiService(
             var inNotary = Notarized.TryGetValue(tag.Name, out var targets);
             var mismatch = inNotary && !targets!.Any(n => $"sha256:{n.Sha256Hex}" == tag.Digest);
             var signers = Signers.TryGetValue(tag.Digest, out var s) ? s : [];
-            return new TagView(tag.Name, tag.Digest, tag.Author, tag.CreatedAt, tag.UpdatedAt, inNotary, mismatch, manifest, signers.Count > 0, signers);
+            return new TagView(tag.Name, tag.Digest, tag.Author, tag.CreatedAt, tag.UpdatedAt, inNotary, mismatch, manifest, signers.Count > 0, signers)
+            {
+                Promotion = tag.Origin is { Kind: TagOrigin.Promotion } p ? new TagPromotionView(p.Policy, p.Repository, p.Tag, p.Digest) : null,
+                Mirroring = tag.Origin is { Kind: TagOrigin.Mirroring } m ? new MirroringView(m.Policy, m.Digest, m.Repository, m.Tag) : null,
+            };
         }
     }
 }

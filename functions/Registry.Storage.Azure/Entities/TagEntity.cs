@@ -15,5 +15,11 @@ public sealed class TagEntity : RegistryEntity
     /// <summary>Who last pointed the tag; empty when the registry did.</summary>
     public string Author { get; set; } = "";
 
-    public TagRecord ToRecord() => Versioned(new TagRecord { Name = RowKey, Digest = Digest, UpdatedAt = UpdatedAt, CreatedAt = CreatedAt, Author = Author ?? "" });
+    /// <summary>Where a policy brought the image from (<see cref="TagOrigin"/> as JSON); empty for a client's push.</summary>
+    public string Origin { get; set; } = "";
+
+    public TagRecord ToRecord() => Versioned(new TagRecord
+    {
+        Name = RowKey, Digest = Digest, UpdatedAt = UpdatedAt, CreatedAt = CreatedAt, Author = Author ?? "", Origin = TagOrigin.ParseOrNull(Origin),
+    });
 }

@@ -115,6 +115,11 @@ public sealed class MirroringPolicyTests : IAsyncLifetime
         Assert.Equal(second.Layer, await oci.GetBlobAsync("admin/mirror", second.LayerDigest));
         var tags = await _auth.JsonAsync(HttpMethod.Get, "/api/v0/repositories/admin/mirror/tags", AuthClient.AdminUser, AuthClient.AdminPassword, null, HttpStatusCode.OK);
         Assert.All(tags.EnumerateArray(), t => Assert.Equal("poll-mirroring", t.GetProperty("author").GetString()));
+        var v1 = tags.EnumerateArray().Single(t => t.GetProperty("name").GetString() == "v1");
+        DtrContract.AssertMatches(v1, "ListTag");
+        Assert.Equal((policy.GetProperty("id").GetString(), "admin/upstream", "v1", moved.Digest), (v1.GetProperty("mirroring").GetProperty("mirroringPolicyID").GetString(),
+            v1.GetProperty("mirroring").GetProperty("remoteRepository").GetString(), v1.GetProperty("mirroring").GetProperty("remoteTag").GetString(),
+            v1.GetProperty("mirroring").GetProperty("digest").GetString()));
         DtrContract.AssertMatches(policy, "PollMirroringPolicy");
         var listed = await _auth.JsonAsync(HttpMethod.Get, "/api/v0/repositories/admin/mirror/pollMirroringPolicies", AuthClient.AdminUser, AuthClient.AdminPassword, null, HttpStatusCode.OK);
         DtrContract.AssertMatches(listed[0], "PollMirroringPolicy");

@@ -59,6 +59,14 @@ public sealed class PromotionTests : IAsyncLifetime
         Assert.NotEqual(JsonValueKind.Null, policy.GetProperty("lastPromotedAt").ValueKind);
         var asTarget = JsonDocument.Parse(await (await Api(HttpMethod.Get, "/api/v0/repositories/admin/prod1/promotionPolicies?source=false")).Content.ReadAsStringAsync()).RootElement;
         Assert.Equal(1, asTarget.GetArrayLength());
+        // ... and DTR's tag in the target says where it came from; the source's tags do not
+        var promoted = JsonDocument.Parse(await (await Api(HttpMethod.Get, "/api/v0/repositories/admin/prod1/tags")).Content.ReadAsStringAsync()).RootElement[0];
+        DtrContract.AssertMatches(promoted, "ListTag");
+        var origin = promoted.GetProperty("promotion");
+        Assert.Equal((policy.GetProperty("id").GetString(), "admin/src1", "release-1", release.Digest), (origin.GetProperty("promotionPolicyID").GetString(),
+            origin.GetProperty("sourceRepository").GetString(), origin.GetProperty("sourceTag").GetString(), origin.GetProperty("string").GetString()));
+        var sourceTags = JsonDocument.Parse(await (await Api(HttpMethod.Get, "/api/v0/repositories/admin/src1/tags")).Content.ReadAsStringAsync()).RootElement;
+        Assert.All(sourceTags.EnumerateArray(), t => Assert.False(t.TryGetProperty("promotion", out _)));
     }
 
     [Fact]
