@@ -107,7 +107,7 @@ public sealed class MirroringPolicyService(
         var facts = await scans.GetFactsAsync(name, digest, cancellationToken);
         foreach (var row in (await metadata.ListTagRecordsAsync(name, cancellationToken)).Where(t => t.Digest == digest.ToString()))
         {
-            foreach (var policy in policies.Where(p => PolicyRule.Load(p.Rules).All(r => r.Matches(row.Name, row.UpdatedAt == default ? row.CreatedAt : row.UpdatedAt, now, facts))))
+            foreach (var policy in policies.Where(p => PolicyRule.Load(p.Rules).All(r => r.Matches(row.Name, row.LastPointedAt, now, facts))))
             {
                 await QueueAsync(policy, row.Name, digest, now, cancellationToken);
             }
@@ -134,7 +134,7 @@ public sealed class MirroringPolicyService(
                 facts[digest] = await scans.GetFactsAsync(name, digest, cancellationToken);
             }
 
-            if (rules.All(r => r.Matches(row.Name, row.UpdatedAt == default ? row.CreatedAt : row.UpdatedAt, now, facts.GetValueOrDefault(digest))))
+            if (rules.All(r => r.Matches(row.Name, row.LastPointedAt, now, facts.GetValueOrDefault(digest))))
             {
                 await QueueAsync(policy, row.Name, digest, now, cancellationToken);
                 queued++;

@@ -41,6 +41,9 @@ public sealed class TagRecord : StoredRecord
     /// <summary>When the tag was first pushed; an overwrite keeps it (the tag limit removes tags in this order).</summary>
     public DateTimeOffset CreatedAt { get; set; }
 
+    /// <summary>When the tag was last pointed at an image (its first push when no update time was kept): what policy rules on <c>updated_at</c> judge.</summary>
+    public DateTimeOffset LastPointedAt => UpdatedAt == default ? CreatedAt : UpdatedAt;
+
     /// <summary>Who last pointed the tag (the pusher's account name); empty when the registry did (a promotion, a cache fill).</summary>
     public string Author { get; set; } = "";
 

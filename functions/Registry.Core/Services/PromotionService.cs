@@ -122,7 +122,7 @@ public sealed partial class PromotionService(
                 facts[digest] = imageFacts = FactsOnce(source, digest, cancellationToken);
             }
 
-            made.AddRange(await ApplyAsync(source, policy, tag, digest, row.UpdatedAt == default ? row.CreatedAt : row.UpdatedAt, imageFacts, 1, cancellationToken));
+            made.AddRange(await ApplyAsync(source, policy, tag, digest, row.LastPointedAt, imageFacts, 1, cancellationToken));
         }
 
         return made;

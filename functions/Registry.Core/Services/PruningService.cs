@@ -53,7 +53,7 @@ public sealed class PruningService(IPolicyStore store, IMetadataStore metadata, 
                 facts[tag.Digest] = Digest.TryParse(tag.Digest, out var digest) ? await scans.GetFactsAsync(name, digest, cancellationToken) : null;
             }
 
-            var updated = tag.UpdatedAt == default ? tag.CreatedAt : tag.UpdatedAt;
+            var updated = tag.LastPointedAt;
             var image = needsScan ? facts[tag.Digest] : null;
             if (policies.Any(rules => rules.Count > 0 && rules.All(r => r.Matches(tag.Name, updated, now, image))))
             {

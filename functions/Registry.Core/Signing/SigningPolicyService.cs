@@ -85,7 +85,7 @@ public sealed class SigningPolicyService(
         var facts = await scans.GetFactsAsync(name, digest, cancellationToken);
         foreach (var policy in policies)
         {
-            if (own.Any(t => PolicyRule.Load(policy.Rules).All(r => r.Matches(t.Name, Updated(t), now, facts))))
+            if (own.Any(t => PolicyRule.Load(policy.Rules).All(r => r.Matches(t.Name, t.LastPointedAt, now, facts))))
             {
                 await QueueAsync(name, policy, digest, cancellationToken);
             }
@@ -100,7 +100,7 @@ public sealed class SigningPolicyService(
 
             foreach (var policy in policies)
             {
-                if (index.Any(t => PolicyRule.Load(policy.Rules).All(r => r.Matches(t.Name, Updated(t), now, all))))
+                if (index.Any(t => PolicyRule.Load(policy.Rules).All(r => r.Matches(t.Name, t.LastPointedAt, now, all))))
                 {
                     await QueueAsync(name, policy, indexDigest, cancellationToken);
                 }
@@ -158,7 +158,7 @@ public sealed class SigningPolicyService(
                 facts[tag.Digest] = await scans.GetFactsAsync(name, digest, cancellationToken);
             }
 
-            if (rules.All(r => r.Matches(tag.Name, Updated(tag), now, facts.GetValueOrDefault(tag.Digest))))
+            if (rules.All(r => r.Matches(tag.Name, tag.LastPointedAt, now, facts.GetValueOrDefault(tag.Digest))))
             {
                 selected.Add(new SignedTag(tag.Name, tag.Digest));
             }
@@ -187,8 +187,6 @@ public sealed class SigningPolicyService(
         await store.EnqueueAsync(new SignJob(name.Value, digest.ToString(), policy.SignPlatforms, time.GetUtcNow()), cancellationToken);
         await store.MarkSignedAsync(policy, time.GetUtcNow(), cancellationToken);
     }
-
-    private static DateTimeOffset Updated(TagRecord tag) => tag.UpdatedAt == default ? tag.CreatedAt : tag.UpdatedAt;
 
     private async Task<IReadOnlyList<SigningPolicy>> GetEnabledAsync(RepositoryName name, CancellationToken cancellationToken) =>
         (await cache.GetOrCreateAsync(CacheKey(name), async entry =>
