@@ -161,12 +161,15 @@ public sealed class MirroringPolicyService(
         return queued;
     }
 
+    /// <summary>The longest <c>detail</c> kept with a policy's status (a poll can fail for many tags at once).</summary>
+    public const int MaxDetailLength = 2000;
+
     /// <summary>Records how a run went: <c>SUCCESS</c> (and, when it mirrored something, when) or <c>FAILED</c> with why.</summary>
     public async Task RecordAsync(MirroringPolicy policy, bool succeeded, bool mirrored, string detail, CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
         policy.LastStatus = succeeded ? "SUCCESS" : "FAILED";
-        policy.LastStatusDetail = detail;
+        policy.LastStatusDetail = detail.Length <= MaxDetailLength ? detail : detail[..(MaxDetailLength - 1)] + "…";
         policy.LastStatusAt = now;
         policy.LastMirroredAt = mirrored ? now : null;
         await store.MarkMirroredAsync(policy, cancellationToken);
