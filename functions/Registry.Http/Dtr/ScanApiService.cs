@@ -237,7 +237,7 @@ public sealed class ScanApiService(
         return new BatchCountsView(counts);
     }
 
-    /// <summary>DTR's features: scanning, promotion and online GC are always there; mirroring policies are not.</summary>
+    /// <summary>DTR's features: scanning, promotion, mirroring and online GC are always there.</summary>
     public async Task<FeaturesView> GetFeaturesAsync(CancellationToken cancellationToken = default)
     {
         return new FeaturesView(true, true, true, true, true, true, DateOf(await database.GetInfoAsync(cancellationToken)), "");
