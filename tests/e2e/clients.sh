@@ -123,9 +123,13 @@ if [ -n "${MIRROR_REMOTE:-}" ] && curl -s -o /dev/null "http://$MIRROR_REMOTE/v2
     -d "$(remote_policy "mirrored/$NS-policied" ',"rules":[],"tagTemplate":"%n-m"')" "http://$HOST/api/v0/repositories/$NS/policied/pushMirroringPolicies")
   expect "push mirroring policy created" 201 "$code"
   step "skopeo push policied:v1" skopeo copy "${SKC[@]}" "oci:$IMG/tiny:latest" "docker://$HOST/$NS/policied:v1"
+  # (another host's run of the suite may have pushed these tags before, with other images: wait for this run's)
   for tag in seed-m v1-m; do
-    for _ in $(seq 1 120); do run skopeo inspect --raw --tls-verify=false "docker://$MIRROR_REMOTE/mirrored/$NS-policied:$tag" && break; sleep 0.5; done
-    expect "the policy pushed policied as $tag" "$tiny" "$(run skopeo inspect --tls-verify=false "docker://$MIRROR_REMOTE/mirrored/$NS-policied:$tag" && jq -r .Digest <<<"$OUT")"
+    for _ in $(seq 1 120); do
+      remote_digest=$(run skopeo inspect --tls-verify=false "docker://$MIRROR_REMOTE/mirrored/$NS-policied:$tag" && jq -r .Digest <<<"$OUT")
+      [ "$remote_digest" = "$tiny" ] && break; sleep 0.5
+    done
+    expect "the policy pushed policied as $tag" "$tiny" "$remote_digest"
   done
   # a poll mirroring policy: the remote's copied:v1 brought into a local repository
   step "skopeo push polled:seed" skopeo copy "${SKC[@]}" "oci:$IMG/tiny:latest" "docker://$HOST/$NS/polled:seed"
