@@ -114,14 +114,13 @@ public sealed class MirroringPolicyService(
         }
     }
 
-    /// <summary>initialEvaluation of a push policy: a job for each of the repository's tags that meets its rules; returns how many.</summary>
-    public async Task<int> EvaluateAsync(MirroringPolicy policy, CancellationToken cancellationToken = default)
+    /// <summary>initialEvaluation of a push policy: a job for each of the repository's tags that meets its rules.</summary>
+    public async Task EvaluateAsync(MirroringPolicy policy, CancellationToken cancellationToken = default)
     {
         var name = Named(policy.Repository);
         var now = time.GetUtcNow();
         var rules = PolicyRule.Load(policy.Rules);
         var facts = new Dictionary<Digest, ImageFacts?>();
-        var queued = 0;
         foreach (var row in await metadata.ListTagRecordsAsync(name, cancellationToken))
         {
             if (!Digest.TryParse(row.Digest, out var digest))
@@ -137,11 +136,8 @@ public sealed class MirroringPolicyService(
             if (rules.All(r => r.Matches(row.Name, row.LastPointedAt, now, facts.GetValueOrDefault(digest))))
             {
                 await QueueAsync(policy, row.Name, digest, now, cancellationToken);
-                queued++;
             }
         }
-
-        return queued;
     }
 
     /// <summary>A job for one run of a poll policy.</summary>
